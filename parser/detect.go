@@ -1,0 +1,117 @@
+package parser
+
+import (
+	"bytes"
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// Format names a page family a parser understands. The names are what
+// users pass to --format.
+type Format string
+
+// FormatAuto asks Parse to detect the format.
+const FormatAuto Format = "auto"
+
+// format is one page family: how to recognise it and how to parse it.
+type format struct {
+	name Format
+	// sniff reports how sure it is that doc is of this family: 0 not at
+	// all, higher is surer. It must be cheap: no full DOM parse.
+	sniff func(doc Document) int
+	parse func(doc Document) (*Page, error)
+}
+
+// formats is every page family, in no particular order: Detect picks the
+// one that sniffs highest. Parsers register themselves in their own file's
+// init, so that this list has no merge hot spot.
+var formats []format
+
+func register(f format) {
+	if slices.ContainsFunc(formats, func(g format) bool { return g.name == f.name }) {
+		panic("parser: format registered twice: " + string(f.name))
+	}
+	formats = append(formats, f)
+}
+
+// Formats lists the names accepted by Parse, sorted.
+func Formats() []Format {
+	names := make([]Format, 0, len(formats))
+	for _, f := range formats {
+		names = append(names, f.name)
+	}
+	slices.Sort(names)
+	return names
+}
+
+// Detect returns the format that best fits doc.
+func Detect(doc Document) (Format, error) {
+	best, score := Format(""), 0
+	for _, f := range formats {
+		if s := f.sniff(doc); s > score {
+			best, score = f.name, s
+		}
+	}
+	if score == 0 {
+		return "", &ParseError{Source: doc.Source, URL: doc.URL, Err: fmt.Errorf("%w (%s)", ErrUnknownFormat, describe(doc))}
+	}
+	return best, nil
+}
+
+// Parse parses doc as the named format, or as the detected one when name is
+// empty or FormatAuto. Every record it returns has passed Validate (without
+// an upper time bound: the parser has no clock) and carries doc.Source.
+func Parse(doc Document, name Format) (*Page, error) {
+	if name == "" || name == FormatAuto {
+		var err error
+		if name, err = Detect(doc); err != nil {
+			return nil, err
+		}
+	}
+	i := slices.IndexFunc(formats, func(f format) bool { return f.name == name })
+	if i < 0 {
+		return nil, fmt.Errorf("parse: %w: no format named %q (have %s)", ErrUnknownFormat, name, joinFormats())
+	}
+	page, err := formats[i].parse(doc)
+	if err != nil {
+		var pe *ParseError
+		if !asParseError(err, &pe) {
+			err = &ParseError{Source: doc.Source, URL: doc.URL, Format: name, Err: err}
+		} else if pe.Format == "" {
+			pe.Format = name
+		}
+		return nil, err
+	}
+	page.Format, page.URL = name, doc.URL
+	for k := range page.Incidents {
+		in := &page.Incidents[k]
+		in.Source = doc.Source
+		in.Sort()
+		if err := in.Validate(timeZero); err != nil {
+			return nil, &ParseError{Source: doc.Source, URL: doc.URL, Format: name, Err: err}
+		}
+	}
+	return page, nil
+}
+
+func joinFormats() string {
+	var names []string
+	for _, f := range Formats() {
+		names = append(names, string(f))
+	}
+	return strings.Join(names, ", ")
+}
+
+// describe says in a few words what a document looks like, for errors.
+func describe(doc Document) string {
+	ct := doc.ContentType
+	if ct == "" {
+		ct = "no content type"
+	}
+	head := bytes.TrimSpace(doc.Body)
+	if len(head) > 40 {
+		head = head[:40]
+	}
+	return fmt.Sprintf("%s, %d bytes, starting %q", ct, len(doc.Body), head)
+}
