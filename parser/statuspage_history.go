@@ -1,0 +1,243 @@
+package parser
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/PuerkitoBio/goquery"
+)
+
+// FormatStatuspageHistory is Statuspage's /history?page=N: the HTML page,
+// whose incident list is JSON in the data-react-props of the HistoryIndex
+// element, or that props object itself, which the page serves as JSON to a
+// request with Accept: application/json. Each page covers three calendar
+// months, newest first, and gives each incident's code, name, impact, a
+// time span and its LAST message only; so every incident it yields is
+// Partial, with a Follow to its full timeline.
+const FormatStatuspageHistory Format = "statuspage-history"
+
+func init() {
+	register(format{name: FormatStatuspageHistory, sniff: sniffStatuspageHistory, parse: parseStatuspageHistory})
+}
+
+// historyProps is the HistoryIndex props object.
+type historyProps struct {
+	PageStatus struct {
+		Page struct {
+			Name     string `json:"name"`
+			Domain   string `json:"domain"`
+			TimeZone string `json:"time_zone"`
+		} `json:"page"`
+	} `json:"page_status"`
+	Months []historyMonth `json:"months"`
+}
+
+type historyMonth struct {
+	Name      string            `json:"name"`
+	Year      int               `json:"year"`
+	Incidents []historyIncident `json:"incidents"`
+}
+
+type historyIncident struct {
+	Code      string `json:"code"`
+	Name      string `json:"name"`
+	Message   string `json:"message"`
+	Impact    string `json:"impact"`
+	Timestamp string `json:"timestamp"`
+}
+
+var historyMarker = []byte(`data-react-class="HistoryIndex"`)
+
+func sniffStatuspageHistory(doc Document) int {
+	if bytes.Contains(doc.Body, historyMarker) {
+		return 95
+	}
+	trimmed := bytes.TrimSpace(doc.Body)
+	if len(trimmed) == 0 || trimmed[0] != '{' || !bytes.Contains(trimmed, []byte(`"months"`)) {
+		return 0
+	}
+	if _, err := decodeHistoryProps(trimmed); err != nil {
+		return 0
+	}
+	return 90
+}
+
+// decodeHistoryProps decodes a props object and checks that it is one: a
+// months array whose entries have a name, a year and an incidents array.
+func decodeHistoryProps(raw []byte) (*historyProps, error) {
+	var top map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &top); err != nil {
+		return nil, fmt.Errorf("props: %w", err)
+	}
+	var months []map[string]json.RawMessage
+	if err := json.Unmarshal(top["months"], &months); err != nil || top["months"] == nil {
+		return nil, errNotStatuspage("props have no months array")
+	}
+	for i, m := range months {
+		for _, k := range []string{"name", "year", "incidents"} {
+			if _, ok := m[k]; !ok {
+				return nil, errNotStatuspage(fmt.Sprintf("props month %d has no %s", i, k))
+			}
+		}
+	}
+	var props historyProps
+	if err := json.Unmarshal(raw, &props); err != nil {
+		return nil, fmt.Errorf("props: %w", err)
+	}
+	return &props, nil
+}
+
+// historyPropsFrom finds the props in doc: the body itself when it is JSON,
+// else the data-react-props attribute of the HistoryIndex element.
+func historyPropsFrom(doc Document) (*historyProps, error) {
+	trimmed := bytes.TrimSpace(doc.Body)
+	if len(trimmed) > 0 && trimmed[0] == '{' {
+		return decodeHistoryProps(trimmed)
+	}
+	if !bytes.Contains(doc.Body, historyMarker) {
+		return nil, errNotStatuspage("no HistoryIndex element and not a props object")
+	}
+	html, err := goquery.NewDocumentFromReader(bytes.NewReader(doc.Body))
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrNotHTML, err)
+	}
+	sel := html.Find(`[data-react-class="HistoryIndex"]`).First()
+	attr, ok := sel.Attr("data-react-props")
+	if !ok {
+		return nil, errNotStatuspage("HistoryIndex element has no data-react-props")
+	}
+	return decodeHistoryProps([]byte(attr))
+}
+
+func parseStatuspageHistory(doc Document) (*Page, error) {
+	props, err := historyPropsFrom(doc)
+	if err != nil {
+		return nil, err
+	}
+	origin := statuspageOrigin(doc.URL, "")
+	if origin == "" && props.PageStatus.Page.Domain != "" {
+		origin = "https://" + props.PageStatus.Page.Domain
+	}
+	out := &Page{Incidents: []Incident{}}
+	oldest := time.Time{}
+	for mi, m := range props.Months {
+		month, ok := parseMonth(m.Name)
+		if !ok || m.Year < 1 || m.Year > 9999 {
+			return nil, &ParseError{Source: doc.Source, URL: doc.URL, Field: fmt.Sprintf("months[%d]", mi),
+				Err: fmt.Errorf("%w: month %q of year %d", ErrBadTime, m.Name, m.Year)}
+		}
+		first := time.Date(m.Year, month, 1, 0, 0, 0, 0, time.UTC)
+		if oldest.IsZero() || first.Before(oldest) {
+			oldest = first
+		}
+		for ii, h := range m.Incidents {
+			in, err := h.incident(origin, first)
+			if err != nil {
+				return nil, &ParseError{Source: doc.Source, URL: doc.URL, Field: fmt.Sprintf("months[%d].incidents[%d]", mi, ii), Err: err}
+			}
+			out.Incidents = append(out.Incidents, in)
+			if origin != "" {
+				out.Follow = append(out.Follow, Follow{
+					URL:      origin + "/api/v2/incidents/" + url.PathEscape(h.Code) + ".json",
+					Fallback: in.URL,
+					Reason:   FollowDetail,
+				})
+			}
+		}
+	}
+	if next, ok := nextHistoryPage(doc, origin, len(out.Incidents) == 0, oldest); ok {
+		out.Follow = append(out.Follow, next)
+	}
+	return out, nil
+}
+
+// nextHistoryPage plans the walk back through the history: the next (older)
+// page is asked for as JSON, carrying how many empty pages came before it.
+// The walk ends after two empty pages in a row, or once the page reaches
+// back before any status page existed.
+func nextHistoryPage(doc Document, origin string, empty bool, oldest time.Time) (Follow, bool) {
+	if origin == "" {
+		return Follow{}, false
+	}
+	emptyBefore := 0
+	if empty {
+		if doc.Via.EmptyBefore >= 1 {
+			return Follow{}, false
+		}
+		emptyBefore = doc.Via.EmptyBefore + 1
+	}
+	if !oldest.IsZero() && oldest.Before(earliest) {
+		return Follow{}, false
+	}
+	n := historyPageNumber(doc.URL)
+	return Follow{
+		URL:         origin + "/history?page=" + strconv.Itoa(n+1),
+		Reason:      FollowNext,
+		Accept:      "application/json",
+		EmptyBefore: emptyBefore,
+	}, true
+}
+
+// historyPageNumber reads ?page=N from a history URL; 1 when absent or not
+// a positive number.
+func historyPageNumber(raw string) int {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return 1
+	}
+	n, err := strconv.Atoi(u.Query().Get("page"))
+	if err != nil || n < 1 {
+		return 1
+	}
+	return n
+}
+
+// incident converts one history entry. The entry's timestamp is the span
+// of the incident as the page prints it, "Feb 29, 22:00 - 23:00 GMT" (or
+// one time alone): its start is the incident's start, and its end is the
+// time of the last message, which is the only update the entry carries.
+// The span has no year: it is taken from the month the entry is filed
+// under (monthStart), rolling back across New Year when the span starts in
+// an earlier month. The update's status is not on the page and stays
+// unknown.
+func (h historyIncident) incident(origin string, monthStart time.Time) (Incident, error) {
+	in := Incident{
+		ID:        h.Code,
+		Kind:      KindIncident,
+		Title:     h.Name,
+		Impact:    NormaliseImpact(h.Impact),
+		ImpactRaw: h.Impact,
+		Partial:   true,
+		Updates:   []Update{},
+	}
+	if strings.TrimSpace(h.Code) == "" {
+		return in, fmt.Errorf("%w: incident %q has no code", ErrInvalidRecord, h.Name)
+	}
+	if in.Impact == ImpactMaintenance {
+		in.Kind = KindMaintenance
+	}
+	if origin != "" {
+		in.URL = origin + "/incidents/" + url.PathEscape(h.Code)
+	}
+	// The end of the month: every date filed under it is at or before it
+	// (InferYear allows its slack beyond).
+	ref := monthStart.AddDate(0, 1, 0).Add(-time.Minute)
+	from, until, err := ParseStatuspageWindow(h.Timestamp, ref)
+	if err != nil && !errors.Is(err, ErrUnknownZone) {
+		// Not a span: an incident with one post prints one time.
+		from, err = ParseStatuspageStamp(h.Timestamp, ref)
+		until = from
+	}
+	if err != nil {
+		return in, fmt.Errorf("incident %s: timestamp: %w", h.Code, err)
+	}
+	in.Started = from
+	in.Updates = append(in.Updates, Update{At: until, Body: h.Message})
+	return in, nil
+}
