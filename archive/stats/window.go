@@ -1,0 +1,176 @@
+package stats
+
+import (
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	// Zone rules are compiled in so that a stated "PT" gives the same
+	// instant on every machine, whatever tzdata it has.
+	_ "time/tzdata"
+)
+
+// proseZones maps the zone words vendors write in update prose to IANA
+// zones. A generic name ("PT") and both its seasonal forms ("PST", "PDT")
+// map to the same zone, whose rules decide the offset on the stated date:
+// vendors write "PST" all year round far more often than they mean a fixed
+// UTC-8 in July. Ambiguous words (IST, AST) are left out on purpose: a
+// window in an unknown zone is rejected, never guessed.
+var proseZones = map[string]string{
+	"UTC": "UTC", "GMT": "UTC", "Z": "UTC",
+	"PT": "America/Los_Angeles", "PST": "America/Los_Angeles", "PDT": "America/Los_Angeles",
+	"MT": "America/Denver", "MST": "America/Denver", "MDT": "America/Denver",
+	"CT": "America/Chicago", "CST": "America/Chicago", "CDT": "America/Chicago",
+	"ET": "America/New_York", "EST": "America/New_York", "EDT": "America/New_York",
+	"BST": "Europe/London", "WET": "Europe/Lisbon", "WEST": "Europe/Lisbon",
+	"CET": "Europe/Berlin", "CEST": "Europe/Berlin",
+	"EET": "Europe/Helsinki", "EEST": "Europe/Helsinki",
+	"JST": "Asia/Tokyo", "KST": "Asia/Seoul", "SGT": "Asia/Singapore",
+	"AEST": "Australia/Sydney", "AEDT": "Australia/Sydney",
+	"NZST": "Pacific/Auckland", "NZDT": "Pacific/Auckland",
+}
+
+// zoneLocations loads every zone of proseZones once.
+var zoneLocations = sync.OnceValue(func() map[string]*time.Location {
+	locs := make(map[string]*time.Location, len(proseZones))
+	for abbrev, name := range proseZones {
+		loc, err := time.LoadLocation(name)
+		if err != nil {
+			// time/tzdata is linked in: every name above loads.
+			panic(fmt.Sprintf("stats: load zone %s: %v", name, err))
+		}
+		locs[abbrev] = loc
+	}
+	return locs
+})
+
+// The vocabulary of stated windows. A clock is "13:35", "8:58", "2:50pm",
+// "11:02 a.m." or "5pm"; a bare number ("2") is not a clock unless it
+// borrows a meridiem from the other end of a range ("2 – 5pm PT").
+const (
+	clockPat = `(\d{1,2})(?::([0-5]\d))?(?:\s?([ap])\.?\s?m\b\.?)?`
+	zonePat  = `(?:\s*\(?\b(UTC|GMT|PT|PST|PDT|MT|MST|MDT|CT|CST|CDT|ET|EST|EDT|BST|WET|WEST|CET|CEST|EET|EEST|JST|KST|SGT|AEST|AEDT|NZST|NZDT|(?-i:[A-Z]{2,5}))\b\)?)?`
+	sepPat   = `\s*(?:to|and|until|till|through|thru|-|–|—)\s*`
+)
+
+var (
+	// rangeRE: "From 13:35 UTC to 14:24 UTC", "Between 14:40 and 14:53 UTC",
+	// "between 2:50pm – 5:18pm PT".
+	rangeRE = regexp.MustCompile(`(?i)\b(?:from|between)\s+` + clockPat + zonePat + sepPat + clockPat + zonePat)
+	// endRE: "returned to normal at 11:02am PT", "recovered at 14:10 UTC".
+	endRE = regexp.MustCompile(`(?i)\b(?:returned to normal|back to normal|recovered|resolved|restored|mitigated|subsided|ended)\s+(?:at|as of|by)\s+(?:(?:approximately|about|around)\s+)?` + clockPat + zonePat)
+)
+
+// clock is a time of day as written, before a date and zone are known.
+type clock struct {
+	hour, minute int
+	meridiem     byte // 'a', 'p' or 0 for a 24-hour clock
+	minutes      bool // the minutes were written
+}
+
+func readClock(hour, minute, meridiem string) clock {
+	c := clock{minutes: minute != ""}
+	c.hour, _ = strconv.Atoi(hour)
+	c.minute, _ = strconv.Atoi(minute)
+	if meridiem != "" {
+		c.meridiem = strings.ToLower(meridiem)[0]
+	}
+	return c
+}
+
+// isClock reports whether c reads as a time of day rather than a count.
+func (c clock) isClock() bool { return c.minutes || c.meridiem != 0 }
+
+// hour24 returns the hour on a 24-hour clock, or false when the hour does
+// not exist on the clock it was written on.
+func (c clock) hour24() (int, bool) {
+	switch c.meridiem {
+	case 0:
+		return c.hour, c.hour <= 23
+	case 'a':
+		return c.hour % 12, c.hour >= 1 && c.hour <= 12
+	default:
+		return c.hour%12 + 12, c.hour >= 1 && c.hour <= 12
+	}
+}
+
+// on returns c on the calendar day of day (in loc).
+func (c clock) on(day time.Time, loc *time.Location) (time.Time, bool) {
+	h, ok := c.hour24()
+	if !ok {
+		return time.Time{}, false
+	}
+	y, m, d := day.In(loc).Date()
+	return time.Date(y, m, d, h, c.minute, 0, 0, loc), true
+}
+
+// statement is one window a post states, read but not yet checked against
+// the incident.
+type statement struct {
+	text     string
+	from     clock
+	hasFrom  bool // false for end-only phrasings
+	to       clock
+	fromZone string
+	toZone   string
+}
+
+// statements returns every window body states, in the order written.
+func statements(body string) []statement {
+	var out []statement
+	for _, m := range rangeRE.FindAllStringSubmatch(body, -1) {
+		s := statement{
+			text:     m[0],
+			from:     readClock(m[1], m[2], m[3]),
+			hasFrom:  true,
+			fromZone: strings.ToUpper(m[4]),
+			to:       readClock(m[5], m[6], m[7]),
+			toZone:   strings.ToUpper(m[8]),
+		}
+		// "2:50 – 5:18pm": the start borrows the end's meridiem, or the
+		// other one when that would put it after the end ("11:30 – 2pm").
+		if s.from.meridiem == 0 && s.to.meridiem != 0 && s.from.hour >= 1 && s.from.hour <= 12 {
+			s.from.meridiem = s.to.meridiem
+			if s.to.meridiem == 'p' && s.from.hour%12*60+s.from.minute > s.to.hour%12*60+s.to.minute {
+				s.from.meridiem = 'a'
+			}
+		}
+		if !s.from.isClock() || !s.to.isClock() {
+			continue
+		}
+		out = append(out, s)
+	}
+	for _, m := range endRE.FindAllStringSubmatch(body, -1) {
+		s := statement{text: m[0], to: readClock(m[1], m[2], m[3]), toZone: strings.ToUpper(m[4])}
+		if !s.to.isClock() {
+			continue
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+// zones returns the locations of s's ends. A zone written at one end
+// applies to both.
+func (s statement) zones() (from, to *time.Location, err error) {
+	fz, tz := s.fromZone, s.toZone
+	if fz == "" {
+		fz = tz
+	}
+	if tz == "" {
+		tz = fz
+	}
+	if tz == "" {
+		return nil, nil, fmt.Errorf("no time zone stated")
+	}
+	locs := zoneLocations()
+	for _, z := range []string{fz, tz} {
+		if locs[z] == nil {
+			return nil, nil, fmt.Errorf("unknown time zone %q", z)
+		}
+	}
+	return locs[fz], locs[tz], nil
+}
