@@ -1,0 +1,264 @@
+package parser
+
+import (
+	"bytes"
+	"encoding/xml"
+	"fmt"
+	"net/url"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/PuerkitoBio/goquery"
+	"golang.org/x/net/html"
+)
+
+// FormatStatuspageFeed is Statuspage's incident feed, /history.atom or
+// /history.rss. Each entry is one incident; its HTML content holds one <p>
+// per update, newest first, each with a year-less time, a status word and
+// the body. The feed does not give impact, and holds a recent window of
+// the history, not all of it.
+const FormatStatuspageFeed Format = "statuspage-feed"
+
+func init() {
+	register(format{name: FormatStatuspageFeed, sniff: sniffStatuspageFeed, parse: parseStatuspageFeed})
+}
+
+// feedDoc decodes both feed dialects: an Atom <feed> or an RSS <rss>.
+type feedDoc struct {
+	XMLName xml.Name
+	// Atom.
+	ID      string      `xml:"id"`
+	Entries []atomEntry `xml:"entry"`
+	// RSS.
+	Channel struct {
+		Link  string    `xml:"link"`
+		Items []rssItem `xml:"item"`
+	} `xml:"channel"`
+}
+
+type atomEntry struct {
+	ID        string `xml:"id"`
+	Published string `xml:"published"`
+	Updated   string `xml:"updated"`
+	Links     []struct {
+		Rel  string `xml:"rel,attr"`
+		Href string `xml:"href,attr"`
+	} `xml:"link"`
+	Title   string `xml:"title"`
+	Content string `xml:"content"`
+}
+
+type rssItem struct {
+	Title       string `xml:"title"`
+	Description string `xml:"description"`
+	PubDate     string `xml:"pubDate"`
+	Link        string `xml:"link"`
+	GUID        string `xml:"guid"`
+}
+
+// feedEntry is an Atom entry or RSS item reduced to what both carry.
+type feedEntry struct {
+	link    string
+	title   string
+	content string
+	ref     time.Time // the latest time the feed gives the entry
+	refText string
+}
+
+// feedIncidentLinkRE finds an incident code in an incident URL.
+var feedIncidentLinkRE = regexp.MustCompile(`/incidents/([A-Za-z0-9]+)/?(?:[?#].*)?$`)
+
+func sniffStatuspageFeed(doc Document) int {
+	head := doc.Body
+	if len(head) > 4096 {
+		head = head[:4096]
+	}
+	isAtom := bytes.Contains(head, []byte("<feed"))
+	isRSS := bytes.Contains(head, []byte("<rss"))
+	if !isAtom && !isRSS {
+		return 0
+	}
+	hasIncidents := bytes.Contains(doc.Body, []byte("/incidents/"))
+	switch {
+	case isAtom && hasIncidents && bytes.Contains(doc.Body, []byte(",2005:Incident/")):
+		return 85
+	case hasIncidents && bytes.Contains(doc.Body, []byte("data-var=")):
+		return 85
+	case isAtom && bytes.Contains(head, []byte(",2005:/history<")) && !bytes.Contains(doc.Body, []byte("<entry")):
+		return 60 // a Statuspage feed with nothing in it yet
+	case isRSS && hasIncidents && strings.HasSuffix(feedURLPath(doc.URL), "/history.rss"):
+		return 80
+	}
+	return 0
+}
+
+// feedURLPath returns the path of a URL, or "" when it does not parse.
+func feedURLPath(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return ""
+	}
+	return u.Path
+}
+
+func parseStatuspageFeed(doc Document) (*Page, error) {
+	var feed feedDoc
+	dec := xml.NewDecoder(bytes.NewReader(doc.Body))
+	dec.Strict = true
+	if err := dec.Decode(&feed); err != nil {
+		return nil, errNotStatuspage("not an XML feed: " + err.Error())
+	}
+	var entries []feedEntry
+	switch feed.XMLName.Local {
+	case "feed":
+		if len(feed.Entries) == 0 && !strings.HasSuffix(feed.ID, ",2005:/history") {
+			return nil, errNotStatuspage("an Atom feed with no entries and no Statuspage history id")
+		}
+		for _, e := range feed.Entries {
+			fe := feedEntry{title: e.Title, content: e.Content, refText: e.Updated}
+			for _, l := range e.Links {
+				if l.Rel == "" || l.Rel == "alternate" {
+					fe.link = strings.TrimSpace(l.Href)
+					break
+				}
+			}
+			if strings.TrimSpace(fe.refText) == "" {
+				fe.refText = e.Published
+			}
+			if at, err := time.Parse(time.RFC3339, strings.TrimSpace(fe.refText)); err == nil {
+				fe.ref = at
+			}
+			entries = append(entries, fe)
+		}
+	case "rss":
+		if len(feed.Channel.Items) == 0 && !strings.HasSuffix(feedURLPath(doc.URL), "/history.rss") {
+			return nil, errNotStatuspage("an RSS feed with no items, not from /history.rss")
+		}
+		for _, it := range feed.Channel.Items {
+			fe := feedEntry{title: it.Title, content: it.Description, link: strings.TrimSpace(it.Link), refText: it.PubDate}
+			if fe.link == "" {
+				fe.link = strings.TrimSpace(it.GUID)
+			}
+			for _, layout := range []string{time.RFC1123Z, time.RFC1123, "Mon, 2 Jan 2006 15:04:05 -0700"} {
+				if at, err := time.Parse(layout, strings.TrimSpace(it.PubDate)); err == nil {
+					fe.ref = at
+					break
+				}
+			}
+			entries = append(entries, fe)
+		}
+	default:
+		return nil, errNotStatuspage(fmt.Sprintf("XML root <%s> is neither an Atom feed nor RSS", feed.XMLName.Local))
+	}
+
+	out := &Page{Incidents: []Incident{}}
+	for i, e := range entries {
+		in, err := e.incident()
+		if err != nil {
+			return nil, &ParseError{Source: doc.Source, URL: doc.URL, Field: fmt.Sprintf("entry %d", i+1), Err: err}
+		}
+		out.Incidents = append(out.Incidents, in)
+	}
+	return out, nil
+}
+
+// incident converts one entry. Update times have no year: each takes the
+// year that puts it at or before the entry's latest time (updated in Atom,
+// pubDate in RSS), with InferYear's slack, so an incident that spans New
+// Year gets its December updates in the earlier year.
+func (e feedEntry) incident() (Incident, error) {
+	m := feedIncidentLinkRE.FindStringSubmatch(e.link)
+	if m == nil {
+		return Incident{}, errNotStatuspage(fmt.Sprintf("entry link %q is not a Statuspage incident URL", e.link))
+	}
+	if e.ref.IsZero() {
+		return Incident{}, fmt.Errorf("%w: entry time %q", ErrBadTime, e.refText)
+	}
+	in := Incident{
+		ID:      m[1],
+		Kind:    KindIncident,
+		Title:   strings.TrimSpace(e.title),
+		Updates: []Update{},
+	}
+	if u, err := url.Parse(e.link); err == nil && u.Scheme != "" && u.Host != "" {
+		in.URL = u.Scheme + "://" + u.Host + "/incidents/" + m[1]
+	}
+	root, err := html.Parse(strings.NewReader("<body>" + e.content))
+	if err != nil {
+		return in, fmt.Errorf("incident %s: content: %w", in.ID, err)
+	}
+	var parseErr error
+	goquery.NewDocumentFromNode(root).Find("p").EachWithBreak(func(k int, p *goquery.Selection) bool {
+		small := p.Find("small").First()
+		strong := p.Find("strong").First()
+		if small.Length() == 0 || strong.Length() == 0 {
+			parseErr = fmt.Errorf("incident %s: update %d: no <small> time or <strong> status", in.ID, k+1)
+			return false
+		}
+		at, err := ParseStatuspageStamp(small.Text(), e.ref)
+		if err != nil {
+			parseErr = fmt.Errorf("incident %s: update %d: %w", in.ID, k+1, err)
+			return false
+		}
+		raw := strings.TrimSpace(strong.Text())
+		in.Updates = append(in.Updates, Update{Status: NormaliseStatus(raw), StatusRaw: raw, At: at, Body: feedBodyAfter(p, strong)})
+		return true
+	})
+	if parseErr != nil {
+		return in, parseErr
+	}
+	if len(in.Updates) > 0 {
+		in.Status, in.StatusRaw = in.Updates[0].Status, in.Updates[0].StatusRaw
+	}
+	for _, u := range in.Updates {
+		if isMaintenanceStatus(u.Status) {
+			in.Kind = KindMaintenance
+			break
+		}
+	}
+	return in, nil
+}
+
+// feedBodyAfter returns the text of p that follows the status element, with
+// <br> as a line break and the " - " separator removed.
+func feedBodyAfter(p, status *goquery.Selection) string {
+	var b strings.Builder
+	after := false
+	stop := status.Get(0)
+	for _, n := range p.Contents().Nodes {
+		if !after {
+			after = n == stop || feedContainsNode(n, stop)
+			continue
+		}
+		feedWriteText(&b, n)
+	}
+	s := strings.TrimSpace(b.String())
+	s = strings.TrimPrefix(s, "-")
+	return strings.TrimSpace(s)
+}
+
+func feedContainsNode(n, target *html.Node) bool {
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		if c == target || feedContainsNode(c, target) {
+			return true
+		}
+	}
+	return false
+}
+
+// feedWriteText writes the text of n, turning <br> into a newline.
+func feedWriteText(b *strings.Builder, n *html.Node) {
+	switch n.Type {
+	case html.TextNode:
+		b.WriteString(n.Data)
+	case html.ElementNode:
+		if n.Data == "br" {
+			b.WriteByte('\n')
+			return
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			feedWriteText(b, c)
+		}
+	}
+}
