@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 )
@@ -281,6 +282,10 @@ func (a apiIncident) incident(origin string) (Incident, error) {
 		}
 		in.Updates = append(in.Updates, upd)
 	}
+
+	// Oldest first, so that posts at the same instant keep their real order
+	// when Parse sorts by time.
+	slices.Reverse(in.Updates)
 
 	for _, c := range a.Components {
 		in.Components = append(in.Components, Component{Name: c.Name, Status: NormaliseComponentStatus(c.Status), StatusRaw: c.Status})

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -211,6 +212,9 @@ func (e feedEntry) incident() (Incident, error) {
 	if len(in.Updates) > 0 {
 		in.Status, in.StatusRaw = in.Updates[0].Status, in.Updates[0].StatusRaw
 	}
+	// Oldest first, so that posts at the same instant keep their real order
+	// when Parse sorts by time.
+	slices.Reverse(in.Updates)
 	for _, u := range in.Updates {
 		if isMaintenanceStatus(u.Status) {
 			in.Kind = KindMaintenance
