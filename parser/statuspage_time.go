@@ -57,7 +57,7 @@ func inferYear(month time.Month, day int, ref time.Time, slack time.Duration) in
 
 // stampText returns a Statuspage time as plain folded text: tags (the
 // <var data-var=...> wrappers) removed, entities decoded, runs of white
-// space folded to one space, a leading "Posted" dropped.
+// space folded to one space, a leading "Posted" or "Posted on" dropped.
 func stampText(s string) string {
 	if strings.ContainsRune(s, '<') {
 		s = stripTags(s)
@@ -66,8 +66,11 @@ func stampText(s string) string {
 		s = html.UnescapeString(s)
 	}
 	s = strings.Join(strings.Fields(s), " ")
-	if rest, ok := strings.CutPrefix(s, "Posted "); ok {
-		s = rest
+	for _, prefix := range []string{"Posted on ", "Posted "} {
+		if rest, ok := strings.CutPrefix(s, prefix); ok {
+			s = rest
+			break
+		}
 	}
 	return s
 }

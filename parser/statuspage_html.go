@@ -1,0 +1,704 @@
+package parser
+
+import (
+	"bytes"
+	"fmt"
+	"net/url"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/PuerkitoBio/goquery"
+	"golang.org/x/net/html"
+)
+
+// Atlassian Statuspage renders two HTML pages worth archiving on the server:
+// an incident's own page (/incidents/<code>) with its full timeline, and the
+// home page with unresolved incidents, upcoming maintenance and the last 15
+// days of past incidents. Both exist in a 2021 and a 2025 rendering that
+// share the class vocabulary (see fixtures/realworld/MARKUP.md, section 1).
+const (
+	// FormatStatuspageIncident is the incident page /incidents/<code>.
+	FormatStatuspageIncident Format = "statuspage-incident"
+	// FormatStatuspageHome is the home page with its incident lists.
+	FormatStatuspageHome Format = "statuspage-home"
+)
+
+func init() {
+	register(format{name: FormatStatuspageIncident, sniff: sniffStatuspageIncident, parse: parseStatuspageIncident})
+	register(format{name: FormatStatuspageHome, sniff: sniffStatuspageHome, parse: parseStatuspageHome})
+}
+
+// statuspageMarkers are strings every Statuspage HTML page carries in its
+// links, scripts or footer ("Powered by Atlassian Statuspage", the stspg.io
+// short links, the *.statuspage.io hosts).
+var statuspageMarkers = [][]byte{[]byte("statuspage"), []byte("Statuspage"), []byte("stspg")}
+
+// looksLikeHTML reports whether body starts like a markup document.
+func looksLikeHTML(body []byte) bool {
+	body = bytes.TrimPrefix(body, []byte("\xef\xbb\xbf"))
+	body = bytes.TrimSpace(body)
+	return len(body) > 0 && body[0] == '<'
+}
+
+func hasStatuspageMarker(body []byte) bool {
+	for _, m := range statuspageMarkers {
+		if bytes.Contains(body, m) {
+			return true
+		}
+	}
+	return false
+}
+
+func isClassByte(c byte) bool {
+	return c == '-' || c == '_' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
+}
+
+// hasClassAttr reports, from bytes alone, whether some element's class
+// attribute holds token: the token stands whole inside a class="..." or
+// class='...' value. The same names in the pages' embedded CSS
+// (".status-day .update-title") do not count.
+func hasClassAttr(body []byte, token string) bool {
+	t := []byte(token)
+	for i := 0; i < len(body); {
+		j := bytes.Index(body[i:], t)
+		if j < 0 {
+			return false
+		}
+		j += i
+		i = j + len(t)
+		if i < len(body) && isClassByte(body[i]) {
+			continue
+		}
+		k := j
+		for k > 0 && (isClassByte(body[k-1]) || body[k-1] == ' ') {
+			k--
+		}
+		if k > 0 && k < j && body[j-1] != ' ' {
+			continue // the token is the tail of a longer class name
+		}
+		if k >= 7 && (body[k-1] == '"' || body[k-1] == '\'') && bytes.EqualFold(body[k-7:k-1], []byte("class=")) {
+			return true
+		}
+	}
+	return false
+}
+
+// sniffStatuspageIncident recognises an incident page by its updates
+// container and update rows.
+func sniffStatuspageIncident(doc Document) int {
+	if !looksLikeHTML(doc.Body) || bytes.Contains(doc.Body, historyMarker) {
+		return 0
+	}
+	score := 0
+	switch {
+	case hasClassAttr(doc.Body, "incident-updates-container"):
+		score = 70
+	case hasClassAttr(doc.Body, "update-row") && hasClassAttr(doc.Body, "incident-name"):
+		score = 60
+	default:
+		return 0
+	}
+	if hasStatuspageMarker(doc.Body) {
+		score += 20
+	}
+	return score
+}
+
+// sniffStatuspageHome recognises a home page by its day blocks, unresolved
+// incidents or scheduled maintenance blocks. The history page (whose list
+// is React props) belongs to FormatStatuspageHistory.
+func sniffStatuspageHome(doc Document) int {
+	if !looksLikeHTML(doc.Body) || bytes.Contains(doc.Body, historyMarker) {
+		return 0
+	}
+	if hasClassAttr(doc.Body, "incident-updates-container") {
+		return 0 // an incident page
+	}
+	score := 0
+	switch {
+	case hasClassAttr(doc.Body, "status-day"):
+		score = 65
+	case hasClassAttr(doc.Body, "unresolved-incident"), hasClassAttr(doc.Body, "scheduled-maintenance"):
+		score = 60
+	default:
+		return 0
+	}
+	if hasStatuspageMarker(doc.Body) {
+		score += 20
+	}
+	return score
+}
+
+// statuspageDOM parses doc's body into a DOM.
+func statuspageDOM(doc Document) (*goquery.Document, error) {
+	if !looksLikeHTML(doc.Body) {
+		return nil, errNotStatuspage(fmt.Sprintf("not HTML (%s)", describe(doc)))
+	}
+	root, err := html.Parse(bytes.NewReader(doc.Body))
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrNotHTML, err)
+	}
+	return goquery.NewDocumentFromNode(root), nil
+}
+
+// incidentCodeRE finds an incident code in a URL path.
+var incidentCodeRE = regexp.MustCompile(`/incidents/([A-Za-z0-9]+)(?:\.json)?(?:[/?#]|$)`)
+
+// incidentCode returns the code in an /incidents/<code> URL, or "".
+func incidentCode(href string) string {
+	m := incidentCodeRE.FindStringSubmatch(strings.TrimSpace(href))
+	if m == nil {
+		return ""
+	}
+	return m[1]
+}
+
+// impactOf reads the impact-* class of s: the normalised impact and the
+// word the page used.
+func impactOf(s *goquery.Selection) (Impact, string) {
+	for _, c := range strings.Fields(s.AttrOr("class", "")) {
+		if raw, ok := strings.CutPrefix(c, "impact-"); ok {
+			return NormaliseImpact(raw), raw
+		}
+	}
+	return ImpactUnknown, ""
+}
+
+// foldSpace folds every run of white space in s to one space and trims it.
+func foldSpace(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+// bodyText renders the nodes of an update body as plain text: <br> and
+// block elements become line breaks, links keep their text (the API bodies
+// hold the bare URL a page turns into a link, so this keeps the renderings
+// alike), runs of white space fold to one space except newlines inside
+// whitespace-pre-wrap elements, and each line is trimmed.
+func bodyText(nodes []*html.Node) string {
+	var b strings.Builder
+	var walk func(n *html.Node, pre bool)
+	walk = func(n *html.Node, pre bool) {
+		switch n.Type {
+		case html.TextNode:
+			if pre {
+				b.WriteString(n.Data)
+				return
+			}
+			b.WriteString(strings.Join(strings.FieldsFunc(n.Data, isHTMLSpace), " "))
+			if len(n.Data) > 0 && isHTMLSpace(rune(n.Data[len(n.Data)-1])) {
+				b.WriteByte(' ')
+			}
+			return
+		case html.ElementNode:
+			switch n.Data {
+			case "br":
+				b.WriteByte('\n')
+				return
+			case "script", "style":
+				return
+			case "p", "div", "li", "ul", "ol", "pre", "blockquote", "h1", "h2", "h3", "h4", "h5", "h6", "table", "tr":
+				b.WriteByte('\n')
+				defer b.WriteByte('\n')
+			}
+			for _, c := range strings.Fields(attr(n, "class")) {
+				if c == "whitespace-pre-wrap" {
+					pre = true
+				}
+			}
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			walk(c, pre)
+		}
+	}
+	for _, n := range nodes {
+		walk(n, false)
+	}
+	lines := strings.Split(b.String(), "\n")
+	for i, l := range lines {
+		lines[i] = strings.TrimSpace(l)
+	}
+	return strings.Trim(strings.Join(lines, "\n"), "\n")
+}
+
+// isHTMLSpace reports the white space HTML folds (not U+00A0).
+func isHTMLSpace(r rune) bool {
+	return r == ' ' || r == '\t' || r == '\n' || r == '\r' || r == '\f'
+}
+
+func attr(n *html.Node, key string) string {
+	for _, a := range n.Attr {
+		if a.Key == key {
+			return a.Val
+		}
+	}
+	return ""
+}
+
+// statuspageOriginOf returns the scheme and host of the document's URL, or
+// of the canonical URL it states when the document has no usable URL.
+func statuspageOriginOf(doc Document, dom *goquery.Document) string {
+	canon, _ := dom.Find(`link[rel="canonical"]`).First().Attr("href")
+	return statuspageOrigin(doc.URL, canon)
+}
+
+// incidentURL returns origin/incidents/<code>, or href resolved against
+// the document's URL when the origin is unknown.
+func incidentURL(origin, code, href, docURL string) string {
+	if origin != "" && code != "" {
+		return origin + "/incidents/" + url.PathEscape(code)
+	}
+	base, err := url.Parse(docURL)
+	if err != nil {
+		return href
+	}
+	ref, err := url.Parse(strings.TrimSpace(href))
+	if err != nil {
+		return href
+	}
+	return base.ResolveReference(ref).String()
+}
+
+// detailFollow asks for an incident's full timeline: the API first, the
+// incident page when the API is refused. It has the shape the history
+// parser emits, so that the crawler dedupes them by URL.
+func detailFollow(origin, code string) Follow {
+	return Follow{
+		URL:      origin + "/api/v2/incidents/" + url.PathEscape(code) + ".json",
+		Fallback: origin + "/incidents/" + url.PathEscape(code),
+		Reason:   FollowDetail,
+	}
+}
+
+// finishStatuspage sets an incident's status and kind from its updates,
+// which must already be oldest first in page order (pages list them newest
+// first: reversing keeps two posts of the same minute in the order they
+// were made when Sort orders by time).
+//
+// The status is that of the latest update that states one: a free "Update"
+// post repeats the state the incident is in (the API gives such a post the
+// incident's status), so an incident whose last post is an Update keeps
+// the status before it. Only an incident with nothing but Update posts has
+// status update. The kind is maintenance for impact-maintenance and for
+// any maintenance status (Scheduled, In progress, Verifying, Completed).
+func finishStatuspage(in *Incident) {
+	latest, stated := -1, -1
+	for i, u := range in.Updates {
+		if latest < 0 || !u.At.At.Before(in.Updates[latest].At.At) {
+			latest = i
+		}
+		if u.Status != StatusUpdate && (stated < 0 || !u.At.At.Before(in.Updates[stated].At.At)) {
+			stated = i
+		}
+	}
+	if stated >= 0 {
+		latest = stated
+	}
+	if latest >= 0 {
+		in.Status, in.StatusRaw = in.Updates[latest].Status, in.Updates[latest].StatusRaw
+	}
+	in.Kind = KindIncident
+	if in.Impact == ImpactMaintenance {
+		in.Kind = KindMaintenance
+	}
+	for _, u := range in.Updates {
+		if isMaintenanceStatus(u.Status) {
+			in.Kind = KindMaintenance
+		}
+	}
+}
+
+// splitComponents reads "This incident affected: A, B, and C." into its
+// names. Statuspage joins names as "A", "A and B", "A, B, and C", so a
+// name that itself holds " and " is split when it is one of two.
+func splitComponents(sentence string) []string {
+	s := foldSpace(sentence)
+	if i := strings.Index(s, ":"); i >= 0 {
+		s = s[i+1:]
+	}
+	s = strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(s), "."))
+	if s == "" {
+		return nil
+	}
+	var names []string
+	parts := strings.Split(s, ", ")
+	if len(parts) == 1 {
+		parts = strings.SplitN(s, " and ", 2)
+	}
+	for _, p := range parts {
+		p = strings.TrimSpace(strings.TrimPrefix(p, "and "))
+		if p != "" {
+			names = append(names, p)
+		}
+	}
+	return names
+}
+
+// parseStatuspageIncident parses an incident page: title, impact, code,
+// every update row (a published postmortem is a row of its own) and the
+// components the incident affected.
+func parseStatuspageIncident(doc Document) (*Page, error) {
+	dom, err := statuspageDOM(doc)
+	if err != nil {
+		return nil, err
+	}
+	container := dom.Find(".incident-updates-container").First()
+	h1 := dom.Find("h1.incident-name, .incident-name").First()
+	if container.Length() == 0 && h1.Length() == 0 {
+		return nil, errNotStatuspage("no incident-name heading and no incident-updates-container")
+	}
+	origin := statuspageOriginOf(doc, dom)
+	code := ""
+	for _, href := range []string{
+		dom.Find(`link[rel="canonical"]`).AttrOr("href", ""),
+		dom.Find(`meta[property="og:url"]`).AttrOr("content", ""),
+	} {
+		if code = incidentCode(href); code != "" {
+			break
+		}
+	}
+	if code == "" {
+		code = strings.TrimSpace(dom.Find(`input[name="incident_code"]`).AttrOr("value", ""))
+	}
+	if code == "" {
+		code = incidentCode(doc.URL)
+	}
+	if code == "" {
+		return nil, &ParseError{Field: "incident code", Err: fmt.Errorf("%w: no canonical link, og:url, incident_code or /incidents/<code> URL", ErrNoIncidents)}
+	}
+	in := Incident{
+		ID:      code,
+		Title:   strings.TrimSpace(h1.Text()),
+		URL:     incidentURL(origin, code, doc.URL, doc.URL),
+		Updates: []Update{},
+	}
+	in.Impact, in.ImpactRaw = impactOf(h1)
+	rendered := issuedAt(dom)
+
+	rows := container.Find(".update-row")
+	if container.Length() == 0 {
+		rows = dom.Find(".update-row")
+	}
+	var rowErr error
+	rows.EachWithBreak(func(i int, row *goquery.Selection) bool {
+		raw := foldSpace(row.Find(".update-title").First().Text())
+		u := Update{Status: NormaliseStatus(raw), StatusRaw: raw, Body: bodyText(row.Find(".update-body").First().Nodes)}
+		if u.Status == StatusUnknown && row.HasClass("postmortem") {
+			u.Status = StatusPostmortem
+		}
+		stamp := row.Find(".update-timestamp").First()
+		if u.At, rowErr = detailTime(stamp, rendered); rowErr != nil {
+			rowErr = &ParseError{Field: fmt.Sprintf("incident %s update %d time", code, i), Err: rowErr}
+			return false
+		}
+		in.Updates = append(in.Updates, u)
+		return true
+	})
+	if rowErr != nil {
+		return nil, rowErr
+	}
+	if len(in.Updates) == 0 {
+		return nil, &ParseError{Field: "update rows", Err: fmt.Errorf("%w: incident %s has no update rows", ErrNoIncidents, code)}
+	}
+	slices.Reverse(in.Updates)
+	for _, name := range splitComponents(dom.Find(".components-affected").First().Text()) {
+		in.Components = append(in.Components, Component{Name: name})
+	}
+	finishStatuspage(&in)
+	return &Page{Incidents: []Incident{in}}, nil
+}
+
+// detailTime reads an incident page's "Posted <span class=ago
+// data-datetime-unix=ms></span>May 08, 2025 - 14:07 BST": the epoch
+// milliseconds when present, with the visible text kept beside them; else
+// the visible text, which carries its year and zone.
+func detailTime(stamp *goquery.Selection, rendered time.Time) (Time, error) {
+	text := stampText(stamp.Text())
+	if ms, ok := stamp.Find("[data-datetime-unix]").Attr("data-datetime-unix"); ok {
+		n, err := strconv.ParseInt(strings.TrimSpace(ms), 10, 64)
+		if err != nil {
+			return Time{}, fmt.Errorf("%w: data-datetime-unix %q", ErrBadTime, ms)
+		}
+		return NewTime(time.UnixMilli(n), text), nil
+	}
+	if text == "" {
+		return Time{}, fmt.Errorf("%w: no timestamp", ErrBadTime)
+	}
+	return parseStamp(text, rendered, 24*time.Hour)
+}
+
+// issuedAt reads the page's render time from <meta name="issued"> (epoch
+// seconds), or the zero time.
+func issuedAt(dom *goquery.Document) time.Time {
+	v := strings.TrimSpace(dom.Find(`meta[name="issued"]`).AttrOr("content", ""))
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n <= 0 {
+		return time.Time{}
+	}
+	return time.Unix(n, 0).UTC()
+}
+
+// homeUpdate is one div.update of a home page block.
+type homeUpdate struct {
+	status    Status
+	statusRaw string
+	body      string
+	stamp     string // the visible time text, folded
+	readMore  bool   // the row only links to the incident page (a postmortem)
+}
+
+// readHomeUpdate splits a div.update into its status word (the first
+// <strong>; never the class, which splits "In progress" in two), body and
+// time (the last <small>).
+func readHomeUpdate(s *goquery.Selection) homeUpdate {
+	var u homeUpdate
+	n := s.Get(0)
+	var strong, small *html.Node
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		if c.Type == html.ElementNode && c.Data == "small" {
+			small = c
+		}
+	}
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		if c.Type == html.CommentNode || c.Type == html.TextNode && strings.TrimSpace(c.Data) == "" {
+			continue
+		}
+		if c.Type == html.ElementNode && c.Data == "strong" {
+			strong = c
+		}
+		break
+	}
+	var body []*html.Node
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		if c != strong && c != small && c.Type != html.CommentNode {
+			body = append(body, c)
+		}
+	}
+	if strong != nil {
+		u.statusRaw = foldSpace(goquery.NewDocumentFromNode(strong).Text())
+		u.status = NormaliseStatus(u.statusRaw)
+	}
+	if small != nil {
+		u.stamp = stampText(goquery.NewDocumentFromNode(small).Text())
+	}
+	u.body = strings.TrimSpace(strings.TrimPrefix(bodyText(body), "-"))
+	if u.status == StatusPostmortem || s.HasClass("postmortem") {
+		links := s.Find("a")
+		u.readMore = links.Length() == 1 && incidentCode(links.AttrOr("href", "")) != "" &&
+			NormaliseText(links.Text()) == NormaliseText(u.body)
+	}
+	return u
+}
+
+// homeReader holds what a home page's blocks share.
+type homeReader struct {
+	doc      Document
+	origin   string
+	rendered time.Time // when the page was rendered; zero if unknown
+	out      *Page
+	seen     map[string]bool
+}
+
+// parseStatuspageHome parses a home page: unresolved incidents, upcoming
+// scheduled maintenance and the past incidents filed under day headers.
+// Update times there have no year: it comes from the day header (an
+// incident is filed under the day of its last update, so earlier updates
+// may fall on earlier days and years; a postmortem may be dated after the
+// header) or, for blocks without a header, from the page's render date.
+func parseStatuspageHome(doc Document) (*Page, error) {
+	dom, err := statuspageDOM(doc)
+	if err != nil {
+		return nil, err
+	}
+	days := dom.Find(".status-day")
+	unresolved := dom.Find(".unresolved-incident")
+	upcoming := dom.Find(".scheduled-maintenance")
+	if days.Length() == 0 && unresolved.Length() == 0 && upcoming.Length() == 0 && dom.Find(".incidents-list").Length() == 0 {
+		return nil, errNotStatuspage("no status-day, unresolved-incident or scheduled-maintenance blocks")
+	}
+	r := &homeReader{doc: doc, origin: statuspageOriginOf(doc, dom), rendered: issuedAt(dom), out: &Page{Incidents: []Incident{}}, seen: map[string]bool{}}
+	if r.rendered.IsZero() {
+		// The newest day header is the page's own date.
+		days.EachWithBreak(func(_ int, day *goquery.Selection) bool {
+			if d, err := parseDayHeader(day.Find(".date").First().Text()); err == nil {
+				r.rendered = d.Add(24*time.Hour - time.Second)
+				return false
+			}
+			return true
+		})
+	}
+
+	var perr error
+	unresolved.EachWithBreak(func(i int, s *goquery.Selection) bool {
+		a := s.Find(".incident-title a.actual-title").First()
+		if a.Length() == 0 {
+			a = s.Find(".incident-title a").First()
+		}
+		in, err := r.incident(a, s, s.Find(".updates .update, .updates-container .update"), r.rendered, 24*time.Hour)
+		if err != nil {
+			perr = &ParseError{Field: fmt.Sprintf("unresolved incident %d", i), Err: err}
+			return false
+		}
+		r.add(in)
+		return true
+	})
+	if perr != nil {
+		return nil, perr
+	}
+	upcoming.EachWithBreak(func(i int, s *goquery.Selection) bool {
+		in, err := r.maintenance(s)
+		if err != nil {
+			perr = &ParseError{Field: fmt.Sprintf("scheduled maintenance %d", i), Err: err}
+			return false
+		}
+		r.add(in)
+		return true
+	})
+	if perr != nil {
+		return nil, perr
+	}
+	days.EachWithBreak(func(i int, day *goquery.Selection) bool {
+		header := day.Find(".date").First()
+		d, err := parseDayHeader(header.Text())
+		if err != nil {
+			if day.Find(".incident-container").Length() == 0 {
+				return true
+			}
+			perr = &ParseError{Field: fmt.Sprintf("status-day %d header", i), Err: err}
+			return false
+		}
+		// Rows are at most PostmortemSlack after their header and never
+		// after the page was rendered (a day of slack for the zone).
+		ref := d.Add(24*time.Hour - time.Second)
+		slack := PostmortemSlack
+		if !r.rendered.IsZero() {
+			slack = min(slack, max(0, r.rendered.Add(24*time.Hour).Sub(ref)))
+		}
+		day.Find(".incident-container").EachWithBreak(func(k int, c *goquery.Selection) bool {
+			title := c.Find(".incident-title").First()
+			in, err := r.incident(title.Find("a").First(), title, c.Find(".updates-container .update"), ref, slack)
+			if err != nil {
+				perr = &ParseError{Field: fmt.Sprintf("past incident %d of %s", k, foldSpace(header.Text())), Err: err}
+				return false
+			}
+			r.add(in)
+			return true
+		})
+		return perr == nil
+	})
+	if perr != nil {
+		return nil, perr
+	}
+	if r.origin != "" {
+		r.out.Follow = append([]Follow{{URL: r.origin + "/history?page=1", Reason: FollowNext, Accept: "application/json"}}, r.out.Follow...)
+	}
+	return r.out, nil
+}
+
+// add appends an incident and asks for its full timeline, once per code.
+func (r *homeReader) add(in Incident) {
+	r.out.Incidents = append(r.out.Incidents, in)
+	if r.origin != "" && !r.seen[in.ID] {
+		r.seen[in.ID] = true
+		r.out.Follow = append(r.out.Follow, detailFollow(r.origin, in.ID))
+	}
+}
+
+// incident reads one incident block: the title link a, the element
+// carrying its impact class, and its div.update rows, whose year-less
+// times are resolved against ref with slack.
+func (r *homeReader) incident(a, impactEl, rows *goquery.Selection, ref time.Time, slack time.Duration) (Incident, error) {
+	href := a.AttrOr("href", "")
+	code := incidentCode(href)
+	if code == "" {
+		return Incident{}, fmt.Errorf("%w: title link %q has no /incidents/<code>", ErrNoIncidents, href)
+	}
+	in := Incident{
+		ID:      code,
+		Title:   strings.TrimSpace(a.Text()),
+		URL:     incidentURL(r.origin, code, href, r.doc.URL),
+		Updates: []Update{},
+	}
+	in.Impact, in.ImpactRaw = impactOf(impactEl)
+	var err error
+	rows.EachWithBreak(func(i int, s *goquery.Selection) bool {
+		hu := readHomeUpdate(s)
+		u := Update{Status: hu.status, StatusRaw: hu.statusRaw, Body: hu.body}
+		if u.Status == StatusUnknown && s.HasClass("postmortem") {
+			u.Status = StatusPostmortem
+		}
+		if hu.readMore {
+			in.Partial = true
+		}
+		if u.At, err = parseStamp(hu.stamp, ref, slack); err != nil {
+			err = fmt.Errorf("incident %s update %d: %w", code, i, err)
+			return false
+		}
+		in.Updates = append(in.Updates, u)
+		return true
+	})
+	if err != nil {
+		return Incident{}, err
+	}
+	slices.Reverse(in.Updates)
+	finishStatuspage(&in)
+	return in, nil
+}
+
+// maintenance reads an upcoming scheduled maintenance block: its window
+// (small[data-unix-time] is the start in epoch seconds; the visible text
+// gives the end) and its posts. A block with a single post prints no
+// status word: that post is the announcement, status Scheduled.
+func (r *homeReader) maintenance(s *goquery.Selection) (Incident, error) {
+	a := s.Find(".incident-title a").First()
+	in, err := r.incident(a, s, s.Find(".updates-container .update, .updates .update"), r.rendered, 24*time.Hour)
+	if err != nil {
+		return Incident{}, err
+	}
+	if title := strings.TrimSpace(a.AttrOr("title", "")); in.Title == "" {
+		in.Title = title
+	}
+	for i := range in.Updates {
+		if in.Updates[i].StatusRaw == "" && len(in.Updates) == 1 {
+			in.Updates[i].Status = StatusScheduled
+		}
+	}
+	if in.Impact == ImpactUnknown {
+		in.Impact = ImpactMaintenance // the block is the page's maintenance list
+	}
+	finishStatuspage(&in)
+	in.Kind = KindMaintenance
+
+	small := s.Find("small[data-unix-time]").First()
+	if small.Length() == 0 {
+		small = s.Find(".incident-title small").First()
+	}
+	text := stampText(small.Text())
+	// Without the epoch start, the window is taken to lie within about ten
+	// months after the page was rendered.
+	ref, slack := time.Time{}, time.Duration(0)
+	if !r.rendered.IsZero() {
+		ref = r.rendered.Add(300 * 24 * time.Hour)
+	}
+	var start time.Time
+	if v, ok := small.Attr("data-unix-time"); ok {
+		n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+		if err != nil {
+			return Incident{}, fmt.Errorf("incident %s: %w: data-unix-time %q", in.ID, ErrBadTime, v)
+		}
+		start = time.Unix(n, 0).UTC()
+		ref, slack = start, 24*time.Hour
+	}
+	if text == "" && start.IsZero() {
+		return in, nil
+	}
+	from, until, err := parseWindow(text, ref, slack)
+	if err != nil {
+		return Incident{}, fmt.Errorf("incident %s window: %w", in.ID, err)
+	}
+	if !start.IsZero() {
+		from = NewTime(start, text)
+	}
+	in.ScheduledFor, in.ScheduledUntil = from, until
+	return in, nil
+}
