@@ -209,18 +209,11 @@ func (e feedEntry) incident() (Incident, error) {
 	if parseErr != nil {
 		return in, parseErr
 	}
-	if len(in.Updates) > 0 {
-		in.Status, in.StatusRaw = in.Updates[0].Status, in.Updates[0].StatusRaw
-	}
 	// Oldest first, so that posts at the same instant keep their real order
-	// when Parse sorts by time.
+	// when Parse sorts by time; then status and kind as the HTML pages get
+	// them (the latest stated status; maintenance by its status words).
 	slices.Reverse(in.Updates)
-	for _, u := range in.Updates {
-		if isMaintenanceStatus(u.Status) {
-			in.Kind = KindMaintenance
-			break
-		}
-	}
+	finishStatuspage(&in)
 	return in, nil
 }
 
