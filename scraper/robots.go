@@ -1,0 +1,219 @@
+package scraper
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/temoto/robotstxt"
+)
+
+// RobotsTTL is how long a robots.txt verdict may be reused (RFC 9309 §2.4).
+const RobotsTTL = 24 * time.Hour
+
+// robotsRules is what one robots.txt fetch decided for a site.
+type robotsRules struct {
+	data      *robotstxt.RobotsData // nil when err is set
+	err       error                 // set when everything is disallowed
+	fetchedAt time.Time
+}
+
+// allows reports whether agent may fetch u under these rules.
+func (r *robotsRules) allows(u *url.URL, agent string) error {
+	if r.err != nil {
+		return r.err
+	}
+	path := u.EscapedPath()
+	if path == "" {
+		path = "/"
+	}
+	if u.RawQuery != "" {
+		path += "?" + u.RawQuery
+	}
+	if !r.data.TestAgent(path, agent) {
+		return ErrRobotsDisallowed
+	}
+	return nil
+}
+
+// RobotsCache keeps robots.txt verdicts across fetchers, for a daemon that
+// makes a fresh Fetcher each run. Only definite answers are kept (2xx rules,
+// 4xx allow-all); an unreachable robots.txt is retried next run. It holds one
+// entry per site and drops stale ones as it goes. It is safe for concurrent
+// use.
+type RobotsCache struct {
+	ttl time.Duration
+
+	mu      sync.Mutex
+	entries map[string]*robotsRules
+}
+
+// NewRobotsCache returns an empty cache whose entries live ttl (RobotsTTL if
+// ttl is not positive).
+func NewRobotsCache(ttl time.Duration) *RobotsCache {
+	if ttl <= 0 {
+		ttl = RobotsTTL
+	}
+	return &RobotsCache{ttl: ttl, entries: make(map[string]*robotsRules)}
+}
+
+// Len returns how many sites the cache holds.
+func (c *RobotsCache) Len() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.entries)
+}
+
+func (c *RobotsCache) get(key string, now time.Time) *robotsRules {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	r := c.entries[key]
+	if r == nil || now.Sub(r.fetchedAt) >= c.ttl {
+		return nil
+	}
+	return r
+}
+
+func (c *RobotsCache) put(key string, r *robotsRules, now time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for k, old := range c.entries {
+		if now.Sub(old.fetchedAt) >= c.ttl {
+			delete(c.entries, k)
+		}
+	}
+	c.entries[key] = r
+}
+
+// robotsEntry is one site's verdict within a run; done closes once it is
+// known, so concurrent fetches to one site make one robots.txt request.
+type robotsEntry struct {
+	done  chan struct{}
+	rules *robotsRules
+	err   error // the fetch was cancelled; nothing was decided
+}
+
+// checkRobots returns nil if robots.txt lets us fetch u.
+func (f *Fetcher) checkRobots(ctx context.Context, u *url.URL) error {
+	if f.opts.IgnoreRobots || u.Scheme == "file" {
+		return nil
+	}
+	key := u.Scheme + "://" + strings.ToLower(u.Host)
+	f.robotsMu.Lock()
+	e := f.robots[key]
+	if e == nil {
+		e = &robotsEntry{done: make(chan struct{})}
+		f.robots[key] = e
+		f.robotsMu.Unlock()
+		e.rules, e.err = f.loadRobots(ctx, u, key)
+		if e.err != nil {
+			f.robotsMu.Lock()
+			delete(f.robots, key)
+			f.robotsMu.Unlock()
+		}
+		close(e.done)
+	} else {
+		f.robotsMu.Unlock()
+		select {
+		case <-e.done:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	if e.err != nil {
+		return e.err
+	}
+	return e.rules.allows(u, f.opts.UserAgent)
+}
+
+// loadRobots finds the verdict for a site: from the shared cache, or by
+// fetching /robots.txt under the same politeness budget as pages. Following
+// RFC 9309: 2xx → its rules; 4xx → allow all; 5xx or no answer → disallow
+// all. The error is only for a cancelled context.
+func (f *Fetcher) loadRobots(ctx context.Context, u *url.URL, key string) (*robotsRules, error) {
+	if c := f.opts.Robots; c != nil {
+		if r := c.get(key, f.opts.Now()); r != nil {
+			return r, nil
+		}
+	}
+	robotsURL := &url.URL{Scheme: u.Scheme, Host: u.Host, Path: "/robots.txt"}
+	lg := f.lg.With().Str("robots", robotsURL.String()).Logger()
+	ex, err := f.exchange(ctx, robotsURL, f.header("text/plain,*/*;q=0.5"), f.opts.MaxRobotsBytes, true)
+	if ctxErr := ctx.Err(); ctxErr != nil {
+		return nil, ctxErr
+	}
+	rules := &robotsRules{fetchedAt: f.opts.Now()}
+	switch {
+	case errors.Is(err, ErrTooManyRedirects) || errors.Is(err, ErrOffSite):
+		// RFC 9309 §2.3.1.2 lets a crawler treat an unfollowed redirect
+		// chain as "unavailable": allow all.
+		lg.Warn().Err(err).Msg("robots.txt redirect not followed; treating as unavailable")
+		rules.data = allowAll()
+	case err != nil:
+		rules.err = fmt.Errorf("%w: %s: %w", ErrRobotsUnreachable, robotsURL, err)
+	default:
+		_, status, _, body := ex.result()
+		switch {
+		case status >= 200 && status < 300:
+			data, perr := robotstxt.FromBytes(robotsGroups(body))
+			if perr != nil {
+				rules.err = fmt.Errorf("%w: %s unparseable: %w", ErrRobotsDisallowed, robotsURL, perr)
+			}
+			rules.data = data
+		case status >= 500:
+			rules.err = fmt.Errorf("%w: %s: status %d", ErrRobotsUnreachable, robotsURL, status)
+		default: // 4xx, or a 3xx that could not be followed: unavailable
+			rules.data = allowAll()
+		}
+	}
+	if rules.err != nil {
+		lg.Warn().Err(rules.err).Msg("robots.txt blocks the site")
+	} else if c := f.opts.Robots; c != nil {
+		c.put(key, rules, rules.fetchedAt)
+	}
+	return rules, nil
+}
+
+// allowAll is the verdict for a missing robots.txt.
+func allowAll() *robotstxt.RobotsData {
+	data, _ := robotstxt.FromStatusAndBytes(404, nil)
+	return data
+}
+
+// robotsGroups keeps the lines RFC 9309 defines (user-agent, allow,
+// disallow) and drops a leading BOM, rules before the first user-agent, and
+// everything else (sitemap, crawl-delay, junk), which the robotstxt package
+// would otherwise reject the whole file for.
+func robotsGroups(body []byte) []byte {
+	body = bytes.TrimPrefix(body, []byte("\xef\xbb\xbf"))
+	var out bytes.Buffer
+	seenAgent := false
+	for line := range bytes.Lines(body) {
+		text := line
+		if i := bytes.IndexByte(text, '#'); i >= 0 {
+			text = text[:i]
+		}
+		name, _, ok := bytes.Cut(text, []byte(":"))
+		if !ok {
+			continue
+		}
+		switch strings.ToLower(string(bytes.TrimSpace(name))) {
+		case "user-agent":
+			seenAgent = true
+		case "allow", "disallow":
+			if !seenAgent {
+				continue
+			}
+		default:
+			continue
+		}
+		out.Write(bytes.TrimRight(text, " \t\r\n"))
+		out.WriteByte('\n')
+	}
+	return out.Bytes()
+}
