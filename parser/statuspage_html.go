@@ -86,10 +86,20 @@ func hasClassAttr(body []byte, token string) bool {
 	return false
 }
 
+// maybeStatuspageHTML is the cheap gate of both sniffers: markup that is
+// not served as JSON or XML and is not the history page.
+func maybeStatuspageHTML(doc Document) bool {
+	ct := strings.ToLower(doc.ContentType)
+	if strings.Contains(ct, "json") || strings.Contains(ct, "xml") {
+		return false
+	}
+	return looksLikeHTML(doc.Body) && !bytes.Contains(doc.Body, historyMarker)
+}
+
 // sniffStatuspageIncident recognises an incident page by its updates
 // container and update rows.
 func sniffStatuspageIncident(doc Document) int {
-	if !looksLikeHTML(doc.Body) || bytes.Contains(doc.Body, historyMarker) {
+	if !maybeStatuspageHTML(doc) {
 		return 0
 	}
 	score := 0
@@ -111,7 +121,7 @@ func sniffStatuspageIncident(doc Document) int {
 // incidents or scheduled maintenance blocks. The history page (whose list
 // is React props) belongs to FormatStatuspageHistory.
 func sniffStatuspageHome(doc Document) int {
-	if !looksLikeHTML(doc.Body) || bytes.Contains(doc.Body, historyMarker) {
+	if !maybeStatuspageHTML(doc) {
 		return 0
 	}
 	if hasClassAttr(doc.Body, "incident-updates-container") {
@@ -444,6 +454,7 @@ type homeUpdate struct {
 	statusRaw string
 	body      string
 	stamp     string // the visible time text, folded
+	epochMs   string // data-datetime-unix inside the time, when the page has it
 	readMore  bool   // the row only links to the incident page (a postmortem)
 }
 
@@ -479,7 +490,9 @@ func readHomeUpdate(s *goquery.Selection) homeUpdate {
 		u.status = NormaliseStatus(u.statusRaw)
 	}
 	if small != nil {
-		u.stamp = stampText(goquery.NewDocumentFromNode(small).Text())
+		t := goquery.NewDocumentFromNode(small)
+		u.stamp = stampText(t.Text())
+		u.epochMs = t.Find("[data-datetime-unix]").AttrOr("data-datetime-unix", "")
 	}
 	u.body = strings.TrimSpace(strings.TrimPrefix(bodyText(body), "-"))
 	if u.status == StatusPostmortem || s.HasClass("postmortem") {
@@ -488,6 +501,20 @@ func readHomeUpdate(s *goquery.Selection) homeUpdate {
 			NormaliseText(links.Text()) == NormaliseText(u.body)
 	}
 	return u
+}
+
+// homeTime is an update's instant: the epoch milliseconds newer pages put
+// in the time (span[data-datetime-unix]) when present, else the year-less
+// visible text resolved against ref with slack.
+func homeTime(u homeUpdate, ref time.Time, slack time.Duration) (Time, error) {
+	if u.epochMs != "" {
+		n, err := strconv.ParseInt(strings.TrimSpace(u.epochMs), 10, 64)
+		if err != nil {
+			return Time{}, fmt.Errorf("%w: data-datetime-unix %q", ErrBadTime, u.epochMs)
+		}
+		return NewTime(time.UnixMilli(n), u.stamp), nil
+	}
+	return parseStamp(u.stamp, ref, slack)
 }
 
 // homeReader holds what a home page's blocks share.
@@ -630,7 +657,7 @@ func (r *homeReader) incident(a, impactEl, rows *goquery.Selection, ref time.Tim
 		if hu.readMore {
 			in.Partial = true
 		}
-		if u.At, err = parseStamp(hu.stamp, ref, slack); err != nil {
+		if u.At, err = homeTime(hu, ref, slack); err != nil {
 			err = fmt.Errorf("incident %s update %d: %w", code, i, err)
 			return false
 		}

@@ -393,6 +393,66 @@ func TestStatuspageHTMLRefusesOtherPages(t *testing.T) {
 	}
 }
 
+// No other fixture (other platforms, the reconstructed outage-history site,
+// the Statuspage JSON and feeds) is taken for a Statuspage HTML page.
+func TestStatuspageHTMLSniffsOnlyItsOwn(t *testing.T) {
+	var names []string
+	for _, pattern := range []string{"realworld/*/*", "seed/*", "outagehistory/*/*.html", "outagehistory/*/incidents/*"} {
+		m, err := fixtures.Glob(pattern)
+		if err != nil {
+			t.Fatal(err)
+		}
+		names = append(names, m...)
+	}
+	own := map[string]bool{}
+	for _, tt := range statuspageHTMLCounts {
+		own["realworld/statuspage/"+tt.file] = true
+	}
+	checked := 0
+	for _, name := range names {
+		if own[name] || strings.HasSuffix(name, ".md") {
+			continue
+		}
+		body, err := fixtures.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		checked++
+		doc := Document{Source: "x", URL: "https://example.com/" + name, Body: body}
+		if s := sniffStatuspageIncident(doc); s != 0 {
+			t.Errorf("%s: sniffStatuspageIncident = %d, want 0", name, s)
+		}
+		if s := sniffStatuspageHome(doc); s != 0 {
+			t.Errorf("%s: sniffStatuspageHome = %d, want 0", name, s)
+		}
+	}
+	if checked < 20 {
+		t.Errorf("checked %d other fixtures, want at least 20", checked)
+	}
+	// A Statuspage page served with a JSON content type is not HTML.
+	doc := statuspageHTMLDoc(t, "box-home-2021.html")
+	doc.ContentType = "application/json"
+	if s := sniffStatuspageHome(doc); s != 0 {
+		t.Errorf("home page served as JSON: sniff = %d, want 0", s)
+	}
+}
+
+// Newer home pages may carry the epoch in the time, as the incident page
+// does; it wins over the year-less text.
+func TestStatuspageHomeEpoch(t *testing.T) {
+	body := readStatuspageFixture(t, "realworld/statuspage/pythoninfra-home-2021.html")
+	body = bytes.Replace(body, []byte("<small>Jan <var data-var='date'>12</var>, <var data-var='time'>16:04</var> UTC</small>"),
+		[]byte(`<small><span data-datetime-unix="1610467470000"></span>Jan <var data-var='date'>12</var>, <var data-var='time'>16:04</var> UTC</small>`), 1)
+	page, err := Parse(Document{Source: "py", URL: "https://status.python.org/", Body: body}, FormatStatuspageHome)
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := findIncident(t, page, "grk0k7sz6zkp").Last()
+	if !last.At.Equal(utc("2021-01-12T16:04:30Z")) || last.Text != "Jan 12, 16:04 UTC" {
+		t.Errorf("last update at %v %q, want 2021-01-12T16:04:30Z from the epoch, with the text", last.At, last.Text)
+	}
+}
+
 // The parsers follow the markup, not the fixture files: a hand-written
 // page of the same shape for another vendor parses the same way.
 func TestStatuspageHomeOtherVendor(t *testing.T) {
@@ -467,9 +527,17 @@ func FuzzStatuspageHTML(f *testing.F) {
 			f.Fatal(err)
 		}
 		f.Add(b)
-		// A small mutation: one incident block cut in half.
-		if i := bytes.Index(b, []byte(`class="update`)); i > 0 {
-			f.Add(b[:i+len(b)/50])
+		// Small seeds the fuzzer can mutate quickly: each page's incident
+		// markup without its head (CSS, scripts) and subscribe forms, and
+		// the same cut off in the middle of a block.
+		for _, marker := range []string{`<div class="unresolved-incidents`, `<div class="scheduled-maintenances-container`, `<div class="incidents-list`, `<div class="incident-updates-container`} {
+			i := bytes.Index(b, []byte(marker))
+			if i < 0 {
+				continue
+			}
+			part := b[i:min(len(b), i+6000)]
+			f.Add(part)
+			f.Add(part[:len(part)/3])
 		}
 	}
 	f.Add([]byte(`<div class="status-day"><div class="date">Feb <var>29</var>, <var>2023</var></div><div class="incident-container"><div class="incident-title impact-x"><a href="/incidents/a">t</a></div><div class="updates-container"><div class="update"><strong>x</strong><small>Feb 30, 99:99 UTC</small></div></div></div></div>`))
