@@ -1,0 +1,208 @@
+package archive
+
+import (
+	"bytes"
+	"compress/gzip"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"hash/crc32"
+	"io"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	bbolt "go.etcd.io/bbolt"
+)
+
+// Every value the archive stores is an envelope:
+//
+//	[4] CRC-32C (Castagnoli), big-endian, of the value's bucket path, key,
+//	    encoding byte and payload
+//	[1] encoding: 'j' JSON, 'z' gzip-compressed raw bytes, 'n' no payload
+//	[…] payload
+//
+// The checksum covers the path, so a value written under the wrong key, or
+// moved, fails as surely as a flipped byte.
+const (
+	encJSON = 'j'
+	encGzip = 'z'
+	encNone = 'n'
+
+	envelopeHeader = 5
+)
+
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+
+// bucket is a bbolt bucket together with its path from the root, which
+// every checksum covers and every error names.
+type bucket struct {
+	b    *bbolt.Bucket
+	path []string
+}
+
+func (b bucket) String() string { return strings.Join(b.path, "/") }
+
+// keyPath names key inside b for errors.
+func (b bucket) keyPath(key []byte) string {
+	return strings.Join(append(append([]string(nil), b.path...), showKey(key)), "/")
+}
+
+// showKey renders a key for people: text as it is, an 8-byte big-endian
+// sequence as #n, anything else in hex.
+func showKey(k []byte) string {
+	if len(k) == 8 && k[0] == 0 {
+		return "#" + strconv.FormatUint(binary.BigEndian.Uint64(k), 10)
+	}
+	if utf8.Valid(k) && !bytes.ContainsFunc(k, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
+		return string(k)
+	}
+	return fmt.Sprintf("%x", k)
+}
+
+func (b bucket) checksum(key []byte, enc byte, payload []byte) uint32 {
+	h := crc32.New(castagnoli)
+	for _, p := range b.path {
+		_, _ = io.WriteString(h, p)
+		_, _ = h.Write([]byte{0})
+	}
+	_, _ = h.Write(key)
+	_, _ = h.Write([]byte{0, enc})
+	_, _ = h.Write(payload)
+	return h.Sum32()
+}
+
+// seal wraps payload in an envelope for key in b.
+func (b bucket) seal(key []byte, enc byte, payload []byte) []byte {
+	v := make([]byte, envelopeHeader+len(payload))
+	binary.BigEndian.PutUint32(v, b.checksum(key, enc, payload))
+	v[4] = enc
+	copy(v[envelopeHeader:], payload)
+	return v
+}
+
+// open verifies the envelope v stored under key and returns its encoding
+// and payload. The payload aliases v.
+func (b bucket) open(key, v []byte) (byte, []byte, error) {
+	if len(v) < envelopeHeader {
+		return 0, nil, &RecordError{Path: b.keyPath(key), Err: fmt.Errorf("%w: value of %d bytes is shorter than its header", ErrCorrupt, len(v))}
+	}
+	enc, payload := v[4], v[envelopeHeader:]
+	if want, got := binary.BigEndian.Uint32(v), b.checksum(key, enc, payload); got != want {
+		return 0, nil, &RecordError{Path: b.keyPath(key), Err: fmt.Errorf("%w: checksum %08x, stored %08x", ErrCorrupt, got, want)}
+	}
+	return enc, payload, nil
+}
+
+// put stores x as JSON under key.
+func (b bucket) put(key []byte, x any) error {
+	payload, err := json.Marshal(x)
+	if err != nil {
+		return fmt.Errorf("encode %s: %w", b.keyPath(key), err)
+	}
+	if err := b.b.Put(key, b.seal(key, encJSON, payload)); err != nil {
+		return fmt.Errorf("write %s: %w", b.keyPath(key), err)
+	}
+	return nil
+}
+
+// mark stores an empty value (an index entry) under key.
+func (b bucket) mark(key []byte) error {
+	if err := b.b.Put(key, b.seal(key, encNone, nil)); err != nil {
+		return fmt.Errorf("write %s: %w", b.keyPath(key), err)
+	}
+	return nil
+}
+
+// get decodes the JSON value under key into x. It reports false when there
+// is no such key.
+func (b bucket) get(key []byte, x any) (bool, error) {
+	v := b.b.Get(key)
+	if v == nil {
+		return false, nil
+	}
+	return true, b.decode(key, v, x)
+}
+
+// decode verifies and decodes the JSON envelope v stored under key.
+func (b bucket) decode(key, v []byte, x any) error {
+	enc, payload, err := b.open(key, v)
+	if err != nil {
+		return err
+	}
+	if enc != encJSON {
+		return &RecordError{Path: b.keyPath(key), Err: fmt.Errorf("%w: encoding %q where JSON was expected", ErrCorrupt, enc)}
+	}
+	if err := json.Unmarshal(payload, x); err != nil {
+		return &RecordError{Path: b.keyPath(key), Err: fmt.Errorf("%w: %v", ErrCorrupt, err)}
+	}
+	return nil
+}
+
+// sub returns the nested bucket name, or a bucket with a nil b when b or
+// name does not exist.
+func (b bucket) sub(name string) bucket {
+	nb := bucket{path: append(append([]string(nil), b.path...), name)}
+	if b.b != nil {
+		nb.b = b.b.Bucket([]byte(name))
+	}
+	return nb
+}
+
+// create returns the nested bucket name, creating it if needed.
+func (b bucket) create(name string) (bucket, error) {
+	nb, err := b.b.CreateBucketIfNotExists([]byte(name))
+	if err != nil {
+		return bucket{}, fmt.Errorf("create bucket %s/%s: %w", b, name, err)
+	}
+	return bucket{b: nb, path: append(append([]string(nil), b.path...), name)}, nil
+}
+
+func (b bucket) exists() bool { return b.b != nil }
+
+// root returns the top-level bucket name of tx, or one with a nil b.
+func root(tx *bbolt.Tx, name string) bucket {
+	return bucket{b: tx.Bucket([]byte(name)), path: []string{name}}
+}
+
+// createRoot returns the top-level bucket name, creating it if needed.
+func createRoot(tx *bbolt.Tx, name string) (bucket, error) {
+	b, err := tx.CreateBucketIfNotExists([]byte(name))
+	if err != nil {
+		return bucket{}, fmt.Errorf("create bucket %s: %w", name, err)
+	}
+	return bucket{b: b, path: []string{name}}, nil
+}
+
+// seq encodes n as an 8-byte big-endian key, so that cursors scan in order.
+func seq(n uint64) []byte { return binary.BigEndian.AppendUint64(nil, n) }
+
+// unseq decodes an 8-byte big-endian key; ok is false for any other key.
+func unseq(k []byte) (uint64, bool) {
+	if len(k) != 8 {
+		return 0, false
+	}
+	return binary.BigEndian.Uint64(k), true
+}
+
+// compress returns body gzip-compressed.
+func compress(body []byte) []byte {
+	var buf bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestSpeed) // a constant level cannot fail
+	_, _ = zw.Write(body)                              // writes to a bytes.Buffer cannot fail
+	_ = zw.Close()
+	return buf.Bytes()
+}
+
+// decompress reverses compress.
+func decompress(z []byte) ([]byte, error) {
+	zr, err := gzip.NewReader(bytes.NewReader(z))
+	if err != nil {
+		return nil, err
+	}
+	body, err := io.ReadAll(zr)
+	if err != nil {
+		return nil, err
+	}
+	return body, zr.Close()
+}

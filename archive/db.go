@@ -1,0 +1,411 @@
+package archive
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/rs/zerolog"
+	bbolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
+)
+
+// Magic and Schema identify an archive file: the meta bucket's format
+// record must carry this magic, and a schema no newer than Schema.
+const (
+	Magic  = "statusarchive"
+	Schema = 1
+)
+
+const (
+	// DefaultTimeout is how long Open waits for the file lock.
+	DefaultTimeout = time.Second
+	// DefaultDropThreshold is the fraction of the last good complete run's
+	// incident count below which a run is refused as suspect.
+	DefaultDropThreshold = 0.5
+
+	// initialMmapSize reserves address space so that a large scrape does not
+	// remap (and copy its dirty pages) several times in one transaction. It
+	// is address space, not disk: the file grows as data does.
+	initialMmapSize = 32 << 20
+	fileMode        = 0o600
+)
+
+// Options configure Open.
+type Options struct {
+	// ReadOnly opens the archive with a shared lock: several readers may
+	// hold it at once, but no writer. A missing file is an error.
+	ReadOnly bool
+	// Timeout bounds the wait for the file lock; 0 means DefaultTimeout,
+	// never "wait forever".
+	Timeout time.Duration
+	// Now is the archive's clock: it stamps runs and versions. Default
+	// time.Now.
+	Now func() time.Time
+	// Logger receives the archive's few log lines (open, rollback warnings).
+	Logger zerolog.Logger
+	// DropThreshold is the drift guard's count-drop fraction; 0 means
+	// DefaultDropThreshold, a negative value turns that guard off.
+	DropThreshold float64
+	// MaxSize caps the file in bytes; a write past it fails. 0 is no cap.
+	MaxSize int
+}
+
+// DB is an open archive. Its methods are safe for concurrent use; writes
+// are serialised by bbolt.
+type DB struct {
+	bolt      *bbolt.DB
+	path      string
+	readOnly  bool
+	now       func() time.Time
+	lg        zerolog.Logger
+	threshold float64
+
+	closeOnce sync.Once
+	closeErr  error
+
+	mu       sync.Mutex
+	recorded uint64 // the transaction high-water mark read from the sidecar at open
+	opened   uint64 // the file's transaction id at open
+}
+
+// formatRecord is the meta bucket's "format" value.
+type formatRecord struct {
+	Magic   string    `json:"magic"`
+	Schema  int       `json:"schema"`
+	Created time.Time `json:"created"`
+}
+
+// Root bucket names; doc.go describes what each holds.
+const (
+	bucketMeta       = "meta"
+	bucketSources    = "sources"
+	bucketRuns       = "runs"
+	bucketPages      = "pages"
+	bucketRunPages   = "runpages"
+	bucketValidators = "validators"
+
+	keyFormat = "format"
+)
+
+var rootBuckets = []string{bucketMeta, bucketSources, bucketRuns, bucketPages, bucketRunPages, bucketValidators}
+
+// Open opens the archive at path, creating it (and its parent directory)
+// when it does not exist and opts.ReadOnly is false. A file that exists but
+// is not an archive (empty, not bbolt, or bbolt without our meta bucket)
+// gives ErrNotArchive; one of a newer schema gives ErrSchema. Either way the
+// file is not written to. A lock held elsewhere for longer than
+// opts.Timeout gives ErrLocked.
+func Open(path string, opts Options) (*DB, error) {
+	if opts.Timeout <= 0 {
+		opts.Timeout = DefaultTimeout
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.DropThreshold == 0 {
+		opts.DropThreshold = DefaultDropThreshold
+	}
+	fi, err := os.Stat(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist) && !opts.ReadOnly:
+		if err := create(path, opts); err != nil && !errors.Is(err, fs.ErrExist) {
+			return nil, err
+		}
+	case err != nil:
+		return nil, fmt.Errorf("open archive: %w", err)
+	case fi.IsDir():
+		return nil, fmt.Errorf("open archive %s: %w: a directory", path, ErrNotArchive)
+	case fi.Size() == 0:
+		return nil, fmt.Errorf("open archive %s: %w: empty file", path, ErrNotArchive)
+	}
+
+	if !opts.ReadOnly {
+		// Look before writing: bbolt opened read-write initialises an empty
+		// file and may write to any bbolt file, and we promise to leave a
+		// file that is not ours as it was.
+		ro, _, err := openBolt(path, opts, true)
+		if err != nil {
+			return nil, err
+		}
+		err = inspect(ro, path)
+		if cerr := ro.Close(); err == nil && cerr != nil {
+			err = fmt.Errorf("open archive %s: close after inspection: %w", path, cerr)
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+
+	var bdb *bbolt.DB
+	for attempt := 0; ; attempt++ {
+		var f *os.File
+		bdb, f, err = openBolt(path, opts, opts.ReadOnly)
+		if err != nil {
+			return nil, err
+		}
+		// ReplaceFile renames a new file over the path while holding the old
+		// one's lock: an opener that waited on that lock now holds a file
+		// nobody will read again. Check we locked the file the path names.
+		same, serr := sameFile(f, path)
+		if serr == nil && same {
+			break
+		}
+		_ = bdb.Close()
+		if serr != nil {
+			return nil, fmt.Errorf("open archive %s: %w", path, serr)
+		}
+		if attempt == 3 {
+			return nil, fmt.Errorf("open archive %s: the file was replaced while opening, repeatedly", path)
+		}
+	}
+	if err := inspect(bdb, path); err != nil {
+		_ = bdb.Close()
+		return nil, err
+	}
+
+	db := &DB{
+		bolt:      bdb,
+		path:      path,
+		readOnly:  opts.ReadOnly,
+		now:       opts.Now,
+		lg:        opts.Logger.With().Str("component", "archive").Str("archive", path).Logger(),
+		threshold: opts.DropThreshold,
+	}
+	if err := bdb.View(func(tx *bbolt.Tx) error { db.opened = uint64(tx.ID()); return nil }); err != nil {
+		_ = bdb.Close()
+		return nil, fmt.Errorf("open archive %s: %w", path, err)
+	}
+	db.recorded = readHighWater(path)
+	if db.recorded > db.opened {
+		db.lg.Warn().Uint64("txid", db.opened).Uint64("recorded_txid", db.recorded).
+			Msg("archive is behind the last commit recorded for it: recent commits were lost or the file was restored from an older copy")
+	}
+	return db, nil
+}
+
+// openBolt opens path with bbolt and our options, and returns the file
+// bbolt opened.
+func openBolt(path string, opts Options, readOnly bool) (*bbolt.DB, *os.File, error) {
+	var file *os.File
+	bdb, err := bbolt.Open(path, fileMode, &bbolt.Options{
+		Timeout:         opts.Timeout,
+		ReadOnly:        readOnly,
+		FreelistType:    bbolt.FreelistMapType,
+		InitialMmapSize: initialMmapSize,
+		MaxSize:         opts.MaxSize,
+		OpenFile: func(name string, flag int, perm os.FileMode) (*os.File, error) {
+			f, err := os.OpenFile(name, flag, perm)
+			file = f
+			return f, err
+		},
+	})
+	var pe *fs.PathError
+	switch {
+	case err == nil:
+		return bdb, file, nil
+	case errors.Is(err, berrors.ErrTimeout):
+		return nil, nil, fmt.Errorf("archive %s is in use by another process (waited %s for its lock): %w", path, opts.Timeout, ErrLocked)
+	case errors.As(err, &pe):
+		return nil, nil, fmt.Errorf("open archive: %w", err)
+	default:
+		// invalid database, checksum error, version mismatch, file size too
+		// small: whatever it is, bbolt cannot read it as a database.
+		return nil, nil, fmt.Errorf("open archive %s: %w: not a bbolt file (%v)", path, ErrNotArchive, err)
+	}
+}
+
+func sameFile(f *os.File, path string) (bool, error) {
+	if f == nil {
+		return true, nil
+	}
+	a, err := f.Stat()
+	if err != nil {
+		return false, err
+	}
+	b, err := os.Stat(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	return os.SameFile(a, b), nil
+}
+
+// inspect checks that bdb is one of our archives of a schema we know.
+func inspect(bdb *bbolt.DB, path string) error {
+	return bdb.View(func(tx *bbolt.Tx) error {
+		meta := root(tx, bucketMeta)
+		if !meta.exists() {
+			return fmt.Errorf("open archive %s: %w: a bbolt file without a %q bucket", path, ErrNotArchive, bucketMeta)
+		}
+		var f formatRecord
+		ok, err := meta.get([]byte(keyFormat), &f)
+		switch {
+		case err != nil && !strings.Contains(string(meta.b.Get([]byte(keyFormat))), `"`+Magic+`"`):
+			// Not even a damaged record of ours: someone else's meta bucket.
+			return fmt.Errorf("open archive %s: %w: its meta bucket is not ours", path, ErrNotArchive)
+		case err != nil:
+			return fmt.Errorf("open archive %s: %w", path, err)
+		case !ok || f.Magic != Magic:
+			return fmt.Errorf("open archive %s: %w: its meta bucket does not name it a %s archive", path, ErrNotArchive, Magic)
+		case f.Schema > Schema || f.Schema < 1:
+			return fmt.Errorf("open archive %s: %w: schema %d, this build reads schema %d", path, ErrSchema, f.Schema, Schema)
+		}
+		for _, name := range rootBuckets {
+			if !root(tx, name).exists() {
+				return &RecordError{Path: name, Err: fmt.Errorf("%w: bucket missing", ErrCorrupt)}
+			}
+		}
+		return nil
+	})
+}
+
+// create makes a new archive at path. It builds the file under a temporary
+// name and links it into place, so that path never names an empty or
+// half-initialised file: an empty file at path is never one of ours. It
+// returns an error wrapping fs.ErrExist if path appeared meanwhile.
+func create(path string, opts Options) error {
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("create archive: %w", err)
+	}
+	tmp, err := os.CreateTemp(dir, filepath.Base(path)+".new-*")
+	if err != nil {
+		return fmt.Errorf("create archive: %w", err)
+	}
+	tmpPath := tmp.Name()
+	defer os.Remove(tmpPath)
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("create archive: %w", err)
+	}
+	bdb, _, err := openBolt(tmpPath, opts, false)
+	if err != nil {
+		return fmt.Errorf("create archive %s: %w", path, err)
+	}
+	err = bdb.Update(func(tx *bbolt.Tx) error {
+		for _, name := range rootBuckets {
+			if _, err := createRoot(tx, name); err != nil {
+				return err
+			}
+		}
+		return root(tx, bucketMeta).put([]byte(keyFormat), formatRecord{Magic: Magic, Schema: Schema, Created: opts.Now().UTC()})
+	})
+	if cerr := bdb.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("create archive %s: %w", path, err)
+	}
+	if err := os.Link(tmpPath, path); err != nil {
+		if errors.Is(err, fs.ErrExist) {
+			return fmt.Errorf("create archive %s: %w", path, err)
+		}
+		// No hard links here: fall back to a rename, which may replace a
+		// file created since we looked.
+		if _, serr := os.Stat(path); serr == nil {
+			return fmt.Errorf("create archive %s: %w", path, fs.ErrExist)
+		}
+		if err := os.Rename(tmpPath, path); err != nil {
+			return fmt.Errorf("create archive: %w", err)
+		}
+	}
+	return syncDir(dir)
+}
+
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return fmt.Errorf("sync directory: %w", err)
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil && !errors.Is(err, fs.ErrInvalid) {
+		return fmt.Errorf("sync directory %s: %w", dir, err)
+	}
+	return nil
+}
+
+// Path returns the archive's file name.
+func (db *DB) Path() string { return db.path }
+
+// ReadOnly reports whether the archive was opened read-only.
+func (db *DB) ReadOnly() bool { return db.readOnly }
+
+// Close releases the archive and its lock. Closing twice is harmless.
+func (db *DB) Close() error {
+	db.closeOnce.Do(func() {
+		if err := db.bolt.Close(); err != nil {
+			db.closeErr = fmt.Errorf("close archive %s: %w", db.path, err)
+		}
+	})
+	return db.closeErr
+}
+
+// update runs fn in one write transaction and, once it has committed,
+// records the transaction id as the high-water mark.
+func (db *DB) update(fn func(tx *bbolt.Tx) error) error {
+	if db.readOnly {
+		return fmt.Errorf("write to %s: %w", db.path, ErrReadOnly)
+	}
+	var txid uint64
+	err := db.bolt.Update(func(tx *bbolt.Tx) error {
+		txid = uint64(tx.ID())
+		return fn(tx)
+	})
+	if err != nil {
+		if errors.Is(err, berrors.ErrMaxSizeReached) {
+			return fmt.Errorf("archive %s is full (%w)", db.path, err)
+		}
+		return err
+	}
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	if err := writeHighWater(db.path, txid); err != nil {
+		// The mark only helps notice a lost commit later; losing it loses
+		// nothing now.
+		db.lg.Warn().Err(err).Msg("cannot record the transaction high-water mark")
+	}
+	return nil
+}
+
+// The high-water mark is the last transaction id this machine saw committed
+// to the archive, kept beside it in "<archive>.txid". bbolt keeps two meta
+// pages and silently falls back to the older when the newer is torn: a
+// file behind its mark has lost commits.
+func highWaterPath(path string) string { return path + ".txid" }
+
+func readHighWater(path string) uint64 {
+	b, err := os.ReadFile(highWaterPath(path))
+	if err != nil {
+		return 0
+	}
+	n, err := strconv.ParseUint(strings.TrimSpace(string(b)), 10, 64)
+	if err != nil {
+		return 0
+	}
+	return n
+}
+
+func writeHighWater(path string, txid uint64) error {
+	dir := filepath.Dir(path)
+	tmp, err := os.CreateTemp(dir, filepath.Base(path)+".txid-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.WriteString(strconv.FormatUint(txid, 10) + "\n"); err != nil {
+		_ = tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), highWaterPath(path))
+}

@@ -1,0 +1,101 @@
+// Package archive keeps every version of every incident statusarchive has
+// scraped, with the raw pages they came from and a log of every run, in one
+// bbolt file. It is the only package that imports bbolt.
+//
+// # Using it
+//
+// Open an archive (ErrLocked, ErrNotArchive, ErrSchema tell why not), hand
+// each scrape to Ingest in one call, read with Sources, Runs, Incident,
+// Rows and Changes, and keep it sound with Check, Backup and Compact.
+// Every write is one bbolt transaction, synced before it returns.
+//
+// # Layout
+//
+// Keys are bytes; "#n" below is n as an 8-byte big-endian integer, so that
+// cursors scan in numeric order. Values are envelopes (see below).
+//
+//	meta/                                  what this file is
+//	    format             JSON {magic "statusarchive", schema, created}
+//	sources/                               one bucket per source, by name
+//	    <source>/
+//	        state          JSON coverage ledger (SourceInfo) and what the
+//	                       drift guard compares with: the incident count of
+//	                       the last good run and, per start URL, of the last
+//	                       good complete run
+//	        runs/          index of the source's runs
+//	            #run       no payload
+//	        incidents/     one bucket per incident, by the parser's id
+//	            <id>/      bucket sequence = the latest version number
+//	                head   JSON {n, hash, first_seen, last_seen, last_run,
+//	                       deleted, kind, first_update}: where the history
+//	                       stands; an unchanged sighting rewrites only this
+//	                #1     JSON Version {n, hash, first_seen, last_seen,
+//	                #2     run, page_url, origin, deleted, incident}: the
+//	                …      full parser.Incident of each version, oldest
+//	                       first; a tombstone (deleted) repeats the last
+//	                       content. last_seen of the latest version is the
+//	                       head's.
+//	runs/                                  the run log, every source
+//	    #run               JSON Run: outcome, counts, the ids it created
+//	                       versions for, error and failures
+//	pages/                                 raw bodies, each stored once
+//	    <sha256>           gzip of the body, keyed by the 32-byte SHA-256
+//	                       of the uncompressed body
+//	runpages/
+//	    #run               JSON [StoredPage]: url, status, kept headers,
+//	                       fetched_at, sha256, size, in fetch order
+//	validators/
+//	    <url>              JSON {etag, last_modified, run}: for the next
+//	                       run's conditional GET
+//
+// Run ids come from the runs bucket's sequence and version numbers from
+// each incident bucket's, so both only grow. Sequential keys are written
+// with FillPercent 0.9.
+//
+// # Envelopes
+//
+// bbolt checksums only its two meta pages, so every value carries its own:
+//
+//	[4] CRC-32C, big-endian, over the bucket path, the key, the encoding
+//	    byte and the payload
+//	[1] encoding: 'j' JSON, 'z' gzip, 'n' no payload
+//	[…] payload
+//
+// Every read verifies it; a mismatch is ErrCorrupt in a RecordError that
+// names the key. Check verifies every value in the file.
+//
+// # Versions, deletions and the drift guard
+//
+// An incident's identity is its source and id; its content is
+// parser.Incident.Hash. A run that sees an unchanged hash moves only
+// last_seen; a new id gets version 1; a changed hash gets one new version.
+// Only a Complete vendor run infers deletions: each live incident it did not
+// see gets a tombstone version. An incident seen again after its tombstone
+// gets a new normal version ("restored"). Reparse runs (OriginParser) never
+// tombstone and never move last_seen.
+//
+// Before writing anything, Ingest refuses a run whose records fail
+// Validate (outcome "failed") and one the drift guard finds suspect
+// (outcome "suspect"): zero incidents where the last good run had some; a
+// count below DropThreshold (default half) of the last good complete run of
+// the same URL; more than half the records without any update. A refused
+// run writes its run-log entry and nothing else.
+//
+// # Times
+//
+// first_seen and last_seen are the archive's clock (Options.Now) when the
+// run was ingested; the run's own Started and Finished are kept in the log.
+//
+// # Crash safety and its limits
+//
+// Open takes bbolt's file lock with a timeout (never waiting forever) and
+// never uses NoSync or NoGrowSync. A new archive is built under a temporary
+// name and linked into place, so an empty file is never ours and is refused
+// like any other foreign file. After each commit the transaction id is
+// written to "<archive>.txid"; an archive found behind it has lost commits
+// (bbolt silently falls back to its older meta page when the newer is torn)
+// and Open logs a warning and Check reports ErrRolledBack. Locks do not
+// work on NFS: keep archives on local disks. A damaged file can fault the
+// process inside bbolt's memory map: run Check on untrusted files in a
+// child process.
+package archive

@@ -1,0 +1,583 @@
+package archive
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	bbolt "go.etcd.io/bbolt"
+
+	"github.com/statusarchive/statusarchive/parser"
+)
+
+// head is an incident's head record: where its history stands.
+type head struct {
+	N           int         `json:"n"`    // the latest version
+	Hash        string      `json:"hash"` // the latest version's content hash
+	FirstSeen   time.Time   `json:"first_seen"`
+	LastSeen    time.Time   `json:"last_seen"` // the last run that saw it
+	LastRun     uint64      `json:"last_run"`
+	Deleted     bool        `json:"deleted,omitempty"` // the latest version is a tombstone
+	Kind        parser.Kind `json:"kind"`
+	FirstUpdate time.Time   `json:"first_update,omitzero"`
+}
+
+// sourceState is a source's "state" record: its coverage ledger and what
+// the drift guard compares a new run with.
+type sourceState struct {
+	Info          SourceInfo          `json:"info"`
+	LastGoodCount int                 `json:"last_good_count"`
+	Complete      map[string]runCount `json:"complete,omitempty"` // by start URL: the last good complete run
+}
+
+type runCount struct {
+	Run       uint64 `json:"run"`
+	Incidents int    `json:"incidents"`
+}
+
+// validatorRecord is a URL's conditional-GET validators.
+type validatorRecord struct {
+	ETag         string `json:"etag,omitempty"`
+	LastModified string `json:"last_modified,omitempty"`
+	Run          uint64 `json:"run"`
+}
+
+// Keys and buckets inside sources/<source>/.
+const (
+	keyState         = "state"
+	keyHead          = "head"
+	bucketIncidents  = "incidents"
+	bucketSourceRuns = "runs"
+)
+
+// keptHeaders are the response headers a page reference keeps.
+var keptHeaders = []string{
+	"Content-Type", "Content-Language", "Content-Length", "Date", "Last-Modified", "ETag",
+	"Cache-Control", "Expires", "Age", "Retry-After", "Location", "Link",
+}
+
+const (
+	maxSourceName = 256
+	maxIDLen      = 1024
+	maxKeyURL     = 4096
+)
+
+// Ingest archives one scrape of one source in a single write transaction:
+// its records, its raw pages and its run-log entry.
+//
+// Per incident: an unchanged hash only moves last-seen; a new id gets
+// version 1; a changed one gets exactly one new version. When in.Complete,
+// every live incident of the source the run did not see gets a tombstone
+// version; an incident that reappears later gets a new normal version.
+//
+// Before writing, the run is checked: any invalid record makes it
+// "failed" (ErrInvalidRun) and the drift guard may make it "suspect"
+// (ErrSuspect). Either way only the run-log entry is written, and the
+// returned Run describes it alongside the error.
+func (db *DB) Ingest(ctx context.Context, in RunInput, incidents []parser.Incident) (Run, error) {
+	return db.ingest(ctx, in, incidents, nil)
+}
+
+// ingest is Ingest; a reparse passes the page references it re-derived the
+// records from as carried.
+func (db *DB) ingest(ctx context.Context, in RunInput, incidents []parser.Incident, carried []StoredPage) (Run, error) {
+	if err := ctx.Err(); err != nil {
+		return Run{}, fmt.Errorf("ingest %s: %w", in.Source, err)
+	}
+	if err := checkSource(in.Source); err != nil {
+		return Run{}, fmt.Errorf("ingest: %w", err)
+	}
+	if in.Origin == "" {
+		in.Origin = OriginVendor
+	}
+	now := db.now().UTC()
+	invalid := validateRun(in, incidents, now)
+
+	var run Run
+	var refused error
+	err := db.update(func(tx *bbolt.Tx) error {
+		run, refused = newRun(in, now), nil
+		if carried != nil {
+			run.Pages = len(carried)
+		}
+		w, err := openWriter(tx, in.Source)
+		if err != nil {
+			return err
+		}
+		if run.ID, err = w.runs.b.NextSequence(); err != nil {
+			return fmt.Errorf("next run id: %w", err)
+		}
+		if invalid != nil {
+			run.Outcome, run.Error = OutcomeFailed, invalid.Error()
+			return w.finish(&run)
+		}
+		if reason := db.drift(w.state, in, incidents); reason != "" {
+			refused = fmt.Errorf("%w: %s", ErrSuspect, reason)
+			run.Outcome, run.Error = OutcomeSuspect, refused.Error()
+			return w.finish(&run)
+		}
+
+		seen := make(map[string]bool, len(incidents))
+		for i, inc := range incidents {
+			if i%256 == 0 {
+				if err := ctx.Err(); err != nil {
+					return err
+				}
+			}
+			seen[inc.ID] = true
+			if err := w.apply(&run, inc, now); err != nil {
+				return err
+			}
+		}
+		if in.Complete && in.Origin == OriginVendor {
+			if err := w.tombstones(&run, seen, now); err != nil {
+				return err
+			}
+		}
+		refs := carried
+		if refs == nil {
+			if refs, err = w.storePages(in.Pages); err != nil {
+				return err
+			}
+			if err := w.storeValidators(in.Pages, run.ID); err != nil {
+				return err
+			}
+		}
+		if err := root(tx, bucketRunPages).put(seq(run.ID), refs); err != nil {
+			return err
+		}
+		run.Outcome = OutcomeOK
+		if !in.Complete && len(in.Failures) > 0 {
+			run.Outcome = OutcomePartial
+		}
+		return w.finish(&run)
+	})
+	switch {
+	case err != nil:
+		return Run{}, fmt.Errorf("ingest %s: %w", in.Source, err)
+	case invalid != nil:
+		return run, fmt.Errorf("ingest %s: run %d: %w", in.Source, run.ID, invalid)
+	case refused != nil:
+		return run, fmt.Errorf("ingest %s: run %d: %w", in.Source, run.ID, refused)
+	}
+	return run, nil
+}
+
+// RecordFailure writes the run-log entry of a run that failed before it
+// had anything to ingest, and nothing else.
+func (db *DB) RecordFailure(ctx context.Context, in RunInput, cause error) (Run, error) {
+	if err := ctx.Err(); err != nil {
+		return Run{}, fmt.Errorf("record failure of %s: %w", in.Source, err)
+	}
+	if err := checkSource(in.Source); err != nil {
+		return Run{}, fmt.Errorf("record failure: %w", err)
+	}
+	if in.Origin == "" {
+		in.Origin = OriginVendor
+	}
+	var run Run
+	err := db.update(func(tx *bbolt.Tx) error {
+		run = newRun(in, db.now().UTC())
+		run.Outcome = OutcomeFailed
+		if cause != nil {
+			run.Error = cause.Error()
+		}
+		w, err := openWriter(tx, in.Source)
+		if err != nil {
+			return err
+		}
+		if run.ID, err = w.runs.b.NextSequence(); err != nil {
+			return fmt.Errorf("next run id: %w", err)
+		}
+		return w.finish(&run)
+	})
+	if err != nil {
+		return Run{}, fmt.Errorf("record failure of %s: %w", in.Source, err)
+	}
+	return run, nil
+}
+
+func newRun(in RunInput, now time.Time) Run {
+	return Run{
+		Source: in.Source, URL: in.URL, Started: in.Started.UTC(), Finished: in.Finished.UTC(), Recorded: now,
+		Format: in.Format, Origin: in.Origin, Complete: in.Complete, Pages: len(in.Pages),
+		Failures: append([]string(nil), in.Failures...),
+	}
+}
+
+// checkSource refuses names that cannot key a bucket or a "source/id" ref.
+func checkSource(name string) error {
+	switch {
+	case name == "":
+		return fmt.Errorf("%w: empty source name", ErrInvalidRun)
+	case len(name) > maxSourceName:
+		return fmt.Errorf("%w: source name longer than %d bytes", ErrInvalidRun, maxSourceName)
+	case !utf8.ValidString(name) || strings.ContainsFunc(name, func(r rune) bool { return r == '/' || unicode.IsControl(r) }):
+		return fmt.Errorf("%w: source name %q has a slash, a control character or invalid UTF-8", ErrInvalidRun, name)
+	}
+	return nil
+}
+
+// validateRun reports every invalid record of a run (up to a few), joined.
+func validateRun(in RunInput, incidents []parser.Incident, now time.Time) error {
+	const show = 5
+	var errs []error
+	bad := 0
+	ids := make(map[string]bool, len(incidents))
+	for i, inc := range incidents {
+		err := inc.Validate(now)
+		switch {
+		case err != nil:
+		case inc.Source != "" && inc.Source != in.Source:
+			err = fmt.Errorf("incident %s belongs to source %q", inc.ID, inc.Source)
+		case len(inc.ID) > maxIDLen:
+			err = fmt.Errorf("incident id longer than %d bytes", maxIDLen)
+		case ids[inc.ID]:
+			err = fmt.Errorf("incident %s appears twice", inc.ID)
+		}
+		ids[inc.ID] = true
+		if err == nil {
+			continue
+		}
+		bad++
+		if len(errs) < show {
+			errs = append(errs, fmt.Errorf("record %d: %w", i, err))
+		}
+	}
+	if bad == 0 {
+		return nil
+	}
+	return fmt.Errorf("%w: %d of %d records refused: %w", ErrInvalidRun, bad, len(incidents), errors.Join(errs...))
+}
+
+// drift returns why a run looks like markup drift rather than news, or "".
+func (db *DB) drift(st sourceState, in RunInput, incidents []parser.Incident) string {
+	n := len(incidents)
+	if n == 0 && st.LastGoodCount > 0 {
+		return fmt.Sprintf("0 incidents where the last good run (%d) had %d", st.Info.LastOKRun, st.LastGoodCount)
+	}
+	threshold := in.DropThreshold
+	if threshold == 0 {
+		threshold = db.threshold
+	}
+	if last, ok := st.Complete[in.URL]; ok && threshold > 0 && float64(n) < threshold*float64(last.Incidents) {
+		return fmt.Sprintf("%d incidents, fewer than %g%% of the %d of the last good complete run (%d) of %s",
+			n, threshold*100, last.Incidents, last.Run, in.URL)
+	}
+	lacking := 0
+	for _, inc := range incidents {
+		if len(inc.Updates) == 0 {
+			lacking++
+		}
+	}
+	if n > 0 && 2*lacking > n {
+		return fmt.Sprintf("%d of %d records have no updates (no timeline, no times)", lacking, n)
+	}
+	return ""
+}
+
+// writer holds the buckets one ingest writes.
+type writer struct {
+	tx        *bbolt.Tx
+	source    bucket // sources/<source>
+	incidents bucket // sources/<source>/incidents
+	index     bucket // sources/<source>/runs
+	runs      bucket // runs
+	state     sourceState
+}
+
+func openWriter(tx *bbolt.Tx, source string) (*writer, error) {
+	sources := root(tx, bucketSources)
+	runs := root(tx, bucketRuns)
+	if !sources.exists() || !runs.exists() {
+		return nil, &RecordError{Path: bucketSources, Err: fmt.Errorf("%w: root bucket missing", ErrCorrupt)}
+	}
+	runs.b.FillPercent = 0.9
+	w := &writer{tx: tx, runs: runs}
+	var err error
+	if w.source, err = sources.create(source); err != nil {
+		return nil, err
+	}
+	if w.incidents, err = w.source.create(bucketIncidents); err != nil {
+		return nil, err
+	}
+	if w.index, err = w.source.create(bucketSourceRuns); err != nil {
+		return nil, err
+	}
+	w.index.b.FillPercent = 0.9
+	if _, err := w.source.get([]byte(keyState), &w.state); err != nil {
+		return nil, err
+	}
+	w.state.Info.Name = source
+	return w, nil
+}
+
+// apply archives one incident seen by run.
+func (w *writer) apply(run *Run, inc parser.Incident, now time.Time) error {
+	inc.Source = run.Source
+	run.Incidents++
+	run.Updates += len(inc.Updates)
+	ib, err := w.incidents.create(inc.ID)
+	if err != nil {
+		return err
+	}
+	var h head
+	found, err := ib.get([]byte(keyHead), &h)
+	if err != nil {
+		return err
+	}
+	hash := inc.Hash()
+	first := firstUpdate(inc)
+	w.noteUpdate(first)
+	switch {
+	case !found:
+		run.New++
+		run.NewIDs = append(run.NewIDs, inc.ID)
+		w.state.Info.Incidents++
+		w.state.Info.Live++
+		h = head{FirstSeen: now}
+	case h.Deleted:
+		run.Restored++
+		run.RestoredIDs = append(run.RestoredIDs, inc.ID)
+		w.state.Info.Live++
+	case h.Hash == hash:
+		run.Unchanged++
+		if run.Origin == OriginParser {
+			return nil // a reparse is no sighting of the vendor's page
+		}
+		h.LastSeen, h.LastRun = now, run.ID
+		return ib.put([]byte(keyHead), h)
+	default:
+		run.Changed++
+		run.ChangedIDs = append(run.ChangedIDs, inc.ID)
+	}
+	pageURL := inc.URL
+	if pageURL == "" {
+		pageURL = run.URL
+	}
+	v := Version{Hash: hash, FirstSeen: now, LastSeen: now, RunID: run.ID, PageURL: pageURL, Origin: run.Origin, Incident: inc}
+	return w.addVersion(ib, &h, v, first)
+}
+
+// addVersion appends v to the incident in ib and moves its head on. The
+// version it supersedes keeps the last time it was seen.
+func (w *writer) addVersion(ib bucket, h *head, v Version, first time.Time) error {
+	ib.b.FillPercent = 0.9
+	if h.N > 0 {
+		var prev Version
+		ok, err := ib.get(seq(uint64(h.N)), &prev)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return &RecordError{Path: ib.keyPath(seq(uint64(h.N))), Err: fmt.Errorf("%w: the head names a version that is missing", ErrCorrupt)}
+		}
+		prev.LastSeen = h.LastSeen
+		if err := ib.put(seq(uint64(h.N)), prev); err != nil {
+			return err
+		}
+	}
+	n, err := ib.b.NextSequence()
+	if err != nil {
+		return fmt.Errorf("next version of %s: %w", ib, err)
+	}
+	if n != uint64(h.N)+1 {
+		return &RecordError{Path: ib.String(), Err: fmt.Errorf("%w: version sequence at %d, head at version %d", ErrCorrupt, n-1, h.N)}
+	}
+	v.N = int(n)
+	if err := ib.put(seq(n), v); err != nil {
+		return err
+	}
+	h.N, h.Hash, h.Deleted = v.N, v.Hash, v.Deleted
+	h.Kind, h.FirstUpdate = v.Incident.Kind, first
+	if !v.Deleted {
+		h.LastSeen, h.LastRun = v.FirstSeen, v.RunID
+	}
+	w.state.Info.Versions++
+	return ib.put([]byte(keyHead), *h)
+}
+
+// tombstones gives every live incident of the source that a complete run
+// did not see a deleted version.
+func (w *writer) tombstones(run *Run, seen map[string]bool, now time.Time) error {
+	var gone []string
+	c := w.incidents.b.Cursor()
+	for k, v := c.First(); k != nil; k, v = c.Next() {
+		if v != nil || seen[string(k)] {
+			continue
+		}
+		gone = append(gone, string(k))
+	}
+	for _, id := range gone {
+		ib := w.incidents.sub(id)
+		var h head
+		found, err := ib.get([]byte(keyHead), &h)
+		if err != nil {
+			return err
+		}
+		if !found || h.Deleted {
+			continue
+		}
+		var last Version
+		if ok, err := ib.get(seq(uint64(h.N)), &last); err != nil {
+			return err
+		} else if !ok {
+			return &RecordError{Path: ib.keyPath(seq(uint64(h.N))), Err: fmt.Errorf("%w: the head names a version that is missing", ErrCorrupt)}
+		}
+		tomb := Version{Hash: h.Hash, FirstSeen: now, LastSeen: now, RunID: run.ID, PageURL: last.PageURL,
+			Origin: run.Origin, Deleted: true, Incident: last.Incident}
+		if err := w.addVersion(ib, &h, tomb, h.FirstUpdate); err != nil {
+			return err
+		}
+		run.Deleted++
+		run.DeletedIDs = append(run.DeletedIDs, id)
+		w.state.Info.Live--
+	}
+	return nil
+}
+
+// storePages stores each page body once, by its SHA-256, and returns the
+// run's references to them.
+func (w *writer) storePages(pages []PageInput) ([]StoredPage, error) {
+	store, err := createRoot(w.tx, bucketPages)
+	if err != nil {
+		return nil, err
+	}
+	refs := make([]StoredPage, 0, len(pages))
+	for _, p := range pages {
+		ref := StoredPage{URL: p.URL, Status: p.Status, FetchedAt: p.FetchedAt.UTC(), Size: len(p.Body), Header: http.Header{}}
+		for _, name := range keptHeaders {
+			if vals := p.Header.Values(name); len(vals) > 0 {
+				ref.Header[name] = append([]string(nil), vals...)
+			}
+		}
+		if len(p.Body) > 0 {
+			sum := sha256.Sum256(p.Body)
+			ref.SHA256 = hex.EncodeToString(sum[:])
+			if store.b.Get(sum[:]) == nil {
+				if err := store.b.Put(sum[:], store.seal(sum[:], encGzip, compress(p.Body))); err != nil {
+					return nil, fmt.Errorf("write page %s: %w", ref.SHA256, err)
+				}
+			}
+		}
+		refs = append(refs, ref)
+	}
+	return refs, nil
+}
+
+// storeValidators keeps each page's ETag and Last-Modified for the next
+// run's conditional GET. A 2xx without validators forgets old ones; a 304
+// refreshes those it carries.
+func (w *writer) storeValidators(pages []PageInput, runID uint64) error {
+	vb, err := createRoot(w.tx, bucketValidators)
+	if err != nil {
+		return err
+	}
+	for _, p := range pages {
+		if p.URL == "" || len(p.URL) > maxKeyURL {
+			continue
+		}
+		key := []byte(p.URL)
+		rec := validatorRecord{ETag: p.Header.Get("ETag"), LastModified: p.Header.Get("Last-Modified"), Run: runID}
+		switch {
+		case p.Status == http.StatusNotModified:
+			var old validatorRecord
+			if _, err := vb.get(key, &old); err != nil {
+				return err
+			}
+			if rec.ETag == "" {
+				rec.ETag = old.ETag
+			}
+			if rec.LastModified == "" {
+				rec.LastModified = old.LastModified
+			}
+		case p.Status < 200 || p.Status > 299:
+			continue
+		}
+		if rec.ETag == "" && rec.LastModified == "" {
+			if err := vb.b.Delete(key); err != nil {
+				return fmt.Errorf("delete %s: %w", vb.keyPath(key), err)
+			}
+			continue
+		}
+		if err := vb.put(key, rec); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// noteUpdate widens the source's span of first-update times.
+func (w *writer) noteUpdate(t time.Time) {
+	if t.IsZero() {
+		return
+	}
+	info := &w.state.Info
+	if info.OldestUpdate.IsZero() || t.Before(info.OldestUpdate) {
+		info.OldestUpdate = t
+	}
+	if t.After(info.NewestUpdate) {
+		info.NewestUpdate = t
+	}
+}
+
+// finish writes the run-log entry, the source's index entry and state.
+func (w *writer) finish(run *Run) error {
+	if err := w.runs.put(seq(run.ID), run); err != nil {
+		return err
+	}
+	if err := w.index.mark(seq(run.ID)); err != nil {
+		return err
+	}
+	st, info := &w.state, &w.state.Info
+	at := runTime(*run)
+	info.Runs++
+	info.LastRun, info.LastRunAt, info.LastOutcome = run.ID, at, run.Outcome
+	switch run.Outcome {
+	case OutcomeFailed:
+		info.Failed++
+	case OutcomeSuspect:
+		info.Suspect++
+	default:
+		if info.FirstOKRun == 0 {
+			info.FirstOKRun, info.FirstOK = run.ID, at
+		}
+		info.LastOKRun, info.LastOK = run.ID, at
+		st.LastGoodCount = run.Incidents
+		if run.Complete && run.Outcome == OutcomeOK {
+			if st.Complete == nil {
+				st.Complete = map[string]runCount{}
+			}
+			st.Complete[run.URL] = runCount{Run: run.ID, Incidents: run.Incidents}
+		}
+	}
+	return w.source.put([]byte(keyState), st)
+}
+
+// runTime is when a run happened: when it finished, else started, else
+// when it was recorded.
+func runTime(r Run) time.Time {
+	switch {
+	case !r.Finished.IsZero():
+		return r.Finished
+	case !r.Started.IsZero():
+		return r.Started
+	}
+	return r.Recorded
+}
+
+// firstUpdate is the time an incident began as Filter sees it: its first
+// update, else its stated start.
+func firstUpdate(inc parser.Incident) time.Time {
+	if t := inc.First(); !t.IsZero() {
+		return t.At
+	}
+	return inc.Started.At
+}

@@ -1,0 +1,553 @@
+package archive_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	bbolt "go.etcd.io/bbolt"
+
+	"github.com/statusarchive/statusarchive/archive"
+	"github.com/statusarchive/statusarchive/parser"
+)
+
+// TestDedupeIdempotent ingests the same scrape 100 times: only the first
+// creates versions, the page is stored once, and the file stops growing.
+func TestDedupeIdempotent(t *testing.T) {
+	db, clock := open(t)
+	incidents := history(20)
+	var sizeAfter5 int64
+	for i := range 100 {
+		clock.Advance(15 * time.Minute)
+		run := mustIngest(t, db, scrape(true, "<html>the same page</html>"), incidents)
+		want := archive.Run{New: 20}
+		if i > 0 {
+			want = archive.Run{Unchanged: 20}
+		}
+		if run.New != want.New || run.Changed != 0 || run.Unchanged != want.Unchanged || run.Deleted != 0 || run.Outcome != archive.OutcomeOK {
+			t.Fatalf("ingest %d: new %d changed %d unchanged %d deleted %d outcome %s, want new %d unchanged %d ok",
+				i+1, run.New, run.Changed, run.Unchanged, run.Deleted, run.Outcome, want.New, want.Unchanged)
+		}
+		if i == 4 {
+			sizeAfter5 = fileSize(t, db.Path())
+		}
+	}
+	sizeAfter100 := fileSize(t, db.Path())
+	t.Logf("file size after 5 ingests %d, after 100 %d", sizeAfter5, sizeAfter100)
+	if sizeAfter100 != sizeAfter5 {
+		t.Errorf("file size after 100 identical ingests = %d, want %d (as after 5)", sizeAfter100, sizeAfter5)
+	}
+	infos, err := db.Sources(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(infos) != 1 || infos[0].Versions != 20 || infos[0].Runs != 100 || infos[0].Live != 20 {
+		t.Errorf("Sources = %+v, want 1 source with 20 versions, 20 live, 100 runs", infos)
+	}
+	rec := mustRecord(t, db, "inc-007")
+	if len(rec.Versions) != 1 || !rec.Versions[0].LastSeen.Equal(clock.Now()) || !rec.Versions[0].FirstSeen.Equal(t0.Add(15*time.Minute)) {
+		t.Errorf("inc-007 versions = %+v, want 1 first seen at the first run, last seen now", rec.Versions)
+	}
+	db.Close()
+	if n := countKeys(t, db.Path(), "pages"); n != 1 {
+		t.Errorf("%d pages stored, want 1 (the same body 100 times)", n)
+	}
+}
+
+// countKeys counts the keys of a root bucket, reading the file directly.
+func countKeys(t *testing.T, path, bucket string) int {
+	t.Helper()
+	bdb, err := bbolt.Open(path, 0o600, &bbolt.Options{ReadOnly: true, Timeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer bdb.Close()
+	n := 0
+	err = bdb.View(func(tx *bbolt.Tx) error {
+		return tx.Bucket([]byte(bucket)).ForEach(func(k, v []byte) error { n++; return nil })
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// TestIngestChanges runs the cases of one incident's history: what counts
+// as a change and how many versions each makes.
+func TestIngestChanges(t *testing.T) {
+	base := history(3)
+	for _, tc := range []struct {
+		name     string
+		edit     func(in []parser.Incident) []parser.Incident
+		changed  []string
+		versions int // of inc-001 after the second run
+	}{
+		{"identical", func(in []parser.Incident) []parser.Incident { return in }, nil, 1},
+		{"one update's body edited", func(in []parser.Incident) []parser.Incident {
+			in[1].Updates[1].Body = "Resolved. Root cause: a bad deploy."
+			return in
+		}, []string{"inc-001"}, 2},
+		{"a new update posted", func(in []parser.Incident) []parser.Incident {
+			in[1].Updates = append(in[1].Updates, parser.Update{Status: parser.StatusPostmortem, Body: "Postmortem.", At: parser.NewTime(t0.Add(-time.Hour), "")})
+			return in
+		}, []string{"inc-001"}, 2},
+		{"whitespace and zero-width only", func(in []parser.Incident) []parser.Incident {
+			in[1].Title = "  Elevated\u200b errors   on inc-001 "
+			return in
+		}, nil, 1},
+		{"updates reordered", func(in []parser.Incident) []parser.Incident {
+			slices.Reverse(in[1].Updates)
+			return in
+		}, nil, 1},
+		{"two incidents retitled", func(in []parser.Incident) []parser.Incident {
+			in[0].Title, in[2].Title = "New title 0", "New title 2"
+			return in
+		}, []string{"inc-000", "inc-002"}, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			db, clock := open(t)
+			mustIngest(t, db, scrape(true, "v1"), clone(base))
+			clock.Advance(time.Hour)
+			run := mustIngest(t, db, scrape(true, "v2"), tc.edit(clone(base)))
+			if !slices.Equal(run.ChangedIDs, tc.changed) || run.Changed != len(tc.changed) || run.New != 0 || run.Unchanged != 3-len(tc.changed) {
+				t.Errorf("run = changed %v (%d), new %d, unchanged %d; want changed %v", run.ChangedIDs, run.Changed, run.New, run.Unchanged, tc.changed)
+			}
+			rec := mustRecord(t, db, "acme/inc-001")
+			if len(rec.Versions) != tc.versions {
+				t.Fatalf("inc-001 has %d versions, want %d", len(rec.Versions), tc.versions)
+			}
+			if tc.versions == 2 {
+				v1, v2 := rec.Versions[0], rec.Versions[1]
+				if v2.N != 2 || v2.RunID != run.ID || v2.Origin != archive.OriginVendor || !v2.FirstSeen.Equal(clock.Now()) {
+					t.Errorf("version 2 = n %d run %d origin %s first seen %v", v2.N, v2.RunID, v2.Origin, v2.FirstSeen)
+				}
+				if !v1.LastSeen.Equal(t0) || v1.Incident.Updates[1].Body != "Resolved." {
+					t.Errorf("version 1 last seen %v body %q, want %v and the old body", v1.LastSeen, v1.Incident.Updates[1].Body, t0)
+				}
+				if v2.PageURL != base[1].URL {
+					t.Errorf("version 2 page URL = %q, want the incident's %q", v2.PageURL, base[1].URL)
+				}
+			}
+		})
+	}
+}
+
+func clone(in []parser.Incident) []parser.Incident {
+	out := make([]parser.Incident, len(in))
+	for i, inc := range in {
+		inc.Updates = slices.Clone(inc.Updates)
+		out[i] = inc
+	}
+	return out
+}
+
+// TestTombstones checks that only complete runs infer deletions, and that
+// an incident that comes back gets a new version under the same id.
+func TestTombstones(t *testing.T) {
+	db, clock := open(t)
+	ctx := context.Background()
+	all := history(3)
+	step := func(complete bool, incidents []parser.Incident) archive.Run {
+		clock.Advance(time.Hour)
+		in := scrape(complete, "page")
+		if !complete {
+			in.Failures = []string{"page 2: 503"}
+		}
+		return mustIngest(t, db, in, incidents)
+	}
+	first := step(true, all)
+	partial := step(false, all[:2])
+	if partial.Deleted != 0 || partial.Outcome != archive.OutcomePartial {
+		t.Errorf("incomplete run: deleted %d outcome %s, want 0 and partial", partial.Deleted, partial.Outcome)
+	}
+	gone := step(true, all[:2])
+	if !slices.Equal(gone.DeletedIDs, []string{"inc-002"}) {
+		t.Errorf("complete run without inc-002: deleted %v, want [inc-002]", gone.DeletedIDs)
+	}
+	if got, want := rows(t, db, archive.Filter{}), []string{"inc-000 v1", "inc-001 v1"}; !slices.Equal(got, want) {
+		t.Errorf("Rows = %v, want %v", got, want)
+	}
+	if got, want := rows(t, db, archive.Filter{IncludeDeleted: true}), []string{"inc-000 v1", "inc-001 v1", "inc-002 v2 (deleted)"}; !slices.Equal(got, want) {
+		t.Errorf("Rows with deleted = %v, want %v", got, want)
+	}
+	again := step(true, all[:2])
+	if again.Deleted != 0 {
+		t.Errorf("a second complete run without inc-002 deleted %v again", again.DeletedIDs)
+	}
+	back := step(true, all)
+	if !slices.Equal(back.RestoredIDs, []string{"inc-002"}) {
+		t.Errorf("inc-002 came back: restored %v, want [inc-002]", back.RestoredIDs)
+	}
+	rec := mustRecord(t, db, "inc-002")
+	var shape []string
+	for _, v := range rec.Versions {
+		shape = append(shape, fmt.Sprintf("v%d run %d deleted %v", v.N, v.RunID, v.Deleted))
+	}
+	want := []string{
+		fmt.Sprintf("v1 run %d deleted false", first.ID),
+		fmt.Sprintf("v2 run %d deleted true", gone.ID),
+		fmt.Sprintf("v3 run %d deleted false", back.ID),
+	}
+	if !slices.Equal(shape, want) {
+		t.Errorf("inc-002 versions = %v, want %v", shape, want)
+	}
+	changes, err := db.Changes(ctx, archive.ChangeFilter{Source: src, SinceRun: first.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kinds []string
+	for _, c := range changes {
+		prev := 0
+		if c.Previous != nil {
+			prev = c.Previous.N
+		}
+		kinds = append(kinds, fmt.Sprintf("%s %s v%d<-v%d", c.ID, c.Kind, c.Version.N, prev))
+	}
+	if want := []string{"inc-002 deleted v2<-v1", "inc-002 restored v3<-v2"}; !slices.Equal(kinds, want) {
+		t.Errorf("Changes since run %d = %v, want %v", first.ID, kinds, want)
+	}
+}
+
+// TestDriftGuard refuses runs that look like markup drift, and lets
+// through the ones at the threshold.
+func TestDriftGuard(t *testing.T) {
+	good := history(10)
+	noUpdates := func(n int) []parser.Incident {
+		out := clone(good)
+		for i := range n {
+			out[i].Updates = nil
+		}
+		return out
+	}
+	for _, tc := range []struct {
+		name      string
+		in        func() archive.RunInput
+		incidents []parser.Incident
+		suspect   bool
+	}{
+		{"zero incidents", func() archive.RunInput { return scrape(true, "empty") }, nil, true},
+		{"zero incidents on an incomplete run", func() archive.RunInput { return scrape(false, "empty") }, nil, true},
+		{"4 of 10: below half", func() archive.RunInput { return scrape(true, "p") }, good[:4], true},
+		{"5 of 10: at half", func() archive.RunInput { return scrape(true, "p") }, good[:5], false},
+		{"4 of 10 with the guard at 40%", func() archive.RunInput {
+			in := scrape(true, "p")
+			in.DropThreshold = 0.4
+			return in
+		}, good[:4], false},
+		{"4 of 10 with the guard off", func() archive.RunInput {
+			in := scrape(true, "p")
+			in.DropThreshold = -1
+			return in
+		}, good[:4], false},
+		{"4 of 10 from another URL", func() archive.RunInput {
+			in := scrape(true, "p")
+			in.URL = "https://status.acme.example/other"
+			return in
+		}, good[:4], false},
+		{"6 of 10 without updates", func() archive.RunInput { return scrape(true, "p") }, noUpdates(6), true},
+		{"5 of 10 without updates", func() archive.RunInput { return scrape(true, "p") }, noUpdates(5), false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			db, clock := open(t)
+			ctx := context.Background()
+			before := mustIngest(t, db, scrape(true, "good page"), good)
+			clock.Advance(time.Hour)
+			run, err := db.Ingest(ctx, tc.in(), tc.incidents)
+			if !tc.suspect {
+				if err != nil {
+					t.Fatalf("Ingest: %v, want it accepted", err)
+				}
+				return
+			}
+			if !errors.Is(err, archive.ErrSuspect) {
+				t.Fatalf("Ingest: %v, want ErrSuspect", err)
+			}
+			t.Logf("refused: %v", err)
+			if run.Outcome != archive.OutcomeSuspect || run.Error == "" || run.ID != before.ID+1 {
+				t.Errorf("run = %+v, want a suspect entry with its reason", run)
+			}
+			runs, _ := db.Runs(ctx, src, 1)
+			if len(runs) != 1 || runs[0].Outcome != archive.OutcomeSuspect {
+				t.Errorf("run log = %+v, want the suspect entry last", runs)
+			}
+			for _, inc := range good {
+				rec := mustRecord(t, db, inc.ID)
+				if len(rec.Versions) != 1 || rec.Versions[0].Deleted || !rec.Latest().LastSeen.Equal(t0) {
+					t.Errorf("%s after a suspect run: %d versions, latest %+v; want it untouched", inc.ID, len(rec.Versions), rec.Latest())
+				}
+			}
+			if _, err := db.RunPages(ctx, run.ID); !errors.Is(err, archive.ErrNotFound) {
+				t.Errorf("pages of the suspect run: %v, want ErrNotFound (none kept)", err)
+			}
+			infos, _ := db.Sources(ctx)
+			if infos[0].Suspect != 1 || infos[0].LastOutcome != archive.OutcomeSuspect || infos[0].LastOKRun != before.ID {
+				t.Errorf("ledger = %+v, want 1 suspect run after good run %d", infos[0], before.ID)
+			}
+		})
+	}
+}
+
+// TestInvalidRecordRefusesRun checks that one bad record keeps the whole
+// run out and leaves only a failed run-log entry.
+func TestInvalidRecordRefusesRun(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		edit func(in []parser.Incident) []parser.Incident
+	}{
+		{"empty title", func(in []parser.Incident) []parser.Incident { in[1].Title = " "; return in }},
+		{"update in the future", func(in []parser.Incident) []parser.Incident {
+			in[2].Updates[0].At = parser.NewTime(t0.Add(72*time.Hour), "")
+			return in
+		}},
+		{"duplicate id", func(in []parser.Incident) []parser.Incident { in[2].ID = in[0].ID; return in }},
+		{"another source's record", func(in []parser.Incident) []parser.Incident { in[0].Source = "other"; return in }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			db, _ := open(t)
+			ctx := context.Background()
+			run, err := db.Ingest(ctx, scrape(true, "page"), tc.edit(history(3)))
+			if !errors.Is(err, archive.ErrInvalidRun) {
+				t.Fatalf("Ingest: %v, want ErrInvalidRun", err)
+			}
+			t.Logf("refused: %v", err)
+			if run.Outcome != archive.OutcomeFailed || run.Error == "" {
+				t.Errorf("run = %+v, want a failed entry with the reason", run)
+			}
+			if got := rows(t, db, archive.Filter{IncludeDeleted: true}); len(got) != 0 {
+				t.Errorf("Rows = %v, want none", got)
+			}
+			if _, err := db.RunPages(ctx, run.ID); !errors.Is(err, archive.ErrNotFound) {
+				t.Errorf("pages of the failed run: %v, want ErrNotFound", err)
+			}
+			infos, _ := db.Sources(ctx)
+			if len(infos) != 1 || infos[0].Failed != 1 || infos[0].Incidents != 0 {
+				t.Errorf("ledger = %+v, want 1 failed run and no incidents", infos)
+			}
+		})
+	}
+	t.Run("invalid record wraps parser.ErrInvalidRecord", func(t *testing.T) {
+		db, _ := open(t)
+		in := history(1)
+		in[0].Status = "exploded"
+		if _, err := db.Ingest(context.Background(), scrape(true, "p"), in); !errors.Is(err, parser.ErrInvalidRecord) {
+			t.Errorf("Ingest: %v, want it to wrap parser.ErrInvalidRecord", err)
+		}
+	})
+}
+
+// TestAsOf travels in time through one incident's versions.
+func TestAsOf(t *testing.T) {
+	db, clock := open(t)
+	a := history(2)
+	t1 := clock.Advance(time.Hour)
+	mustIngest(t, db, scrape(true, "p1"), a[:1])
+	t2 := clock.Advance(time.Hour)
+	b := clone(a)
+	b[0].Title = "Retitled"
+	mustIngest(t, db, scrape(true, "p2"), b)
+	t3 := clock.Advance(time.Hour)
+	mustIngest(t, db, scrape(true, "p3"), b[1:])
+	for _, tc := range []struct {
+		name string
+		f    archive.Filter
+		want []string
+	}{
+		{"before anything", archive.Filter{AsOf: t1.Add(-time.Second)}, nil},
+		{"at the first run", archive.Filter{AsOf: t1}, []string{"inc-000 v1"}},
+		{"between runs 1 and 2", archive.Filter{AsOf: t2.Add(-time.Second)}, []string{"inc-000 v1"}},
+		{"at the second run", archive.Filter{AsOf: t2}, []string{"inc-000 v2", "inc-001 v1"}},
+		{"after the deletion", archive.Filter{AsOf: t3}, []string{"inc-001 v1"}},
+		{"after the deletion, deleted too", archive.Filter{AsOf: t3, IncludeDeleted: true}, []string{"inc-000 v3 (deleted)", "inc-001 v1"}},
+		{"now", archive.Filter{}, []string{"inc-001 v1"}},
+		{"as of run 2, maintenance only", archive.Filter{AsOf: t2, Kind: parser.KindMaintenance}, nil},
+		{"as of run 2, first update since inc-001's", archive.Filter{AsOf: t2, Since: a[1].Updates[0].At.At.Add(time.Second)}, []string{"inc-000 v2"}},
+		{"as of run 2, first update until inc-000's", archive.Filter{AsOf: t2, Until: a[0].Updates[0].At.At}, []string{"inc-001 v1"}},
+		{"other source", archive.Filter{Source: []string{"beta"}}, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := rows(t, db, tc.f); !slices.Equal(got, tc.want) {
+				t.Errorf("Rows(%+v) = %v, want %v", tc.f, got, tc.want)
+			}
+		})
+	}
+}
+
+func TestIncidentRefs(t *testing.T) {
+	db, _ := open(t)
+	ctx := context.Background()
+	mustIngest(t, db, scrape(true, "p"), history(2))
+	beta := scrape(true, "p")
+	beta.Source = "beta"
+	b := history(1)
+	b[0].Source = "beta"
+	mustIngest(t, db, beta, b)
+	for _, tc := range []struct {
+		ref     string
+		source  string
+		wantErr error
+	}{
+		{"inc-001", src, nil},
+		{"acme/inc-000", src, nil},
+		{"beta/inc-000", "beta", nil},
+		{"inc-000", "", archive.ErrAmbiguous},
+		{"inc-404", "", archive.ErrNotFound},
+		{"acme/inc-404", "", archive.ErrNotFound},
+	} {
+		rec, err := db.Incident(ctx, tc.ref)
+		if !errors.Is(err, tc.wantErr) || (err == nil && rec.Source != tc.source) {
+			t.Errorf("Incident(%q) = source %q, err %v; want source %q, err %v", tc.ref, rec.Source, err, tc.source, tc.wantErr)
+		}
+		if errors.Is(err, archive.ErrAmbiguous) && !(strings.Contains(err.Error(), "acme") && strings.Contains(err.Error(), "beta")) {
+			t.Errorf("ambiguity error %q does not list both sources", err)
+		}
+	}
+}
+
+func TestValidatorsAndPages(t *testing.T) {
+	db, clock := open(t)
+	ctx := context.Background()
+	in := scrape(true, "<html>body one</html>")
+	in.Pages[0].Header.Set("Last-Modified", "Mon, 01 Jun 2026 10:00:00 GMT")
+	run1 := mustIngest(t, db, in, history(2))
+	if etag, lm := db.Validators(ctx, histURL); etag != `"v1"` || lm != "Mon, 01 Jun 2026 10:00:00 GMT" {
+		t.Errorf("Validators after a 200 = %q, %q", etag, lm)
+	}
+	pages, err := db.RunPages(ctx, run1.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(pages) != 1 || string(pages[0].Body) != "<html>body one</html>" || pages[0].Header.Get("Set-Cookie") != "" || pages[0].Header.Get("Content-Type") != "text/html" {
+		t.Errorf("RunPages = %+v, want the body with selected headers and no cookie", pages)
+	}
+	body, err := db.Page(ctx, pages[0].SHA256)
+	if err != nil || string(body) != "<html>body one</html>" {
+		t.Errorf("Page(%s) = %q, %v", pages[0].SHA256, body, err)
+	}
+
+	clock.Advance(time.Hour)
+	notModified := scrape(true, "")
+	notModified.Pages[0].Status = http.StatusNotModified
+	notModified.Pages[0].Header = http.Header{}
+	mustIngest(t, db, notModified, history(2))
+	if etag, _ := db.Validators(ctx, histURL); etag != `"v1"` {
+		t.Errorf("Validators after a 304 = %q, want the old ETag kept", etag)
+	}
+	clock.Advance(time.Hour)
+	plain := scrape(true, "<html>body two</html>")
+	plain.Pages[0].Header = http.Header{}
+	mustIngest(t, db, plain, history(2))
+	if etag, lm := db.Validators(ctx, histURL); etag != "" || lm != "" {
+		t.Errorf("Validators after a 200 without validators = %q, %q, want none", etag, lm)
+	}
+	if _, err := db.Page(ctx, strings.Repeat("ab", 32)); !errors.Is(err, archive.ErrNotFound) {
+		t.Errorf("Page of an unknown hash: %v, want ErrNotFound", err)
+	}
+}
+
+// TestReparse re-derives records from stored pages with a changed parser.
+func TestReparse(t *testing.T) {
+	db, clock := open(t)
+	ctx := context.Background()
+	// parse reads "id|title" lines: a toy format, enough to reparse.
+	parse := func(suffix string) func([]archive.StoredPage) ([]parser.Incident, error) {
+		return func(pages []archive.StoredPage) ([]parser.Incident, error) {
+			var out []parser.Incident
+			for _, p := range pages {
+				for line := range strings.Lines(string(p.Body)) {
+					id, title, ok := strings.Cut(strings.TrimSpace(line), "|")
+					if !ok {
+						return nil, fmt.Errorf("line %q: no separator", line)
+					}
+					inc := incident(id, 10)
+					if id == "inc-1" {
+						title += suffix
+					}
+					inc.Title = title
+					out = append(out, inc)
+				}
+			}
+			return out, nil
+		}
+	}
+	page := "inc-0|Login errors\ninc-1|API latency\ninc-2|Webhooks delayed\n"
+	in := scrape(true, page)
+	first, err := parse("")(([]archive.StoredPage{{Body: []byte(page)}}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	scraped := mustIngest(t, db, in, first)
+
+	clock.Advance(time.Hour)
+	same, err := db.Reparse(ctx, src, parse(""))
+	if err != nil {
+		t.Fatalf("Reparse with the same parser: %v", err)
+	}
+	if len(same) != 1 || same[0].Unchanged != 3 || same[0].Changed+same[0].New != 0 || same[0].Origin != archive.OriginParser {
+		t.Errorf("Reparse with the same parser = %+v, want 3 unchanged", same)
+	}
+	clock.Advance(time.Hour)
+	fixed, err := db.Reparse(ctx, src, parse(" (EU)"))
+	if err != nil {
+		t.Fatalf("Reparse with a fixed parser: %v", err)
+	}
+	if len(fixed) != 1 || !slices.Equal(fixed[0].ChangedIDs, []string{"inc-1"}) || fixed[0].Deleted != 0 {
+		t.Errorf("Reparse with a fixed parser = %+v, want inc-1 changed", fixed)
+	}
+	rec := mustRecord(t, db, "inc-1")
+	if v := rec.Latest(); len(rec.Versions) != 2 || v.Origin != archive.OriginParser || v.Incident.Title != "API latency (EU)" {
+		t.Errorf("inc-1 latest = %+v, want a parser version with the new title", v)
+	}
+	if got := mustRecord(t, db, "inc-0").Latest(); !got.LastSeen.Equal(t0) || got.RunID != scraped.ID {
+		t.Errorf("inc-0 after reparse: last seen %v run %d; a reparse is no sighting", got.LastSeen, got.RunID)
+	}
+	// The reparse run keeps the page references, so it can be reparsed again.
+	if pages, err := db.RunPages(ctx, fixed[0].ID); err != nil || len(pages) != 1 || string(pages[0].Body) != page {
+		t.Errorf("pages of the reparse run = %v, %v", pages, err)
+	}
+	broken, err := db.Reparse(ctx, src, func([]archive.StoredPage) ([]parser.Incident, error) { return nil, errors.New("parser broke") })
+	if err == nil || len(broken) != 1 || broken[0].Outcome != archive.OutcomeFailed {
+		t.Errorf("Reparse with a failing parser = %+v, %v; want a failed run and the error", broken, err)
+	}
+	if _, err := db.Reparse(ctx, "nobody", parse("")); !errors.Is(err, archive.ErrNotFound) {
+		t.Errorf("Reparse of an unknown source: %v, want ErrNotFound", err)
+	}
+}
+
+func TestRecordFailureAndLedger(t *testing.T) {
+	db, clock := open(t)
+	ctx := context.Background()
+	clock.Advance(time.Minute)
+	in := scrape(true, "p")
+	in.Finished = t0.Add(time.Minute)
+	ok := mustIngest(t, db, in, history(4))
+	clock.Advance(time.Hour)
+	failed, err := db.RecordFailure(ctx, scrape(false, ""), errors.New("fetch: 503 Service Unavailable"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if failed.Outcome != archive.OutcomeFailed || failed.Error != "fetch: 503 Service Unavailable" {
+		t.Errorf("RecordFailure = %+v", failed)
+	}
+	infos, err := db.Sources(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := archive.SourceInfo{
+		Name: src, FirstOK: t0.Add(time.Minute), FirstOKRun: ok.ID, LastOK: t0.Add(time.Minute), LastOKRun: ok.ID,
+		LastRun: failed.ID, LastRunAt: t0, LastOutcome: archive.OutcomeFailed, Runs: 2, Failed: 1,
+		Incidents: 4, Live: 4, Versions: 4,
+		OldestUpdate: history(4)[3].Updates[0].At.At, NewestUpdate: history(4)[0].Updates[0].At.At,
+	}
+	if len(infos) != 1 || !equalJSON(infos[0], want) {
+		t.Errorf("Sources = %+v,\nwant %+v", infos, want)
+	}
+	runs, err := db.Runs(ctx, "", 0)
+	if err != nil || len(runs) != 2 || runs[0].ID != failed.ID || runs[1].ID != ok.ID {
+		t.Errorf("Runs = %+v, %v; want newest first", runs, err)
+	}
+}

@@ -1,0 +1,446 @@
+package archive
+
+import (
+	"context"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+
+	bbolt "go.etcd.io/bbolt"
+)
+
+// maxReported bounds how many problems Check lists.
+const maxReported = 1000
+
+// Check verifies the archive: bbolt's own page-level check, the checksum
+// of every stored value, and the structure the archive relies on (every
+// incident's versions run 1..n under a head that names the newest, every
+// run the indexes name exists, every page a run names is stored and hashes
+// to its key). It also reports ErrRolledBack when the file is behind the
+// transaction high-water mark recorded for it. It returns every problem
+// found, joined; nil means clean.
+//
+// A badly damaged file can fault the process inside bbolt's memory map,
+// where no recover() helps: check untrusted files in a child process.
+func (db *DB) Check(ctx context.Context) error {
+	var c checker
+	run := func(tx *bbolt.Tx) error {
+		for err := range tx.Check() {
+			c.add(fmt.Errorf("%w: bbolt: %w", ErrCorrupt, err))
+		}
+		c.txid = uint64(tx.ID())
+		return c.walk(ctx, tx)
+	}
+	var err error
+	if db.readOnly {
+		err = db.bolt.View(run)
+	} else {
+		// bbolt's check reads the freelist, which a concurrent writer
+		// changes: hold the writer lock, and roll back.
+		var tx *bbolt.Tx
+		if tx, err = db.bolt.Begin(true); err == nil {
+			err = run(tx)
+			_ = tx.Rollback()
+		}
+	}
+	if err != nil {
+		c.add(err)
+	}
+	if db.recorded > c.txid {
+		c.add(fmt.Errorf("%w: the file is at transaction %d, but transaction %d was committed to it (recorded in %s)",
+			ErrRolledBack, c.txid, db.recorded, filepath.Base(highWaterPath(db.path))))
+	}
+	if len(c.errs) == 0 {
+		return nil
+	}
+	total := len(c.errs) + c.dropped
+	if c.dropped > 0 {
+		c.errs = append(c.errs, fmt.Errorf("and %d more problems", c.dropped))
+	}
+	return fmt.Errorf("check %s: %d problems: %w", db.path, total, errors.Join(c.errs...))
+}
+
+type checker struct {
+	errs    []error
+	dropped int
+	txid    uint64
+}
+
+func (c *checker) add(err error) {
+	if len(c.errs) >= maxReported {
+		c.dropped++
+		return
+	}
+	c.errs = append(c.errs, err)
+}
+
+func (c *checker) walk(ctx context.Context, tx *bbolt.Tx) error {
+	for _, name := range rootBuckets {
+		if !root(tx, name).exists() {
+			c.add(&RecordError{Path: name, Err: fmt.Errorf("%w: bucket missing", ErrCorrupt)})
+		}
+	}
+	// Every value, everywhere, is an envelope.
+	err := tx.ForEach(func(name []byte, b *bbolt.Bucket) error {
+		return c.envelopes(ctx, bucket{b: b, path: []string{string(name)}})
+	})
+	if err != nil {
+		return err
+	}
+	if err := c.sources(ctx, tx); err != nil {
+		return err
+	}
+	return c.pages(ctx, tx)
+}
+
+func (c *checker) envelopes(ctx context.Context, b bucket) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	cur := b.b.Cursor()
+	for k, v := cur.First(); k != nil; k, v = cur.Next() {
+		if v == nil {
+			if err := c.envelopes(ctx, b.sub(string(k))); err != nil {
+				return err
+			}
+			continue
+		}
+		if _, _, err := b.open(k, v); err != nil {
+			c.add(err)
+		}
+	}
+	return nil
+}
+
+// sources checks each incident's head against its versions, and each
+// source's run index against the run log.
+func (c *checker) sources(ctx context.Context, tx *bbolt.Tx) error {
+	sources, runs := root(tx, bucketSources), root(tx, bucketRuns)
+	if !sources.exists() || !runs.exists() {
+		return nil
+	}
+	sc := sources.b.Cursor()
+	for name, v := sc.First(); name != nil; name, v = sc.Next() {
+		if v != nil {
+			continue
+		}
+		src := sources.sub(string(name))
+		var st sourceState
+		if _, err := src.get([]byte(keyState), &st); err != nil {
+			c.add(err)
+		}
+		if index := src.sub(bucketSourceRuns); index.exists() {
+			ic := index.b.Cursor()
+			for k, _ := ic.First(); k != nil; k, _ = ic.Next() {
+				if runs.b.Get(k) == nil {
+					c.add(&RecordError{Path: index.keyPath(k), Err: fmt.Errorf("%w: indexed run missing from the run log", ErrCorrupt)})
+				}
+			}
+		}
+		incidents := src.sub(bucketIncidents)
+		if !incidents.exists() {
+			continue
+		}
+		live, total := 0, 0
+		ic := incidents.b.Cursor()
+		for id, v := ic.First(); id != nil; id, v = ic.Next() {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			if v != nil {
+				c.add(&RecordError{Path: incidents.keyPath(id), Err: fmt.Errorf("%w: a value where an incident bucket belongs", ErrCorrupt)})
+				continue
+			}
+			total++
+			deleted, err := c.incident(incidents.sub(string(id)))
+			if err != nil {
+				c.add(err)
+			} else if !deleted {
+				live++
+			}
+		}
+		if st.Info.Incidents != total || st.Info.Live != live {
+			c.add(&RecordError{Path: src.keyPath([]byte(keyState)), Err: fmt.Errorf("%w: state counts %d incidents (%d live), the bucket holds %d (%d live)",
+				ErrCorrupt, st.Info.Incidents, st.Info.Live, total, live)})
+		}
+	}
+	return nil
+}
+
+// incident checks one incident bucket: versions 1..n, head at n.
+func (c *checker) incident(ib bucket) (deleted bool, err error) {
+	var h head
+	ok, err := ib.get([]byte(keyHead), &h)
+	if err != nil {
+		return false, err
+	}
+	if !ok {
+		return false, &RecordError{Path: ib.keyPath([]byte(keyHead)), Err: fmt.Errorf("%w: incident without a head record", ErrCorrupt)}
+	}
+	want := uint64(1)
+	var last Version
+	cur := ib.b.Cursor()
+	for k, v := cur.First(); k != nil; k, v = cur.Next() {
+		n, isVersion := unseq(k)
+		if !isVersion {
+			continue
+		}
+		if n != want {
+			return false, &RecordError{Path: ib.keyPath(k), Err: fmt.Errorf("%w: version %d where %d was expected", ErrCorrupt, n, want)}
+		}
+		want++
+		last = Version{} // Unmarshal leaves fields absent from the JSON as they were
+		if err := ib.decode(k, v, &last); err != nil {
+			return false, err
+		}
+		if last.N != int(n) {
+			return false, &RecordError{Path: ib.keyPath(k), Err: fmt.Errorf("%w: version %d stored under key %d", ErrCorrupt, last.N, n)}
+		}
+	}
+	switch {
+	case int(want-1) != h.N:
+		return false, &RecordError{Path: ib.keyPath([]byte(keyHead)), Err: fmt.Errorf("%w: head at version %d, versions run to %d", ErrCorrupt, h.N, want-1)}
+	case ib.b.Sequence() != uint64(h.N):
+		return false, &RecordError{Path: ib.String(), Err: fmt.Errorf("%w: bucket sequence %d, head at version %d", ErrCorrupt, ib.b.Sequence(), h.N)}
+	case last.Hash != h.Hash || last.Deleted != h.Deleted:
+		return false, &RecordError{Path: ib.keyPath([]byte(keyHead)), Err: fmt.Errorf("%w: head disagrees with version %d", ErrCorrupt, h.N)}
+	}
+	return h.Deleted, nil
+}
+
+// pages checks that every page a run names is stored and every stored page
+// hashes to its key.
+func (c *checker) pages(ctx context.Context, tx *bbolt.Tx) error {
+	store, runPagesB := root(tx, bucketPages), root(tx, bucketRunPages)
+	if !store.exists() || !runPagesB.exists() {
+		return nil
+	}
+	pc := store.b.Cursor()
+	for k, _ := pc.First(); k != nil; k, _ = pc.Next() {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if _, err := readPage(store, hex.EncodeToString(k)); err != nil {
+			c.add(err)
+		}
+	}
+	rc := runPagesB.b.Cursor()
+	for k, v := rc.First(); k != nil; k, v = rc.Next() {
+		var refs []StoredPage
+		if err := runPagesB.decode(k, v, &refs); err != nil {
+			c.add(err)
+			continue
+		}
+		for _, ref := range refs {
+			if ref.SHA256 == "" {
+				continue
+			}
+			if key, err := hex.DecodeString(ref.SHA256); err != nil || store.b.Get(key) == nil {
+				c.add(&RecordError{Path: runPagesB.keyPath(k), Err: fmt.Errorf("%w: names page %s, which is not stored", ErrCorrupt, ref.SHA256)})
+			}
+		}
+	}
+	return nil
+}
+
+// Backup writes a consistent copy of the archive to w while it stays in
+// use (a bbolt hot copy in one read transaction), and returns its size.
+func (db *DB) Backup(ctx context.Context, w io.Writer) (int64, error) {
+	var n int64
+	err := db.view(ctx, func(tx *bbolt.Tx) error {
+		var err error
+		n, err = tx.WriteTo(ctxWriter{ctx, w})
+		return err
+	})
+	if err != nil {
+		return n, fmt.Errorf("back up %s: %w", db.path, err)
+	}
+	return n, nil
+}
+
+type ctxWriter struct {
+	ctx context.Context
+	w   io.Writer
+}
+
+func (c ctxWriter) Write(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.w.Write(p)
+}
+
+// BackupFile writes a consistent copy of the archive to path: to a
+// temporary file beside it, synced, then renamed over path, so that path
+// holds either its old content or a whole backup.
+func (db *DB) BackupFile(ctx context.Context, path string) (int64, error) {
+	if same, _ := samePath(db.path, path); same {
+		return 0, fmt.Errorf("back up %s: the backup would overwrite the archive", db.path)
+	}
+	var n int64
+	err := writeAtomic(path, func(f *os.File) error {
+		var err error
+		n, err = db.Backup(ctx, f)
+		return err
+	})
+	if err != nil {
+		return 0, err
+	}
+	return n, nil
+}
+
+func samePath(a, b string) (bool, error) {
+	fa, err := os.Stat(a)
+	if err != nil {
+		return false, err
+	}
+	fb, err := os.Stat(b)
+	if err != nil {
+		return false, err
+	}
+	return os.SameFile(fa, fb), nil
+}
+
+// writeAtomic creates path through a synced temporary file and a rename.
+func writeAtomic(path string, write func(f *os.File) error) error {
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	tmp, err := os.CreateTemp(dir, filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	defer os.Remove(tmp.Name())
+	if err := write(tmp); err != nil {
+		_ = tmp.Close()
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		_ = tmp.Close()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return syncDir(dir)
+}
+
+// CompactResult reports what compaction did, in bytes.
+type CompactResult struct {
+	Before int64 // the archive's file size
+	Used   int64 // the part of it in use (bbolt's high-water mark)
+	After  int64 // the compacted file's size
+}
+
+// Compact copies the live data of the archive into a new file at dst,
+// which must not exist, leaving the archive as it is; bbolt's files never
+// shrink by themselves. The copy is built under a temporary name, checked,
+// and only then linked to dst. Replace swaps it in once the archive is
+// closed.
+func (db *DB) Compact(ctx context.Context, dst string) (CompactResult, error) {
+	var res CompactResult
+	if _, err := os.Stat(dst); err == nil {
+		return res, fmt.Errorf("compact %s: %s: %w", db.path, dst, fs.ErrExist)
+	}
+	if fi, err := os.Stat(db.path); err == nil {
+		res.Before = fi.Size()
+	}
+	if err := db.view(ctx, func(tx *bbolt.Tx) error { res.Used = tx.Size(); return nil }); err != nil {
+		return res, fmt.Errorf("compact %s: %w", db.path, err)
+	}
+	dir := filepath.Dir(dst)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return res, fmt.Errorf("compact %s: %w", db.path, err)
+	}
+	tmp, err := os.CreateTemp(dir, filepath.Base(dst)+".new-*")
+	if err != nil {
+		return res, fmt.Errorf("compact %s: %w", db.path, err)
+	}
+	tmpPath := tmp.Name()
+	defer os.Remove(tmpPath)
+	_ = tmp.Close()
+	out, err := bbolt.Open(tmpPath, fileMode, &bbolt.Options{Timeout: DefaultTimeout, FreelistType: bbolt.FreelistMapType})
+	if err != nil {
+		return res, fmt.Errorf("compact %s: %w", db.path, err)
+	}
+	if err := ctx.Err(); err != nil {
+		_ = out.Close()
+		return res, err
+	}
+	err = bbolt.Compact(out, db.bolt, 64<<20)
+	if cerr := out.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return res, fmt.Errorf("compact %s: %w", db.path, err)
+	}
+	check, err := Open(tmpPath, Options{ReadOnly: true, Timeout: DefaultTimeout})
+	if err != nil {
+		return res, fmt.Errorf("compact %s: the copy does not open: %w", db.path, err)
+	}
+	err = check.Check(ctx)
+	_ = check.Close()
+	if err != nil {
+		return res, fmt.Errorf("compact %s: the copy fails its check: %w", db.path, err)
+	}
+	if err := os.Link(tmpPath, dst); err != nil {
+		return res, fmt.Errorf("compact %s: %w", db.path, err)
+	}
+	if err := syncDir(dir); err != nil {
+		return res, err
+	}
+	if fi, err := os.Stat(dst); err == nil {
+		res.After = fi.Size()
+	}
+	return res, nil
+}
+
+// Replace atomically puts the archive file replacement (a compacted copy,
+// a backup) in place of the archive at path. It first checks that
+// replacement is a sound archive, then takes path's lock (so nobody has it
+// open: ErrLocked otherwise) and renames replacement over it. Openers that
+// were waiting for the old file's lock notice and reopen the new one.
+func Replace(ctx context.Context, path, replacement string, opts Options) error {
+	opts.ReadOnly = true
+	repl, err := Open(replacement, opts)
+	if err != nil {
+		return fmt.Errorf("replace %s: %w", path, err)
+	}
+	err = repl.Check(ctx)
+	txid := repl.opened
+	if cerr := repl.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("replace %s: %s fails its check: %w", path, replacement, err)
+	}
+	if opts.Timeout <= 0 {
+		opts.Timeout = DefaultTimeout
+	}
+	old, _, err := openBolt(path, opts, false)
+	if err != nil {
+		return fmt.Errorf("replace: %w", err)
+	}
+	defer old.Close()
+	if err := inspect(old, path); err != nil {
+		return fmt.Errorf("replace: %w", err)
+	}
+	if err := os.Rename(replacement, path); err != nil {
+		return fmt.Errorf("replace %s: %w", path, err)
+	}
+	if err := syncDir(filepath.Dir(path)); err != nil {
+		return err
+	}
+	if err := writeHighWater(path, txid); err != nil {
+		return fmt.Errorf("replace %s: reset the high-water mark: %w", path, err)
+	}
+	return nil
+}

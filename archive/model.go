@@ -1,0 +1,193 @@
+package archive
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/statusarchive/statusarchive/parser"
+)
+
+// Origin says where a version came from.
+type Origin string
+
+// Origins of a version.
+const (
+	// OriginVendor is a scrape: the vendor's page said this.
+	OriginVendor Origin = "vendor"
+	// OriginParser is a reparse of stored pages: our parser now reads them
+	// differently. The vendor said nothing new.
+	OriginParser Origin = "parser"
+)
+
+// Outcomes of a run.
+const (
+	OutcomeOK      = "ok"      // ingested
+	OutcomePartial = "partial" // ingested, but the crawl was incomplete and had failures
+	OutcomeFailed  = "failed"  // nothing ingested: the crawl or the records failed
+	OutcomeSuspect = "suspect" // nothing ingested: refused by the drift guard
+)
+
+// PageInput is one fetched page of a run, as the scraper got it.
+type PageInput struct {
+	URL       string
+	Status    int
+	Header    http.Header
+	FetchedAt time.Time
+	Body      []byte
+}
+
+// RunInput describes one scrape (or reparse) of one source.
+type RunInput struct {
+	Source   string
+	URL      string // the start URL: the drift guard compares runs of the same URL
+	Started  time.Time
+	Finished time.Time
+	Format   string
+	Pages    []PageInput
+	// Complete means the whole source was crawled without failure and
+	// without hitting a cap: only then may deletions be inferred.
+	Complete bool
+	Failures []string
+	Origin   Origin // OriginVendor when empty
+	// DropThreshold overrides Options.DropThreshold for this run: 0 keeps
+	// the archive's, a negative value turns the count-drop guard off.
+	DropThreshold float64
+}
+
+// Run is one entry of the run log.
+type Run struct {
+	ID       uint64    `json:"id"`
+	Source   string    `json:"source"`
+	URL      string    `json:"url"`
+	Started  time.Time `json:"started,omitzero"`
+	Finished time.Time `json:"finished,omitzero"`
+	// Recorded is when the archive wrote the entry, by its own clock. It is
+	// the first or last seen time of what the run saw.
+	Recorded  time.Time `json:"recorded"`
+	Format    string    `json:"format,omitempty"`
+	Origin    Origin    `json:"origin"`
+	Complete  bool      `json:"complete"`
+	Outcome   string    `json:"outcome"`
+	Pages     int       `json:"pages"`
+	Incidents int       `json:"incidents"`
+	Updates   int       `json:"updates"`
+	New       int       `json:"new"`
+	Changed   int       `json:"changed"`
+	Restored  int       `json:"restored"` // reappeared after a tombstone
+	Unchanged int       `json:"unchanged"`
+	Deleted   int       `json:"deleted"`
+	Error     string    `json:"error,omitempty"`
+	Failures  []string  `json:"failures,omitempty"`
+
+	NewIDs      []string `json:"new_ids,omitempty"`
+	ChangedIDs  []string `json:"changed_ids,omitempty"`
+	RestoredIDs []string `json:"restored_ids,omitempty"`
+	DeletedIDs  []string `json:"deleted_ids,omitempty"`
+}
+
+// Good reports whether the run's records were ingested.
+func (r Run) Good() bool { return r.Outcome == OutcomeOK || r.Outcome == OutcomePartial }
+
+// Version is one stored version of an incident.
+type Version struct {
+	N         int             `json:"n"`
+	Hash      string          `json:"hash"`
+	FirstSeen time.Time       `json:"first_seen"`
+	LastSeen  time.Time       `json:"last_seen"`
+	RunID     uint64          `json:"run"`
+	PageURL   string          `json:"page_url,omitempty"`
+	Origin    Origin          `json:"origin"`
+	Deleted   bool            `json:"deleted,omitempty"`
+	Incident  parser.Incident `json:"incident"`
+}
+
+// Record is every version of one incident, oldest first.
+type Record struct {
+	Source   string
+	ID       string
+	Versions []Version
+}
+
+// Latest returns the newest version, or the zero Version when there is none.
+func (r Record) Latest() Version {
+	if len(r.Versions) == 0 {
+		return Version{}
+	}
+	return r.Versions[len(r.Versions)-1]
+}
+
+// SourceInfo is the coverage ledger of one source: what the archive holds
+// for it and how its runs went.
+type SourceInfo struct {
+	Name         string    `json:"name"`
+	FirstOK      time.Time `json:"first_ok,omitzero"` // the first good run
+	FirstOKRun   uint64    `json:"first_ok_run,omitempty"`
+	LastOK       time.Time `json:"last_ok,omitzero"` // the latest good run
+	LastOKRun    uint64    `json:"last_ok_run,omitempty"`
+	LastRun      uint64    `json:"last_run"`
+	LastRunAt    time.Time `json:"last_run_at,omitzero"`
+	LastOutcome  string    `json:"last_outcome"`
+	Runs         int       `json:"runs"`
+	Failed       int       `json:"failed"`
+	Suspect      int       `json:"suspect"`
+	Incidents    int       `json:"incidents"` // incidents ever archived, tombstoned ones included
+	Live         int       `json:"live"`      // incidents whose latest version is not a tombstone
+	Versions     int       `json:"versions"`
+	OldestUpdate time.Time `json:"oldest_update,omitzero"` // the earliest first-update time of any incident
+	NewestUpdate time.Time `json:"newest_update,omitzero"` // the latest first-update time of any incident
+}
+
+// Filter selects the rows Rows yields.
+type Filter struct {
+	Source []string    // sources to include; all when empty
+	Kind   parser.Kind // "" for all
+	// Since and Until bound the incident's first update time (its stated
+	// start when it has no updates): Since <= t < Until. Zero means open.
+	Since, Until time.Time
+	// AsOf selects the version that was current at that instant: the newest
+	// whose FirstSeen is not after it. Incidents first seen later are absent.
+	// Zero means now: the latest version.
+	AsOf           time.Time
+	IncludeDeleted bool // include incidents whose selected version is a tombstone
+}
+
+// ChangeKind says what a version did to its incident.
+type ChangeKind string
+
+// Kinds of change.
+const (
+	ChangeNew      ChangeKind = "new"
+	ChangeChanged  ChangeKind = "changed"
+	ChangeDeleted  ChangeKind = "deleted"
+	ChangeRestored ChangeKind = "restored"
+)
+
+// ChangeFilter selects the versions Changes lists: those created by good
+// runs of Source (all when empty) with an id above SinceRun, recorded at or
+// after Since.
+type ChangeFilter struct {
+	Source   string
+	Since    time.Time
+	SinceRun uint64
+}
+
+// VersionChange is one version a run created, with the version it replaced.
+type VersionChange struct {
+	Source   string
+	ID       string
+	Kind     ChangeKind
+	RunID    uint64
+	Version  Version
+	Previous *Version // nil for a new incident
+}
+
+// StoredPage is a raw page as a run fetched it, for reparsing.
+type StoredPage struct {
+	URL       string      `json:"url"`
+	Status    int         `json:"status"`
+	Header    http.Header `json:"header,omitempty"`
+	FetchedAt time.Time   `json:"fetched_at,omitzero"`
+	SHA256    string      `json:"sha256,omitempty"` // hex; empty when the response had no body (304)
+	Size      int         `json:"size"`
+	Body      []byte      `json:"-"`
+}

@@ -1,0 +1,556 @@
+package archive
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"iter"
+	"slices"
+	"strings"
+	"time"
+
+	bbolt "go.etcd.io/bbolt"
+
+	"github.com/statusarchive/statusarchive/archive/export"
+	"github.com/statusarchive/statusarchive/parser"
+)
+
+// view runs fn in a read transaction, after checking ctx.
+func (db *DB) view(ctx context.Context, fn func(tx *bbolt.Tx) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return db.bolt.View(fn)
+}
+
+// Sources returns the coverage ledger of every source, by name.
+func (db *DB) Sources(ctx context.Context) ([]SourceInfo, error) {
+	var out []SourceInfo
+	err := db.view(ctx, func(tx *bbolt.Tx) error {
+		sources := root(tx, bucketSources)
+		c := sources.b.Cursor()
+		for k, v := c.First(); k != nil; k, v = c.Next() {
+			if v != nil {
+				continue
+			}
+			var st sourceState
+			if _, err := sources.sub(string(k)).get([]byte(keyState), &st); err != nil {
+				return err
+			}
+			st.Info.Name = string(k)
+			out = append(out, st.Info)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list sources: %w", err)
+	}
+	return out, nil
+}
+
+// Runs returns the newest runs first: of source, or of every source when
+// source is empty; at most limit of them unless limit <= 0.
+func (db *DB) Runs(ctx context.Context, source string, limit int) ([]Run, error) {
+	var out []Run
+	err := db.view(ctx, func(tx *bbolt.Tx) error {
+		runs := root(tx, bucketRuns)
+		var c *bbolt.Cursor
+		if source == "" {
+			c = runs.b.Cursor()
+		} else {
+			index := root(tx, bucketSources).sub(source).sub(bucketSourceRuns)
+			if !index.exists() {
+				return nil
+			}
+			c = index.b.Cursor()
+		}
+		for k, _ := c.Last(); k != nil && (limit <= 0 || len(out) < limit); k, _ = c.Prev() {
+			var r Run
+			ok, err := runs.get(k, &r)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				return &RecordError{Path: "sources/" + source + "/runs/" + showKey(k), Err: fmt.Errorf("%w: indexed run missing from the run log", ErrCorrupt)}
+			}
+			out = append(out, r)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list runs: %w", err)
+	}
+	return out, nil
+}
+
+// Run returns one run-log entry.
+func (db *DB) Run(ctx context.Context, id uint64) (Run, error) {
+	var r Run
+	err := db.view(ctx, func(tx *bbolt.Tx) error {
+		ok, err := root(tx, bucketRuns).get(seq(id), &r)
+		if err == nil && !ok {
+			err = fmt.Errorf("run %d: %w", id, ErrNotFound)
+		}
+		return err
+	})
+	if err != nil {
+		return Run{}, fmt.Errorf("read run: %w", err)
+	}
+	return r, nil
+}
+
+// Incident returns every version of one incident. ref is "source/id", or
+// an id alone when only one source has it (ErrAmbiguous otherwise).
+func (db *DB) Incident(ctx context.Context, ref string) (Record, error) {
+	var rec Record
+	err := db.view(ctx, func(tx *bbolt.Tx) error {
+		sources := root(tx, bucketSources)
+		type hit struct{ source, id string }
+		var hits []hit
+		if src, id, ok := strings.Cut(ref, "/"); ok && sources.sub(src).exists() && sources.sub(src).sub(bucketIncidents).sub(id).exists() {
+			hits = append(hits, hit{src, id})
+		} else {
+			c := sources.b.Cursor()
+			for k, v := c.First(); k != nil; k, v = c.Next() {
+				if v == nil && sources.sub(string(k)).sub(bucketIncidents).sub(ref).exists() {
+					hits = append(hits, hit{string(k), ref})
+				}
+			}
+		}
+		switch len(hits) {
+		case 0:
+			return fmt.Errorf("incident %q: %w", ref, ErrNotFound)
+		case 1:
+		default:
+			var names []string
+			for _, h := range hits {
+				names = append(names, h.source)
+			}
+			return fmt.Errorf("incident %q: %w: it is in sources %s; name one as source/id", ref, ErrAmbiguous, strings.Join(names, ", "))
+		}
+		ib := sources.sub(hits[0].source).sub(bucketIncidents).sub(hits[0].id)
+		rec = Record{Source: hits[0].source, ID: hits[0].id}
+		var h head
+		if _, err := ib.get([]byte(keyHead), &h); err != nil {
+			return err
+		}
+		c := ib.b.Cursor()
+		for k, v := c.First(); k != nil; k, v = c.Next() {
+			if _, ok := unseq(k); !ok {
+				continue
+			}
+			var ver Version
+			if err := ib.decode(k, v, &ver); err != nil {
+				return err
+			}
+			if ver.N == h.N {
+				ver.LastSeen = h.LastSeen
+			}
+			rec.Versions = append(rec.Versions, ver)
+		}
+		return nil
+	})
+	if err != nil {
+		return Record{}, fmt.Errorf("read incident: %w", err)
+	}
+	return rec, nil
+}
+
+// Rows streams, in source then id order, the version of every incident
+// that f selects: the latest, or the one current at f.AsOf. It holds one
+// read transaction while the caller ranges and decodes one record at a
+// time, so memory does not grow with the archive. The caller must not
+// write to the archive while ranging. An error ends the sequence.
+func (db *DB) Rows(ctx context.Context, f Filter) iter.Seq2[export.Row, error] {
+	return func(yield func(export.Row, error) bool) {
+		err := db.view(ctx, func(tx *bbolt.Tx) error {
+			sources := root(tx, bucketSources)
+			sc := sources.b.Cursor()
+			for k, v := sc.First(); k != nil; k, v = sc.Next() {
+				if v != nil || (len(f.Source) > 0 && !slices.Contains(f.Source, string(k))) {
+					continue
+				}
+				more, err := db.sourceRows(ctx, sources.sub(string(k)).sub(bucketIncidents), f, yield)
+				if err != nil || !more {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			yield(export.Row{}, fmt.Errorf("read rows: %w", err))
+		}
+	}
+}
+
+// seenOnly decodes only a version's first-seen time, to find the one
+// current at an instant without decoding whole records.
+type seenOnly struct {
+	FirstSeen time.Time `json:"first_seen"`
+}
+
+// sourceRows yields the selected rows of one source's incidents. It
+// reports false when the caller stopped.
+func (db *DB) sourceRows(ctx context.Context, incidents bucket, f Filter, yield func(export.Row, error) bool) (bool, error) {
+	if !incidents.exists() {
+		return true, nil
+	}
+	ic := incidents.b.Cursor()
+	for id, v := ic.First(); id != nil; id, v = ic.Next() {
+		if v != nil {
+			continue
+		}
+		if err := ctx.Err(); err != nil {
+			return false, err
+		}
+		ib := incidents.sub(string(id))
+		var h head
+		if ok, err := ib.get([]byte(keyHead), &h); err != nil {
+			return false, err
+		} else if !ok {
+			return false, &RecordError{Path: ib.keyPath([]byte(keyHead)), Err: fmt.Errorf("%w: incident without a head record", ErrCorrupt)}
+		}
+		// Cheap rejections from the head, which describes the latest version.
+		if f.AsOf.IsZero() {
+			if (h.Deleted && !f.IncludeDeleted) || (f.Kind != "" && h.Kind != f.Kind) || !inWindow(h.FirstUpdate, f) {
+				continue
+			}
+		}
+		key, val := seq(uint64(h.N)), ib.b.Get(seq(uint64(h.N)))
+		if !f.AsOf.IsZero() {
+			key, val = nil, nil
+			vc := ib.b.Cursor()
+			for k, v := vc.Seek(seq(uint64(h.N))); k != nil; k, v = vc.Prev() {
+				if _, ok := unseq(k); !ok {
+					continue
+				}
+				var s seenOnly
+				if err := ib.decode(k, v, &s); err != nil {
+					return false, err
+				}
+				if !s.FirstSeen.After(f.AsOf) {
+					key, val = k, v
+					break
+				}
+			}
+			if key == nil {
+				continue // first seen after AsOf
+			}
+		}
+		if val == nil {
+			return false, &RecordError{Path: ib.keyPath(key), Err: fmt.Errorf("%w: the head names a version that is missing", ErrCorrupt)}
+		}
+		var ver Version
+		if err := ib.decode(key, val, &ver); err != nil {
+			return false, err
+		}
+		if ver.N == h.N {
+			ver.LastSeen = h.LastSeen
+		}
+		if (ver.Deleted && !f.IncludeDeleted) || (f.Kind != "" && ver.Incident.Kind != f.Kind) || !inWindow(firstUpdate(ver.Incident), f) {
+			continue
+		}
+		row := export.Row{Incident: ver.Incident, Version: ver.N, FirstSeen: ver.FirstSeen, LastSeen: ver.LastSeen, Deleted: ver.Deleted}
+		if !yield(row, nil) {
+			return false, nil
+		}
+	}
+	return true, nil
+}
+
+func inWindow(t time.Time, f Filter) bool {
+	if f.Since.IsZero() && f.Until.IsZero() {
+		return true
+	}
+	if t.IsZero() {
+		return false
+	}
+	return (f.Since.IsZero() || !t.Before(f.Since)) && (f.Until.IsZero() || t.Before(f.Until))
+}
+
+// Changes lists the versions good runs created in f's window, oldest run
+// first, each with the version it superseded, for describing what changed.
+func (db *DB) Changes(ctx context.Context, f ChangeFilter) ([]VersionChange, error) {
+	var out []VersionChange
+	err := db.view(ctx, func(tx *bbolt.Tx) error {
+		runs := root(tx, bucketRuns)
+		sources := root(tx, bucketSources)
+		c := runs.b.Cursor()
+		start := seq(f.SinceRun + 1)
+		if !f.Since.IsZero() {
+			// Runs are recorded in id order by the archive's clock: walk back
+			// from the newest to the first one recorded at or after Since.
+			var first []byte
+			for k, v := c.Last(); k != nil && bytes.Compare(k, start) >= 0; k, v = c.Prev() {
+				var r Run
+				if err := runs.decode(k, v, &r); err != nil {
+					return err
+				}
+				if r.Recorded.Before(f.Since) {
+					break
+				}
+				first = k
+			}
+			if first == nil {
+				return nil
+			}
+			start = first
+		}
+		for k, v := c.Seek(start); k != nil; k, v = c.Next() {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			var r Run
+			if err := runs.decode(k, v, &r); err != nil {
+				return err
+			}
+			if !r.Good() || (f.Source != "" && r.Source != f.Source) || r.Recorded.Before(f.Since) {
+				continue
+			}
+			incidents := sources.sub(r.Source).sub(bucketIncidents)
+			for _, group := range []struct {
+				kind ChangeKind
+				ids  []string
+			}{{ChangeNew, r.NewIDs}, {ChangeChanged, r.ChangedIDs}, {ChangeRestored, r.RestoredIDs}, {ChangeDeleted, r.DeletedIDs}} {
+				for _, id := range group.ids {
+					ch, err := runChange(incidents.sub(id), r, id, group.kind)
+					if err != nil {
+						return err
+					}
+					out = append(out, ch)
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list changes: %w", err)
+	}
+	return out, nil
+}
+
+// runChange finds the version run r made of incident id, and the one
+// before it.
+func runChange(ib bucket, r Run, id string, kind ChangeKind) (VersionChange, error) {
+	ch := VersionChange{Source: r.Source, ID: id, Kind: kind, RunID: r.ID}
+	if !ib.exists() {
+		return ch, &RecordError{Path: ib.String(), Err: fmt.Errorf("%w: run %d names an incident that is missing", ErrCorrupt, r.ID)}
+	}
+	var h head
+	if _, err := ib.get([]byte(keyHead), &h); err != nil {
+		return ch, err
+	}
+	c := ib.b.Cursor()
+	for k, v := c.Seek(seq(uint64(h.N))); k != nil; k, v = c.Prev() {
+		n, ok := unseq(k)
+		if !ok {
+			continue
+		}
+		var ver Version
+		if err := ib.decode(k, v, &ver); err != nil {
+			return ch, err
+		}
+		if ver.RunID > r.ID {
+			continue
+		}
+		if ver.RunID < r.ID {
+			break
+		}
+		if ver.N == h.N {
+			ver.LastSeen = h.LastSeen
+		}
+		ch.Version = ver
+		if n > 1 {
+			var prev Version
+			if ok, err := ib.get(seq(n-1), &prev); err != nil {
+				return ch, err
+			} else if ok {
+				ch.Previous = &prev
+			}
+		}
+		return ch, nil
+	}
+	return ch, &RecordError{Path: ib.String(), Err: fmt.Errorf("%w: no version made by run %d", ErrCorrupt, r.ID)}
+}
+
+// Validators returns the ETag and Last-Modified the archive holds for url,
+// for a conditional GET; empty strings when it holds none or cannot read
+// them (an unconditional GET is always safe).
+func (db *DB) Validators(ctx context.Context, url string) (etag, lastModified string) {
+	var rec validatorRecord
+	err := db.view(ctx, func(tx *bbolt.Tx) error {
+		vb := root(tx, bucketValidators)
+		if !vb.exists() {
+			return nil
+		}
+		_, err := vb.get([]byte(url), &rec)
+		return err
+	})
+	if err != nil {
+		db.lg.Warn().Err(err).Str("url", url).Msg("cannot read validators; fetching unconditionally")
+		return "", ""
+	}
+	return rec.ETag, rec.LastModified
+}
+
+// Page returns the raw body stored under its hex SHA-256.
+func (db *DB) Page(ctx context.Context, sha string) ([]byte, error) {
+	var body []byte
+	err := db.view(ctx, func(tx *bbolt.Tx) error {
+		var err error
+		body, err = readPage(root(tx, bucketPages), sha)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read page: %w", err)
+	}
+	return body, nil
+}
+
+func readPage(pages bucket, sha string) ([]byte, error) {
+	key, err := hex.DecodeString(sha)
+	if err != nil || len(key) != sha256.Size {
+		return nil, fmt.Errorf("page %q: %w: not a hex SHA-256", sha, ErrNotFound)
+	}
+	v := pages.b.Get(key)
+	if v == nil {
+		return nil, fmt.Errorf("page %s: %w", sha, ErrNotFound)
+	}
+	enc, z, err := pages.open(key, v)
+	if err != nil {
+		return nil, err
+	}
+	if enc != encGzip {
+		return nil, &RecordError{Path: pages.keyPath(key), Err: fmt.Errorf("%w: encoding %q where gzip was expected", ErrCorrupt, enc)}
+	}
+	body, err := decompress(z) // copies out of the transaction
+	if err != nil {
+		return nil, &RecordError{Path: pages.keyPath(key), Err: fmt.Errorf("%w: %v", ErrCorrupt, err)}
+	}
+	if sum := sha256.Sum256(body); hex.EncodeToString(sum[:]) != sha {
+		return nil, &RecordError{Path: pages.keyPath(key), Err: fmt.Errorf("%w: body does not hash to its key", ErrCorrupt)}
+	}
+	return body, nil
+}
+
+// RunPages returns the pages a run fetched, bodies included, in fetch order.
+func (db *DB) RunPages(ctx context.Context, runID uint64) ([]StoredPage, error) {
+	var pages []StoredPage
+	err := db.view(ctx, func(tx *bbolt.Tx) error {
+		var err error
+		pages, err = runPages(tx, runID)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read pages of run %d: %w", runID, err)
+	}
+	return pages, nil
+}
+
+func runPages(tx *bbolt.Tx, runID uint64) ([]StoredPage, error) {
+	var refs []StoredPage
+	ok, err := root(tx, bucketRunPages).get(seq(runID), &refs)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, fmt.Errorf("pages of run %d: %w", runID, ErrNotFound)
+	}
+	store := root(tx, bucketPages)
+	for i := range refs {
+		if refs[i].SHA256 == "" {
+			continue
+		}
+		if refs[i].Body, err = readPage(store, refs[i].SHA256); err != nil {
+			return nil, err
+		}
+	}
+	return refs, nil
+}
+
+// Reparse re-derives the records of source (every source when empty) from
+// the raw pages of its latest good run, and ingests them as OriginParser
+// runs: a version only where the parser's output hash changed, and never a
+// tombstone. A source whose parse fails gets a failed run-log entry; the
+// others go on. It returns the runs it made.
+func (db *DB) Reparse(ctx context.Context, source string, parse func(pages []StoredPage) ([]parser.Incident, error)) ([]Run, error) {
+	type job struct {
+		from  Run
+		pages []StoredPage
+	}
+	var jobs []job
+	err := db.view(ctx, func(tx *bbolt.Tx) error {
+		sources := root(tx, bucketSources)
+		c := sources.b.Cursor()
+		for k, v := c.First(); k != nil; k, v = c.Next() {
+			if v != nil || (source != "" && string(k) != source) {
+				continue
+			}
+			var st sourceState
+			if _, err := sources.sub(string(k)).get([]byte(keyState), &st); err != nil {
+				return err
+			}
+			if st.Info.LastOKRun == 0 {
+				continue
+			}
+			var from Run
+			if ok, err := root(tx, bucketRuns).get(seq(st.Info.LastOKRun), &from); err != nil {
+				return err
+			} else if !ok {
+				return fmt.Errorf("run %d of %s: %w", st.Info.LastOKRun, k, ErrNotFound)
+			}
+			pages, err := runPages(tx, from.ID)
+			if err != nil {
+				return err
+			}
+			jobs = append(jobs, job{from, pages})
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("reparse: %w", err)
+	}
+	if source != "" && len(jobs) == 0 {
+		return nil, fmt.Errorf("reparse %s: %w: no good run with stored pages", source, ErrNotFound)
+	}
+	var runs []Run
+	var errs []error
+	for _, j := range jobs {
+		now := db.now().UTC()
+		in := RunInput{Source: j.from.Source, URL: j.from.URL, Started: now, Format: j.from.Format, Origin: OriginParser}
+		incidents, perr := parse(j.pages)
+		in.Finished = db.now().UTC()
+		var run Run
+		var err error
+		if perr != nil {
+			run, err = db.RecordFailure(ctx, in, perr)
+			if err == nil {
+				err = fmt.Errorf("reparse %s: %w", in.Source, perr)
+			}
+		} else {
+			refs := make([]StoredPage, len(j.pages))
+			for i, p := range j.pages {
+				p.Body = nil
+				refs[i] = p
+			}
+			run, err = db.ingest(ctx, in, incidents, refs)
+		}
+		if run.ID != 0 {
+			runs = append(runs, run)
+		}
+		if err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return runs, joinErrs(errs)
+}
+
+func joinErrs(errs []error) error {
+	if len(errs) == 0 {
+		return nil
+	}
+	return errors.Join(errs...)
+}
