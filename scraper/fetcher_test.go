@@ -1,7 +1,6 @@
 package scraper
 
 import (
-	"bufio"
 	"bytes"
 	"compress/gzip"
 	"context"
@@ -12,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -164,10 +164,14 @@ func TestRetryAfter(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			clock := newFakeClock()
+			var mu sync.Mutex
 			var arrivals []time.Time
 			srv := newServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				mu.Lock()
 				arrivals = append(arrivals, clock.Now())
-				if len(arrivals) == 1 {
+				n := len(arrivals)
+				mu.Unlock()
+				if n == 1 {
 					w.Header().Set("Retry-After", tt.retryAfter)
 					w.WriteHeader(http.StatusTooManyRequests)
 					return
@@ -179,6 +183,8 @@ func TestRetryAfter(t *testing.T) {
 			f := newFetcher(t, o)
 
 			page, err := f.Fetch(context.Background(), Request{URL: srv.URL})
+			mu.Lock()
+			defer mu.Unlock()
 			if tt.wantTooBig {
 				var he *HTTPError
 				if !errors.Is(err, ErrRetryAfterTooLong) || !errors.As(err, &he) || he.Status != 429 {
@@ -670,11 +676,4 @@ func TestNewRejectsBadOptions(t *testing.T) {
 		t.Fatalf("New(DefaultOptions()): %v", err)
 	}
 	f.Close()
-}
-
-// firstLine returns the first line of b.
-func firstLine(b []byte) string {
-	s := bufio.NewScanner(bytes.NewReader(b))
-	s.Scan()
-	return s.Text()
 }
