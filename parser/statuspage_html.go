@@ -425,11 +425,11 @@ func parseStatuspageIncident(doc Document) (*Page, error) {
 func detailTime(stamp *goquery.Selection, rendered time.Time) (Time, error) {
 	text := stampText(stamp.Text())
 	if ms, ok := stamp.Find("[data-datetime-unix]").Attr("data-datetime-unix"); ok {
-		n, err := strconv.ParseInt(strings.TrimSpace(ms), 10, 64)
+		at, err := epochAttr("data-datetime-unix", ms, time.Millisecond)
 		if err != nil {
-			return Time{}, fmt.Errorf("%w: data-datetime-unix %q", ErrBadTime, ms)
+			return Time{}, err
 		}
-		return NewTime(time.UnixMilli(n), text), nil
+		return NewTime(at, text), nil
 	}
 	if text == "" {
 		return Time{}, fmt.Errorf("%w: no timestamp", ErrBadTime)
@@ -437,15 +437,29 @@ func detailTime(stamp *goquery.Selection, rendered time.Time) (Time, error) {
 	return parseStamp(text, rendered, 24*time.Hour)
 }
 
+// epochAttr reads an epoch attribute (milliseconds in data-datetime-unix,
+// seconds in data-unix-time). Instants outside 1970-2200 are refused: no
+// status page shows them, and they would not survive encoding as JSON.
+func epochAttr(name, v string, unit time.Duration) (time.Time, error) {
+	n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+	if err != nil || n < 0 || n > maxEpochSeconds*int64(time.Second/unit) {
+		return time.Time{}, fmt.Errorf("%w: %s %q", ErrBadTime, name, v)
+	}
+	return time.Unix(0, 0).Add(time.Duration(n) * unit).UTC(), nil
+}
+
+// maxEpochSeconds is 2200-01-01T00:00:00Z.
+const maxEpochSeconds = 7258118400
+
 // issuedAt reads the page's render time from <meta name="issued"> (epoch
 // seconds), or the zero time.
 func issuedAt(dom *goquery.Document) time.Time {
 	v := strings.TrimSpace(dom.Find(`meta[name="issued"]`).AttrOr("content", ""))
-	n, err := strconv.ParseInt(v, 10, 64)
-	if err != nil || n <= 0 {
+	at, err := epochAttr("issued", v, time.Second)
+	if err != nil {
 		return time.Time{}
 	}
-	return time.Unix(n, 0).UTC()
+	return at
 }
 
 // homeUpdate is one div.update of a home page block.
@@ -508,11 +522,11 @@ func readHomeUpdate(s *goquery.Selection) homeUpdate {
 // visible text resolved against ref with slack.
 func homeTime(u homeUpdate, ref time.Time, slack time.Duration) (Time, error) {
 	if u.epochMs != "" {
-		n, err := strconv.ParseInt(strings.TrimSpace(u.epochMs), 10, 64)
+		at, err := epochAttr("data-datetime-unix", u.epochMs, time.Millisecond)
 		if err != nil {
-			return Time{}, fmt.Errorf("%w: data-datetime-unix %q", ErrBadTime, u.epochMs)
+			return Time{}, err
 		}
-		return NewTime(time.UnixMilli(n), u.stamp), nil
+		return NewTime(at, u.stamp), nil
 	}
 	return parseStamp(u.stamp, ref, slack)
 }
@@ -709,11 +723,9 @@ func (r *homeReader) maintenance(s *goquery.Selection) (Incident, error) {
 	}
 	var start time.Time
 	if v, ok := small.Attr("data-unix-time"); ok {
-		n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
-		if err != nil {
-			return Incident{}, fmt.Errorf("incident %s: %w: data-unix-time %q", in.ID, ErrBadTime, v)
+		if start, err = epochAttr("data-unix-time", v, time.Second); err != nil {
+			return Incident{}, fmt.Errorf("incident %s: %w", in.ID, err)
 		}
-		start = time.Unix(n, 0).UTC()
 		ref, slack = start, 24*time.Hour
 	}
 	if text == "" && start.IsZero() {

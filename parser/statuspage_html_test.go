@@ -2,6 +2,7 @@ package parser
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"regexp"
 	"slices"
@@ -538,6 +539,11 @@ func FuzzStatuspageHTML(f *testing.F) {
 			part := b[i:min(len(b), i+6000)]
 			f.Add(part)
 			f.Add(part[:len(part)/3])
+			// Epochs no page shows.
+			if bytes.Contains(part, []byte("data-")) {
+				f.Add(bytes.ReplaceAll(part, []byte(`data-unix-time="`), []byte(`data-unix-time="-9`)))
+				f.Add(bytes.ReplaceAll(part, []byte(`data-datetime-unix="`), []byte(`data-datetime-unix="9`)))
+			}
 		}
 	}
 	f.Add([]byte(`<div class="status-day"><div class="date">Feb <var>29</var>, <var>2023</var></div><div class="incident-container"><div class="incident-title impact-x"><a href="/incidents/a">t</a></div><div class="updates-container"><div class="update"><strong>x</strong><small>Feb 30, 99:99 UTC</small></div></div></div></div>`))
@@ -552,6 +558,10 @@ func FuzzStatuspageHTML(f *testing.F) {
 				if err := in.Validate(time.Time{}); err != nil {
 					t.Errorf("%s: %v", name, err)
 				}
+				in.Hash() // panics if the record cannot be encoded
+			}
+			if _, err := json.Marshal(page); err != nil {
+				t.Errorf("%s: encode page: %v", name, err)
 			}
 		}
 	})
@@ -606,4 +616,12 @@ func regexpReplace(t *testing.T, b []byte, expr, repl string) []byte {
 		t.Fatalf("%s matched nothing", expr)
 	}
 	return out
+}
+
+func TestStatuspageHTMLEpochOutOfRange(t *testing.T) {
+	body := readStatuspageFixture(t, "realworld/statuspage/govuknotify-incident.html")
+	body = bytes.Replace(body, []byte(`data-datetime-unix="1746709641000"`), []byte(`data-datetime-unix="99999999999999999"`), 1)
+	if _, err := Parse(Document{Source: "notify", Body: body}, FormatStatuspageIncident); !errors.Is(err, ErrBadTime) {
+		t.Errorf("Parse with an epoch in year 3 million: error = %v, want ErrBadTime", err)
+	}
 }

@@ -168,6 +168,9 @@ func readClock(g []string) (clock, error) {
 	if c.day < 1 || c.day > 31 || c.hour > 23 || c.minute > 59 {
 		return c, fmt.Errorf("%w: %s %d %02d:%02d out of range", ErrBadTime, c.month, c.day, c.hour, c.minute)
 	}
+	if c.year != 0 && (c.year < 1970 || c.year >= 2200) {
+		return c, fmt.Errorf("%w: year %d out of range", ErrBadTime, c.year)
+	}
 	if c.year != 0 && time.Date(c.year, c.month, c.day, 0, 0, 0, 0, time.UTC).Day() != c.day {
 		return c, fmt.Errorf("%w: no %s %d in %d", ErrBadTime, c.month, c.day, c.year)
 	}

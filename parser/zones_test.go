@@ -197,6 +197,7 @@ func TestParseStatuspageStampErrors(t *testing.T) {
 		{"unknown month", "Foo 12, 16:04 UTC", ref, ErrBadTime},
 		{"hour out of range", "Jan 12, 25:04 UTC", ref, ErrBadTime},
 		{"no such day", "Feb 30, 2021 - 10:00 UTC", ref, ErrBadTime},
+		{"year out of range", "Dec 31, 9999 - 23:00 PST", ref, ErrBadTime},
 		{"empty", "", ref, ErrBadTime},
 	}
 	for _, tt := range tests {
