@@ -1,0 +1,1067 @@
+package parser
+
+import (
+	"bytes"
+	"fmt"
+	"mime"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/PuerkitoBio/goquery"
+	"golang.org/x/net/html"
+	"golang.org/x/net/html/atom"
+)
+
+// FormatOutageHistory is the outage aggregators' history family (the
+// project's seed page): list pages of incidents, each a title, a
+// "Timeline · N updates" label and its updates oldest first, and detail
+// pages with badges, Started/Resolved rows, "Affected components" and a
+// numbered "Update timeline".
+//
+// The parser reads what a reader sees, not the markup: it turns the DOM
+// into visible text blocks and runs a small state machine over them, so
+// that class names, tag choices and link forms may change freely.
+const FormatOutageHistory Format = "outage-history"
+
+func init() {
+	register(format{name: FormatOutageHistory, sniff: sniffOutageHistory, parse: parseOutageHistory})
+}
+
+// ohMarkers are strings only this family's pages carry in their text.
+var (
+	ohListMarkers = [][]byte{
+		[]byte("Timeline ·"), []byte("Timeline &middot;"), []byte("Timeline &#183;"), []byte("Timeline &#xb7;"),
+		[]byte("Timeline - "), []byte("Timeline: "),
+	}
+	ohClaimMarker  = []byte("outages in the last")
+	ohDetailMarker = []byte("Update timeline")
+)
+
+// sniffOutageHistory looks for the family's fixed phrases in the raw bytes.
+func sniffOutageHistory(doc Document) int {
+	if ohNotHTML(doc) != nil {
+		return 0
+	}
+	score := 0
+	for _, m := range ohListMarkers {
+		if bytes.Contains(doc.Body, m) {
+			score += 40
+			break
+		}
+	}
+	if bytes.Contains(doc.Body, ohClaimMarker) {
+		score += 40
+	}
+	if bytes.Contains(doc.Body, ohDetailMarker) && bytes.Contains(doc.Body, []byte("Started")) {
+		score += 70
+	}
+	return min(score, 85)
+}
+
+// ohNotHTML refuses what cannot be an HTML page: an empty body, a declared
+// non-HTML type, a body that is JSON or has no markup at all.
+func ohNotHTML(doc Document) error {
+	body := bytes.TrimSpace(bytes.TrimPrefix(doc.Body, []byte("\xef\xbb\xbf")))
+	if len(body) == 0 {
+		return fmt.Errorf("%w: empty body", ErrNotHTML)
+	}
+	if doc.ContentType != "" {
+		mt, _, err := mime.ParseMediaType(doc.ContentType)
+		if err == nil && mt != "text/html" && mt != "application/xhtml+xml" {
+			return fmt.Errorf("%w: content type %s", ErrNotHTML, mt)
+		}
+	}
+	if body[0] == '{' || body[0] == '[' {
+		return fmt.Errorf("%w: body is JSON", ErrNotHTML)
+	}
+	if body[0] != '<' {
+		return fmt.Errorf("%w: body does not start with markup", ErrNotHTML)
+	}
+	return nil
+}
+
+func parseOutageHistory(doc Document) (*Page, error) {
+	if err := ohNotHTML(doc); err != nil {
+		return nil, err
+	}
+	dom, err := goquery.NewDocumentFromReader(bytes.NewReader(doc.Body))
+	if err != nil {
+		return nil, fmt.Errorf("read html: %w", err)
+	}
+	w := &ohWalker{}
+	for _, n := range dom.Nodes {
+		w.walk(n, nil)
+	}
+	w.flush()
+	r := &ohReader{doc: doc, blocks: w.blocks, links: w.links, canonical: w.canonical}
+	r.base, _ = url.Parse(doc.URL)
+	return r.read()
+}
+
+// ohBlock is one run of visible text between block-level boundaries.
+type ohBlock struct {
+	text string
+	node *html.Node // the innermost block-level element holding the text
+	// href is the link the whole block reads as: an enclosing <a>, or one
+	// <a> whose text is the block's whole text. wholeLink says which.
+	href      string
+	wholeLink bool
+	times     []ohTimeAttr
+}
+
+// ohTimeAttr is a <time> element's machine-readable value and its text.
+type ohTimeAttr struct{ datetime, text string }
+
+// ohLink is any link on the page, for pagination.
+type ohLink struct{ href, rel, text string }
+
+// ohWalker turns a DOM into text blocks in document order.
+type ohWalker struct {
+	blocks    []ohBlock
+	links     []ohLink
+	canonical string
+
+	buf       strings.Builder
+	space     bool       // a space is due before the next word
+	node      *html.Node // current block-level container
+	encl      *html.Node // <a> enclosing the current container
+	linkTexts []ohLink   // links that started in the current block
+	times     []ohTimeAttr
+}
+
+// ohBlockTags end a text block where they open and close.
+var ohBlockTags = map[atom.Atom]bool{
+	atom.Address: true, atom.Article: true, atom.Aside: true, atom.Blockquote: true, atom.Body: true,
+	atom.Caption: true, atom.Center: true, atom.Dd: true, atom.Details: true, atom.Dialog: true,
+	atom.Dir: true, atom.Div: true, atom.Dl: true, atom.Dt: true, atom.Fieldset: true,
+	atom.Figcaption: true, atom.Figure: true, atom.Footer: true, atom.Form: true, atom.H1: true,
+	atom.H2: true, atom.H3: true, atom.H4: true, atom.H5: true, atom.H6: true, atom.Header: true,
+	atom.Hgroup: true, atom.Hr: true, atom.Html: true, atom.Legend: true, atom.Li: true,
+	atom.Main: true, atom.Menu: true, atom.Nav: true, atom.Ol: true, atom.Option: true, atom.P: true,
+	atom.Pre: true, atom.Section: true, atom.Summary: true, atom.Table: true, atom.Tbody: true,
+	atom.Td: true, atom.Tfoot: true, atom.Th: true, atom.Thead: true, atom.Tr: true, atom.Ul: true,
+}
+
+// ohHiddenTags hold no visible text.
+var ohHiddenTags = map[atom.Atom]bool{
+	atom.Script: true, atom.Style: true, atom.Noscript: true, atom.Template: true, atom.Svg: true,
+	atom.Math: true, atom.Iframe: true, atom.Object: true, atom.Textarea: true, atom.Select: true,
+	atom.Title: true, atom.Meta: true,
+}
+
+func (w *ohWalker) walk(n *html.Node, encl *html.Node) {
+	switch n.Type {
+	case html.TextNode:
+		w.text(n.Data)
+		return
+	case html.DocumentNode:
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			w.walk(c, encl)
+		}
+		return
+	case html.ElementNode:
+	default:
+		return
+	}
+	if ohHiddenTags[n.DataAtom] || ohHasAttr(n, "hidden") {
+		return
+	}
+	switch n.DataAtom {
+	case atom.Head:
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			if c.Type == html.ElementNode && c.DataAtom == atom.Link {
+				w.headLink(c)
+			}
+		}
+		return
+	case atom.Link:
+		w.headLink(n)
+		return
+	case atom.Br:
+		w.flush()
+		return
+	case atom.A:
+		if href, ok := ohAttr(n, "href"); ok {
+			l := ohLink{href: strings.TrimSpace(href), rel: ohAttrValue(n, "rel"), text: ohCollapse(ohNodeText(n))}
+			w.links = append(w.links, l)
+			w.linkTexts = append(w.linkTexts, l)
+			encl = n
+		}
+	case atom.Time:
+		if dt, ok := ohAttr(n, "datetime"); ok {
+			w.times = append(w.times, ohTimeAttr{datetime: strings.TrimSpace(dt), text: ohCollapse(ohNodeText(n))})
+		}
+	}
+	if !ohBlockTags[n.DataAtom] {
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			w.walk(c, encl)
+		}
+		return
+	}
+	w.flush()
+	savedNode, savedEncl := w.node, w.encl
+	w.node, w.encl = n, encl
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		w.walk(c, encl)
+	}
+	w.flush()
+	w.node, w.encl = savedNode, savedEncl
+}
+
+func (w *ohWalker) headLink(n *html.Node) {
+	href, _ := ohAttr(n, "href")
+	rel := ohAttrValue(n, "rel")
+	switch {
+	case ohHasWord(rel, "canonical") && w.canonical == "":
+		w.canonical = strings.TrimSpace(href)
+	case ohHasWord(rel, "next"):
+		w.links = append(w.links, ohLink{href: strings.TrimSpace(href), rel: rel})
+	}
+}
+
+// text appends s to the current block, folding white space as a browser
+// does: runs become one space; no space is added between elements.
+func (w *ohWalker) text(s string) {
+	if !utf8.ValidString(s) {
+		s = strings.ToValidUTF8(s, "\ufffd")
+	}
+	for len(s) > 0 {
+		r, size := utf8.DecodeRuneInString(s)
+		s = s[size:]
+		if unicode.IsSpace(r) {
+			w.space = w.buf.Len() > 0
+			continue
+		}
+		if r == 0 {
+			r = '\ufffd'
+		}
+		if w.space {
+			w.buf.WriteByte(' ')
+			w.space = false
+		}
+		w.buf.WriteRune(r)
+	}
+}
+
+// flush ends the current block.
+func (w *ohWalker) flush() {
+	text := w.buf.String()
+	w.buf.Reset()
+	w.space = false
+	links, times := w.linkTexts, w.times
+	w.linkTexts, w.times = nil, nil
+	if text == "" {
+		return
+	}
+	b := ohBlock{text: text, node: w.node, times: times}
+	if w.encl != nil {
+		b.href, b.wholeLink = ohAttrValue(w.encl, "href"), true
+	} else {
+		for _, l := range links {
+			if l.text == text {
+				b.href, b.wholeLink = l.href, true
+				break
+			}
+		}
+	}
+	w.blocks = append(w.blocks, b)
+}
+
+// ohReader runs the text state machine over one page's blocks.
+type ohReader struct {
+	doc       Document
+	base      *url.URL
+	blocks    []ohBlock
+	links     []ohLink
+	canonical string
+}
+
+var (
+	// ohLabelRE matches "Timeline · 3 updates" (also "-", ":", "•"),
+	// possibly after the title when both share a block.
+	ohLabelRE = regexp.MustCompile(`(?i)^(.*?)\s*\btimeline\s*[·•:\-–—|]?\s*(\d{1,6})\s+updates?$`)
+	// ohTimelineRE matches a detail page's timeline heading.
+	ohTimelineRE   = regexp.MustCompile(`(?i)^update timeline\s*:?$`)
+	ohComponentsRE = regexp.MustCompile(`(?i)^affected components\s*:?$`)
+)
+
+func (r *ohReader) read() (*Page, error) {
+	page := &Page{Incidents: []Incident{}}
+	var labels []int
+	timeline := -1
+	for i, b := range r.blocks {
+		if len(b.text) < 256 && ohLabelRE.MatchString(b.text) {
+			labels = append(labels, i)
+		}
+		if timeline < 0 && ohTimelineRE.MatchString(b.text) {
+			timeline = i
+		}
+	}
+	header := r.blocks
+	switch {
+	case len(labels) > 0:
+		first := labels[0]
+		if m := ohLabelRE.FindStringSubmatch(r.blocks[first].text); m[1] == "" && first > 0 {
+			first--
+		}
+		header = r.blocks[:first]
+		ins, err := r.list(labels)
+		if err != nil {
+			return nil, err
+		}
+		page.Incidents = ins
+	case timeline >= 0:
+		in, err := r.detail(timeline)
+		if err != nil {
+			return nil, err
+		}
+		page.Incidents = append(page.Incidents, in)
+		header = nil
+	}
+	page.Claims = ohClaims(header)
+	if len(page.Incidents) == 0 {
+		if page.Claims == nil {
+			return nil, fmt.Errorf("%w: no incident timelines, update timeline or outage summary in the text", ErrUnknownFormat)
+		}
+		if page.Claims.Outages > 0 {
+			return nil, fmt.Errorf("%w: the page claims %d outages", ErrNoIncidents, page.Claims.Outages)
+		}
+	}
+	seen := map[string]bool{}
+	for _, in := range page.Incidents {
+		if in.Partial && in.URL != "" && !seen[in.URL] {
+			seen[in.URL] = true
+			page.Follow = append(page.Follow, Follow{URL: in.URL, Reason: FollowDetail})
+		}
+	}
+	if timeline < 0 || len(labels) > 0 {
+		if next := r.next(); next != "" {
+			page.Follow = append(page.Follow, Follow{URL: next, Reason: FollowNext})
+		}
+	}
+	return page, nil
+}
+
+// list reads the incidents of a list page: each label's title is the
+// block before it (or the text before it in its own block), and its items
+// run to the next incident's title.
+func (r *ohReader) list(labels []int) ([]Incident, error) {
+	type head struct {
+		title      string
+		titleBlock int // index of the block holding the title
+		label      int
+		claimed    int
+	}
+	heads := make([]head, 0, len(labels))
+	for k, l := range labels {
+		m := ohLabelRE.FindStringSubmatch(r.blocks[l].text)
+		h := head{title: m[1], titleBlock: l, label: l}
+		h.claimed, _ = strconv.Atoi(m[2])
+		prev := -1
+		if k > 0 {
+			prev = labels[k-1]
+		}
+		if h.title == "" && l-1 > prev {
+			h.titleBlock = l - 1
+			h.title = r.blocks[l-1].text
+		}
+		if strings.TrimSpace(h.title) == "" {
+			return nil, r.fail(fmt.Sprintf("incident %d", k+1), fmt.Errorf("%w: timeline label %q has no title before it", ErrInvalidRecord, r.blocks[l].text))
+		}
+		heads = append(heads, h)
+	}
+	ins := make([]Incident, 0, len(heads))
+	for k, h := range heads {
+		end := len(r.blocks)
+		if k+1 < len(heads) {
+			end = heads[k+1].titleBlock
+		}
+		ups, err := r.items(h.title, r.blocks[h.titleBlock].node, r.blocks[h.label+1:end])
+		if err != nil {
+			return nil, err
+		}
+		in := Incident{
+			Title:          h.title,
+			Kind:           KindIncident,
+			Updates:        ups,
+			UpdatesClaimed: h.claimed,
+			Partial:        len(ups) < h.claimed,
+		}
+		if b := r.blocks[h.titleBlock]; b.href != "" {
+			in.URL = r.resolve(b.href)
+		}
+		r.finish(&in)
+		ins = append(ins, in)
+	}
+	return ins, nil
+}
+
+// detail reads an incident's own page: title before the badges, the
+// labelled rows, the components, and the timeline after its heading.
+func (r *ohReader) detail(timeline int) (Incident, error) {
+	in := Incident{Kind: KindIncident}
+	badge, rowsFrom := -1, 0
+	state := ""
+	for i := 0; i < timeline && badge < 0; i++ {
+		words := strings.Fields(r.blocks[i].text)
+		if len(words) == 0 || NormaliseImpact(words[0]) == ImpactUnknown {
+			continue
+		}
+		switch {
+		case len(words) > 1 && ohStateWord(words[1]):
+			badge, state, rowsFrom = i, words[1], i+1
+		case len(words) == 1 && i+1 < timeline && ohStateWord(r.blocks[i+1].text):
+			badge, state, rowsFrom = i, r.blocks[i+1].text, i+2
+		default:
+			continue
+		}
+		in.ImpactRaw = words[0]
+		in.Impact = NormaliseImpact(words[0])
+	}
+	switch {
+	case badge > 0:
+		in.Title = r.blocks[badge-1].text
+	default:
+		for i := 0; i+1 < timeline; i++ {
+			if strings.HasSuffix(strings.ToLower(r.blocks[i].text), " incident") && len(r.blocks[i].text) < 120 {
+				in.Title = r.blocks[i+1].text
+				break
+			}
+		}
+	}
+	if in.Title == "" {
+		return in, r.fail("title", fmt.Errorf("%w: detail page has no title before its badges", ErrInvalidRecord))
+	}
+	components := -1
+	for i := rowsFrom; i < timeline; i++ {
+		text := r.blocks[i].text
+		if ohComponentsRE.MatchString(text) {
+			components = i
+			break
+		}
+		label, value, ok := ohRow(text)
+		if !ok {
+			continue
+		}
+		if value == "" && i+1 < timeline {
+			value = r.blocks[i+1].text
+		}
+		var dst *Time
+		switch label {
+		case "started":
+			dst = &in.Started
+		case "resolved":
+			dst = &in.Resolved
+		default:
+			continue
+		}
+		if ohNoValue(value) {
+			continue
+		}
+		t, err := ohParseStamp(value)
+		if err == nil {
+			err = ohAgree(t, r.blocks[i:min(i+2, timeline)])
+		}
+		if err != nil {
+			return in, r.fail(fmt.Sprintf("incident %q: %s row", in.Title, label), err)
+		}
+		*dst = t
+	}
+	if components >= 0 {
+		for _, b := range r.blocks[components+1 : timeline] {
+			in.Components = append(in.Components, Component{Name: b.text})
+		}
+	}
+	ups, err := r.items(in.Title, r.blocks[timeline].node, r.blocks[timeline+1:])
+	if err != nil {
+		return in, err
+	}
+	in.Updates = ups
+	in.URL = r.resolve(r.canonical)
+	if in.URL == "" {
+		in.URL = r.resolve(r.doc.URL)
+	}
+	r.finish(&in)
+	if in.Status == StatusUnknown && state != "" {
+		in.Status, in.StatusRaw = NormaliseStatus(state), state
+	}
+	return in, nil
+}
+
+// finish fills what every incident derives: id, kind, status.
+func (r *ohReader) finish(in *Incident) {
+	if in.Updates == nil {
+		in.Updates = []Update{}
+	}
+	if id := ohIncidentID(in.URL); id != "" {
+		in.ID = id
+	} else {
+		in.ID = StableID(r.doc.Source, in.Title, in.First().At)
+	}
+	if in.Impact == ImpactMaintenance || ohMaintenanceRE.MatchString(in.Title) {
+		in.Kind = KindMaintenance
+	}
+	var last *Update
+	for k := range in.Updates {
+		if u := &in.Updates[k]; last == nil || !u.At.At.Before(last.At.At) {
+			last = u
+		}
+	}
+	if last != nil {
+		in.Status, in.StatusRaw = last.Status, last.StatusRaw
+	}
+}
+
+var ohMaintenanceRE = regexp.MustCompile(`(?i)\b(maintenance|scheduled)\b`)
+
+// items reads a timeline: each item is a status word and a stamp (in one
+// block or split over two, after an optional bullet or number), and its
+// body is the text that follows, up to the next item, a block that is
+// wholly a link, or a block outside the element that holds the
+// incident's heading and items.
+func (r *ohReader) items(title string, heading *html.Node, region []ohBlock) ([]Update, error) {
+	type start struct {
+		at       int // index in region
+		consumed int
+		upd      Update
+		rest     string
+	}
+	var starts []start
+	for i := 0; i < len(region); {
+		u, rest, n, err := ohItemAt(region, i)
+		if err != nil {
+			return nil, r.fail(fmt.Sprintf("incident %q: update %d", title, len(starts)+1), err)
+		}
+		if n == 0 {
+			i++
+			continue
+		}
+		starts = append(starts, start{at: i, consumed: n, upd: u, rest: rest})
+		i += n
+	}
+	if len(starts) == 0 {
+		return []Update{}, nil
+	}
+	scope := heading
+	for _, s := range starts {
+		scope = ohCommonAncestor(scope, region[s.at].node)
+	}
+	ups := make([]Update, 0, len(starts))
+	for k, s := range starts {
+		end := len(region)
+		if k+1 < len(starts) {
+			end = starts[k+1].at
+		}
+		var body []string
+		if s.rest != "" {
+			body = append(body, s.rest)
+		}
+		for _, b := range region[s.at+s.consumed : end] {
+			if b.wholeLink || !ohInside(scope, b.node) {
+				break
+			}
+			body = append(body, b.text)
+		}
+		u := s.upd
+		u.Body = strings.Join(body, "\n")
+		ups = append(ups, u)
+	}
+	return ups, nil
+}
+
+var (
+	// ohBulletRE is a list marker written as text: "- ", "•", "3.", "3)".
+	ohBulletRE = regexp.MustCompile(`^(?:[-–—•*·]|\d{1,4}[.)])(?:\s+|$)`)
+	// ohWordRE is a status word of one to three words ("in progress").
+	ohWordRE = regexp.MustCompile(`^[A-Za-z][A-Za-z_\-]*(?: [A-Za-z][A-Za-z_\-]*){0,2}$`)
+	// ohStampPat is a loose timestamp, so that bad ones are reported
+	// rather than read as body text: month day, year, h:mm [AM] [zone].
+	ohStampPat = `[A-Za-z]{3,9}\.? \d{1,2}, \d{4},? \d{1,2}:\d{2}(?::\d{2})?(?: ?[AaPp]\.?[Mm]\.?)?(?: (?:[A-Z]{1,5}(?:[+-]\d{1,2}(?::?\d{2})?)?|[+-]\d{2}:?\d{2})\b)?`
+	ohItemRE   = regexp.MustCompile(`^([A-Za-z][A-Za-z_\-]*(?: [A-Za-z][A-Za-z_\-]*){0,2}) (` + ohStampPat + `)(.*)$`)
+	ohStampRE  = regexp.MustCompile(`^(` + ohStampPat + `)(.*)$`)
+)
+
+// ohItemAt reports whether an update starts at region[i]: its status and
+// time, any text after the stamp in the same block, and how many blocks
+// the start took (0 when none starts there).
+func ohItemAt(region []ohBlock, i int) (Update, string, int, error) {
+	j := i
+	text := region[j].text
+	if loc := ohBulletRE.FindStringIndex(text); loc != nil {
+		text = text[loc[1]:]
+		if text == "" {
+			if j+1 >= len(region) {
+				return Update{}, "", 0, nil
+			}
+			j++
+			text = region[j].text
+		}
+	}
+	if !strings.ContainsRune(text, ':') && !ohWordRE.MatchString(text) {
+		return Update{}, "", 0, nil
+	}
+	var word, stamp, rest string
+	var stampBlocks []ohBlock
+	if m := ohItemRE.FindStringSubmatch(text); m != nil {
+		word, stamp, rest = m[1], m[2], strings.TrimSpace(m[3])
+		if NormaliseStatus(word) == StatusUnknown && rest != "" {
+			return Update{}, "", 0, nil
+		}
+		stampBlocks = region[j : j+1]
+	} else if ohWordRE.MatchString(text) && j+1 < len(region) {
+		m := ohStampRE.FindStringSubmatch(region[j+1].text)
+		if m == nil {
+			return Update{}, "", 0, nil
+		}
+		word, stamp, rest = text, m[1], strings.TrimSpace(m[2])
+		j++
+		stampBlocks = region[j : j+1]
+	} else {
+		return Update{}, "", 0, nil
+	}
+	at, err := ohParseStamp(stamp)
+	if err == nil {
+		err = ohAgree(at, stampBlocks)
+	}
+	if err != nil {
+		return Update{}, "", 0, err
+	}
+	u := Update{Status: NormaliseStatus(word), StatusRaw: word, At: at}
+	return u, rest, j - i + 1, nil
+}
+
+// ohAgree checks a parsed stamp against any <time datetime> whose text is
+// the same stamp: the text is what we parse, the attribute must agree.
+func ohAgree(t Time, blocks []ohBlock) error {
+	for _, b := range blocks {
+		for _, ta := range b.times {
+			if ta.text != t.Text {
+				continue
+			}
+			at, err := time.Parse(time.RFC3339, ta.datetime)
+			if err != nil {
+				continue
+			}
+			if !at.Equal(t.At) {
+				return fmt.Errorf("%w: %q reads %s but its datetime attribute says %s", ErrBadTime, t.Text, t.At.Format(time.RFC3339), ta.datetime)
+			}
+		}
+	}
+	return nil
+}
+
+var ohStampPartsRE = regexp.MustCompile(`^([A-Za-z]{3,9})\.? (\d{1,2}), (\d{4}),? (\d{1,2}):(\d{2})(?::(\d{2}))?(?: ?([AaPp])\.?[Mm]\.?)?(?: (\S+))?$`)
+
+var ohMonths = [...]string{"january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december"}
+
+// ohParseStamp reads "Jun 22, 2026, 02:03 PM UTC" (12- or 24-hour, any
+// month spelling from three letters up, optional seconds). The zone must
+// be UTC, GMT, Z or a numeric offset: we never guess, and any other
+// abbreviation is ErrUnknownZone.
+func ohParseStamp(text string) (Time, error) {
+	m := ohStampPartsRE.FindStringSubmatch(text)
+	if m == nil {
+		return Time{}, fmt.Errorf("%w: %q is not a month-day-year time", ErrBadTime, text)
+	}
+	month := time.Month(0)
+	name := strings.ToLower(m[1])
+	for k, full := range ohMonths {
+		if len(name) >= 3 && strings.HasPrefix(full, name) {
+			month = time.Month(k + 1)
+		}
+	}
+	day, _ := strconv.Atoi(m[2])
+	year, _ := strconv.Atoi(m[3])
+	hour, _ := strconv.Atoi(m[4])
+	minute, _ := strconv.Atoi(m[5])
+	sec := 0
+	if m[6] != "" {
+		sec, _ = strconv.Atoi(m[6])
+	}
+	bad := func(why string) (Time, error) {
+		return Time{}, fmt.Errorf("%w: %q: %s", ErrBadTime, text, why)
+	}
+	switch {
+	case month == 0:
+		return bad("unknown month " + strconv.Quote(m[1]))
+	case day < 1 || day > time.Date(year, month+1, 0, 0, 0, 0, 0, time.UTC).Day():
+		return bad("no such day")
+	case minute > 59 || sec > 59:
+		return bad("minute or second out of range")
+	}
+	switch strings.ToLower(m[7]) {
+	case "":
+		if hour > 23 {
+			return bad("hour out of range")
+		}
+	case "a", "p":
+		if hour < 1 || hour > 12 {
+			return bad("hour out of range for a 12-hour clock")
+		}
+		hour %= 12
+		if strings.EqualFold(m[7], "p") {
+			hour += 12
+		}
+	}
+	offset, err := ohZoneOffset(m[8])
+	if err != nil {
+		return Time{}, fmt.Errorf("%q: %w", text, err)
+	}
+	at := time.Date(year, month, day, hour, minute, sec, 0, time.UTC).Add(-offset)
+	return NewTime(at, text), nil
+}
+
+// ohZoneOffset maps the zones this family prints to an offset east of UTC.
+func ohZoneOffset(zone string) (time.Duration, error) {
+	switch strings.ToUpper(zone) {
+	case "":
+		return 0, fmt.Errorf("%w: no time zone", ErrBadTime)
+	case "UTC", "GMT", "Z", "UTC+0", "GMT+0", "UTC+00:00", "GMT+00:00":
+		return 0, nil
+	}
+	s := zone
+	for _, p := range []string{"UTC", "GMT"} {
+		s = strings.TrimPrefix(s, p)
+	}
+	if len(s) >= 3 && (s[0] == '+' || s[0] == '-') {
+		digits := strings.ReplaceAll(s[1:], ":", "")
+		if len(digits) == 4 && strings.Trim(digits, "0123456789") == "" {
+			h, _ := strconv.Atoi(digits[:2])
+			mm, _ := strconv.Atoi(digits[2:])
+			if h <= 14 && mm < 60 {
+				d := time.Duration(h)*time.Hour + time.Duration(mm)*time.Minute
+				if s[0] == '-' {
+					d = -d
+				}
+				return d, nil
+			}
+		}
+	}
+	return 0, fmt.Errorf("%w: %q (this format shows UTC)", ErrUnknownZone, zone)
+}
+
+// ohRowRE matches a detail page's labelled row, its value in the same
+// block or the next.
+var ohRowRE = regexp.MustCompile(`(?i)^(started|resolved|duration|detected by(?: [^\s]+)?)\s*:?(?:\s+(.*))?$`)
+
+func ohRow(text string) (label, value string, ok bool) {
+	m := ohRowRE.FindStringSubmatch(text)
+	if m == nil {
+		return "", "", false
+	}
+	return strings.ToLower(m[1]), strings.TrimSpace(m[2]), true
+}
+
+// ohNoValue reports a row shown empty: "—", "-", "–", "n/a".
+func ohNoValue(v string) bool {
+	switch strings.ToLower(strings.TrimSpace(v)) {
+	case "", "—", "-", "–", "n/a", "none":
+		return true
+	}
+	return false
+}
+
+// ohStateWord reports a detail page's state badge word.
+func ohStateWord(s string) bool {
+	if NormaliseStatus(s) != StatusUnknown {
+		return true
+	}
+	switch strings.ToLower(s) {
+	case "ongoing", "active", "open", "closed":
+		return true
+	}
+	return false
+}
+
+// next finds the next (older) page: a rel=next link, else a link whose
+// text says Next, Older or More. A link back to this page is no next page.
+func (r *ohReader) next() string {
+	self := CanonicalURL(r.resolve(r.doc.URL))
+	pick := func(ok func(ohLink) bool) string {
+		for _, l := range r.links {
+			if !ok(l) {
+				continue
+			}
+			if u := r.resolve(l.href); u != "" && CanonicalURL(u) != self {
+				return u
+			}
+		}
+		return ""
+	}
+	if u := pick(func(l ohLink) bool { return ohHasWord(l.rel, "next") }); u != "" {
+		return u
+	}
+	return pick(func(l ohLink) bool { return ohNextTextRE.MatchString(ohLetters(l.text)) })
+}
+
+var ohNextTextRE = regexp.MustCompile(`(?i)^(?:(?:load|show|see|view) )?(?:next|older|more)(?: (?:page|pages|incidents|outages|entries|results|posts))?$`)
+
+// ohLetters keeps a link text's words, dropping arrows and punctuation.
+func ohLetters(s string) string {
+	return strings.Join(strings.FieldsFunc(s, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }), " ")
+}
+
+// resolve makes href absolute against the document's URL; only http and
+// https results are kept.
+func (r *ohReader) resolve(href string) string {
+	href = strings.TrimSpace(href)
+	if href == "" {
+		return ""
+	}
+	u, err := url.Parse(href)
+	if err != nil {
+		return ""
+	}
+	if r.base != nil {
+		u = r.base.ResolveReference(u)
+	}
+	if u.Scheme != "http" && u.Scheme != "https" || u.Host == "" {
+		return ""
+	}
+	return u.String()
+}
+
+// fail locates err on this page.
+func (r *ohReader) fail(field string, err error) error {
+	return &ParseError{Source: r.doc.Source, URL: r.doc.URL, Format: FormatOutageHistory, Field: field, Err: err}
+}
+
+// ohIncidentID is the path segment after "incidents" in u, or "".
+func ohIncidentID(u string) string {
+	p, err := url.Parse(u)
+	if err != nil {
+		return ""
+	}
+	segs := strings.Split(strings.Trim(p.Path, "/"), "/")
+	for k := 0; k+1 < len(segs); k++ {
+		if segs[k] == "incidents" && segs[k+1] != "" {
+			id, err := url.PathUnescape(segs[k+1])
+			if err != nil || strings.TrimSpace(id) == "" {
+				return ""
+			}
+			return id
+		}
+	}
+	return ""
+}
+
+// Claims.
+
+var (
+	ohHadRE = regexp.MustCompile(`(?i)\bhad (\d[\d,]*) outages? in the last ((?:\d+ )?(?:years?|months?|weeks?|days?))` +
+		`(?: totaling (.+?) of downtime)?(?:\s*[—–,\-]*\s*averaging ([\d.]+) (?:incidents?|outages?) (?:per|a|each) month)?\.?`)
+	ohThereRE = regexp.MustCompile(`(?i)\bthere (?:were|was) (\d[\d,]*) (.+?) outages? since ([A-Za-z]{3,9}\.? \d{1,2}, \d{4})(?: totaling (.+?) of downtime)?`)
+	ohHeadRE  = regexp.MustCompile(`(?i)^(.+?) outage history$`)
+	ohNowRE   = regexp.MustCompile(`(?i)\bright now\.?$`)
+	ohSpanRE  = regexp.MustCompile(`(?i)(\d+(?:\.\d+)?)\s*(d|days?|h|hrs?|hours?|m|mins?|minutes?|s|secs?|seconds?)\b`)
+)
+
+// ohClaims reads the page's own figures from its summary sentences; nil
+// when it states none.
+func ohClaims(blocks []ohBlock) *Claims {
+	var c Claims
+	found := false
+	vendor := ""
+	for _, b := range blocks {
+		if m := ohHeadRE.FindStringSubmatch(b.text); m != nil && vendor == "" {
+			vendor = m[1]
+		}
+		if m := ohThereRE.FindStringSubmatch(b.text); m != nil {
+			found = true
+			if vendor == "" {
+				vendor = m[2]
+			}
+			if c.Outages == 0 {
+				c.Outages = ohAtoi(m[1])
+			}
+			if t, err := ohParseDay(m[3]); err == nil {
+				c.Since = t
+			}
+			if m[4] != "" && c.DowntimeText == "" {
+				c.DowntimeText, c.Downtime = m[4], ohSpan(m[4])
+			}
+		}
+	}
+	for _, b := range blocks {
+		loc := ohHadRE.FindStringSubmatchIndex(b.text)
+		if loc == nil {
+			continue
+		}
+		found = true
+		m := func(k int) string {
+			if loc[2*k] < 0 {
+				return ""
+			}
+			return b.text[loc[2*k]:loc[2*k+1]]
+		}
+		prefix := strings.TrimSpace(b.text[:loc[0]])
+		who := prefix
+		if vendor != "" && strings.HasSuffix(prefix, vendor) {
+			who = vendor
+		} else if k := strings.LastIndex(prefix, ". "); k >= 0 {
+			who = strings.TrimSpace(prefix[k+2:])
+		}
+		if status := strings.TrimSpace(strings.TrimSuffix(prefix, who)); status != "" {
+			c.StatusText = status
+		}
+		if c.Vendor == "" {
+			c.Vendor = who
+		}
+		c.Outages = ohAtoi(m(1))
+		c.Window = m(2)
+		if m(3) != "" {
+			c.DowntimeText, c.Downtime = m(3), ohSpan(m(3))
+		}
+		if m(4) != "" {
+			c.PerMonth, _ = strconv.ParseFloat(m(4), 64)
+		}
+		start := loc[0]
+		if who != "" {
+			start = max(strings.LastIndex(b.text[:loc[0]], who), 0)
+		}
+		c.Text = strings.TrimSpace(b.text[start:loc[1]])
+		break
+	}
+	if !found {
+		return nil
+	}
+	if c.Vendor == "" {
+		c.Vendor = vendor
+	}
+	if c.StatusText == "" {
+		for _, b := range blocks {
+			if ohNowRE.MatchString(b.text) && len(b.text) < 120 {
+				c.StatusText = b.text
+				break
+			}
+		}
+	}
+	return &c
+}
+
+func ohAtoi(s string) int {
+	n, _ := strconv.Atoi(strings.ReplaceAll(s, ",", ""))
+	return n
+}
+
+// ohSpan reads "122h 18m", "45m", "2 days 3 hours" as a duration.
+func ohSpan(s string) time.Duration {
+	var d time.Duration
+	for _, m := range ohSpanRE.FindAllStringSubmatch(s, -1) {
+		v, err := strconv.ParseFloat(m[1], 64)
+		if err != nil {
+			continue
+		}
+		unit := time.Second
+		switch m[2][0] {
+		case 'd', 'D':
+			unit = 24 * time.Hour
+		case 'h', 'H':
+			unit = time.Hour
+		case 'm', 'M':
+			unit = time.Minute
+		}
+		d += time.Duration(v * float64(unit))
+	}
+	return d
+}
+
+// ohParseDay reads "February 28, 2025" as midnight UTC.
+func ohParseDay(s string) (Time, error) {
+	for _, layout := range []string{"January 2, 2006", "Jan 2, 2006", "Jan. 2, 2006"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return NewTime(t, s), nil
+		}
+	}
+	return Time{}, fmt.Errorf("%w: %q", ErrBadTime, s)
+}
+
+// DOM helpers.
+
+func ohAttr(n *html.Node, key string) (string, bool) {
+	for _, a := range n.Attr {
+		if a.Namespace == "" && strings.EqualFold(a.Key, key) {
+			return a.Val, true
+		}
+	}
+	return "", false
+}
+
+func ohAttrValue(n *html.Node, key string) string {
+	v, _ := ohAttr(n, key)
+	return v
+}
+
+func ohHasAttr(n *html.Node, key string) bool {
+	_, ok := ohAttr(n, key)
+	return ok
+}
+
+// ohHasWord reports whether the space-separated list s holds word.
+func ohHasWord(s, word string) bool {
+	for _, f := range strings.Fields(s) {
+		if strings.EqualFold(f, word) {
+			return true
+		}
+	}
+	return false
+}
+
+// ohNodeText is the text under n, hidden elements left out.
+func ohNodeText(n *html.Node) string {
+	var b strings.Builder
+	var rec func(*html.Node)
+	rec = func(n *html.Node) {
+		switch {
+		case n.Type == html.TextNode:
+			b.WriteString(n.Data)
+		case n.Type == html.ElementNode && (ohHiddenTags[n.DataAtom] || ohHasAttr(n, "hidden")):
+			return
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			rec(c)
+		}
+	}
+	rec(n)
+	return b.String()
+}
+
+// ohCollapse folds white space like the walker does.
+func ohCollapse(s string) string {
+	return strings.Join(strings.Fields(strings.ToValidUTF8(strings.ReplaceAll(s, "\x00", "\ufffd"), "\ufffd")), " ")
+}
+
+// ohCommonAncestor is the deepest node holding both a and b (either may be
+// nil, which yields the other).
+func ohCommonAncestor(a, b *html.Node) *html.Node {
+	if a == nil {
+		return b
+	}
+	if b == nil {
+		return a
+	}
+	for x := a; x != nil; x = x.Parent {
+		if ohInside(x, b) {
+			return x
+		}
+	}
+	return nil
+}
+
+// ohInside reports whether n is scope or below it; a nil scope holds all.
+func ohInside(scope, n *html.Node) bool {
+	if scope == nil {
+		return true
+	}
+	for x := n; x != nil; x = x.Parent {
+		if x == scope {
+			return true
+		}
+	}
+	return false
+}
