@@ -2,6 +2,7 @@ package diff
 
 import (
 	"cmp"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -170,8 +171,19 @@ func timeText(t time.Time) string {
 	return t.UTC().Format(time.RFC3339)
 }
 
+// componentChanges matches components by normalised name; a name listed
+// twice matches occurrence by occurrence.
 func componentChanges(from, to []parser.Component) ComponentChanges {
-	key := func(c parser.Component) string { return parser.NormaliseText(c.Name) }
+	keys := func(list []parser.Component) []string {
+		seen := map[string]int{}
+		out := make([]string, len(list))
+		for i, c := range list {
+			name := parser.NormaliseText(c.Name)
+			out[i] = fmt.Sprintf("%s\x00%d", name, seen[name])
+			seen[name]++
+		}
+		return out
+	}
 	status := func(c parser.Component) string {
 		if c.Status != "" {
 			return c.Status
@@ -179,20 +191,15 @@ func componentChanges(from, to []parser.Component) ComponentChanges {
 		return parser.NormaliseText(c.StatusRaw)
 	}
 	old := map[string]parser.Component{}
-	for _, c := range from {
-		if _, dup := old[key(c)]; !dup {
-			old[key(c)] = c
-		}
+	for i, k := range keys(from) {
+		old[k] = from[i]
 	}
 	var out ComponentChanges
-	seen := map[string]bool{}
-	for _, c := range to {
-		k := key(c)
-		if seen[k] {
-			continue
-		}
-		seen[k] = true
+	kept := map[string]bool{}
+	for i, k := range keys(to) {
+		c := to[i]
 		o, ok := old[k]
+		kept[k] = ok
 		switch {
 		case !ok:
 			out.Added = append(out.Added, c.Name)
@@ -203,16 +210,14 @@ func componentChanges(from, to []parser.Component) ComponentChanges {
 				From: withRaw(status(o), o.StatusRaw), To: withRaw(status(c), c.StatusRaw)})
 		}
 	}
-	for _, c := range from {
-		k := key(c)
-		if !seen[k] {
-			seen[k] = true
-			out.Removed = append(out.Removed, c.Name)
+	for i, k := range keys(from) {
+		if !kept[k] {
+			out.Removed = append(out.Removed, from[i].Name)
 		}
 	}
 	slices.Sort(out.Added)
 	slices.Sort(out.Removed)
-	slices.SortFunc(out.Changed, func(a, b FieldChange) int { return strings.Compare(a.Field, b.Field) })
+	slices.SortStableFunc(out.Changed, func(a, b FieldChange) int { return strings.Compare(a.Field, b.Field) })
 	return out
 }
 

@@ -1,6 +1,7 @@
 package diff
 
 import (
+	"bytes"
 	"fmt"
 	"slices"
 	"strings"
@@ -168,6 +169,11 @@ func TestIncidentsFields(t *testing.T) {
 		{"components added, removed, changed", func(in *parser.Incident) {
 			in.Components = []parser.Component{{Name: "API", Status: "operational"}, {Name: "Webhooks", Status: "partial_outage"}}
 		}, []string{"component+ Webhooks", "component- Dashboard", "component~ API major_outage → operational"}},
+		{"component listed twice, second copy changed", func(in *parser.Incident) {
+			in.Components = append(in.Components, parser.Component{Name: "API", Status: "major_outage"})
+		}, []string{"component+ API"}},
+		{"component status wording only", func(in *parser.Incident) { in.Components[1].StatusRaw = "Degraded" },
+			[]string{"component~ Dashboard degraded_performance → degraded_performance (Degraded)"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -229,4 +235,83 @@ func TestIncidentsLarge(t *testing.T) {
 		t.Errorf("%d of 400 updates matched as moved by 5m, want 400", moved)
 	}
 	t.Logf("400 × 400 updates matched in %v", elapsed)
+}
+
+// fuzzUpdates turns fuzz text into updates, one per line: the line's first
+// byte picks the time (in quarter hours) and the status, the rest is the
+// body. Few times and statuses make collisions, which the matcher must
+// handle.
+func fuzzUpdates(s string) []parser.Update {
+	statuses := []parser.Status{parser.StatusInvestigating, parser.StatusIdentified, parser.StatusUpdate}
+	var out []parser.Update
+	for line := range strings.SplitSeq(s, "\n") {
+		if line == "" {
+			continue
+		}
+		c := int(line[0])
+		out = append(out, upd(15*(c%8), statuses[(c/8)%3], line[1:]))
+	}
+	return out
+}
+
+// FuzzIncidents checks the matcher's invariants on arbitrary timelines:
+// every update is accounted for exactly once, kinds agree with what
+// changed, a Diff is empty exactly when the hashes are equal, and the
+// rendering is terminal-safe.
+func FuzzIncidents(f *testing.F) {
+	f.Add("\x00We are investigating.\n\x09Identified the cause.", "\x00We are investigating now.\n\x11Identified the cause.")
+	f.Add("\x00a b c\n\x00a b c", "\x00a b c")
+	f.Add("\x01x\n\x02y\n\x03z", "\x03z\n\x02y\n\x01x")
+	f.Add("\x00ok\rFAKE \x1b[2J", "\x05ok\u202e FAKE")
+	f.Fuzz(func(t *testing.T, older, newer string) {
+		a, b := incident(fuzzUpdates(older)...), incident(fuzzUpdates(newer)...)
+		if d := Incidents(a, a); !d.Empty() {
+			t.Fatalf("Incidents(x, x) = %+v, want empty", d)
+		}
+		d := Incidents(a, b)
+		if (a.Hash() == b.Hash()) != d.Empty() {
+			t.Fatalf("hashes equal = %v, Diff empty = %v: %q", a.Hash() == b.Hash(), d.Empty(), summary(d.Updates))
+		}
+		added, removed := 0, 0
+		for _, c := range d.Updates {
+			switch c.Kind {
+			case UpdateAdded:
+				added++
+				if c.From != nil || c.To == nil {
+					t.Fatalf("added change with from %v, to %v", c.From, c.To)
+				}
+			case UpdateRemoved:
+				removed++
+				if c.From == nil || c.To != nil {
+					t.Fatalf("removed change with from %v, to %v", c.From, c.To)
+				}
+			default:
+				if c.From == nil || c.To == nil {
+					t.Fatalf("%s change with from %v, to %v", c.Kind, c.From, c.To)
+				}
+				moved := !c.From.At.At.Equal(c.To.At.At)
+				if moved != (c.Kind == UpdateMoved) || c.Moved != c.To.At.At.Sub(c.From.At.At) {
+					t.Fatalf("%s change from %v to %v moved %v", c.Kind, c.From.At.At, c.To.At.At, c.Moved)
+				}
+				if !moved && (c.From.Status != c.To.Status) != (c.Kind == UpdateRestatused) {
+					t.Fatalf("%s change from %s to %s", c.Kind, c.From.Status, c.To.Status)
+				}
+				if (len(c.BodyDiff) > 0) != (parser.NormaliseText(c.From.Body) != parser.NormaliseText(c.To.Body)) {
+					t.Fatalf("%s change %q → %q has body diff %v", c.Kind, c.From.Body, c.To.Body, c.BodyDiff)
+				}
+			}
+		}
+		// Whatever is not removed from the older version is matched to
+		// something not added in the newer one, and the other way round.
+		if len(a.Updates)-removed != len(b.Updates)-added {
+			t.Fatalf("%d updates, %d removed; %d updates, %d added: %q", len(a.Updates), removed, len(b.Updates), added, summary(d.Updates))
+		}
+		var text bytes.Buffer
+		if err := WriteText(&text, d, Header{ID: "x"}); err != nil {
+			t.Fatal(err)
+		}
+		if bad := rawControl(text.String()); bad != "" {
+			t.Fatalf("WriteText output holds %s: %q", bad, text.String())
+		}
+	})
 }
