@@ -1,0 +1,36 @@
+// Command statusarchive keeps an honest, versioned record of what vendors
+// say on their status pages. See README.md.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	err := NewMain(os.Stdout, os.Stderr).Run(ctx, os.Args[1:])
+	os.Exit(exitCode(err, os.Stderr))
+}
+
+// exitCode maps an error to the exit status: 0 ok, 2 usage, 1 anything else.
+// It prints the error, unless it was a usage error that printed its own help.
+func exitCode(err error, stderr *os.File) int {
+	if err == nil {
+		return 0
+	}
+	var ue *usageError
+	if errors.As(err, &ue) {
+		if ue.msg != "" {
+			fmt.Fprintf(stderr, "statusarchive: %s\n", ue.msg)
+		}
+		return 2
+	}
+	fmt.Fprintf(stderr, "statusarchive: %v\n", err)
+	return 1
+}

@@ -1,0 +1,154 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/statusarchive/statusarchive/archive"
+	"github.com/statusarchive/statusarchive/parser"
+	"github.com/statusarchive/statusarchive/scraper"
+)
+
+// scrapeSummary is the --json form of one source's result. The first six
+// keys are a contract.
+type scrapeSummary struct {
+	Source    string `json:"source"`
+	Incidents int    `json:"incidents"`
+	Updates   int    `json:"updates"`
+	New       int    `json:"new"`
+	Changed   int    `json:"changed"`
+	Unchanged int    `json:"unchanged"`
+	Deleted   int    `json:"deleted"`
+	Pages     int    `json:"pages"`
+	Outcome   string `json:"outcome"`
+	Run       uint64 `json:"run"`
+	URL       string `json:"url"`
+	Error     string `json:"error,omitempty"`
+}
+
+func (m *Main) scrape(ctx context.Context, args []string) error {
+	fs, f := m.newFlagSet("scrape", "[flags] URL|PATH...", "statusarchive scrape --source workos https://status.workos.com", true)
+	source := fs.String("source", "", "source name (default: the URL's host, or the file's name)")
+	format := fs.String("format", "auto", "page format of the start page: auto, or one of "+formatList())
+	asJSON := fs.Bool("json", false, "print one JSON object per source")
+	fetch := fetchFlags(fs)
+	if err := parse(fs, args); err != nil {
+		return handled(err)
+	}
+	if fs.NArg() == 0 {
+		fs.Usage()
+		return &usageError{msg: "scrape needs at least one URL or path"}
+	}
+	if err := checkFormat(*format); err != nil {
+		return err
+	}
+	lg, err := m.logger(f)
+	if err != nil {
+		return err
+	}
+	db, err := m.openDB(f, false, lg)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+
+	var errs []error
+	for _, target := range fs.Args() {
+		j := job{source: *source, url: target, format: parser.Format(*format), fetch: fetch.options(m)}
+		if j.source == "" {
+			j.source = sourceName(target)
+		}
+		run, err := m.runJob(ctx, holding(db), lg.With().Str("source", j.source).Logger(), j)
+		if err != nil {
+			errs = append(errs, err)
+		}
+		sum := scrapeSummary{
+			Source: j.source, Incidents: run.Incidents, Updates: run.Updates, New: run.New, Changed: run.Changed,
+			Unchanged: run.Unchanged, Deleted: run.Deleted, Pages: run.Pages, Outcome: run.Outcome, Run: run.ID, URL: target,
+		}
+		if err != nil {
+			sum.Error = err.Error()
+		}
+		if *asJSON {
+			if err := json.NewEncoder(m.Stdout).Encode(sum); err != nil {
+				return err
+			}
+			continue
+		}
+		fmt.Fprintf(m.Stdout, "%s: %d incidents, %d updates: %d new, %d changed, %d unchanged, %d deleted (%d pages, %s)\n",
+			safe(sum.Source), sum.Incidents, sum.Updates, sum.New, sum.Changed, sum.Unchanged, sum.Deleted, sum.Pages, sum.Outcome)
+	}
+	return errors.Join(errs...)
+}
+
+// fetchOptions are the scraper settings a user may change from the
+// command line.
+type fetchOptions struct {
+	maxPages int
+	delay    time.Duration
+	timeout  time.Duration
+	maxBody  int64
+}
+
+func fetchFlags(fs interface {
+	IntVar(*int, string, int, string)
+	DurationVar(*time.Duration, string, time.Duration, string)
+	Int64Var(*int64, string, int64, string)
+}) *fetchOptions {
+	d := scraper.DefaultOptions()
+	o := &fetchOptions{}
+	fs.IntVar(&o.maxPages, "max-pages", d.MaxPages, "most pages fetched in one run")
+	fs.DurationVar(&o.delay, "delay", d.Delay, "pause between two requests to one host")
+	fs.DurationVar(&o.timeout, "timeout", d.RequestTimeout, "time limit of one request")
+	fs.Int64Var(&o.maxBody, "max-body", d.MaxBodyBytes, "largest response body in bytes, after decompression")
+	return o
+}
+
+func (o *fetchOptions) options(m *Main) scraper.Options {
+	opts := scraper.DefaultOptions()
+	opts.MaxPages, opts.Delay, opts.RequestTimeout, opts.MaxBodyBytes = o.maxPages, o.delay, o.timeout, o.maxBody
+	if o.delay == 0 {
+		opts.RandomDelay = 0
+	}
+	if m.Transport != nil {
+		opts.Transport = m.Transport
+	}
+	return opts
+}
+
+func formatList() string {
+	var s string
+	for i, f := range parser.Formats() {
+		if i > 0 {
+			s += ", "
+		}
+		s += string(f)
+	}
+	return s
+}
+
+func checkFormat(name string) error {
+	if name == "" || name == string(parser.FormatAuto) {
+		return nil
+	}
+	for _, f := range parser.Formats() {
+		if string(f) == name {
+			return nil
+		}
+	}
+	return &usageError{msg: fmt.Sprintf("--format %q: want auto or one of %s", name, formatList())}
+}
+
+// openDB opens the archive named by the flags.
+func (m *Main) openDB(f *flags, readOnly bool, lg zerolog.Logger) (*archive.DB, error) {
+	path, err := m.dbPath(f.db)
+	if err != nil {
+		return nil, err
+	}
+	return archive.Open(path, archive.Options{ReadOnly: readOnly, Now: m.Now, Logger: lg})
+}
