@@ -1,0 +1,620 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"slices"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/robfig/cron/v3"
+	"github.com/rs/zerolog"
+
+	"github.com/statusarchive/statusarchive/archive"
+	"github.com/statusarchive/statusarchive/scraper"
+)
+
+const (
+	// defaultGrace is how long shutdown waits for running scrapes.
+	defaultGrace = 30 * time.Second
+	// writeLockWait is how long a daemon write waits for the archive's
+	// lock when a reader in another process holds it: long enough for an
+	// export, short enough that a wedged reader shows up as failed runs.
+	writeLockWait = 10 * time.Second
+	// abortWait is how long shutdown waits, after the grace period, for
+	// cancelled runs to return before giving up on them.
+	abortWait = 5 * time.Second
+	// runLogDepth is how many runs per source the daemon reads at start to
+	// find the last good one and the current failure streak.
+	runLogDepth = 100
+)
+
+// errRunsStuck means runs did not return even after being cancelled.
+var errRunsStuck = errors.New("runs still going after cancellation")
+
+func (m *Main) run(ctx context.Context, args []string) error {
+	fs, f := m.newFlagSet("run", "--config FILE [flags]",
+		"statusarchive run --config /etc/statusarchive/sources.yaml --db /var/lib/statusarchive/archive.db --listen 127.0.0.1:9090", true)
+	configPath := fs.String("config", "", "sources file (see docs/sources.example.yaml)")
+	grace := fs.Duration("grace", defaultGrace, "on SIGINT or SIGTERM, how long running scrapes may take to finish")
+	listen := fs.String("listen", "", "loopback address to serve /metrics and /healthz on, such as 127.0.0.1:9090 (default: none)")
+	if err := parse(fs, args); err != nil {
+		return handled(err)
+	}
+	if fs.NArg() > 0 {
+		return &usageError{msg: "run takes no arguments"}
+	}
+	if *configPath == "" {
+		fs.Usage()
+		return &usageError{msg: "run needs --config FILE"}
+	}
+	if *grace < 0 {
+		return &usageError{msg: fmt.Sprintf("--grace %v: want 0 or more", *grace)}
+	}
+	if *listen != "" {
+		if err := checkLoopback(*listen); err != nil {
+			return &usageError{msg: fmt.Sprintf("--listen %q: %v", *listen, err)}
+		}
+	}
+	lg, err := m.logger(f)
+	if err != nil {
+		return err
+	}
+	cfg, err := LoadConfig(*configPath)
+	if err != nil {
+		return err
+	}
+	path, err := m.dbPath(f.db)
+	if err != nil {
+		return err
+	}
+	d := newDaemon(m, lg, path, *configPath, cfg)
+	d.grace = *grace
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	d.hup = hup
+	var ln net.Listener
+	if *listen != "" {
+		if ln, err = net.Listen("tcp", *listen); err != nil {
+			return fmt.Errorf("listen for metrics: %w", err)
+		}
+	}
+	return d.serve(ctx, ln)
+}
+
+// checkLoopback accepts host:port addresses whose host is a loopback IP or
+// localhost: the metrics carry no secrets, but the daemon has no business
+// listening on a public interface.
+func checkLoopback(addr string) error {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return err
+	}
+	if host == "localhost" {
+		return nil
+	}
+	if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
+		return errors.New("want a loopback address such as 127.0.0.1:9090 or [::1]:9090")
+	}
+	return nil
+}
+
+// daemon schedules every source of a sources file with cron, one run per
+// source at a time, and lends each run the archive only for the length of
+// its write.
+type daemon struct {
+	m          *Main
+	lg         zerolog.Logger
+	path       string // the archive
+	configPath string
+	grace      time.Duration
+	lockWait   time.Duration
+	metrics    *metrics
+	// hup delivers SIGHUP: reload the sources file. Nil means never.
+	hup <-chan os.Signal
+	// beforeRun, when set, is called at the start of each run inside the
+	// cron job, so that a test can make one source panic.
+	beforeRun func(source string)
+
+	// robots keeps robots.txt verdicts across runs (for the scraper's
+	// RobotsTTL), so that a source scraped every few minutes does not
+	// fetch it every time.
+	robots *scraper.RobotsCache
+
+	// dbMu makes this process open the archive for one write at a time.
+	dbMu sync.Mutex
+
+	// cron and jobCtx are set by serve before the first run.
+	cron       *cron.Cron
+	jobCtx     context.Context
+	cancelJobs context.CancelFunc
+	// stopping is closed when shutdown begins: queued runs do not start.
+	stopping chan struct{}
+	// launches counts the runs serve started itself (overdue at launch or
+	// after a reload), which cron's Stop does not wait for.
+	launches sync.WaitGroup
+
+	mu      sync.Mutex // guards what follows
+	cfg     *Config
+	entries map[string]entry
+	health  map[string]*health
+	busy    map[string]bool
+	sem     chan struct{}
+}
+
+// entry is a source's place in the cron table.
+type entry struct {
+	id   cron.EntryID
+	spec string
+	job  cron.Job // wrapped: skip if still running, then recover
+}
+
+// health is a source's fetch health: how many runs in a row archived
+// nothing, and whether that made it stale.
+type health struct {
+	failures int
+	stale    bool
+}
+
+func newDaemon(m *Main, lg zerolog.Logger, path, configPath string, cfg *Config) *daemon {
+	return &daemon{
+		m:          m,
+		lg:         lg.With().Str("component", "daemon").Logger(),
+		path:       path,
+		configPath: configPath,
+		grace:      defaultGrace,
+		lockWait:   writeLockWait,
+		metrics:    newMetrics(path, m.Now()),
+		robots:     scraper.NewRobotsCache(0),
+		stopping:   make(chan struct{}),
+		cfg:        cfg,
+		entries:    map[string]entry{},
+		health:     map[string]*health{},
+		busy:       map[string]bool{},
+		sem:        make(chan struct{}, cfg.Concurrency),
+	}
+}
+
+// withDB is the daemon's way of lending the archive: one write at a time
+// in this process, the file opened for that write and closed after it, so
+// that read commands in other processes get the lock between writes.
+func (d *daemon) withDB(fn func(db *archive.DB) error) error {
+	d.dbMu.Lock()
+	defer d.dbMu.Unlock()
+	db, err := archive.Open(d.path, archive.Options{Timeout: d.lockWait, Now: d.m.Now, Logger: d.lg})
+	if err != nil {
+		return err
+	}
+	return errors.Join(fn(db), db.Close())
+}
+
+// serve runs the daemon until ctx ends, then stops scheduling, gives
+// running scrapes the grace period to finish and returns. ln, when not
+// nil, serves /metrics and /healthz.
+func (d *daemon) serve(ctx context.Context, ln net.Listener) error {
+	d.jobCtx, d.cancelJobs = context.WithCancel(context.WithoutCancel(ctx))
+	defer d.cancelJobs()
+	d.cron = cron.New(cron.WithLogger(cronLogger{lg: d.lg}))
+
+	d.mu.Lock()
+	cfg := d.cfg
+	d.mu.Unlock()
+	names := make([]string, 0, len(cfg.Sources))
+	for _, s := range cfg.Sources {
+		names = append(names, s.Name)
+	}
+	overdue, err := d.seed(ctx, cfg, names)
+	if err != nil {
+		if ln != nil {
+			ln.Close()
+		}
+		return err
+	}
+	d.mu.Lock()
+	for _, s := range cfg.Sources {
+		d.schedule(s)
+	}
+	d.mu.Unlock()
+
+	var srv *http.Server
+	served := make(chan struct{})
+	if ln != nil {
+		srv = &http.Server{Handler: d.handler(), ReadHeaderTimeout: 5 * time.Second}
+		go func() {
+			defer close(served)
+			if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				d.lg.Error().Err(err).Msg("metrics listener stopped")
+			}
+		}()
+		d.lg.Info().Str("addr", ln.Addr().String()).Msg("serving /metrics and /healthz")
+	} else {
+		close(served)
+	}
+
+	d.cron.Start()
+	d.lg.Info().Int("sources", len(cfg.Sources)).Int("overdue", len(overdue)).Str("archive", d.path).Msg("daemon started")
+	d.launch(overdue)
+
+	for {
+		select {
+		case <-ctx.Done():
+			err := d.shutdown()
+			if srv != nil {
+				sctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+				if serr := srv.Shutdown(sctx); serr != nil {
+					srv.Close()
+				}
+				cancel()
+			}
+			<-served
+			return err
+		case <-d.hup:
+			d.reload(ctx)
+		}
+	}
+}
+
+// schedule adds s to the cron table. Each entry gets its own chain, in the
+// order that matters: SkipIfStillRunning outside Recover. The other way
+// round, cron v3.0.1 never releases the skip after a panic and the source
+// never runs again (robfig/cron#366). The chain's logger names the source,
+// so that a skip or a panic says whose it was. d.mu is held.
+func (d *daemon) schedule(s Source) {
+	name := s.Name
+	cl := cronLogger{lg: d.lg.With().Str("source", name).Logger(), source: name, d: d}
+	job := cron.NewChain(cron.SkipIfStillRunning(cl), cron.Recover(cl)).Then(cron.FuncJob(func() { d.runSource(name) }))
+	id := d.cron.Schedule(s.Schedule, job)
+	d.entries[name] = entry{id: id, spec: s.Spec, job: job}
+	d.metrics.addSource(name)
+}
+
+// launch starts the named sources' runs now, through their cron chains.
+func (d *daemon) launch(names []string) {
+	for _, name := range names {
+		d.mu.Lock()
+		e, ok := d.entries[name]
+		d.mu.Unlock()
+		if !ok {
+			continue
+		}
+		d.launches.Add(1)
+		go func() {
+			defer d.launches.Done()
+			e.job.Run()
+		}()
+	}
+}
+
+// seed reads the run log of the named sources: their failure streaks
+// (so that a source already stale stays stale without a second warning
+// storm), their last good run (for the metrics) and whether they are
+// overdue, which they are when a scheduled time has passed since their
+// last good run or they never had one.
+func (d *daemon) seed(ctx context.Context, cfg *Config, names []string) (overdue []string, err error) {
+	now := d.m.Now()
+	err = d.withDB(func(db *archive.DB) error {
+		for _, name := range names {
+			i := slices.IndexFunc(cfg.Sources, func(s Source) bool { return s.Name == name })
+			src := cfg.Sources[i]
+			runs, err := db.Runs(ctx, name, runLogDepth)
+			if err != nil {
+				return err
+			}
+			h := &health{}
+			for _, r := range runs {
+				if r.Good() {
+					break
+				}
+				h.failures++
+			}
+			h.stale = h.failures >= src.staleAfter(cfg)
+			d.mu.Lock()
+			d.health[name] = h
+			d.mu.Unlock()
+			d.metrics.setStale(name, h.stale)
+			if h.stale {
+				d.lg.Warn().Str("source", name).Int("failures", h.failures).Msg("source is stale: its recent runs all failed")
+			}
+			good := slices.IndexFunc(runs, archive.Run.Good)
+			if good < 0 {
+				overdue = append(overdue, name)
+				continue
+			}
+			last := cmpOrTime(runs[good].Finished, runs[good].Recorded)
+			d.metrics.setLastSuccess(name, last)
+			if !src.Schedule.Next(last).After(now) {
+				overdue = append(overdue, name)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read the run log: %w", err)
+	}
+	return overdue, nil
+}
+
+func cmpOrTime(a, b time.Time) time.Time {
+	if a.IsZero() {
+		return b
+	}
+	return a
+}
+
+// source returns the current config's entry for name.
+func (d *daemon) source(name string) (Source, *Config, bool) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	i := slices.IndexFunc(d.cfg.Sources, func(s Source) bool { return s.Name == name })
+	if i < 0 {
+		return Source{}, d.cfg, false
+	}
+	return d.cfg.Sources[i], d.cfg, true
+}
+
+// runSource is one scheduled run of one source.
+func (d *daemon) runSource(name string) {
+	lg := d.lg.With().Str("source", name).Logger()
+	if d.beforeRun != nil {
+		d.beforeRun(name)
+	}
+	src, cfg, ok := d.source(name)
+	if !ok {
+		return // removed by a reload since this tick was due
+	}
+	// Cron skips a tick while the same entry runs; this also covers a run
+	// launched before a reload replaced the entry.
+	d.mu.Lock()
+	if d.busy[name] {
+		d.mu.Unlock()
+		d.metrics.skip(name)
+		lg.Info().Msg("skipped: the previous run is still going")
+		return
+	}
+	d.busy[name] = true
+	sem := d.sem
+	d.mu.Unlock()
+	defer func() {
+		d.mu.Lock()
+		delete(d.busy, name)
+		d.mu.Unlock()
+	}()
+
+	select {
+	case sem <- struct{}{}:
+		defer func() { <-sem }()
+	case <-d.stopping:
+		return
+	}
+	select {
+	case <-d.stopping:
+		return
+	default:
+	}
+
+	d.metrics.running(1)
+	defer d.metrics.running(-1)
+	j := job{source: name, url: src.URL, format: src.Format, fetch: src.fetchOptions(d.m, d.robots)}
+	start := time.Now()
+	run, err := d.m.runJob(d.jobCtx, d.withDB, lg, j)
+	d.finished(lg, src, cfg, run, err, time.Since(start))
+}
+
+// fetchOptions are the scraper settings for a source: the defaults, its
+// limits, and the injected transport.
+func (s Source) fetchOptions(m *Main, robots *scraper.RobotsCache) scraper.Options {
+	opts := scraper.DefaultOptions()
+	opts.Robots = robots
+	if s.Limits.MaxPages > 0 {
+		opts.MaxPages = s.Limits.MaxPages
+	}
+	if s.Limits.HasDelay {
+		opts.Delay = s.Limits.Delay
+		if s.Limits.Delay == 0 {
+			opts.RandomDelay = 0
+		}
+	}
+	if s.Limits.Timeout > 0 {
+		opts.RequestTimeout = s.Limits.Timeout
+	}
+	if s.Limits.MaxBody > 0 {
+		opts.MaxBodyBytes = s.Limits.MaxBody
+	}
+	if m.Transport != nil {
+		opts.Transport = m.Transport
+	}
+	return opts
+}
+
+// finished logs a run's one line, counts it and updates the source's
+// health.
+func (d *daemon) finished(lg zerolog.Logger, src Source, cfg *Config, run archive.Run, err error, took time.Duration) {
+	outcome := run.Outcome
+	if outcome == "" {
+		outcome = "error" // the run log has no entry: the archive could not be written
+	}
+	good := run.Good()
+	ev := lg.Info()
+	if outcome == "error" {
+		ev = lg.Error()
+	}
+	ev = ev.Str("outcome", outcome).Int("pages", run.Pages).Int("incidents", run.Incidents).
+		Int("new", run.New).Int("changed", run.Changed).Dur("duration", took).Uint64("run", run.ID)
+	if err != nil {
+		ev = ev.Err(err)
+	}
+	ev.Msg("run")
+	d.metrics.observeRun(src.Name, outcome, !good, took, d.m.Now())
+	d.health1(lg, src, cfg, good)
+}
+
+// health1 moves a source's failure streak on by one run, and logs only
+// the moments it turns stale and fresh again.
+func (d *daemon) health1(lg zerolog.Logger, src Source, cfg *Config, good bool) {
+	d.mu.Lock()
+	h := d.health[src.Name]
+	if h == nil {
+		h = &health{}
+		d.health[src.Name] = h
+	}
+	wasStale := h.stale
+	if good {
+		h.failures, h.stale = 0, false
+	} else {
+		h.failures++
+		h.stale = h.failures >= src.staleAfter(cfg)
+	}
+	failures, stale := h.failures, h.stale
+	d.mu.Unlock()
+	switch {
+	case stale && !wasStale:
+		d.metrics.setStale(src.Name, true)
+		lg.Warn().Int("failures", failures).Msg("source is stale: its last runs all failed; its records stay as they were")
+	case !stale && wasStale:
+		d.metrics.setStale(src.Name, false)
+		lg.Info().Msg("source recovered: a run archived its records again")
+	}
+}
+
+// panicked counts a run that cron's Recover caught.
+func (d *daemon) panicked(name string) {
+	src, cfg, ok := d.source(name)
+	if !ok {
+		return
+	}
+	d.metrics.observeRun(name, "panic", true, 0, d.m.Now())
+	d.health1(d.lg.With().Str("source", name).Logger(), src, cfg, false)
+}
+
+// shutdown stops scheduling and waits for running scrapes: up to the grace
+// period, then it cancels them and waits a little more.
+func (d *daemon) shutdown() error {
+	d.lg.Info().Dur("grace", d.grace).Msg("stopping: no new runs, waiting for running ones")
+	close(d.stopping)
+	stopped := d.cron.Stop()
+	done := make(chan struct{})
+	go func() {
+		<-stopped.Done()
+		d.launches.Wait()
+		close(done)
+	}()
+	grace := time.NewTimer(d.grace)
+	defer grace.Stop()
+	select {
+	case <-done:
+		d.lg.Info().Msg("stopped")
+		return nil
+	case <-grace.C:
+	}
+	d.lg.Warn().Dur("grace", d.grace).Msg("grace period over: cancelling running scrapes")
+	d.cancelJobs()
+	abort := time.NewTimer(abortWait)
+	defer abort.Stop()
+	select {
+	case <-done:
+		d.lg.Info().Msg("stopped")
+		return nil
+	case <-abort.C:
+		return fmt.Errorf("stop: %w %v after the grace period", errRunsStuck, abortWait)
+	}
+}
+
+// reload re-reads the sources file. A file with problems is logged and
+// the running configuration kept. Sources whose schedule changed get a new
+// cron entry; every other setting is read at each run's start, so it
+// applies from the next run.
+func (d *daemon) reload(ctx context.Context) {
+	cfg, err := LoadConfig(d.configPath)
+	if err != nil {
+		d.lg.Error().Err(err).Msg("reload refused: keeping the running sources")
+		return
+	}
+	d.mu.Lock()
+	old := d.cfg
+	d.cfg = cfg
+	if cap(d.sem) != cfg.Concurrency {
+		d.sem = make(chan struct{}, cfg.Concurrency)
+	}
+	var added []string
+	for name, e := range d.entries {
+		if !slices.ContainsFunc(cfg.Sources, func(s Source) bool { return s.Name == name }) {
+			d.cron.Remove(e.id)
+			delete(d.entries, name)
+		}
+	}
+	for _, s := range cfg.Sources {
+		e, ok := d.entries[s.Name]
+		if ok && e.spec == s.Spec {
+			continue
+		}
+		if ok {
+			d.cron.Remove(e.id)
+		} else {
+			added = append(added, s.Name)
+		}
+		d.schedule(s)
+	}
+	d.mu.Unlock()
+	overdue, err := d.seed(ctx, cfg, added)
+	if err != nil {
+		d.lg.Error().Err(err).Msg("reload: new sources wait for their first tick")
+	}
+	d.lg.Info().Int("sources", len(cfg.Sources)).Int("before", len(old.Sources)).Int("added", len(added)).Msg("sources file reloaded")
+	d.launch(overdue)
+}
+
+func (d *daemon) sourceNames() []string {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	names := make([]string, 0, len(d.cfg.Sources))
+	for _, s := range d.cfg.Sources {
+		names = append(names, s.Name)
+	}
+	return names
+}
+
+func (d *daemon) staleSources() []string {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	var stale []string
+	for name, h := range d.health {
+		if h.stale {
+			stale = append(stale, name)
+		}
+	}
+	slices.Sort(stale)
+	return stale
+}
+
+// cronLogger passes cron's log lines to zerolog: its routine Info lines
+// (every wake and run) at debug, a skipped tick at info, an error (a
+// recovered panic, with its stack) at error. With a source, it also counts
+// skips and panics.
+type cronLogger struct {
+	lg     zerolog.Logger
+	source string
+	d      *daemon
+}
+
+func (l cronLogger) Info(msg string, kv ...any) {
+	if msg == "skip" && l.d != nil {
+		l.d.metrics.skip(l.source)
+		l.lg.Info().Fields(kv).Msg("skipped: the previous run is still going")
+		return
+	}
+	l.lg.Debug().Fields(kv).Msg("cron: " + msg)
+}
+
+func (l cronLogger) Error(err error, msg string, kv ...any) {
+	l.lg.Error().Err(err).Fields(kv).Msg("cron: " + msg)
+	if msg == "panic" && l.d != nil {
+		l.d.panicked(l.source)
+	}
+}
