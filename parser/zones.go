@@ -36,6 +36,7 @@ type zoneAbbrev struct {
 //   - AST is Atlantic Standard Time (Halifax), not Arabia Standard Time
 //     (modern tzdata prints "+03" for Riyadh, which we parse as an offset).
 //   - BST is British Summer Time.
+//   - GST is Gulf Standard Time (Dubai), not South Georgia Time.
 //
 // GMT and UTC denote offset zero and carry no summer time.
 var zoneAbbrevs = map[string]zoneAbbrev{
@@ -64,6 +65,7 @@ var zoneAbbrevs = map[string]zoneAbbrev{
 	"IDT":  {"Asia/Jerusalem", 3 * time.Hour, false},
 
 	// Asia.
+	"GST": {"Asia/Dubai", 4 * time.Hour, false}, // Gulf Standard Time
 	"PKT": {"Asia/Karachi", 5 * time.Hour, false},
 	"IST": {"Asia/Kolkata", 5*time.Hour + 30*time.Minute, false},
 	"NPT": {"Asia/Kathmandu", 5*time.Hour + 45*time.Minute, false},
@@ -71,6 +73,7 @@ var zoneAbbrevs = map[string]zoneAbbrev{
 	"WIB": {"Asia/Jakarta", 7 * time.Hour, false},
 	"SGT": {"Asia/Singapore", 8 * time.Hour, false},
 	"HKT": {"Asia/Hong_Kong", 8 * time.Hour, false},
+	"MYT": {"Asia/Kuala_Lumpur", 8 * time.Hour, false},
 	"PHT": {"Asia/Manila", 8 * time.Hour, false},
 	"JST": {"Asia/Tokyo", 9 * time.Hour, false},
 	"KST": {"Asia/Seoul", 9 * time.Hour, false},
@@ -100,6 +103,10 @@ var zoneAbbrevs = map[string]zoneAbbrev{
 	"ADT":  {"America/Halifax", -3 * time.Hour, false},
 	"NST":  {"America/St_Johns", -(3*time.Hour + 30*time.Minute), false},
 	"NDT":  {"America/St_Johns", -(2*time.Hour + 30*time.Minute), false},
+	"COT":  {"America/Bogota", -5 * time.Hour, false},
+	"PET":  {"America/Lima", -5 * time.Hour, false},
+	"CLT":  {"America/Santiago", -4 * time.Hour, false},
+	"CLST": {"America/Santiago", -3 * time.Hour, false},
 	"BRT":  {"America/Sao_Paulo", -3 * time.Hour, false},
 	"ART":  {"America/Argentina/Buenos_Aires", -3 * time.Hour, false},
 
