@@ -395,7 +395,8 @@ func changed(a, b *side, i, j int) UpdateChange {
 		c.Kind = UpdateRestatused
 	}
 	if a.body[i] != b.body[j] {
-		c.BodyDiff = WordDiff(a.body[i], b.body[j])
+		// The bodies are already normalised: only cut them into words.
+		c.BodyDiff = wordDiff(strings.Fields(a.body[i]), strings.Fields(b.body[j]))
 	}
 	return c
 }

@@ -71,7 +71,10 @@ func versionLine(h Header) string {
 	if !h.ToSeen.IsZero() {
 		s += " (seen " + clock(h.ToSeen) + ")"
 	}
-	if h.Origin != "" {
+	switch {
+	case h.FromVersion == 0:
+		s += ", first version"
+	case h.Origin != "":
 		s += ", " + originText(h.Origin)
 	}
 	return s
