@@ -625,3 +625,25 @@ func TestStatuspageHTMLEpochOutOfRange(t *testing.T) {
 		t.Errorf("Parse with an epoch in year 3 million: error = %v, want ErrBadTime", err)
 	}
 }
+
+func TestHasClassAttr(t *testing.T) {
+	tests := []struct {
+		body, token string
+		want        bool
+	}{
+		{`<div class="status-day font-regular">`, "status-day", true},
+		{`<div class='update status-day'>`, "status-day", true},
+		{`<div CLASS="a  status-day b">`, "status-day", true},
+		{`<div class="status-days">`, "status-day", false},
+		{`<div class="my-status-day">`, "status-day", false},
+		{`<style>.status-day .update-title {}</style>`, "status-day", false},
+		{`<div data-class="status-day">`, "status-day", true}, // accepted: rare, and the parse checks the DOM
+		{`<p>status-day</p>`, "status-day", false},
+		{``, "status-day", false},
+	}
+	for _, tt := range tests {
+		if got := hasClassAttr([]byte(tt.body), tt.token); got != tt.want {
+			t.Errorf("hasClassAttr(%q, %q) = %v, want %v", tt.body, tt.token, got, tt.want)
+		}
+	}
+}
