@@ -3,6 +3,7 @@ package scraper
 import (
 	"bytes"
 	"compress/gzip"
+	"compress/zlib"
 	"context"
 	"errors"
 	"fmt"
@@ -10,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -309,10 +311,7 @@ func gzipped(t testing.TB, data []byte, n int) []byte {
 
 func TestBodyCap(t *testing.T) {
 	const limit = 64 << 10
-	bomb := gzipped(t, make([]byte, 20<<20), 1) // 20 MiB of zeros, about 20 KB
-	if len(bomb) >= limit {
-		t.Fatalf("bomb is %d bytes compressed; the test needs it under the cap", len(bomb))
-	}
+	bomb := gzipped(t, make([]byte, 4<<20), 1) // 4 MiB of zeros, about 4 KB
 	small := []byte(strings.Repeat("x", 1000))
 	tests := []struct {
 		name           string
@@ -329,9 +328,10 @@ func TestBodyCap(t *testing.T) {
 		{"gzip bomb", "/p", map[string]string{"Content-Encoding": "gzip"}, bomb, "", ErrBodyTooLarge, nil},
 		{"gzip bomb, caller asks for gzip", "/p", map[string]string{"Content-Encoding": "gzip"}, bomb, "gzip", ErrBodyTooLarge, nil},
 		{"gzip bomb, x-gzip", "/p", map[string]string{"Content-Encoding": "x-gzip"}, bomb, "gzip", ErrBodyTooLarge, nil},
-		{"gzip inside gzip, both declared", "/p", map[string]string{"Content-Encoding": "gzip, gzip"}, gzipped(t, make([]byte, 20<<20), 2), "gzip", ErrBodyTooLarge, nil},
+		{"gzip inside gzip, both declared", "/p", map[string]string{"Content-Encoding": "gzip, gzip"}, gzipped(t, make([]byte, 4<<20), 2), "gzip", ErrBodyTooLarge, nil},
 		{"gzip small page, caller asks for gzip", "/p", map[string]string{"Content-Encoding": "gzip"}, gzipped(t, small, 1), "gzip", nil, small},
 		{"gzip small page", "/p", map[string]string{"Content-Encoding": "gzip"}, gzipped(t, small, 1), "", nil, small},
+		{"deflate small page", "/p", map[string]string{"Content-Encoding": "deflate"}, zlibbed(t, small), "deflate", nil, small},
 		{"xml.gz path is returned raw", "/feed.xml.gz", map[string]string{"Content-Type": "application/xml"}, bomb, "", nil, bomb},
 		{"gzip content type is returned raw", "/f", map[string]string{"Content-Type": "application/gzip"}, bomb, "", nil, bomb},
 		{"brotli is refused", "/p", map[string]string{"Content-Encoding": "br"}, small, "br", ErrUnsupportedEncoding, nil},
@@ -368,6 +368,67 @@ func TestBodyCap(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestGzipBombDefaultCap serves 200 MiB of zeros gzipped on the fly (the
+// server compresses only as fast as the client reads) against the default
+// 8 MiB cap, with and without a caller-set Accept-Encoding.
+func TestGzipBombDefaultCap(t *testing.T) {
+	for _, acceptEncoding := range []string{"", "gzip"} {
+		var sent atomic.Int64
+		srv := newServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "text/html")
+			w.Header().Set("Content-Encoding", "gzip")
+			cw := &countingWriter{w: w, n: &sent}
+			zw := gzip.NewWriter(cw)
+			zeros := make([]byte, 64<<10)
+			for range 200 << 20 / len(zeros) {
+				if _, err := zw.Write(zeros); err != nil {
+					return
+				}
+			}
+			zw.Close()
+		}))
+		o := testOptions(newFakeClock())
+		if acceptEncoding != "" {
+			o.Header = http.Header{"Accept-Encoding": {acceptEncoding}}
+		}
+		f := newFetcher(t, o)
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		page, err := f.Fetch(context.Background(), Request{URL: srv.URL + "/bomb"})
+		runtime.ReadMemStats(&after)
+		if !errors.Is(err, ErrBodyTooLarge) || page != nil {
+			t.Fatalf("Accept-Encoding %q: Fetch = %v, want ErrBodyTooLarge and no page", acceptEncoding, err)
+		}
+		t.Logf("Accept-Encoding %q: %v; server wrote %d compressed bytes; %d MiB allocated during the fetch",
+			acceptEncoding, err, sent.Load(), (after.TotalAlloc-before.TotalAlloc)>>20)
+	}
+}
+
+type countingWriter struct {
+	w io.Writer
+	n *atomic.Int64
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n.Add(int64(n))
+	return n, err
+}
+
+func zlibbed(t testing.TB, data []byte) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	zw := zlib.NewWriter(&b)
+	if _, err := zw.Write(data); err != nil {
+		t.Fatal(err)
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
 }
 
 func TestBodyCapMessage(t *testing.T) {

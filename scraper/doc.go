@@ -1,0 +1,70 @@
+// Package scraper fetches status pages politely and returns them raw. It is
+// the only package that imports colly; it never parses records and never
+// stores anything. The caller parses inside Crawl's visit function, outside
+// any colly callback.
+//
+// A Fetcher is made per run with New(DefaultOptions(), logger): it holds a
+// fresh colly collector (a reused one remembers visited URLs and fetches
+// nothing on later runs), the run's robots.txt verdicts and per-host timing.
+// Fetch gets one page; Crawl follows the requests its visit function
+// returns. Close the Fetcher when the run ends.
+//
+// # Politeness defaults, and why
+//
+//   - User-Agent "statusarchive/<version> (+https://github.com/statusarchive/statusarchive)",
+//     and a From header when Options.From is set (RFC 9110 §10.1.2): an
+//     operator who sees our traffic can tell who we are and reach us.
+//   - robots.txt is respected (colly ignores it by default). It is fetched
+//     once per site per run with our User-Agent, under the same per-host
+//     budget as pages, reading at most 500 KiB and following at most 5
+//     redirects (RFC 9309 §2.3.1.2, §2.5). 2xx: its rules apply, the group
+//     naming "statusarchive" first, else "*"; 4xx: everything is allowed;
+//     5xx or no answer: everything is disallowed (§2.3.1.4; colly treats a
+//     5xx as allow). Options.Robots shares verdicts across runs for 24 hours
+//     (§2.4); only definite answers are shared, so a robots.txt that was
+//     down is asked again next run. Crawl-delay is not read.
+//   - One request in flight per host:port, and 1 s plus up to 0.5 s at
+//     random between the end of one request and the start of the next,
+//     robots.txt included. Status pages are small; a run of a few pages per
+//     vendor takes seconds, and a vendor's site never sees a burst from us.
+//   - 20 s per request, dial to last byte: a stalled or dripping server is
+//     abandoned rather than holding the run.
+//   - 8 MiB per body, counted after decompression, read to cap+1: a larger
+//     body is ErrBodyTooLarge, never a silently truncated page (colly cuts at
+//     MaxBodySize without a word, and checks its cap before gunzipping, so
+//     a gzip bomb gets through it: gocolly/colly#923). The transport decodes
+//     gzip and deflate itself under the cap whatever Accept-Encoding was
+//     sent, and refuses other content codings.
+//   - 2 retries of 408, 429 and 5xx, waiting 1 s then 2 s (plus up to half
+//     again at random), or the server's Retry-After in seconds or as an
+//     HTTP-date when it sends one. A Retry-After above 60 s fails the fetch
+//     with ErrRetryAfterTooLong instead of sleeping: a CLI run should not
+//     hang, and a scheduler can read HTTPError.RetryAfter and skip the host
+//     until then. Other 4xx and network errors are not retried.
+//   - At most 5 redirects, each on the first URL's site (its registrable
+//     domain; for an IP address or localhost, the same host:port). The hop
+//     off-site is refused before any connection is made.
+//   - At most 50 pages per Crawl; hitting the cap sets Result.CapHit and is
+//     logged as "page cap hit". Crawl follows only same-site URLs, each once.
+//   - Conditional GET: a Request with ETag or LastModified sends
+//     If-None-Match / If-Modified-Since, and a 304 comes back as a Page with
+//     NotModified set, not as an error. A 304 nobody asked for is an error.
+//
+// # What a Page is
+//
+// Page.Body holds the bytes as served, decompressed but not re-encoded:
+// colly's charset conversion is bypassed, so the parser sees the original
+// bytes and the original Content-Type and decides what they are (HTML, JSON,
+// a feed, or something it must reject). file:// URLs and plain local paths
+// are read from disk with the same cap, for saved pages and the demo.
+//
+// # Errors
+//
+// Every Fetch error is a *FetchError naming the URL. Non-2xx answers are an
+// *HTTPError (Status, RetryAfter) matching ErrHTTPStatus. Sentinels say
+// what went wrong: ErrBodyTooLarge, ErrRobotsDisallowed,
+// ErrRobotsUnreachable, ErrOffSite, ErrTooManyRedirects,
+// ErrRetryAfterTooLong, ErrTimeout, ErrUnsupportedEncoding,
+// ErrUnsupportedScheme. A cancelled context comes back as the context's
+// error, so Ctrl-C is not mistaken for a timeout.
+package scraper
