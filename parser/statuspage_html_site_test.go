@@ -4,6 +4,9 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"path"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -125,5 +128,45 @@ func sameIncident(t *testing.T, what string, got, want Incident, prec time.Durat
 		if !status || NormaliseText(u.Body) != NormaliseText(w.Body) || !u.At.At.Truncate(prec).Equal(w.At.At.Truncate(prec)) {
 			t.Errorf("%s %s update %d: %s %v %q, want %s %v %q", what, want.ID, k, u.Status, u.At.At, u.Body, w.Status, w.At.At, w.Body)
 		}
+	}
+}
+
+// Every incident page of the fixture site parses to the incident its API
+// JSON gives: maintenance and incidents, postmortems, every zone it uses.
+func TestStatuspageIncidentPagesMatchAPIOnFixtureSite(t *testing.T) {
+	srv := httptest.NewServer(fixtures.StatuspageSite(fixtures.StatuspageOptions{}))
+	defer srv.Close()
+	names, err := fixtures.Glob("statuspage/site/incidents/*.html")
+	if err != nil || len(names) == 0 {
+		t.Fatalf("no incident pages in the fixture site (%v)", err)
+	}
+	for _, name := range names {
+		code := strings.TrimSuffix(path.Base(name), ".html")
+		t.Run(code, func(t *testing.T) {
+			htmlDoc, status := fetchDoc(t, srv.URL+"/incidents/"+code, "")
+			apiDoc, apiStatus := fetchDoc(t, srv.URL+"/api/v2/incidents/"+code+".json", "")
+			if status != http.StatusOK || apiStatus != http.StatusOK {
+				t.Fatalf("GET = %d, %d", status, apiStatus)
+			}
+			htmlPage, err := Parse(htmlDoc, FormatAuto)
+			if err != nil {
+				t.Fatal(err)
+			}
+			apiPage, err := Parse(apiDoc, FormatAuto)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if htmlPage.Format != FormatStatuspageIncident {
+				t.Errorf("parsed as %s, want %s", htmlPage.Format, FormatStatuspageIncident)
+			}
+			got, want := htmlPage.Incidents[0], apiPage.Incidents[0]
+			sameIncident(t, "incident page vs API", got, want, time.Second)
+			g, w := componentNames(got.Components), componentNames(want.Components)
+			slices.Sort(g)
+			slices.Sort(w)
+			if !slices.Equal(g, w) {
+				t.Errorf("components %q, want the API's %q", g, w)
+			}
+		})
 	}
 }
