@@ -193,7 +193,9 @@ func FuzzStatuspageFeed(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
-	f.Add(b)
+	// The feed cut to its first three entries: the rest are more of the same.
+	entries := strings.SplitAfter(string(b), "</entry>")
+	f.Add([]byte(strings.Join(entries[:3], "") + "\n</feed>\n"))
 	f.Add(feedRSS(feedRSSItem("newyear00001", "x", "Mon, 01 Jan 2024 02:10:00 +0000",
 		feedPost("Jan", 1, "02:10", "GMT", "Resolved", "Fixed."), feedPost("Dec", 31, "23:40", "GMT", "Investigating", "Looking."))))
 	f.Fuzz(func(t *testing.T, body []byte) {
