@@ -38,6 +38,9 @@ type Options struct {
 	// default (Excel on Windows needs it to read UTF-8). JSON and NDJSON
 	// never have one.
 	NoBOM bool
+
+	// maxRows overrides MaxRows in tests.
+	maxRows int
 }
 
 // kind is how a value is written.
@@ -278,8 +281,12 @@ func (e *encoder) record(vals []value) error {
 	b := e.line[:0]
 	switch e.format {
 	case FormatCSV:
-		if !e.opts.Raw && e.n >= MaxRows {
-			return fmt.Errorf("%w: more than %d rows", ErrTooManyRows, MaxRows-1)
+		limit := MaxRows
+		if e.opts.maxRows > 0 {
+			limit = e.opts.maxRows
+		}
+		if !e.opts.Raw && e.n >= limit {
+			return fmt.Errorf("%w: more than %d rows after the header", ErrTooManyRows, limit-1)
 		}
 		b = e.appendCSV(b, vals)
 	case FormatJSON:

@@ -3,6 +3,7 @@ package stats
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -120,7 +121,13 @@ type statement struct {
 
 // statements returns every window body states, in the order written.
 func statements(body string) []statement {
+	// The expressions are slow next to a substring search; most posts
+	// state no window.
+	lower := strings.ToLower(body)
 	var out []statement
+	if !strings.Contains(lower, "from") && !strings.Contains(lower, "between") {
+		return endStatements(body, lower, out)
+	}
 	for _, m := range rangeRE.FindAllStringSubmatch(body, -1) {
 		s := statement{
 			text:     m[0],
@@ -142,6 +149,17 @@ func statements(body string) []statement {
 			continue
 		}
 		out = append(out, s)
+	}
+	return endStatements(body, lower, out)
+}
+
+// endWords are the words endRE starts with.
+var endWords = []string{"normal", "recovered", "resolved", "restored", "mitigated", "subsided", "ended"}
+
+// endStatements appends the end-only windows of body to out.
+func endStatements(body, lower string, out []statement) []statement {
+	if !slices.ContainsFunc(endWords, func(w string) bool { return strings.Contains(lower, w) }) {
+		return out
 	}
 	for _, m := range endRE.FindAllStringSubmatch(body, -1) {
 		s := statement{text: m[0], to: readClock(m[1], m[2], m[3]), toZone: strings.ToUpper(m[4])}

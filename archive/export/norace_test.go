@@ -1,0 +1,6 @@
+//go:build !race
+
+package export
+
+// raceEnabled shrinks the heaviest tests under the race detector.
+const raceEnabled = false
