@@ -320,7 +320,9 @@ func finishStatuspage(in *Incident) {
 
 // splitComponents reads "This incident affected: A, B, and C." into its
 // names. Statuspage joins names as "A", "A and B", "A, B, and C", so a
-// name that itself holds " and " is split when it is one of two.
+// name that itself holds " and " is split when it is one of two, and one
+// that holds ", " outside brackets is split always: the sentence alone
+// cannot tell (the API's component list can).
 func splitComponents(sentence string) []string {
 	s := foldSpace(sentence)
 	if i := strings.Index(s, ":"); i >= 0 {
@@ -330,11 +332,19 @@ func splitComponents(sentence string) []string {
 	if s == "" {
 		return nil
 	}
-	var names []string
-	parts := strings.Split(s, ", ")
+	// A comma inside brackets belongs to the name: "EU (Paris, Frankfurt)".
+	var parts []string
+	for _, p := range strings.Split(s, ", ") {
+		if n := len(parts); n > 0 && strings.Count(parts[n-1], "(") > strings.Count(parts[n-1], ")") {
+			parts[n-1] += ", " + p
+			continue
+		}
+		parts = append(parts, p)
+	}
 	if len(parts) == 1 {
 		parts = strings.SplitN(s, " and ", 2)
 	}
+	var names []string
 	for _, p := range parts {
 		p = strings.TrimSpace(strings.TrimPrefix(p, "and "))
 		if p != "" {

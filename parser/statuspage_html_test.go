@@ -231,7 +231,9 @@ func TestSplitComponents(t *testing.T) {
 		{"This incident affected: File uploads.", []string{"File uploads"}},
 		{"This incident affected: API and Dashboard.", []string{"API", "Dashboard"}},
 		{"This incident affected: A, B, and C.", []string{"A", "B", "C"}},
-		{"This incident affected: Europe (Paris, Frankfurt)", []string{"Europe (Paris", "Frankfurt)"}},
+		{"This incident affected: Europe (Paris, Frankfurt)", []string{"Europe (Paris, Frankfurt)"}},
+		{"This incident affected: API (EU, US), Search, and Web (a, b).", []string{"API (EU, US)", "Search", "Web (a, b)"}},
+		{"This incident affected: Search and Indexing.", []string{"Search", "Indexing"}}, // ambiguous: read as two
 		{"", nil},
 	}
 	for _, tt := range tests {
