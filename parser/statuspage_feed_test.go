@@ -67,6 +67,37 @@ func TestStatuspageFeedStreamYard(t *testing.T) {
 	checkStatuspageGolden(t, "streamyard-history-atom", page)
 }
 
+// TestStatuspageFeedSite parses the fixture site's feeds: the RSS one is
+// our only RSS sample (built from MARKUP.md §1.5, there being no real
+// capture), and both cross New Year and both London zones.
+func TestStatuspageFeedSite(t *testing.T) {
+	for _, name := range []string{"history.rss", "history.atom"} {
+		t.Run(name, func(t *testing.T) {
+			doc := Document{Source: "acme", URL: fixtures.StatuspageOrigin + "/" + name, Body: readStatuspageFixture(t, "statuspage/site/"+name)}
+			if got, err := Detect(doc); err != nil || got != FormatStatuspageFeed {
+				t.Errorf("Detect = %q, %v, want %q", got, err, FormatStatuspageFeed)
+			}
+			page, err := Parse(doc, FormatStatuspageFeed)
+			if err != nil {
+				t.Fatalf("Parse: %v", err)
+			}
+			if got := len(page.Incidents); got != 12 {
+				t.Errorf("incidents = %d, want 12", got)
+			}
+			for _, in := range page.Incidents {
+				if in.ID != "w8q3z6b9r2vj" {
+					continue
+				}
+				// Dec 31 23:40 GMT under an entry dated Jan 1: the year rolls back.
+				if got, want := in.Updates[0].At.At, time.Date(2025, 12, 31, 23, 40, 0, 0, time.UTC); !got.Equal(want) {
+					t.Errorf("first update of %s at %v, want %v", in.ID, got, want)
+				}
+			}
+			checkStatuspageGolden(t, "acme-site-"+strings.ReplaceAll(name, ".", "-"), page)
+		})
+	}
+}
+
 // feedRSS wraps items in the RSS envelope Statuspage serves at
 // /history.rss (MARKUP.md §1.5).
 func feedRSS(items ...string) []byte {
