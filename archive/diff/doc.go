@@ -18,9 +18,9 @@
 //
 // Diff:
 //
-//	fields       [FieldChange]    incident fields that changed
+//	fields       FieldChange list incident fields that changed
 //	components   ComponentChanges components added, removed or restatused
-//	updates      [UpdateChange]   updates added, removed or changed, by time
+//	updates      UpdateChange list updates added, removed or changed, by time
 //
 // FieldChange:
 //
@@ -30,7 +30,8 @@
 //	from   the older value as text: times in RFC 3339 UTC, "" when absent
 //	to     the newer value, likewise
 //
-// ComponentChanges: added, removed ([string] names); changed ([FieldChange]).
+// ComponentChanges: added, removed (lists of names); changed (a list of
+// FieldChange).
 //
 // UpdateChange:
 //
@@ -40,11 +41,11 @@
 //	at         the update's time (RFC 3339)
 //	from, to   the update in the older and newer version (parser.Update
 //	           keys: status, status_raw, at {at, text}, body, components)
-//	body_diff  [{op: equal | delete | insert, text: words joined by spaces}]
+//	body_diff  list of {op: equal | delete | insert, text: words joined by spaces}
 //	moved_ns   how far the update's time moved, in nanoseconds (to − from)
 //
 // Report (WriteReportJSON): since (RFC 3339, absent for "since the previous
-// run"), count, changes ([Change], in report order).
+// run"), count, changes (a list of Change, in report order).
 //
 // Change:
 //
