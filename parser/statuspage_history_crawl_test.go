@@ -2,10 +2,12 @@ package parser
 
 import (
 	"encoding/json"
+	"io/fs"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/statusarchive/statusarchive/fixtures"
@@ -123,5 +125,84 @@ func TestStatuspageCrawlPlan(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestStatuspageSiteDetect: every file of the fixture site is detected as
+// the format that reads it, among all registered formats.
+func TestStatuspageSiteDetect(t *testing.T) {
+	var names []string
+	err := fs.WalkDir(fixtures.FS(), "statuspage/site", func(name string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			names = append(names, name)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := func(name string) Format {
+		switch {
+		case name == "statuspage/site/index.html":
+			return FormatStatuspageHome
+		case strings.HasPrefix(name, "statuspage/site/incidents/"):
+			return FormatStatuspageIncident
+		case strings.HasPrefix(name, "statuspage/site/history/"):
+			return FormatStatuspageHistory
+		case strings.HasPrefix(name, "statuspage/site/api/"):
+			return FormatStatuspageAPI
+		case strings.HasSuffix(name, ".atom"), strings.HasSuffix(name, ".rss"):
+			return FormatStatuspageFeed
+		}
+		return ""
+	}
+	checked := 0
+	for _, name := range names {
+		w := want(name)
+		if w == "" {
+			continue
+		}
+		body := readStatuspageFixture(t, name)
+		got, err := Detect(Document{URL: fixtures.StatuspageOrigin + "/x", Body: body})
+		if err != nil || got != w {
+			t.Errorf("Detect(%s) = %q, %v, want %q", name, got, err, w)
+		}
+		checked++
+	}
+	if checked < 40 {
+		t.Errorf("checked %d site files, want at least 40", checked)
+	}
+}
+
+// TestStatuspageAPISiteLists parses the list and summary documents of the
+// fixture site, which the real captures do not include as a list.
+func TestStatuspageAPISiteLists(t *testing.T) {
+	for _, tt := range []struct {
+		name      string
+		incidents int
+		open      int
+	}{
+		{"statuspage/site/api/v2/incidents.json", 12, 1},
+		{"statuspage/site/api/v2/summary.json", 1, 1},
+	} {
+		page, err := Parse(Document{URL: fixtures.StatuspageOrigin + "/api/v2/x.json", Body: readStatuspageFixture(t, tt.name)}, FormatStatuspageAPI)
+		if err != nil {
+			t.Fatalf("%s: %v", tt.name, err)
+		}
+		open, maint := 0, 0
+		for _, in := range page.Incidents {
+			if in.Resolved.IsZero() {
+				open++
+			}
+			if in.Kind == KindMaintenance {
+				maint++
+			}
+		}
+		if len(page.Incidents) != tt.incidents || open != tt.open {
+			t.Errorf("%s: %d incidents, %d open; want %d, %d", tt.name, len(page.Incidents), open, tt.incidents, tt.open)
+		}
+		if tt.incidents == 12 && maint != 2 {
+			t.Errorf("%s: %d maintenances, want 2", tt.name, maint)
+		}
 	}
 }
