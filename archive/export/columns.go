@@ -96,6 +96,9 @@ var columns = map[Table][]Column{
 		{Name: "open", Type: TypeBoolean, Description: "true while the incident is unresolved and no end is stated."},
 		{Name: "deleted", Type: TypeBoolean, Description: "true when this version records that the incident vanished from its source."},
 		{Name: "components", Type: TypeList, Description: "Names of the affected components, in the page's order."},
+		{Name: "scheduled_for", Type: TypeTime, Description: "Start of a maintenance window, as the page schedules it."},
+		{Name: "scheduled_until", Type: TypeTime, Description: "End of a maintenance window, as the page schedules it."},
+		{Name: "partial", Type: TypeBoolean, Description: "true when the page showed only part of the timeline (fewer updates than it claims)."},
 	},
 	TableUpdates: {
 		{Name: "source", Type: TypeString, Description: "The source's name in the archive."},

@@ -97,7 +97,8 @@ func sampleRows(t testing.TB) []Row {
 			Version: 1, FirstSeen: seen, LastSeen: seen,
 		},
 		{
-			Incident: parser.Incident{Source: "acme", ID: "inc-4", Kind: parser.KindMaintenance, Title: "Database upgrade", Impact: parser.ImpactMaintenance},
+			Incident: parser.Incident{Source: "acme", ID: "inc-4", Kind: parser.KindMaintenance, Title: "Database upgrade", Impact: parser.ImpactMaintenance,
+				ScheduledFor: ptime(t, "2026-07-01T22:00:00Z", ""), ScheduledUntil: ptime(t, "2026-07-02T01:00:00Z", ""), Partial: true},
 			Version:  2, FirstSeen: seen, LastSeen: seen, Deleted: true,
 		},
 	}
@@ -276,7 +277,7 @@ func TestEmptyValues(t *testing.T) {
 	if err := json.Unmarshal(js, &got); err != nil {
 		t.Fatalf("JSON does not parse: %v", err)
 	}
-	for _, key := range []string{"url", "impact", "status", "started_at", "resolved_at", "duration_minutes", "first_seen", "last_seen", "version", "components"} {
+	for _, key := range []string{"url", "impact", "status", "started_at", "resolved_at", "duration_minutes", "first_seen", "last_seen", "version", "components", "scheduled_for", "scheduled_until"} {
 		if v, ok := got[0][key]; !ok || v != nil {
 			t.Errorf("JSON %s = %v (present %v), want null", key, v, ok)
 		}

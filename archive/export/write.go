@@ -141,6 +141,7 @@ func incidentRecords(r Row, vals []value, emit func([]value) error) error {
 		text(string(in.Kind)), text(in.ImpactRaw), text(in.StatusRaw),
 		text(string(sp.Source)), text(sp.Text),
 		boolValue(sp.Open), boolValue(r.Deleted), list(comps),
+		timeValue(in.ScheduledFor.At), timeValue(in.ScheduledUntil.At), boolValue(in.Partial),
 	)
 	return emit(vals)
 }
