@@ -99,7 +99,7 @@ func sampleRows(t testing.TB) []Row {
 		{
 			Incident: parser.Incident{Source: "acme", ID: "inc-4", Kind: parser.KindMaintenance, Title: "Database upgrade", Impact: parser.ImpactMaintenance,
 				ScheduledFor: ptime(t, "2026-07-01T22:00:00Z", ""), ScheduledUntil: ptime(t, "2026-07-02T01:00:00Z", ""), Partial: true},
-			Version:  2, FirstSeen: seen, LastSeen: seen, Deleted: true,
+			Version: 2, FirstSeen: seen, LastSeen: seen, Deleted: true,
 		},
 	}
 }
