@@ -88,7 +88,7 @@ func (t *capTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	resp.Uncompressed = true
 	if ex != nil {
 		ex.mu.Lock()
-		ex.url, ex.status, ex.header, ex.body = resp.Request.URL, resp.StatusCode, resp.Header.Clone(), body
+		ex.url, ex.status, ex.header, ex.body = req.URL, resp.StatusCode, resp.Header.Clone(), body
 		ex.mu.Unlock()
 	}
 	return resp, nil
