@@ -43,7 +43,7 @@ type apiIncident struct {
 	ScheduledUntil        string         `json:"scheduled_until"`
 	PostmortemBody        string         `json:"postmortem_body"`
 	PostmortemPublishedAt string         `json:"postmortem_published_at"`
-	Updates               []apiUpdate    `json:"incident_updates"`
+	Updates               *[]apiUpdate   `json:"incident_updates"`
 	Components            []apiComponent `json:"components"`
 }
 
@@ -67,85 +67,90 @@ type apiComponent struct {
 	Status string `json:"status"`
 }
 
-// apiShape is which of the API's documents a body is.
-type apiShape int
-
-const (
-	apiNone    apiShape = iota
-	apiOne              // {"page":…,"incident":{…}}
-	apiLegacy           // a bare incident object with incident_updates
-	apiList             // {"page":…,"incidents":[…]}
-	apiSummary          // {"page":…,"status":…,"components":[…],"incidents":[…]}
-)
-
 // noComponentsAffected is the pseudo component the 2016 API put in
 // affected_components when an update changed no component.
 const noComponentsAffected = "no components were affected by this update."
 
-// classifyAPI decodes the top level of body and says which API document it
-// is, with a reason when it is none.
-func classifyAPI(body []byte) (apiShape, map[string]json.RawMessage, string) {
+// apiDoc decodes every document of the API in one pass; which fields are
+// present says which document it is:
+//
+//	{"page":…,"incident":{…}}                          one incident
+//	{"page":…,"incidents":[…]}                         the incident list
+//	{"page":…,"status":{…},"components":[…],"incidents":[…],…}  the summary
+//	{"id":…,"name":…,"status":…,"incident_updates":[…],…}     a 2016 incident
+type apiDoc struct {
+	Page                  *apiPage        `json:"page"`
+	Status                json.RawMessage `json:"status"` // an object in the summary, a word in a 2016 incident
+	Components            json.RawMessage `json:"components"`
+	Incident              *apiIncident    `json:"incident"`
+	Incidents             *[]apiIncident  `json:"incidents"`
+	ScheduledMaintenances *[]apiIncident  `json:"scheduled_maintenances"`
+	// The 2016 API's bare incident object.
+	ID      string       `json:"id"`
+	Name    string       `json:"name"`
+	Updates *[]apiUpdate `json:"incident_updates"`
+}
+
+// apiList is one list of incidents of an API document, with its name for
+// errors.
+type apiList struct {
+	field string
+	items []apiIncident
+	many  bool
+}
+
+// decodeAPI decodes body as an API document and returns its page object
+// (or nil) and its incidents; a body that is no such document gives an
+// error wrapping ErrNotStatuspage that says why.
+func decodeAPI(body []byte) (*apiPage, []apiList, error) {
 	trimmed := bytes.TrimSpace(body)
 	if len(trimmed) == 0 || trimmed[0] != '{' {
-		return apiNone, nil, "not a JSON object"
+		return nil, nil, errNotStatuspage("not a JSON object")
 	}
-	var top map[string]json.RawMessage
-	if err := json.Unmarshal(trimmed, &top); err != nil {
-		return apiNone, nil, "invalid JSON: " + err.Error()
+	var doc apiDoc
+	if err := json.Unmarshal(trimmed, &doc); err != nil {
+		return nil, nil, errNotStatuspage("not Statuspage API JSON: " + err.Error())
 	}
 	switch {
-	case isJSONObject(top["incident"]) && hasKeys(top["incident"], "id", "name", "incident_updates"):
-		return apiOne, top, ""
-	case hasKeys(trimmed, "id", "name", "status", "incident_updates"):
-		return apiLegacy, top, ""
+	case doc.Incident != nil:
+		if !doc.Incident.looksReal() {
+			return nil, nil, errNotStatuspage("incident has no id, name and incident_updates")
+		}
+		return doc.Page, []apiList{{"incident", []apiIncident{*doc.Incident}, false}}, nil
+	case doc.ID != "" && doc.Name != "" && doc.Updates != nil && isJSONString(doc.Status):
+		var in apiIncident
+		if err := json.Unmarshal(trimmed, &in); err != nil {
+			return nil, nil, errNotStatuspage("not a 2016 incident: " + err.Error())
+		}
+		return nil, []apiList{{"incident", []apiIncident{in}, false}}, nil
+	case doc.Incidents == nil:
+		return nil, nil, errNotStatuspage("no incident, incident_updates or incidents key")
+	case doc.Page == nil || doc.Page.ID == "" || doc.Page.Name == "":
+		return nil, nil, errNotStatuspage("incidents without a page object with id and name")
 	}
-	list, ok := top["incidents"]
-	if !ok {
-		return apiNone, top, "no incident, incident_updates or incidents key"
+	lists := []apiList{{"incidents", *doc.Incidents, true}}
+	if doc.ScheduledMaintenances != nil {
+		lists = append(lists, apiList{"scheduled_maintenances", *doc.ScheduledMaintenances, true})
 	}
-	var items []json.RawMessage
-	if err := json.Unmarshal(list, &items); err != nil {
-		return apiNone, top, "incidents is not an array"
-	}
-	for i, item := range items {
-		if !hasKeys(item, "id", "name", "status", "incident_updates") {
-			return apiNone, top, fmt.Sprintf("incidents[%d] is not a Statuspage incident (no id, name, status and incident_updates)", i)
+	for _, l := range lists {
+		for i, in := range l.items {
+			if !in.looksReal() {
+				return nil, nil, errNotStatuspage(fmt.Sprintf("%s[%d] is not a Statuspage incident (no id, name and incident_updates)", l.field, i))
+			}
 		}
 	}
-	if !hasKeys(top["page"], "id", "name") {
-		return apiNone, top, "no page object with id and name"
-	}
-	if isJSONObject(top["status"]) && hasKeys(top["status"], "indicator") && isJSONArray(top["components"]) {
-		return apiSummary, top, ""
-	}
-	return apiList, top, ""
+	return doc.Page, lists, nil
 }
 
-func isJSONObject(raw json.RawMessage) bool {
+// looksReal reports whether a decoded incident has what every Statuspage
+// incident has: an id, a name and an incident_updates list.
+func (a apiIncident) looksReal() bool {
+	return a.ID != "" && a.Name != "" && a.Updates != nil
+}
+
+func isJSONString(raw json.RawMessage) bool {
 	raw = bytes.TrimSpace(raw)
-	return len(raw) > 0 && raw[0] == '{'
-}
-
-func isJSONArray(raw json.RawMessage) bool {
-	raw = bytes.TrimSpace(raw)
-	return len(raw) > 0 && raw[0] == '['
-}
-
-// hasKeys reports whether raw is a JSON object holding every key.
-func hasKeys(raw json.RawMessage, keys ...string) bool {
-	if !isJSONObject(raw) {
-		return false
-	}
-	var obj map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &obj); err != nil {
-		return false
-	}
-	for _, k := range keys {
-		if _, ok := obj[k]; !ok {
-			return false
-		}
-	}
-	return true
+	return len(raw) > 0 && raw[0] == '"'
 }
 
 func sniffStatuspageAPI(doc Document) int {
@@ -153,61 +158,30 @@ func sniffStatuspageAPI(doc Document) int {
 	if len(trimmed) == 0 || trimmed[0] != '{' || !bytes.Contains(trimmed, []byte(`"incident`)) {
 		return 0
 	}
-	if shape, _, _ := classifyAPI(trimmed); shape == apiNone {
+	if _, _, err := decodeAPI(trimmed); err != nil {
 		return 0
 	}
 	return 80
 }
 
 func parseStatuspageAPI(doc Document) (*Page, error) {
-	shape, top, why := classifyAPI(doc.Body)
-	if shape == apiNone {
-		return nil, errNotStatuspage(why)
+	page, lists, err := decodeAPI(doc.Body)
+	if err != nil {
+		return nil, err
 	}
-	var page apiPage
-	if raw, ok := top["page"]; ok && isJSONObject(raw) {
-		if err := json.Unmarshal(raw, &page); err != nil {
-			return nil, &ParseError{Source: doc.Source, URL: doc.URL, Field: "page", Err: err}
-		}
+	var pageURL string
+	if page != nil {
+		pageURL = page.URL
 	}
-	origin := statuspageOrigin(doc.URL, page.URL)
-
-	type field struct {
-		name string
-		raw  json.RawMessage
-		many bool
-	}
-	var fields []field
-	switch shape {
-	case apiOne:
-		fields = []field{{"incident", top["incident"], false}}
-	case apiLegacy:
-		fields = []field{{"incident", json.RawMessage(bytes.TrimSpace(doc.Body)), false}}
-	case apiList, apiSummary:
-		fields = []field{{"incidents", top["incidents"], true}}
-		if raw, ok := top["scheduled_maintenances"]; ok && shape == apiSummary {
-			fields = append(fields, field{"scheduled_maintenances", raw, true})
-		}
-	}
+	origin := statuspageOrigin(doc.URL, pageURL)
 	out := &Page{Incidents: []Incident{}}
-	for _, f := range fields {
-		var items []apiIncident
-		var err error
-		if f.many {
-			err = json.Unmarshal(f.raw, &items)
-		} else {
-			items = make([]apiIncident, 1)
-			err = json.Unmarshal(f.raw, &items[0])
-		}
-		if err != nil {
-			return nil, &ParseError{Source: doc.Source, URL: doc.URL, Field: f.name, Err: err}
-		}
-		for i, item := range items {
+	for _, l := range lists {
+		for i, item := range l.items {
 			in, err := item.incident(origin)
 			if err != nil {
-				where := f.name
-				if f.many {
-					where = fmt.Sprintf("%s[%d]", f.name, i)
+				where := l.field
+				if l.many {
+					where = fmt.Sprintf("%s[%d]", l.field, i)
 				}
 				return nil, &ParseError{Source: doc.Source, URL: doc.URL, Field: where, Err: err}
 			}
@@ -261,7 +235,11 @@ func (a apiIncident) incident(origin string) (Incident, error) {
 		}
 		in.Updates = append(in.Updates, Update{Status: StatusPostmortem, StatusRaw: "postmortem", At: at, Body: a.PostmortemBody})
 	}
-	for i, u := range a.Updates {
+	var updates []apiUpdate
+	if a.Updates != nil {
+		updates = *a.Updates
+	}
+	for i, u := range updates {
 		text := u.DisplayAt
 		if strings.TrimSpace(text) == "" {
 			text = u.CreatedAt
@@ -291,7 +269,7 @@ func (a apiIncident) incident(origin string) (Incident, error) {
 		in.Components = append(in.Components, Component{Name: c.Name, Status: NormaliseComponentStatus(c.Status), StatusRaw: c.Status})
 	}
 	if len(in.Components) == 0 {
-		in.Components = affectedComponents(a.Updates)
+		in.Components = affectedComponents(updates)
 	}
 	return in, nil
 }
