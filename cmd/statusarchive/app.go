@@ -48,6 +48,8 @@ func commands() []command {
 		{"list", "list archived incidents", (*Main).list},
 		{"show", "show one incident, its timeline and its versions", (*Main).show},
 		{"export", "export incidents or updates as CSV, JSON or NDJSON", (*Main).export},
+		{"diff", "show what changed between two versions of an incident", (*Main).diff},
+		{"changes", "report every change since a time or since the previous run", (*Main).changes},
 		{"demo", "scrape the bundled fixture site offline into a fresh archive", (*Main).demo},
 		{"run", "run as a daemon: scrape every source of a sources file on its schedule", (*Main).run},
 		{"validate", "check a sources file and report every problem with its line", (*Main).validate},

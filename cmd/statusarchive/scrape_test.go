@@ -312,6 +312,14 @@ func TestRescrapeVersionsOnlyWhatChanged(t *testing.T) {
 			t.Errorf("%s (%s) has version %d, only SSO Request Latency changed", in.ID, in.Title, in.Version)
 		}
 	}
+	d := c.must("diff", "workos/"+id)
+	if !strings.Contains(d, "A capacity alarm was missing") || !strings.Contains(d, "postmortem") {
+		t.Errorf("diff does not show the added postmortem:\n%s", d)
+	}
+	report := c.must("changes")
+	if !strings.Contains(report, "SSO Request Latency") || strings.Contains(report, "Elevated API Errors") {
+		t.Errorf("changes since the previous run should name only SSO Request Latency:\n%s", report)
+	}
 	shown := c.must("show", "workos/"+id)
 	for _, want := range []string{"versions (2):", "v1 ", "v2 ", "1 updates", "2 updates", "A capacity alarm was missing"} {
 		if !strings.Contains(shown, want) {
