@@ -290,15 +290,25 @@ var (
 	ohComponentsRE = regexp.MustCompile(`(?i)^affected components\s*:?$`)
 )
 
+// ohMaybeLabel is a cheap test that text could be a timeline label: short
+// and ending in "update" or "updates".
+func ohMaybeLabel(text string) bool {
+	if len(text) > 256 {
+		return false
+	}
+	t := strings.TrimSuffix(strings.TrimSuffix(text, "s"), "S")
+	return len(t) >= 6 && strings.EqualFold(t[len(t)-6:], "update")
+}
+
 func (r *ohReader) read() (*Page, error) {
 	page := &Page{Incidents: []Incident{}}
 	var labels []int
 	timeline := -1
 	for i, b := range r.blocks {
-		if len(b.text) < 256 && ohLabelRE.MatchString(b.text) {
+		if ohMaybeLabel(b.text) && ohLabelRE.MatchString(b.text) {
 			labels = append(labels, i)
 		}
-		if timeline < 0 && ohTimelineRE.MatchString(b.text) {
+		if timeline < 0 && len(b.text) < 32 && ohTimelineRE.MatchString(b.text) {
 			timeline = i
 		}
 	}
@@ -602,14 +612,17 @@ func ohItemAt(region []ohBlock, i int) (Update, string, int, error) {
 			text = region[j].text
 		}
 	}
-	if !strings.ContainsRune(text, ':') && !ohWordRE.MatchString(text) {
+	if !ohMaybeItem(text) && !ohWordRE.MatchString(text) {
 		return Update{}, "", 0, nil
 	}
 	var word, stamp, rest string
 	var stampBlocks []ohBlock
 	if m := ohItemRE.FindStringSubmatch(text); m != nil {
 		word, stamp, rest = m[1], m[2], strings.TrimSpace(m[3])
-		if NormaliseStatus(word) == StatusUnknown && rest != "" {
+		// An unknown word counts only when the block holds nothing else,
+		// so that body text starting "Since Jun 2, 2026, 10:00 AM UTC" stays
+		// body text.
+		if rest != "" && NormaliseStatus(word) == StatusUnknown {
 			return Update{}, "", 0, nil
 		}
 		stampBlocks = region[j : j+1]
@@ -633,6 +646,14 @@ func ohItemAt(region []ohBlock, i int) (Update, string, int, error) {
 	}
 	u := Update{Status: NormaliseStatus(word), StatusRaw: word, At: at}
 	return u, rest, j - i + 1, nil
+}
+
+// ohMaybeItem is a cheap test that text could start with a status word and
+// a stamp: a ", " and a ':' near its start.
+func ohMaybeItem(text string) bool {
+	head := text[:min(len(text), 64)]
+	i := strings.Index(head, ", ")
+	return i > 0 && strings.IndexByte(head[i:], ':') > 0
 }
 
 // ohAgree checks a parsed stamp against any <time datetime> whose text is
@@ -660,9 +681,8 @@ var ohStampPartsRE = regexp.MustCompile(`^([A-Za-z]{3,9})\.? (\d{1,2}), (\d{4}),
 var ohMonths = [...]string{"january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december"}
 
 // ohParseStamp reads "Jun 22, 2026, 02:03 PM UTC" (12- or 24-hour, any
-// month spelling from three letters up, optional seconds). The zone must
-// be UTC, GMT, Z or a numeric offset: we never guess, and any other
-// abbreviation is ErrUnknownZone.
+// month spelling from three letters up, optional seconds). The zone is
+// required; see ohZoneTime.
 func ohParseStamp(text string) (Time, error) {
 	m := ohStampPartsRE.FindStringSubmatch(text)
 	if m == nil {
@@ -708,41 +728,25 @@ func ohParseStamp(text string) (Time, error) {
 			hour += 12
 		}
 	}
-	offset, err := ohZoneOffset(m[8])
+	at, err := ohZoneTime(m[8], year, month, day, hour, minute)
 	if err != nil {
 		return Time{}, fmt.Errorf("%q: %w", text, err)
 	}
-	at := time.Date(year, month, day, hour, minute, sec, 0, time.UTC).Add(-offset)
-	return NewTime(at, text), nil
+	return NewTime(at.Add(time.Duration(sec)*time.Second), text), nil
 }
 
-// ohZoneOffset maps the zones this family prints to an offset east of UTC.
-func ohZoneOffset(zone string) (time.Duration, error) {
+// ohZoneTime turns a wall-clock reading and its zone label into an instant.
+// This family prints UTC; other labels go through the shared zone table
+// (ZoneTime), which refuses what it does not know with ErrUnknownZone. A
+// reading with no zone is refused: we never guess UTC.
+func ohZoneTime(zone string, year int, month time.Month, day, hour, minute int) (time.Time, error) {
 	switch strings.ToUpper(zone) {
 	case "":
-		return 0, fmt.Errorf("%w: no time zone", ErrBadTime)
-	case "UTC", "GMT", "Z", "UTC+0", "GMT+0", "UTC+00:00", "GMT+00:00":
-		return 0, nil
+		return time.Time{}, fmt.Errorf("%w: no time zone", ErrBadTime)
+	case "UTC", "GMT", "Z":
+		return time.Date(year, month, day, hour, minute, 0, 0, time.UTC), nil
 	}
-	s := zone
-	for _, p := range []string{"UTC", "GMT"} {
-		s = strings.TrimPrefix(s, p)
-	}
-	if len(s) >= 3 && (s[0] == '+' || s[0] == '-') {
-		digits := strings.ReplaceAll(s[1:], ":", "")
-		if len(digits) == 4 && strings.Trim(digits, "0123456789") == "" {
-			h, _ := strconv.Atoi(digits[:2])
-			mm, _ := strconv.Atoi(digits[2:])
-			if h <= 14 && mm < 60 {
-				d := time.Duration(h)*time.Hour + time.Duration(mm)*time.Minute
-				if s[0] == '-' {
-					d = -d
-				}
-				return d, nil
-			}
-		}
-	}
-	return 0, fmt.Errorf("%w: %q (this format shows UTC)", ErrUnknownZone, zone)
+	return ZoneTime(zone, year, month, day, hour, minute)
 }
 
 // ohRowRE matches a detail page's labelled row, its value in the same

@@ -570,8 +570,10 @@ func TestOutageHistoryStamps(t *testing.T) {
 		{"September 2, 2025, 7:04 p.m. UTC", time.Date(2025, 9, 2, 19, 4, 0, 0, time.UTC), nil},
 		{"Sept 2, 2025, 07:04 PM +00:00", time.Date(2025, 9, 2, 19, 4, 0, 0, time.UTC), nil},
 		{"Feb 29, 2024, 23:59 UTC-05:00", time.Date(2024, 3, 1, 4, 59, 0, 0, time.UTC), nil},
-		{"Jun 22, 2026, 02:03 PM PDT", time.Time{}, ErrUnknownZone},
-		{"Jun 22, 2026, 02:03 PM CET", time.Time{}, ErrUnknownZone},
+		{"Jun 22, 2026, 02:03 PM PDT", time.Date(2026, 6, 22, 21, 3, 0, 0, time.UTC), nil},
+		{"Jan 22, 2026, 02:03 PM CET", time.Date(2026, 1, 22, 13, 3, 0, 0, time.UTC), nil},
+		{"Jun 22, 2026, 02:03 PM QQT", time.Time{}, ErrUnknownZone},
+		{"Jun 22, 2026, 02:03 PM UTC+25", time.Time{}, ErrUnknownZone},
 		{"Jun 22, 2026, 02:03 PM", time.Time{}, ErrBadTime},
 		{"Feb 29, 2025, 02:03 PM UTC", time.Time{}, ErrBadTime},
 		{"Jun 22, 2026, 13:03 PM UTC", time.Time{}, ErrBadTime},
@@ -612,7 +614,7 @@ func TestOutageHistoryErrors(t *testing.T) {
 		{"statuspage home page", "text/html", home, ErrUnknownFormat, ""},
 		{"js shell", "text/html", []byte(`<html><body><div id="root"></div><script src=app.js></script></body></html>`), ErrUnknownFormat, ""},
 		{"claims but no incidents", "text/html", ohPage(ohHeader, "<div>new markup we cannot read</div>", ""), ErrNoIncidents, ""},
-		{"unknown zone", "text/html", ohPage(ohHeader, item("Jun 22, 2026, 02:03 PM PDT"), ""), ErrUnknownZone, "Broken thing"},
+		{"unknown zone", "text/html", ohPage(ohHeader, item("Jun 22, 2026, 02:03 PM QQT"), ""), ErrUnknownZone, "Broken thing"},
 		{"impossible date", "text/html", ohPage(ohHeader, item("Jun 31, 2026, 02:03 PM UTC"), ""), ErrBadTime, "Broken thing"},
 		{"no zone", "text/html", ohPage(ohHeader, item("Jun 30, 2026, 02:03 PM"), ""), ErrBadTime, "Broken thing"},
 		{"datetime disagrees with text", "text/html", ohPage(ohHeader, `<div><p>Broken thing</p><p>Timeline · 1 update</p><p>resolved <time datetime="2026-06-22T15:03:00Z">Jun 22, 2026, 02:03 PM UTC</time></p></div>`, ""), ErrBadTime, "Broken thing"},
@@ -668,9 +670,15 @@ func TestOutageHistorySniff(t *testing.T) {
 }
 
 func FuzzOutageHistory(f *testing.F) {
+	// Whole detail pages, and list pages cut after a few incidents: the
+	// fuzzer minimises every new input, which takes seconds on a 28 KB page.
 	for _, markup := range fixtures.Markups() {
 		for _, name := range ohPages(f, markup) {
-			f.Add(ohDoc(f, markup, name).Body)
+			body := ohDoc(f, markup, name).Body
+			if len(body) > 6<<10 {
+				body = body[:6<<10]
+			}
+			f.Add(body)
 		}
 	}
 	f.Add(ohPage(ohHeader, `<div><p>A</p><p>Timeline · 2 updates</p><p>- investigating</p><p>Feb 1, 2026, 01:00 AM UTC</p><p>x</p></div>`, `<a href="?p=2">Next</a>`))
