@@ -5,12 +5,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/url"
 	"strconv"
 	"strings"
 	"time"
 
-	"github.com/PuerkitoBio/goquery"
+	"golang.org/x/net/html"
 )
 
 // FormatStatuspageHistory is Statuspage's /history?page=N: the HTML page,
@@ -103,16 +104,43 @@ func historyPropsFrom(doc Document) (*historyProps, error) {
 	if !bytes.Contains(doc.Body, historyMarker) {
 		return nil, errNotStatuspage("no HistoryIndex element and not a props object")
 	}
-	html, err := goquery.NewDocumentFromReader(bytes.NewReader(doc.Body))
-	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrNotHTML, err)
+	// The tokenizer alone is enough to find one attribute, and about twice
+	// as fast as building the DOM.
+	z := html.NewTokenizer(bytes.NewReader(doc.Body))
+	for {
+		switch z.Next() {
+		case html.ErrorToken:
+			if err := z.Err(); err != io.EOF {
+				return nil, fmt.Errorf("%w: %w", ErrNotHTML, err)
+			}
+			return nil, errNotStatuspage("no element with data-react-class=\"HistoryIndex\"")
+		case html.StartTagToken, html.SelfClosingTagToken:
+			if _, hasAttr := z.TagName(); !hasAttr {
+				continue
+			}
+			var class, props string
+			hasProps := false
+			for {
+				key, val, more := z.TagAttr()
+				switch string(key) {
+				case "data-react-class":
+					class = string(val)
+				case "data-react-props":
+					props, hasProps = string(val), true
+				}
+				if !more {
+					break
+				}
+			}
+			if class != "HistoryIndex" {
+				continue
+			}
+			if !hasProps {
+				return nil, errNotStatuspage("HistoryIndex element has no data-react-props")
+			}
+			return decodeHistoryProps([]byte(props))
+		}
 	}
-	sel := html.Find(`[data-react-class="HistoryIndex"]`).First()
-	attr, ok := sel.Attr("data-react-props")
-	if !ok {
-		return nil, errNotStatuspage("HistoryIndex element has no data-react-props")
-	}
-	return decodeHistoryProps([]byte(attr))
 }
 
 func parseStatuspageHistory(doc Document) (*Page, error) {
