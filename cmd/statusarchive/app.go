@@ -50,6 +50,10 @@ func commands() []command {
 		{"export", "export incidents or updates as CSV, JSON or NDJSON", (*Main).export},
 		{"diff", "show what changed between two versions of an incident", (*Main).diff},
 		{"changes", "report every change since a time or since the previous run", (*Main).changes},
+		{"sources", "show each source's coverage: runs, failures, how far back it reaches", (*Main).sources},
+		{"check", "verify the archive file and every record's checksum", (*Main).check},
+		{"backup", "write a consistent copy of the archive while it is in use", (*Main).backup},
+		{"compact", "reclaim the space old pages left in the archive file", (*Main).compact},
 		{"demo", "scrape the bundled fixture site offline into a fresh archive", (*Main).demo},
 		{"run", "run as a daemon: scrape every source of a sources file on its schedule", (*Main).run},
 		{"validate", "check a sources file and report every problem with its line", (*Main).validate},
@@ -81,6 +85,12 @@ func (m *Main) usage() {
 	}
 	fmt.Fprintln(m.Stderr, "\nRun 'statusarchive <command> -h' for a command's flags.")
 }
+
+// silentError ends the program with an exit code and no message: the
+// message was already printed (by a child process).
+type silentError struct{ code int }
+
+func (e *silentError) Error() string { return fmt.Sprintf("exit status %d", e.code) }
 
 // usageError is a mistake in how the command was called: exit status 2.
 type usageError struct{ msg string }

@@ -24,6 +24,10 @@ func exitCode(err error, stderr *os.File) int {
 	if err == nil {
 		return 0
 	}
+	var se *silentError
+	if errors.As(err, &se) {
+		return se.code
+	}
 	var ue *usageError
 	if errors.As(err, &ue) {
 		if ue.msg != "" {

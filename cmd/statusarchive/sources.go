@@ -1,0 +1,82 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"text/tabwriter"
+	"time"
+)
+
+func (m *Main) sources(ctx context.Context, args []string) error {
+	fs, f := m.newFlagSet("sources", "[flags]", "statusarchive sources --runs 5", true)
+	runs := fs.Int("runs", 0, "also list each source's latest N runs")
+	asJSON := fs.Bool("json", false, "print JSON")
+	if err := parse(fs, args); err != nil {
+		return handled(err)
+	}
+	if fs.NArg() > 0 {
+		return &usageError{msg: "sources takes no arguments"}
+	}
+	lg, err := m.logger(f)
+	if err != nil {
+		return err
+	}
+	db, err := m.openDB(f, true, lg)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	infos, err := db.Sources(ctx)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		enc := json.NewEncoder(m.Stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(infos)
+	}
+	tw := tabwriter.NewWriter(m.Stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "SOURCE\tINCIDENTS\tLIVE\tVERSIONS\tOLDEST INCIDENT\tFIRST GOOD RUN\tLAST GOOD RUN\tLAST RUN\tRUNS\tFAILED\tSUSPECT")
+	for _, s := range infos {
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%s\t%s\t%s\t%s\t%d\t%d\t%d\n", safe(s.Name), s.Incidents, s.Live, s.Versions,
+			day(s.OldestUpdate), minute(s.FirstOK), minute(s.LastOK), s.LastOutcome, s.Runs, s.Failed, s.Suspect)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if *runs <= 0 {
+		return nil
+	}
+	for _, s := range infos {
+		list, err := db.Runs(ctx, s.Name, *runs)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(m.Stdout, "\n%s: latest runs\n", safe(s.Name))
+		tw := tabwriter.NewWriter(m.Stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "  RUN\tSTARTED (UTC)\tOUTCOME\tPAGES\tINCIDENTS\tNEW\tCHANGED\tDELETED\tERROR")
+		for _, r := range list {
+			fmt.Fprintf(tw, "  %d\t%s\t%s\t%d\t%d\t%d\t%d\t%d\t%s\n", r.ID, minute(r.Started), r.Outcome, r.Pages, r.Incidents,
+				r.New, r.Changed, r.Deleted, safe(r.Error))
+		}
+		if err := tw.Flush(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func minute(t time.Time) string {
+	if t.IsZero() {
+		return "-"
+	}
+	return t.UTC().Format(timeLayout)
+}
+
+func day(t time.Time) string {
+	if t.IsZero() {
+		return "-"
+	}
+	return t.UTC().Format(time.DateOnly)
+}
