@@ -34,7 +34,11 @@ const (
 	// remap (and copy its dirty pages) several times in one transaction. It
 	// is address space, not disk: the file grows as data does.
 	initialMmapSize = 32 << 20
-	fileMode        = 0o600
+	// allocSize is how far past its data the file grows at a time. bbolt's
+	// default (16 MiB) would make every archive at least that big once the
+	// map is larger than it.
+	allocSize = 2 << 20
+	fileMode  = 0o600
 )
 
 // Options configure Open.
@@ -209,6 +213,7 @@ func openBolt(path string, opts Options, readOnly bool) (*bbolt.DB, *os.File, er
 	var pe *fs.PathError
 	switch {
 	case err == nil:
+		bdb.AllocSize = allocSize
 		return bdb, file, nil
 	case errors.Is(err, berrors.ErrTimeout):
 		return nil, nil, fmt.Errorf("archive %s is in use by another process (waited %s for its lock): %w", path, opts.Timeout, ErrLocked)

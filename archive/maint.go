@@ -66,11 +66,20 @@ func (db *DB) Check(ctx context.Context) error {
 
 type checker struct {
 	errs    []error
+	seen    map[string]bool
 	dropped int
 	txid    uint64
 }
 
+// add records a problem once, however many ways it is found.
 func (c *checker) add(err error) {
+	if c.seen == nil {
+		c.seen = map[string]bool{}
+	}
+	if c.seen[err.Error()] {
+		return
+	}
+	c.seen[err.Error()] = true
 	if len(c.errs) >= maxReported {
 		c.dropped++
 		return
@@ -130,8 +139,9 @@ func (c *checker) sources(ctx context.Context, tx *bbolt.Tx) error {
 		}
 		src := sources.sub(string(name))
 		var st sourceState
-		if _, err := src.get([]byte(keyState), &st); err != nil {
-			c.add(err)
+		_, stErr := src.get([]byte(keyState), &st)
+		if stErr != nil {
+			c.add(stErr)
 		}
 		if index := src.sub(bucketSourceRuns); index.exists() {
 			ic := index.b.Cursor()
@@ -145,7 +155,7 @@ func (c *checker) sources(ctx context.Context, tx *bbolt.Tx) error {
 		if !incidents.exists() {
 			continue
 		}
-		live, total := 0, 0
+		live, total, damaged := 0, 0, 0
 		ic := incidents.b.Cursor()
 		for id, v := ic.First(); id != nil; id, v = ic.Next() {
 			if err := ctx.Err(); err != nil {
@@ -157,13 +167,16 @@ func (c *checker) sources(ctx context.Context, tx *bbolt.Tx) error {
 			}
 			total++
 			deleted, err := c.incident(incidents.sub(string(id)))
-			if err != nil {
+			switch {
+			case err != nil:
 				c.add(err)
-			} else if !deleted {
+				damaged++
+			case !deleted:
 				live++
 			}
 		}
-		if st.Info.Incidents != total || st.Info.Live != live {
+		// Counts are only worth comparing when what they count is sound.
+		if stErr == nil && damaged == 0 && (st.Info.Incidents != total || st.Info.Live != live) {
 			c.add(&RecordError{Path: src.keyPath([]byte(keyState)), Err: fmt.Errorf("%w: state counts %d incidents (%d live), the bucket holds %d (%d live)",
 				ErrCorrupt, st.Info.Incidents, st.Info.Live, total, live)})
 		}
@@ -331,6 +344,32 @@ func writeAtomic(path string, write func(f *os.File) error) error {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	return syncDir(dir)
+}
+
+// Usage is how much of its file an archive uses.
+type Usage struct {
+	FileBytes int64  // the file's size
+	UsedBytes int64  // up to bbolt's high-water mark, free pages included
+	FreeBytes int64  // on bbolt's freelist, reusable without growing the file
+	TxID      uint64 // the last committed transaction
+}
+
+// Usage reports the archive's file size and how much of it is in use.
+func (db *DB) Usage(ctx context.Context) (Usage, error) {
+	var u Usage
+	err := db.view(ctx, func(tx *bbolt.Tx) error {
+		u.UsedBytes, u.TxID = tx.Size(), uint64(tx.ID())
+		return nil
+	})
+	if err != nil {
+		return u, fmt.Errorf("usage of %s: %w", db.path, err)
+	}
+	st := db.bolt.Stats()
+	u.FreeBytes = int64(st.FreePageN) * int64(db.bolt.Info().PageSize)
+	if fi, err := os.Stat(db.path); err == nil {
+		u.FileBytes = fi.Size()
+	}
+	return u, nil
 }
 
 // CompactResult reports what compaction did, in bytes.
