@@ -6,6 +6,8 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
+	"net/http"
 	"os"
 	"path"
 	"path/filepath"
@@ -726,6 +728,59 @@ func BenchmarkOutageHistory(b *testing.B) {
 			for b.Loop() {
 				if _, err := Parse(doc, FormatOutageHistory); err != nil {
 					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// Crawling the served site by the parser's own follows, as the scraper
+// will, reaches every page on the loopback server and ends with every
+// incident complete.
+func TestOutageHistoryServedSite(t *testing.T) {
+	for _, markup := range fixtures.Markups() {
+		t.Run(markup, func(t *testing.T) {
+			srv := fixtures.Serve(fixtures.OutageHistorySite(markup))
+			defer srv.Close()
+			queue := []Follow{{URL: srv.URL + "/providers/workos/outages"}}
+			seen := map[string]bool{}
+			var pages []*Page
+			for len(queue) > 0 {
+				f := queue[0]
+				queue = queue[1:]
+				if seen[f.URL] {
+					continue
+				}
+				seen[f.URL] = true
+				if !strings.HasPrefix(f.URL, srv.URL+"/") {
+					t.Fatalf("follow %s leaves the server %s", f.URL, srv.URL)
+				}
+				resp, err := http.Get(f.URL)
+				if err != nil {
+					t.Fatal(err)
+				}
+				body, err := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				if err != nil || resp.StatusCode != http.StatusOK {
+					t.Fatalf("GET %s = %d, %v", f.URL, resp.StatusCode, err)
+				}
+				page, err := Parse(Document{Source: "workos", URL: f.URL, ContentType: resp.Header.Get("Content-Type"), Body: body, Via: f}, FormatAuto)
+				if err != nil {
+					t.Fatalf("Parse(%s): %v", f.URL, err)
+				}
+				pages = append(pages, page)
+				queue = append(queue, page.Follow...)
+			}
+			if len(pages) != 3 {
+				t.Errorf("fetched %d pages (%v), want 2 list pages and 1 detail page", len(pages), seen)
+			}
+			merged := Merge(pages)
+			if len(merged) != 28 {
+				t.Errorf("merged %d incidents, want 28", len(merged))
+			}
+			for _, in := range merged {
+				if in.Partial || len(in.Updates) != in.UpdatesClaimed {
+					t.Errorf("incident %q: partial %v, %d of %d updates; want complete", in.Title, in.Partial, len(in.Updates), in.UpdatesClaimed)
 				}
 			}
 		})
