@@ -2,6 +2,7 @@ package scraper
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"net/http"
@@ -14,6 +15,7 @@ type Result struct {
 	Failures []Failure // pages after the start page that failed to fetch or visit
 	CapHit   bool      // Options.MaxPages stopped the crawl with work left
 	Refused  []string  // off-site URLs that were not fetched
+	Repeated []string  // pages whose body repeats an earlier page's; not visited
 }
 
 // Failure is one page that failed; Err is a *FetchError or the visit error.
@@ -24,11 +26,13 @@ type Failure struct {
 
 // Crawl fetches start, hands each page to visit, and fetches the requests
 // visit returns, breadth first, until there are none or Options.MaxPages
-// pages have been fetched (CapHit). visit is where the caller parses; it is
+// fetches have been made (CapHit; a failed fetch counts). visit is where the caller parses; it is
 // called for every page, a NotModified one included, and never from inside
 // colly. Returned requests may be relative to the page's URL; they are
 // deduped by URL, and any off the start URL's site is refused (Refused),
-// never fetched. A request whose URL answers 4xx and that names a Fallback
+// never fetched. A page whose body is byte for byte an earlier page's (a
+// "page=N" that serves the same list forever) is listed in Repeated and not
+// visited again. A request whose URL answers 4xx and that names a Fallback
 // gets the fallback fetched instead.
 //
 // A failure of the start page (fetch or visit) fails the crawl. Later
@@ -45,6 +49,7 @@ func (f *Fetcher) Crawl(ctx context.Context, start Request, visit func(*Page) ([
 	seen := map[string]bool{urlKey(startURL): true}
 	queue := []Request{start}
 	res := &Result{}
+	bodies := map[[sha256.Size]byte]bool{}
 	fetched := 0
 	for len(queue) > 0 {
 		if err := ctx.Err(); err != nil {
@@ -79,6 +84,15 @@ func (f *Fetcher) Crawl(ctx context.Context, start Request, visit func(*Page) ([
 		}
 		if u, err := parseTarget(page.URL); err == nil {
 			seen[urlKey(u)] = true
+		}
+		if len(page.Body) > 0 {
+			sum := sha256.Sum256(page.Body)
+			if bodies[sum] {
+				f.lg.Info().Str("url", page.URL).Msg("page repeats an earlier one; not followed")
+				res.Repeated = append(res.Repeated, page.URL)
+				continue
+			}
+			bodies[sum] = true
 		}
 		res.Pages = append(res.Pages, page)
 		next, err := visit(page)

@@ -348,3 +348,30 @@ func TestSite(t *testing.T) {
 		}
 	}
 }
+
+func TestCrawlStopsAtRepeatedContent(t *testing.T) {
+	// page=N serves the same list for every N, each linking to page=N+1.
+	srv := newServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Query().Get("page") == "1" {
+			fmt.Fprint(w, "follow /h?page=2\nfollow /h?page=3\n")
+			return
+		}
+		fmt.Fprint(w, "same list\nfollow /h?page=9\n")
+	}))
+	f := newFetcher(t, testOptions(newFakeClock()))
+	res, err := f.Crawl(context.Background(), Request{URL: srv.URL + "/h?page=1"}, (&followLinks{}).visit)
+	if err != nil {
+		t.Fatalf("Crawl: %v", err)
+	}
+	if got := pageURLs(res, srv.URL); fmt.Sprint(got) != "[/h?page=1 /h?page=2]" {
+		t.Errorf("pages = %v, want [/h?page=1 /h?page=2]", got)
+	}
+	// page=3 repeats page=2; page=2's link to page=9 is followed once and
+	// repeats too, and nothing is followed from the repeats.
+	if want := []string{srv.URL + "/h?page=3", srv.URL + "/h?page=9"}; fmt.Sprint(res.Repeated) != fmt.Sprint(want) {
+		t.Errorf("repeated = %v, want %v", res.Repeated, want)
+	}
+	if n := srv.Total() - srv.Hits("/robots.txt"); n != 4 {
+		t.Errorf("server got %d page requests, want 4", n)
+	}
+}

@@ -31,8 +31,9 @@ type Request struct {
 	URL string
 	// Accept overrides the Accept header.
 	Accept string
-	// Fallback is fetched instead when URL answers 4xx (Crawl only), for
-	// example an HTML history page behind a JSON API that is gone.
+	// Fallback is fetched instead, with the default Accept, when URL
+	// answers 4xx (Crawl only): say the HTML history page for a JSON API
+	// that is gone. It may be relative to URL.
 	Fallback string
 	// ETag and LastModified come from the previous fetch; when set the
 	// request is conditional and a 304 yields a Page with NotModified.
@@ -119,7 +120,8 @@ func (f *Fetcher) newCollector() *colly.Collector {
 	return c
 }
 
-// Close releases idle connections. The Fetcher must not be used afterwards.
+// Close releases the transport's idle connections. Call it when the run
+// ends; a Fetcher used after Close dials afresh.
 func (f *Fetcher) Close() error {
 	f.transport.CloseIdleConnections()
 	return nil
