@@ -332,7 +332,7 @@ func TestSite(t *testing.T) {
 		{"http://localhost:80/", "http://localhost/", true},
 		{"http://[::1]:80/", "http://[::1]:81/", false},
 		{"http://STATUS.Example.COM./", "http://example.com/", true},
-		{"file:///tmp/a.html", "http://127.0.0.1/", false},
+		{"file:///a.html", "http://127.0.0.1/", false},
 	}
 	for _, tt := range tests {
 		a, err := parseTarget(tt.a)
