@@ -51,7 +51,9 @@ type Source struct {
 	Spec string
 	// Schedule is Spec parsed.
 	Schedule cron.Schedule
-	// Components, when not empty, are the components the user follows.
+	// Components, when not empty, are the components the user follows:
+	// each new or changed incident that names one gets a log line and a
+	// count. Every incident is archived all the same.
 	Components []string
 	// StaleAfter overrides the file's stale_after when above zero.
 	StaleAfter int

@@ -247,3 +247,40 @@ func devNull(t *testing.T) *os.File {
 	t.Cleanup(func() { f.Close() })
 	return f
 }
+
+// FuzzParseConfig: ParseConfig never panics, and a file it accepts gives
+// sources that each have a unique valid name, an http(s) URL and a
+// schedule that fires.
+func FuzzParseConfig(f *testing.F) {
+	for _, name := range []string{"good.yaml", "bad.yaml"} {
+		b, err := os.ReadFile(filepath.Join("testdata", "config", name))
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
+	f.Add([]byte("sources:\n  - url: https://a.example/\n    schedule: CRON_TZ=UTC\n"))
+	f.Add([]byte("sources: &a\n  - *a\n"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		cfg, problems := ParseConfig(b)
+		if len(problems) > 0 {
+			return
+		}
+		names := map[string]bool{}
+		for _, s := range cfg.Sources {
+			if err := checkSourceName(s.Name); err != nil || names[s.Name] {
+				t.Errorf("accepted source name %q: %v (dup %v)", s.Name, err, names[s.Name])
+			}
+			names[s.Name] = true
+			if err := checkSourceURL(s.URL); err != nil {
+				t.Errorf("accepted url %q: %v", s.URL, err)
+			}
+			if s.Schedule == nil || s.Schedule.Next(time.Now()).IsZero() {
+				t.Errorf("source %q has no usable schedule (spec %q)", s.Name, s.Spec)
+			}
+		}
+		if cfg.StaleAfter < 1 || cfg.Concurrency < 1 {
+			t.Errorf("stale_after %d, concurrency %d", cfg.StaleAfter, cfg.Concurrency)
+		}
+	})
+}

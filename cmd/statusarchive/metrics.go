@@ -35,6 +35,7 @@ type metrics struct {
 	lastSuccess map[string]time.Time
 	stale       map[string]bool
 	durations   map[string]*histogram
+	followed    map[string]float64
 	inProgress  int
 }
 
@@ -60,6 +61,7 @@ func newMetrics(archivePath string, started time.Time) *metrics {
 		lastSuccess: map[string]time.Time{},
 		stale:       map[string]bool{},
 		durations:   map[string]*histogram{},
+		followed:    map[string]float64{},
 	}
 }
 
@@ -74,6 +76,7 @@ func (m *metrics) addSource(source string) {
 	}
 	m.failures[source] += 0
 	m.skipped[source] += 0
+	m.followed[source] += 0
 	if _, ok := m.stale[source]; !ok {
 		m.stale[source] = false
 	}
@@ -119,6 +122,12 @@ func (m *metrics) skip(source string) {
 	m.skipped[source]++
 }
 
+func (m *metrics) followedChange(source string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.followed[source]++
+}
+
 func (m *metrics) setStale(source string, stale bool) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -144,6 +153,7 @@ func (m *metrics) WriteTo(w io.Writer) (int64, error) {
 	}
 	bySource(cw, "statusarchive_run_failures_total", "counter", "Runs that archived nothing: failed or blocked fetches, refused or broken runs.", m.failures)
 	bySource(cw, "statusarchive_runs_skipped_total", "counter", "Scheduled runs skipped because the previous run of the source was still going.", m.skipped)
+	bySource(cw, "statusarchive_followed_changes_total", "counter", "New, changed or restored incidents that name a component the source follows.", m.followed)
 	last := map[string]float64{}
 	for s, t := range m.lastSuccess {
 		last[s] = float64(t.UnixNano()) / 1e9

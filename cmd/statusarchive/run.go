@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/signal"
 	"slices"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -17,6 +18,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/statusarchive/statusarchive/archive"
+	"github.com/statusarchive/statusarchive/parser"
 	"github.com/statusarchive/statusarchive/scraper"
 )
 
@@ -405,6 +407,65 @@ func (d *daemon) runSource(name string) {
 	start := time.Now()
 	run, err := d.m.runJob(d.jobCtx, d.withDB, lg, j)
 	d.finished(lg, src, cfg, run, err, time.Since(start))
+	if len(src.Components) > 0 && run.Good() {
+		d.followed(lg, src, run)
+	}
+}
+
+// followed logs one line for each incident of the run, new, changed or
+// back after a deletion, that names a component the source follows. The
+// archive keeps every incident either way: leaving the others out of a
+// complete run would make the archive infer that they were deleted.
+func (d *daemon) followed(lg zerolog.Logger, src Source, run archive.Run) {
+	changes := map[string][]string{"new": run.NewIDs, "changed": run.ChangedIDs, "restored": run.RestoredIDs}
+	if len(run.NewIDs)+len(run.ChangedIDs)+len(run.RestoredIDs) == 0 {
+		return
+	}
+	err := d.withDB(func(db *archive.DB) error {
+		for _, change := range []string{"new", "changed", "restored"} {
+			for _, id := range changes[change] {
+				rec, err := db.Incident(d.jobCtx, src.Name+"/"+id)
+				if err != nil {
+					return err
+				}
+				inc := rec.Latest().Incident
+				matched := followedComponents(inc, src.Components)
+				if len(matched) == 0 {
+					continue
+				}
+				d.metrics.followedChange(src.Name)
+				lg.Info().Str("change", change).Str("incident", id).Str("title", safe(inc.Title)).
+					Str("status", string(inc.Status)).Str("impact", string(inc.Impact)).Strs("components", matched).
+					Msg("followed component")
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		lg.Error().Err(err).Msg("look up incidents of followed components")
+	}
+}
+
+// followedComponents returns the followed components that inc names, in
+// the order they are followed. Names match after NormaliseText and case
+// folding.
+func followedComponents(inc parser.Incident, follow []string) []string {
+	named := map[string]bool{}
+	for _, c := range inc.Components {
+		named[strings.ToLower(parser.NormaliseText(c.Name))] = true
+	}
+	for _, u := range inc.Updates {
+		for _, c := range u.Components {
+			named[strings.ToLower(parser.NormaliseText(c))] = true
+		}
+	}
+	var out []string
+	for _, f := range follow {
+		if named[strings.ToLower(parser.NormaliseText(f))] {
+			out = append(out, f)
+		}
+	}
+	return out
 }
 
 // fetchOptions are the scraper settings for a source: the defaults, its

@@ -722,3 +722,64 @@ func TestCheckLoopback(t *testing.T) {
 		}
 	}
 }
+
+// TestFollowedComponents runs two sources over the same page, one following
+// a component its incident names (in other letter case), one following a
+// component it does not: only the first logs the incident, and only when
+// it is new.
+func TestFollowedComponents(t *testing.T) {
+	tr := loopbackTransport()
+	defer tr.CloseIdleConnections()
+	s := newSite(t, 0)
+	actions, pages := testSource(t, "actions", s.url(), "@hourly"), testSource(t, "pages", s.url(), "@hourly")
+	actions.Components, pages.Components = []string{"Codespaces", "actions"}, []string{"Pages"}
+	cfg := &Config{StaleAfter: 3, Concurrency: 1, Sources: []Source{actions, pages}}
+	logs := &syncBuffer{}
+	d := newDaemon(testMain(tr), zerolog.New(logs), filepath.Join(t.TempDir(), "archive.db"), "", cfg)
+	d.jobCtx, d.cancelJobs = context.WithCancel(t.Context())
+	defer d.cancelJobs()
+	d.runSource("actions")
+	d.runSource("pages")
+	d.runSource("actions")
+	var got []string
+	for _, l := range logs.lines(t) {
+		if l["message"] == "followed component" {
+			got = append(got, fmt.Sprint(l["source"], " ", l["change"], " ", l["components"], " ", l["title"]))
+		}
+	}
+	if want := "actions new [actions] Incident with Actions"; len(got) != 1 || got[0] != want {
+		t.Errorf("followed lines = %q, want [%q]", got, want)
+	}
+}
+
+// BenchmarkWithDB measures what the daemon pays for opening the archive
+// for each write instead of holding it: one open and close of an archive
+// that already holds a source's runs.
+func BenchmarkWithDB(b *testing.B) {
+	tr := loopbackTransport()
+	defer tr.CloseIdleConnections()
+	page, err := fixtures.ReadFile("realworld/statuspage/githubstatus-incident-f0mhbz9xn497.json")
+	if err != nil {
+		b.Fatal(err)
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Write(page)
+	}))
+	defer srv.Close()
+	sched, _ := parseSchedule("@hourly")
+	cfg := &Config{StaleAfter: 3, Concurrency: 1, Sources: []Source{{Name: "gh", URL: srv.URL + "/api/v2/incidents/f0mhbz9xn497.json",
+		Format: "auto", Spec: "@hourly", Schedule: sched, Limits: Limits{HasDelay: true, MaxPages: 5}}}}
+	d := newDaemon(testMain(tr), zerolog.Nop(), filepath.Join(b.TempDir(), "archive.db"), "", cfg)
+	d.jobCtx, d.cancelJobs = context.WithCancel(b.Context())
+	defer d.cancelJobs()
+	for range 20 {
+		d.runSource("gh")
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		if err := d.withDB(func(*archive.DB) error { return nil }); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
