@@ -209,6 +209,11 @@ func (e feedEntry) incident() (Incident, error) {
 	if parseErr != nil {
 		return in, parseErr
 	}
+	if len(in.Updates) == 0 {
+		// Every Statuspage entry has at least one post: an empty one means
+		// the content's markup has changed.
+		return in, fmt.Errorf("incident %s: no <p> update in the entry's content", in.ID)
+	}
 	// Oldest first, so that posts at the same instant keep their real order
 	// when Parse sorts by time; then status and kind as the HTML pages get
 	// them (the latest stated status; maintenance by its status words).

@@ -148,6 +148,8 @@ func TestStatuspageFeedRSS(t *testing.T) {
 			"", nil, nil, ErrUnknownZone},
 		{"bad pubDate", feedRSSItem("baddate00001", "x", "yesterday", feedPost("Jan", 1, "02:10", "UTC", "Resolved", "Fixed.")),
 			"", nil, nil, ErrBadTime},
+		{"no posts", feedRSSItem("noposts00001", "x", "Mon, 01 Jan 2024 02:10:00 +0000"),
+			"", nil, nil, errFeedAny},
 		{"no status", feedRSSItem("nostatus0001", "x", "Mon, 01 Jan 2024 02:10:00 +0000", "<small>Jan 1, 02:10 UTC</small> Fixed."),
 			"", nil, nil, errFeedAny},
 	}

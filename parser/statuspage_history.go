@@ -185,10 +185,15 @@ func parseStatuspageHistory(doc Document) (*Page, error) {
 	return out, nil
 }
 
+// maxHistoryPages bounds the walk for a site that never serves an empty
+// page (one that ignores ?page, say): 400 pages of three months each is a
+// century of history.
+const maxHistoryPages = 400
+
 // nextHistoryPage plans the walk back through the history: the next (older)
 // page is asked for as JSON, carrying how many empty pages came before it.
-// The walk ends after two empty pages in a row, or once the page reaches
-// back before any status page existed.
+// The walk ends after two empty pages in a row, once the page reaches back
+// before any status page existed, or at page maxHistoryPages.
 func nextHistoryPage(doc Document, origin string, empty bool, oldest time.Time) (Follow, bool) {
 	if origin == "" {
 		return Follow{}, false
@@ -204,6 +209,9 @@ func nextHistoryPage(doc Document, origin string, empty bool, oldest time.Time) 
 		return Follow{}, false
 	}
 	n := historyPageNumber(doc.URL)
+	if n >= maxHistoryPages {
+		return Follow{}, false
+	}
 	return Follow{
 		URL:         origin + "/history?page=" + strconv.Itoa(n+1),
 		Reason:      FollowNext,

@@ -126,6 +126,8 @@ func TestStatuspageHistoryWalk(t *testing.T) {
 		{"second empty page in a row stops", empty, "https://s.example.com/history?page=5", 1, "", 0},
 		{"empty start page", empty, "https://s.example.com/history", 0, "https://s.example.com/history?page=2", 1},
 		{"bad page number counts as 1", empty, "https://s.example.com/history?page=x", 0, "https://s.example.com/history?page=2", 1},
+		{"the walk ends at the page cap", full, "https://s.example.com/history?page=400", 0, "", 0},
+		{"just before the cap", full, "https://s.example.com/history?page=399", 0, "https://s.example.com/history?page=400", 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
