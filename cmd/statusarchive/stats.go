@@ -1,0 +1,312 @@
+package main
+
+import (
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"iter"
+	"math"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/statusarchive/statusarchive/archive"
+	"github.com/statusarchive/statusarchive/archive/export"
+	"github.com/statusarchive/statusarchive/archive/stats"
+	"github.com/statusarchive/statusarchive/parser"
+)
+
+func (m *Main) stats(ctx context.Context, args []string) error {
+	fs, f := m.newFlagSet("stats", "[flags]", "statusarchive stats --source workos,github --window 24m --by month", true)
+	var sources stringList
+	var since, until timeFlag
+	fs.Var(&sources, "source", "sources to compare (repeat or comma-separate; default all)")
+	fs.Var(&since, "since", "start of the window (default: each source's oldest incident)")
+	fs.Var(&until, "until", "end of the window (default: now)")
+	window := fs.String("window", "", "window length back from --until: 24m (months), 90d (days), 2y (years); excludes --since")
+	by := fs.String("by", "", "month: add a monthly breakdown")
+	method := fs.String("method", "", "availability method: unweighted, statuspage or custom (default: unweighted and statuspage)")
+	weights := fs.String("weights", "", "custom method's weight per impact, e.g. critical=1,major=1,minor=0.5,none=0")
+	format := fs.String("format", "table", "table, csv or json")
+	if err := parse(fs, args); err != nil {
+		return handled(err)
+	}
+	if fs.NArg() > 0 {
+		return &usageError{msg: "stats takes no arguments"}
+	}
+	opts := stats.Options{Since: since.t, Until: until.t, Now: m.Now().UTC(), Method: stats.Method(*method)}
+	switch *by {
+	case "", "month":
+		opts.By = *by
+	default:
+		return &usageError{msg: fmt.Sprintf("--by %q: want month", *by)}
+	}
+	if *window != "" {
+		if !since.t.IsZero() {
+			return &usageError{msg: "give --window or --since, not both"}
+		}
+		end := until.t
+		if end.IsZero() {
+			end = opts.Now
+		}
+		start, err := windowStart(*window, end)
+		if err != nil {
+			return err
+		}
+		opts.Since, opts.Until = start, end
+	}
+	if *weights != "" {
+		w, err := parseWeights(*weights)
+		if err != nil {
+			return err
+		}
+		opts.Weights = w
+		if opts.Method == "" {
+			opts.Method = stats.MethodCustom
+		}
+	}
+	if opts.Method == stats.MethodCustom && opts.Weights == nil {
+		return &usageError{msg: "--method custom needs --weights"}
+	}
+	switch *format {
+	case "table", "csv", "json":
+	default:
+		return &usageError{msg: fmt.Sprintf("--format %q: want table, csv or json", *format)}
+	}
+	lg, err := m.logger(f)
+	if err != nil {
+		return err
+	}
+	db, err := m.openDB(f, true, lg)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+
+	// An incident the vendor later deleted still happened: its last known
+	// content counts.
+	seq, failed := incidents(db.Rows(ctx, archive.Filter{Source: sources, IncludeDeleted: true}))
+	report, err := stats.Compute(seq, opts)
+	if err != nil {
+		return &usageError{msg: err.Error()}
+	}
+	if err := failed(); err != nil {
+		return err
+	}
+	switch *format {
+	case "json":
+		enc := json.NewEncoder(m.Stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(report)
+	case "csv":
+		if opts.By == "month" {
+			return export.WriteMonthly(m.Stdout, export.FormatCSV, report.Sources, export.Options{})
+		}
+		return writeStatsCSV(m.Stdout, report)
+	}
+	return writeStatsTable(m.Stdout, report)
+}
+
+// incidents adapts archive rows to the incidents stats reads; failed
+// reports the first error the rows gave, once the sequence was consumed.
+func incidents(rows iter.Seq2[export.Row, error]) (iter.Seq[parser.Incident], func() error) {
+	var err error
+	seq := func(yield func(parser.Incident) bool) {
+		for row, rerr := range rows {
+			if rerr != nil {
+				err = rerr
+				return
+			}
+			if !yield(row.Incident) {
+				return
+			}
+		}
+	}
+	return seq, func() error { return err }
+}
+
+// windowStart turns "24m", "90d", "2y" or a page's "2 years" into the
+// window's start.
+func windowStart(window string, until time.Time) (time.Time, error) {
+	w := strings.TrimSpace(window)
+	if n, err := strconv.Atoi(strings.TrimRight(w, "dmy")); err == nil && n > 0 && len(w) > 1 {
+		switch w[len(w)-1] {
+		case 'd':
+			return until.AddDate(0, 0, -n), nil
+		case 'm':
+			return until.AddDate(0, -n, 0), nil
+		case 'y':
+			return until.AddDate(-n, 0, 0), nil
+		}
+	}
+	start, err := stats.WindowSince(w, until)
+	if err != nil {
+		return time.Time{}, &usageError{msg: fmt.Sprintf("--window %q: want 24m, 90d, 2y or \"2 years\"", window)}
+	}
+	return start, nil
+}
+
+func parseWeights(v string) (map[parser.Impact]float64, error) {
+	w := map[parser.Impact]float64{}
+	for _, part := range strings.Split(v, ",") {
+		name, value, ok := strings.Cut(strings.TrimSpace(part), "=")
+		impact := parser.NormaliseImpact(name)
+		x, err := strconv.ParseFloat(value, 64)
+		if !ok || impact == parser.ImpactUnknown || err != nil || x < 0 || x > 1 {
+			return nil, &usageError{msg: fmt.Sprintf("--weights: %q: want impact=weight with impact none, minor, major, critical or maintenance and weight in [0, 1]", part)}
+		}
+		w[impact] = x
+	}
+	return w, nil
+}
+
+// writeStatsTable prints the sources side by side, one metric a row, each
+// row saying how it was computed.
+func writeStatsTable(w io.Writer, r stats.Report) error {
+	if len(r.Sources) == 0 {
+		_, err := fmt.Fprintln(w, "no incidents archived for these sources")
+		return err
+	}
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	row := func(label string, cell func(s stats.Summary) string) {
+		fmt.Fprint(tw, label)
+		for _, s := range r.Sources {
+			fmt.Fprint(tw, "\t"+cell(s))
+		}
+		fmt.Fprintln(tw)
+	}
+	row("", func(s stats.Summary) string { return safe(s.Source) })
+	row("window (UTC)", func(s stats.Summary) string { return day(s.Since) + " .. " + day(s.Until) })
+	row("months in window (days / 30.4375)", func(s stats.Summary) string { return fmt.Sprintf("%.1f", s.MonthsInWindow) })
+	row("incidents (maintenance apart)", func(s stats.Summary) string { return strconv.Itoa(s.Incidents) })
+	row("  still open", func(s stats.Summary) string { return strconv.Itoa(s.Open) })
+	row("maintenance", func(s stats.Summary) string { return strconv.Itoa(s.Maintenance) })
+	row("incidents per month", func(s stats.Summary) string { return fmt.Sprintf("%.2f", s.PerMonth) })
+	row("downtime, plain sum", func(s stats.Summary) string { return stats.HoursMinutes(s.Downtime) })
+	row("downtime, union of overlaps", func(s stats.Summary) string { return stats.HoursMinutes(s.DowntimeUnion) })
+	row("time to resolve: mean", func(s stats.Summary) string { return dist(s.TimeToResolve, s.TimeToResolve.Mean) })
+	row("time to resolve: median", func(s stats.Summary) string { return dist(s.TimeToResolve, s.TimeToResolve.Median) })
+	row("time to resolve: p90 (nearest rank)", func(s stats.Summary) string { return dist(s.TimeToResolve, s.TimeToResolve.P90) })
+	row("longest incident", func(s stats.Summary) string {
+		if s.Longest == nil {
+			return "-"
+		}
+		return fmt.Sprintf("%s (%s, %s)", stats.HoursMinutes(s.Longest.Duration), safe(s.Longest.ID), s.Longest.Source)
+	})
+	row("impact start to first post: mean", func(s stats.Summary) string { return dist(s.ImpactToFirstPost, s.ImpactToFirstPost.Mean) })
+	for _, method := range methods(r) {
+		row("availability, method "+string(method), func(s stats.Summary) string {
+			for _, a := range s.Availability {
+				if a.Method == method {
+					return fmt.Sprintf("%.3f%%", a.Percent)
+				}
+			}
+			return "-"
+		})
+	}
+	for _, src := range []stats.DurationSource{stats.SourceStatedWindow, stats.SourceStartedResolved, stats.SourceUpdates, stats.SourceNone} {
+		row("durations from "+string(src), func(s stats.Summary) string { return strconv.Itoa(s.DurationSources[src]) })
+	}
+	row("impact not given (weighted 1)", func(s stats.Summary) string { return strconv.Itoa(s.UnknownImpact) })
+	row("window covered by the archive", func(s stats.Summary) string {
+		if s.Coverage.WindowCovered {
+			return "yes, back to " + day(s.Coverage.Oldest)
+		}
+		return "NO, only back to " + day(s.Coverage.Oldest)
+	})
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	for _, s := range r.Sources {
+		if s.Coverage.Note != "" {
+			fmt.Fprintf(w, "note: %s: %s\n", safe(s.Source), safe(s.Coverage.Note))
+		}
+	}
+	for _, s := range r.Sources {
+		if len(s.Months) == 0 {
+			continue
+		}
+		fmt.Fprintf(w, "\n%s by month (an incident counts in the month it starts):\n", safe(s.Source))
+		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
+		fmt.Fprintln(tw, "month\tincidents\tmaintenance\tdowntime\t")
+		for _, mo := range s.Months {
+			fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t\n", mo.Month, mo.Incidents, mo.Maintenance, stats.HoursMinutes(mo.Downtime))
+		}
+		if err := tw.Flush(); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintln(w, "\nmethods: see docs/stats.md. Durations come from the vendor's stated impact window, else the page's started/resolved fields, else first to resolving update; a single-update incident has none.")
+	return nil
+}
+
+func dist(d stats.Distribution, v time.Duration) string {
+	if d.N == 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%s (n=%d)", stats.HoursMinutes(v), d.N)
+}
+
+// methods lists the availability methods the report computed, in order.
+func methods(r stats.Report) []stats.Method {
+	var out []stats.Method
+	seen := map[stats.Method]bool{}
+	for _, s := range r.Sources {
+		for _, a := range s.Availability {
+			if !seen[a.Method] {
+				seen[a.Method] = true
+				out = append(out, a.Method)
+			}
+		}
+	}
+	return out
+}
+
+// writeStatsCSV writes one source a row.
+func writeStatsCSV(w io.Writer, r stats.Report) error {
+	cw := csv.NewWriter(w)
+	ms := methods(r)
+	header := []string{"source", "since", "until", "months_in_window", "incidents", "open", "maintenance", "per_month",
+		"downtime_minutes", "downtime_union_minutes", "ttr_mean_minutes", "ttr_median_minutes", "ttr_p90_minutes", "longest_minutes", "longest_id", "window_covered"}
+	for _, m := range ms {
+		header = append(header, "availability_"+string(m))
+	}
+	if err := cw.Write(header); err != nil {
+		return err
+	}
+	minutes := func(d time.Duration) string { return strconv.FormatFloat(math.Round(d.Minutes()*100)/100, 'f', -1, 64) }
+	optMinutes := func(d stats.Distribution, v time.Duration) string {
+		if d.N == 0 {
+			return ""
+		}
+		return minutes(v)
+	}
+	for _, s := range r.Sources {
+		longest, longestID := "", ""
+		if s.Longest != nil {
+			longest, longestID = minutes(s.Longest.Duration), export.SpreadsheetCell(s.Longest.ID)
+		}
+		rec := []string{export.SpreadsheetCell(s.Source), s.Since.Format(time.RFC3339), s.Until.Format(time.RFC3339),
+			fmt.Sprintf("%.4f", s.MonthsInWindow), strconv.Itoa(s.Incidents), strconv.Itoa(s.Open), strconv.Itoa(s.Maintenance),
+			fmt.Sprintf("%.4f", s.PerMonth), minutes(s.Downtime), minutes(s.DowntimeUnion),
+			optMinutes(s.TimeToResolve, s.TimeToResolve.Mean), optMinutes(s.TimeToResolve, s.TimeToResolve.Median),
+			optMinutes(s.TimeToResolve, s.TimeToResolve.P90), longest, longestID, strconv.FormatBool(s.Coverage.WindowCovered)}
+		for _, m := range ms {
+			cell := ""
+			for _, a := range s.Availability {
+				if a.Method == m {
+					cell = fmt.Sprintf("%.4f", a.Percent)
+				}
+			}
+			rec = append(rec, cell)
+		}
+		if err := cw.Write(rec); err != nil {
+			return err
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}
