@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"path"
 	"slices"
 	"strings"
 	"testing"
@@ -204,5 +205,33 @@ func TestStatuspageAPISiteLists(t *testing.T) {
 		if tt.incidents == 12 && maint != 2 {
 			t.Errorf("%s: %d maintenances, want 2", tt.name, maint)
 		}
+	}
+}
+
+// TestStatuspageRealWorldAllParse is the acceptance check over every real
+// Statuspage capture: each is detected as one of the five Statuspage
+// formats and parses, whichever parser reads it.
+func TestStatuspageRealWorldAllParse(t *testing.T) {
+	names, err := fixtures.Glob("realworld/statuspage/*")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(names) < 27 {
+		t.Fatalf("found %d captures, want at least 27", len(names))
+	}
+	for _, name := range names {
+		t.Run(path.Base(name), func(t *testing.T) {
+			doc := Document{Source: "test", URL: "https://status.example.com/", Body: readStatuspageFixture(t, name)}
+			page, err := Parse(doc, FormatAuto)
+			if err != nil {
+				t.Fatalf("Parse: %v", err)
+			}
+			if !strings.HasPrefix(string(page.Format), "statuspage-") {
+				t.Errorf("detected as %q, want a statuspage-* format", page.Format)
+			}
+			if len(page.Incidents) == 0 && !strings.Contains(name, "streamyard-history.html") {
+				t.Errorf("no incidents")
+			}
+		})
 	}
 }
