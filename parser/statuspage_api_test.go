@@ -153,6 +153,16 @@ func TestStatuspageAPIRealWorld(t *testing.T) {
 			if got := len(page.Incidents); got != tt.total {
 				t.Fatalf("incidents = %d, want %d", got, tt.total)
 			}
+			maint := 0
+			for _, in := range page.Incidents {
+				if in.Kind == KindMaintenance {
+					maint++
+				}
+			}
+			// Only Cloudflare's summary has maintenances: its 16 scheduled ones.
+			if want := map[bool]int{true: 16}[strings.HasPrefix(name, "cloudflare")]; maint != want {
+				t.Errorf("maintenances = %d, want %d", maint, want)
+			}
 			for i, w := range tt.want {
 				in := page.Incidents[i]
 				if w.id != "" && in.ID != w.id {
