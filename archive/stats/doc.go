@@ -22,9 +22,13 @@
 //     NZST/NZDT map to IANA zones whose own rules give the offset on that
 //     date ("PST" written in July means Pacific time, as vendors use it).
 //     Any other zone word, or none, rejects the window: we never guess.
-//     The date is the calendar date, in the window's zone, of the post
-//     that states it; a window that would then end after that post is
-//     moved to the day before. An end clock earlier than the start clock
+//     A date written with the window ("on 2026-07-30 between ...", "On
+//     July 30th, from ...", "... UTC on Jun 22") is used as written (a
+//     date without a year takes the post's). Otherwise the date is the
+//     calendar date, in the window's zone, of the post that states it,
+//     and a window that would then end after that post is moved to the
+//     day before. Posts in the scheduled state announce plans, not what
+//     happened: their windows are not read. An end clock earlier than the start clock
 //     crosses midnight if that makes the window at most MidnightCross.
 //     An end alone starts at the page's started field when it is earlier,
 //     else at the first post.

@@ -171,7 +171,8 @@ func statedWindow(in parser.Incident, first, resolving time.Time) (Span, string,
 	})
 	var why string
 	for _, u := range ups {
-		if u.At.IsZero() {
+		// A scheduled post announces a plan, not what happened.
+		if u.At.IsZero() || u.Status == parser.StatusScheduled {
 			continue
 		}
 		for _, st := range statements(u.Body) {
@@ -193,13 +194,19 @@ func fit(st statement, posted time.Time, in parser.Incident, first, resolving ti
 	if err != nil {
 		return Span{}, err
 	}
-	end, ok := st.to.on(posted, toLoc)
+	y, mo, d := posted.In(toLoc).Date()
+	if st.date != "" {
+		if y, mo, d, err = statedDate(st.date, posted); err != nil {
+			return Span{}, err
+		}
+	}
+	end, ok := st.to.on(y, mo, d, toLoc)
 	if !ok {
 		return Span{}, fmt.Errorf("no such time of day")
 	}
 	var start time.Time
 	if st.hasFrom {
-		if start, ok = st.from.on(posted, fromLoc); !ok {
+		if start, ok = st.from.on(y, mo, d, fromLoc); !ok {
 			return Span{}, fmt.Errorf("no such time of day")
 		}
 		if end.Before(start) {
@@ -209,9 +216,9 @@ func fit(st statement, posted time.Time, in parser.Incident, first, resolving ti
 			}
 		}
 	}
-	// The date is the post's own; a window that would end after the post
-	// stating it happened the day before.
-	if end.After(posted.Add(clockTolerance)) {
+	// Without a written date the date is the post's own; a window that
+	// would end after the post stating it happened the day before.
+	if st.date == "" && end.After(posted.Add(clockTolerance)) {
 		end = end.AddDate(0, 0, -1)
 		if st.hasFrom {
 			start = start.AddDate(0, 0, -1)

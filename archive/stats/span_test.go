@@ -128,6 +128,26 @@ func TestSpanStatedWindow(t *testing.T) {
 			wantStart: "2026-01-15T08:15:00Z", wantEnd: "2026-01-15T08:45:00Z", wantText: "From 09:15 to 09:45 CET",
 		},
 		{
+			// A postmortem days later that writes the date: the date is
+			// taken as written, not from the post.
+			name: "date written before the window",
+			in: incident(parser.StatusPostmortem,
+				upd(t, parser.StatusInvestigating, "2026-07-30T18:50:00Z", "Investigating."),
+				upd(t, parser.StatusResolved, "2026-07-30T21:10:00Z", "Resolved."),
+				upd(t, parser.StatusPostmortem, "2026-08-02T10:00:00Z", "On July 30th, from 18:30 to 21:00 UTC, requests to the API failed."),
+			),
+			wantStart: "2026-07-30T18:30:00Z", wantEnd: "2026-07-30T21:00:00Z", wantText: "On July 30th, from 18:30 to 21:00 UTC",
+		},
+		{
+			name: "ISO date written after the window",
+			in: incident(parser.StatusPostmortem,
+				upd(t, parser.StatusInvestigating, "2026-07-30T18:50:00Z", "Investigating."),
+				upd(t, parser.StatusResolved, "2026-07-30T21:10:00Z", "Resolved."),
+				upd(t, parser.StatusPostmortem, "2026-08-02T10:00:00Z", "Between 18:30 and 21:00 UTC on 2026-07-30 requests to the API failed."),
+			),
+			wantStart: "2026-07-30T18:30:00Z", wantEnd: "2026-07-30T21:00:00Z", wantText: "Between 18:30 and 21:00 UTC on 2026-07-30",
+		},
+		{
 			// The resolving post's window is preferred to an earlier one.
 			name: "resolving post preferred",
 			in: incident(parser.StatusResolved,
@@ -228,6 +248,32 @@ func TestSpanRejectsWindows(t *testing.T) {
 			),
 			wantSource: SourceUpdates, wantStart: "2026-01-27T18:57:00Z", wantEnd: "2026-01-27T19:42:00Z",
 			wantReason: "not after the incident's start",
+		},
+		{
+			// Without the date the window would be read as Aug 1.
+			name: "postmortem without a date",
+			in: incident(parser.StatusPostmortem,
+				upd(t, parser.StatusInvestigating, "2026-07-30T18:50:00Z", "Investigating."),
+				upd(t, parser.StatusResolved, "2026-07-30T21:10:00Z", "Resolved."),
+				upd(t, parser.StatusPostmortem, "2026-08-02T10:00:00Z", "From 18:30 to 21:00 UTC requests to the API failed."),
+			),
+			wantSource: SourceUpdates, wantStart: "2026-07-30T18:50:00Z", wantEnd: "2026-07-30T21:10:00Z",
+			wantReason: "after the incident was resolved",
+		},
+		{
+			// Cloudflare's maintenance notices: a scheduled post states a
+			// plan, not what happened, and is not read.
+			name: "scheduled posts are plans",
+			in: func() parser.Incident {
+				in := incident(parser.StatusCompleted,
+					upd(t, parser.StatusScheduled, "2026-07-29T18:20:00Z", "We will be performing scheduled maintenance in WLG (Wellington) datacenter on 2026-07-29 between 18:30 and 21:00 UTC."),
+					upd(t, parser.StatusInProgress, "2026-07-29T18:30:00Z", "Scheduled maintenance is currently in progress."),
+					upd(t, parser.StatusCompleted, "2026-07-29T20:40:00Z", "The scheduled maintenance has been completed."),
+				)
+				in.Kind = parser.KindMaintenance
+				return in
+			}(),
+			wantSource: SourceUpdates, wantStart: "2026-07-29T18:20:00Z", wantEnd: "2026-07-29T20:40:00Z",
 		},
 		{
 			name: "no such hour",

@@ -50,20 +50,38 @@ var zoneLocations = sync.OnceValue(func() map[string]*time.Location {
 
 // The vocabulary of stated windows. A clock is "13:35", "8:58", "2:50pm",
 // "11:02 a.m." or "5pm"; a bare number ("2") is not a clock unless it
-// borrows a meridiem from the other end of a range ("2 – 5pm PT").
+// borrows a meridiem from the other end of a range ("2 – 5pm PT"). A date
+// may be written just before the window ("on 2026-07-30 between ...", "On
+// June 3, from ...") or just after it ("... 14:24 UTC on Jun 22").
 const (
-	clockPat = `(\d{1,2})(?::([0-5]\d))?(?:\s?([ap])\.?\s?m\b\.?)?`
-	zonePat  = `(?:\s*\(?\b(UTC|GMT|PT|PST|PDT|MT|MST|MDT|CT|CST|CDT|ET|EST|EDT|BST|WET|WEST|CET|CEST|EET|EEST|JST|KST|SGT|AEST|AEDT|NZST|NZDT|(?-i:[A-Z]{2,5}))\b\)?)?`
-	sepPat   = `\s*(?:to|and|until|till|through|thru|-|–|—)\s*`
+	zoneWords = `UTC|GMT|PT|PST|PDT|MT|MST|MDT|CT|CST|CDT|ET|EST|EDT|BST|WET|WEST|CET|CEST|EET|EEST|JST|KST|SGT|AEST|AEDT|NZST|NZDT|(?-i:[A-Z]{2,5})`
+	datePat   = `\d{4}-\d{2}-\d{2}|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d{1,2}(?:st|nd|rd|th)?(?:,?\s+\d{4})?`
+	sepPat    = `\s*(?:to|and|until|till|through|thru|-|–|—)\s*`
 )
 
+// clockPat is a clock whose groups are named h<n>, m<n>, ap<n>, z<n>.
+func clockPat(n string) string {
+	return `(?P<h` + n + `>\d{1,2})(?::(?P<m` + n + `>[0-5]\d))?(?:\s?(?P<ap` + n + `>[ap])\.?\s?m\b\.?)?` +
+		`(?:\s*\(?\b(?P<z` + n + `>` + zoneWords + `)\b\)?)?`
+}
+
 var (
+	dateBefore = `(?:\bon\s+(?P<d1>` + datePat + `)[,\s]+)?`
+	dateAfter  = `(?:,?\s+on\s+(?P<d2>` + datePat + `)\b)?`
 	// rangeRE: "From 13:35 UTC to 14:24 UTC", "Between 14:40 and 14:53 UTC",
 	// "between 2:50pm – 5:18pm PT".
-	rangeRE = regexp.MustCompile(`(?i)\b(?:from|between)\s+` + clockPat + zonePat + sepPat + clockPat + zonePat)
+	rangeRE = regexp.MustCompile(`(?i)` + dateBefore + `\b(?:from|between)\s+` + clockPat("1") + sepPat + clockPat("2") + dateAfter)
 	// endRE: "returned to normal at 11:02am PT", "recovered at 14:10 UTC".
-	endRE = regexp.MustCompile(`(?i)\b(?:returned to normal|back to normal|recovered|resolved|restored|mitigated|subsided|ended)\s+(?:at|as of|by)\s+(?:(?:approximately|about|around)\s+)?` + clockPat + zonePat)
+	endRE = regexp.MustCompile(`(?i)` + dateBefore + `\b(?:returned to normal|back to normal|recovered|resolved|restored|mitigated|subsided|ended)\s+(?:at|as of|by)\s+(?:(?:approximately|about|around)\s+)?` + clockPat("2") + dateAfter)
 )
+
+// group returns the named group of m, a match of re.
+func group(re *regexp.Regexp, m []string, name string) string {
+	if i := re.SubexpIndex(name); i >= 0 {
+		return m[i]
+	}
+	return ""
+}
 
 // clock is a time of day as written, before a date and zone are known.
 type clock struct {
@@ -98,14 +116,44 @@ func (c clock) hour24() (int, bool) {
 	}
 }
 
-// on returns c on the calendar day of day (in loc).
-func (c clock) on(day time.Time, loc *time.Location) (time.Time, bool) {
+// on returns c on the given calendar day in loc.
+func (c clock) on(y int, m time.Month, d int, loc *time.Location) (time.Time, bool) {
 	h, ok := c.hour24()
 	if !ok {
 		return time.Time{}, false
 	}
-	y, m, d := day.In(loc).Date()
 	return time.Date(y, m, d, h, c.minute, 0, 0, loc), true
+}
+
+// dateLayouts read the dates datePat matches, after ordinal suffixes and
+// abbreviation dots are removed.
+var dateLayouts = []string{"2006-01-02", "January 2, 2006", "January 2 2006", "Jan 2, 2006", "Jan 2 2006", "January 2", "Jan 2"}
+
+var ordinalRE = regexp.MustCompile(`(?i)(\d)(?:st|nd|rd|th)\b`)
+
+// statedDate reads a date written with a window. A date without a year
+// takes the post's year, or the year before when that would put it more
+// than a day after the post.
+func statedDate(s string, posted time.Time) (int, time.Month, int, error) {
+	s = ordinalRE.ReplaceAllString(strings.Join(strings.Fields(strings.ReplaceAll(s, ".", "")), " "), "$1")
+	if len(s) > 0 {
+		s = strings.ToUpper(s[:1]) + strings.ToLower(s[1:])
+	}
+	for _, layout := range dateLayouts {
+		t, err := time.Parse(layout, s)
+		if err != nil {
+			continue
+		}
+		if !strings.Contains(layout, "2006") {
+			t = t.AddDate(posted.Year(), 0, 0)
+			if t.After(posted.AddDate(0, 0, 1)) {
+				t = t.AddDate(-1, 0, 0)
+			}
+		}
+		y, m, d := t.Date()
+		return y, m, d, nil
+	}
+	return 0, 0, 0, fmt.Errorf("unreadable date %q", s)
 }
 
 // statement is one window a post states, read but not yet checked against
@@ -117,6 +165,7 @@ type statement struct {
 	to       clock
 	fromZone string
 	toZone   string
+	date     string // a date written with the window, if any
 }
 
 // statements returns every window body states, in the order written.
@@ -129,13 +178,15 @@ func statements(body string) []statement {
 		return endStatements(body, lower, out)
 	}
 	for _, m := range rangeRE.FindAllStringSubmatch(body, -1) {
+		g := func(name string) string { return group(rangeRE, m, name) }
 		s := statement{
 			text:     m[0],
-			from:     readClock(m[1], m[2], m[3]),
+			from:     readClock(g("h1"), g("m1"), g("ap1")),
 			hasFrom:  true,
-			fromZone: strings.ToUpper(m[4]),
-			to:       readClock(m[5], m[6], m[7]),
-			toZone:   strings.ToUpper(m[8]),
+			fromZone: strings.ToUpper(g("z1")),
+			to:       readClock(g("h2"), g("m2"), g("ap2")),
+			toZone:   strings.ToUpper(g("z2")),
+			date:     g("d1") + g("d2"),
 		}
 		// "2:50 – 5:18pm": the start borrows the end's meridiem, or the
 		// other one when that would put it after the end ("11:30 – 2pm").
@@ -162,7 +213,8 @@ func endStatements(body, lower string, out []statement) []statement {
 		return out
 	}
 	for _, m := range endRE.FindAllStringSubmatch(body, -1) {
-		s := statement{text: m[0], to: readClock(m[1], m[2], m[3]), toZone: strings.ToUpper(m[4])}
+		g := func(name string) string { return group(endRE, m, name) }
+		s := statement{text: m[0], to: readClock(g("h2"), g("m2"), g("ap2")), toZone: strings.ToUpper(g("z2")), date: g("d1") + g("d2")}
 		if !s.to.isClock() {
 			continue
 		}
