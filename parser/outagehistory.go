@@ -418,7 +418,7 @@ func (r *ohReader) detail(timeline int) (Incident, error) {
 	badge, rowsFrom := -1, 0
 	state := ""
 	for i := 0; i < timeline && badge < 0; i++ {
-		words := strings.Fields(r.blocks[i].text)
+		words := strings.Fields(ohLetters(r.blocks[i].text))
 		if len(words) == 0 || NormaliseImpact(words[0]) == ImpactUnknown {
 			continue
 		}
@@ -571,8 +571,13 @@ func (r *ohReader) items(title string, heading *html.Node, region []ohBlock) ([]
 		if s.rest != "" {
 			body = append(body, s.rest)
 		}
+		first := region[s.at]
 		for _, b := range region[s.at+s.consumed : end] {
-			if b.wholeLink || !ohInside(scope, b.node) {
+			// A block that is wholly a link of its own ("Share", "View
+			// details") ends the body; a link around the whole card, the
+			// item's start included, does not.
+			ownLink := b.wholeLink && !(first.wholeLink && first.href == b.href)
+			if ownLink || !ohInside(scope, b.node) {
 				break
 			}
 			body = append(body, b.text)

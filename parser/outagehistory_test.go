@@ -461,6 +461,18 @@ func TestOutageHistoryShapes(t *testing.T) {
 			},
 		},
 		{
+			name: "the whole card is one link",
+			body: `<a href="/vendors/acme/incidents/5"><div><h4>Card outage</h4><div>Timeline · 2 updates</div>
+				<div>identified Feb 1, 2026, 01:00 AM UTC</div><div>Found it.</div><div>resolved Feb 1, 2026, 02:00 AM UTC</div><div>All clear.</div></div></a>`,
+			incidents: 1,
+			check: func(t *testing.T, p *Page) {
+				in := p.Incidents[0]
+				if in.ID != "5" || len(in.Updates) != 2 || in.Updates[0].Body != "Found it." || in.Updates[1].Body != "All clear." {
+					t.Errorf("incident = %+v, want id 5 with both bodies", in)
+				}
+			},
+		},
+		{
 			name:      "next link by text, not by rel",
 			body:      `<div><p>A</p><p>Timeline · 1 update</p><p>resolved Feb 1, 2026, 02:00 AM UTC</p><p>ok</p></div><p><a href="?page=1">« Newer</a> <a href="history?page=3">More ›</a></p>`,
 			incidents: 1,
@@ -784,5 +796,44 @@ func TestOutageHistoryServedSite(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// Detail pages of other renderings: punctuation between badges, rows with
+// colons and values in the same block, an ongoing incident, no id in the
+// URL.
+func TestOutageHistoryDetailShapes(t *testing.T) {
+	page := `<html><body><div>Acme incident</div><h2>Queue backlog</h2><div>Major · Ongoing</div>
+		<div>Started: Mar 3, 2026, 09:05 AM UTC</div><div>Resolved: —</div><div>Duration: —</div>
+		<div>Affected components</div><div>Queue</div><div>Webhooks</div>
+		<div>Update timeline</div>
+		<div>1) investigating Mar 3, 2026, 09:05 AM UTC</div><div>Looking.</div>
+		<div>2) identified Mar 3, 2026, 09:35 AM UTC</div><div>Found.</div><div>Second paragraph.</div>
+		<div><a href="/vendors/acme">All Acme incidents</a></div></body></html>`
+	doc := Document{Source: "acme", URL: "https://agg.example/vendors/acme/queue-backlog", ContentType: "text/html", Body: []byte(page)}
+	p := ohParse(t, doc)
+	if len(p.Incidents) != 1 || p.Claims != nil || len(p.Follow) != 0 {
+		t.Fatalf("page = %+v, want one incident and nothing else", p)
+	}
+	in := p.Incidents[0]
+	wantID := StableID("acme", "Queue backlog", time.Date(2026, 3, 3, 9, 5, 0, 0, time.UTC))
+	switch {
+	case in.Title != "Queue backlog", in.ID != wantID, in.URL != doc.URL:
+		t.Errorf("title %q id %q url %q, want Queue backlog, %s, %s", in.Title, in.ID, in.URL, wantID, doc.URL)
+	case in.Impact != ImpactMajor, in.Status != StatusIdentified, !in.Resolved.IsZero():
+		t.Errorf("impact %s status %s resolved %v, want major, identified, none", in.Impact, in.Status, in.Resolved)
+	case in.Started.At != time.Date(2026, 3, 3, 9, 5, 0, 0, time.UTC):
+		t.Errorf("started %v, want 09:05 UTC", in.Started.At)
+	case len(in.Components) != 2 || in.Components[1].Name != "Webhooks":
+		t.Errorf("components %+v, want Queue and Webhooks", in.Components)
+	case len(in.Updates) != 2 || in.Updates[1].Body != "Found.\nSecond paragraph.":
+		t.Errorf("updates %+v, want two, the second with two paragraphs and no footer", in.Updates)
+	}
+
+	bad := strings.Replace(page, "Started: Mar 3, 2026, 09:05 AM UTC", "Started: Mar 3, 2026, 09:05 AM XST", 1)
+	doc.Body = []byte(bad)
+	var pe *ParseError
+	if _, err := Parse(doc, FormatOutageHistory); !errors.Is(err, ErrUnknownZone) || !errors.As(err, &pe) || !strings.Contains(pe.Field, "Queue backlog") {
+		t.Errorf("Parse with a bad Started row = %v, want ErrUnknownZone naming the incident", err)
 	}
 }
