@@ -284,3 +284,14 @@ func FuzzParseConfig(f *testing.F) {
 		}
 	})
 }
+
+// TestExampleSourcesFile keeps the shipped example valid.
+func TestExampleSourcesFile(t *testing.T) {
+	cfg, err := LoadConfig(filepath.Join("..", "..", "docs", "sources.example.yaml"))
+	if err != nil {
+		t.Fatalf("docs/sources.example.yaml: %v", err)
+	}
+	if len(cfg.Sources) < 4 {
+		t.Errorf("the example has %d sources, want a handful", len(cfg.Sources))
+	}
+}
