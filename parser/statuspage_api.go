@@ -43,7 +43,7 @@ type apiIncident struct {
 	ScheduledUntil        string         `json:"scheduled_until"`
 	PostmortemBody        string         `json:"postmortem_body"`
 	PostmortemPublishedAt string         `json:"postmortem_published_at"`
-	Updates               *[]apiUpdate   `json:"incident_updates"`
+	Updates               *[]apiUpdate   `json:"incident_updates"` // nil when the key is absent
 	Components            []apiComponent `json:"components"`
 }
 

@@ -154,6 +154,7 @@ func parseStatuspageHistory(doc Document) (*Page, error) {
 	}
 	out := &Page{Incidents: []Incident{}}
 	oldest := time.Time{}
+	asked := map[string]bool{} // codes whose timeline is already asked for
 	for mi, m := range props.Months {
 		month, ok := parseMonth(m.Name)
 		if !ok || m.Year < 1 || m.Year > 9999 {
@@ -170,12 +171,9 @@ func parseStatuspageHistory(doc Document) (*Page, error) {
 				return nil, &ParseError{Source: doc.Source, URL: doc.URL, Field: fmt.Sprintf("months[%d].incidents[%d]", mi, ii), Err: err}
 			}
 			out.Incidents = append(out.Incidents, in)
-			if origin != "" {
-				out.Follow = append(out.Follow, Follow{
-					URL:      origin + "/api/v2/incidents/" + url.PathEscape(h.Code) + ".json",
-					Fallback: in.URL,
-					Reason:   FollowDetail,
-				})
+			if origin != "" && !asked[h.Code] {
+				asked[h.Code] = true
+				out.Follow = append(out.Follow, detailFollow(origin, h.Code))
 			}
 		}
 	}
