@@ -837,3 +837,32 @@ func TestOutageHistoryDetailShapes(t *testing.T) {
 		t.Errorf("Parse with a bad Started row = %v, want ErrUnknownZone naming the incident", err)
 	}
 }
+
+// Pathological markup parses or fails cleanly: nesting past x/net/html's
+// limit is the HTML parser's error, never "zero incidents".
+func TestOutageHistoryPathological(t *testing.T) {
+	tests := []struct {
+		name string
+		body string
+		want error // nil: the HTML parser's own error
+	}{
+		{"100k nested div", strings.Repeat("<div>", 100000), nil},
+		{"20k nested table", strings.Repeat("<table><tr><td>", 20000), nil},
+		{"20k misnested b i", strings.Repeat("<b><i>x</b>", 20000), nil},
+		{"20k unclosed links", strings.Repeat(`<a href="/incidents/1">x`, 20000), ErrUnknownFormat},
+		{"incidents only in a comment", "<p>A</p><!-- <p>Timeline · 1 update</p> --><p>Acme had 3 outages in the last year.</p>", ErrNoIncidents},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Parse(Document{URL: ohListURL, ContentType: "text/html", Body: []byte(tt.body)}, FormatOutageHistory)
+			switch {
+			case err == nil:
+				t.Fatalf("Parse = no error, want one")
+			case tt.want == nil && (errors.Is(err, ErrNoIncidents) || errors.Is(err, ErrUnknownFormat) || !strings.Contains(err.Error(), "html:")):
+				t.Errorf("Parse error = %v, want the HTML parser's error", err)
+			case tt.want != nil && !errors.Is(err, tt.want):
+				t.Errorf("Parse error = %v, want %v", err, tt.want)
+			}
+		})
+	}
+}
