@@ -11,6 +11,10 @@ import (
 	"syscall"
 )
 
+// version names this build in the User-Agent; releases set it with
+// -ldflags "-X main.version=...".
+var version = "dev"
+
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"os"
 	"path/filepath"
 	"strings"
 
@@ -44,6 +45,7 @@ func (m *Main) runJob(ctx context.Context, store withDB, lg zerolog.Logger, j jo
 	if err != nil {
 		return archive.Run{}, fmt.Errorf("scrape %s: %w", j.source, err)
 	}
+	defer fetcher.Close()
 	follows := map[string]parser.Follow{}
 	var pages []*parser.Page
 	visit := func(p *scraper.Page) ([]scraper.Request, error) {
@@ -108,6 +110,23 @@ func (m *Main) runJob(ctx context.Context, store withDB, lg zerolog.Logger, j jo
 			j.source, run.Incidents, strings.Join(in.Failures, "; "))
 	}
 	return run, nil
+}
+
+// target turns what the user typed into a URL the scraper takes: a URL as
+// it is, an existing file as a path, and a bare host name
+// ("status.workos.com") as https.
+func target(arg string) string {
+	if strings.Contains(arg, "://") {
+		return arg
+	}
+	if _, err := os.Stat(arg); err == nil {
+		return arg
+	}
+	host, _, _ := strings.Cut(arg, "/")
+	if strings.Contains(host, ".") && !strings.HasPrefix(arg, ".") && !strings.ContainsAny(host, `\`) {
+		return "https://" + arg
+	}
+	return arg
 }
 
 // sourceName derives a source name from a start URL or path when none is

@@ -58,10 +58,10 @@ func (m *Main) scrape(ctx context.Context, args []string) error {
 	defer db.Close()
 
 	var errs []error
-	for _, target := range fs.Args() {
-		j := job{source: *source, url: target, format: parser.Format(*format), fetch: fetch.options(m)}
+	for _, arg := range fs.Args() {
+		j := job{source: *source, url: target(arg), format: parser.Format(*format), fetch: fetch.options(m)}
 		if j.source == "" {
-			j.source = sourceName(target)
+			j.source = sourceName(j.url)
 		}
 		run, err := m.runJob(ctx, holding(db), lg.With().Str("source", j.source).Logger(), j)
 		if err != nil {
@@ -69,7 +69,7 @@ func (m *Main) scrape(ctx context.Context, args []string) error {
 		}
 		sum := scrapeSummary{
 			Source: j.source, Incidents: run.Incidents, Updates: run.Updates, New: run.New, Changed: run.Changed,
-			Unchanged: run.Unchanged, Deleted: run.Deleted, Pages: run.Pages, Outcome: run.Outcome, Run: run.ID, URL: target,
+			Unchanged: run.Unchanged, Deleted: run.Deleted, Pages: run.Pages, Outcome: run.Outcome, Run: run.ID, URL: j.url,
 		}
 		if err != nil {
 			sum.Error = err.Error()
@@ -111,6 +111,7 @@ func fetchFlags(fs interface {
 
 func (o *fetchOptions) options(m *Main) scraper.Options {
 	opts := scraper.DefaultOptions()
+	opts.UserAgent = scraper.UserAgent(version)
 	opts.MaxPages, opts.Delay, opts.RequestTimeout, opts.MaxBodyBytes = o.maxPages, o.delay, o.timeout, o.maxBody
 	if o.delay == 0 {
 		opts.RandomDelay = 0
