@@ -44,6 +44,7 @@ func BenchmarkIngest10k(b *testing.B) {
 	ctx := context.Background()
 	b.ReportAllocs()
 	var total, cpu time.Duration
+	var used int64
 	for b.Loop() {
 		b.StopTimer()
 		db := archivetest.MustOpenWith(b, archive.Options{Now: func() time.Time { return t0 }})
@@ -55,11 +56,15 @@ func BenchmarkIngest10k(b *testing.B) {
 			b.Fatalf("Ingest = %d new, %v", run.New, err)
 		}
 		b.StopTimer()
+		if u, err := db.Usage(ctx); err == nil {
+			used = u.UsedBytes
+		}
 		db.Close()
 		b.StartTimer()
 	}
 	b.ReportMetric(float64(len(incidents)*b.N)/total.Seconds(), "incidents/s")
 	b.ReportMetric(float64(len(incidents)*b.N)/cpu.Seconds(), "incidents/cpu-s")
+	b.ReportMetric(float64(used)/float64(len(incidents)), "used-bytes/incident")
 }
 
 // BenchmarkIngestUnchanged10k re-ingests 10,000 unchanged incidents: the

@@ -2,6 +2,7 @@ package archive
 
 import (
 	"bytes"
+	"compress/flate"
 	"compress/gzip"
 	"encoding/binary"
 	"encoding/json"
@@ -10,6 +11,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	bbolt "go.etcd.io/bbolt"
@@ -19,18 +21,53 @@ import (
 //
 //	[4] CRC-32C (Castagnoli), big-endian, of the value's bucket path, key,
 //	    encoding byte and payload
-//	[1] encoding: 'j' JSON, 'z' gzip-compressed raw bytes, 'n' no payload
+//	[1] encoding: 'j' JSON, 'd' DEFLATE-compressed JSON, 'z' gzip-compressed
+//	    raw bytes, 'n' no payload
 //	[…] payload
 //
 // The checksum covers the path, so a value written under the wrong key, or
-// moved, fails as surely as a flipped byte.
+// moved, fails as surely as a flipped byte. JSON longer than deflateOver is
+// stored deflated when that is smaller: it keeps most incidents small
+// enough for bbolt to store their bucket inline, in their parent's page,
+// instead of a 4 KiB page each.
 const (
-	encJSON = 'j'
-	encGzip = 'z'
-	encNone = 'n'
+	encJSON    = 'j'
+	encDeflate = 'd'
+	encGzip    = 'z'
+	encNone    = 'n'
 
 	envelopeHeader = 5
+	deflateOver    = 256
 )
+
+var (
+	deflaters = sync.Pool{New: func() any {
+		w, _ := flate.NewWriter(nil, flate.BestSpeed) // a constant level cannot fail
+		return w
+	}}
+	inflaters = sync.Pool{New: func() any { return flate.NewReader(bytes.NewReader(nil)) }}
+)
+
+// deflate returns p compressed with DEFLATE.
+func deflate(p []byte) []byte {
+	var buf bytes.Buffer
+	w := deflaters.Get().(*flate.Writer)
+	defer deflaters.Put(w)
+	w.Reset(&buf)
+	_, _ = w.Write(p) // writes to a bytes.Buffer cannot fail
+	_ = w.Close()
+	return buf.Bytes()
+}
+
+// inflate reverses deflate.
+func inflate(z []byte) ([]byte, error) {
+	r := inflaters.Get().(io.ReadCloser)
+	defer inflaters.Put(r)
+	if err := r.(flate.Resetter).Reset(bytes.NewReader(z), nil); err != nil {
+		return nil, err
+	}
+	return io.ReadAll(r)
+}
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
@@ -94,13 +131,19 @@ func (b bucket) open(key, v []byte) (byte, []byte, error) {
 	return enc, payload, nil
 }
 
-// put stores x as JSON under key.
+// put stores x as JSON under key, deflated when that pays.
 func (b bucket) put(key []byte, x any) error {
 	payload, err := json.Marshal(x)
 	if err != nil {
 		return fmt.Errorf("encode %s: %w", b.keyPath(key), err)
 	}
-	if err := b.b.Put(key, b.seal(key, encJSON, payload)); err != nil {
+	enc := byte(encJSON)
+	if len(payload) > deflateOver {
+		if z := deflate(payload); len(z) < len(payload) {
+			enc, payload = encDeflate, z
+		}
+	}
+	if err := b.b.Put(key, b.seal(key, enc, payload)); err != nil {
 		return fmt.Errorf("write %s: %w", b.keyPath(key), err)
 	}
 	return nil
@@ -130,7 +173,13 @@ func (b bucket) decode(key, v []byte, x any) error {
 	if err != nil {
 		return err
 	}
-	if enc != encJSON {
+	switch enc {
+	case encJSON:
+	case encDeflate:
+		if payload, err = inflate(payload); err != nil {
+			return &RecordError{Path: b.keyPath(key), Err: fmt.Errorf("%w: inflate: %v", ErrCorrupt, err)}
+		}
+	default:
 		return &RecordError{Path: b.keyPath(key), Err: fmt.Errorf("%w: encoding %q where JSON was expected", ErrCorrupt, enc)}
 	}
 	if err := json.Unmarshal(payload, x); err != nil {

@@ -398,19 +398,9 @@ func readHighWater(path string) uint64 {
 	return n
 }
 
+// writeHighWater overwrites the mark in place. A write torn by a crash
+// leaves a prefix of the new number or nothing, which reads as a lower
+// mark or none: never as a false alarm.
 func writeHighWater(path string, txid uint64) error {
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, filepath.Base(path)+".txid-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.WriteString(strconv.FormatUint(txid, 10) + "\n"); err != nil {
-		_ = tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), highWaterPath(path))
+	return os.WriteFile(highWaterPath(path), []byte(strconv.FormatUint(txid, 10)+"\n"), fileMode)
 }

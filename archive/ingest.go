@@ -97,6 +97,9 @@ func (db *DB) ingest(ctx context.Context, in RunInput, incidents []parser.Incide
 	if in.Origin == "" {
 		in.Origin = OriginVendor
 	}
+	// A run that reports failures did not see the whole source, whatever
+	// it claims: it must not infer deletions.
+	in.Complete = in.Complete && len(in.Failures) == 0
 	now := db.now().UTC()
 	invalid := validateRun(in, incidents, now)
 
@@ -154,7 +157,7 @@ func (db *DB) ingest(ctx context.Context, in RunInput, incidents []parser.Incide
 			return err
 		}
 		run.Outcome = OutcomeOK
-		if !in.Complete && len(in.Failures) > 0 {
+		if len(in.Failures) > 0 {
 			run.Outcome = OutcomePartial
 		}
 		return w.finish(&run)
@@ -308,6 +311,9 @@ func openWriter(tx *bbolt.Tx, source string) (*writer, error) {
 	if w.incidents, err = w.source.create(bucketIncidents); err != nil {
 		return nil, err
 	}
+	// Incident buckets are mostly inline and ids mostly arrive in order:
+	// fill pages rather than split them half-empty.
+	w.incidents.b.FillPercent = 0.9
 	if w.index, err = w.source.create(bucketSourceRuns); err != nil {
 		return nil, err
 	}

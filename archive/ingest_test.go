@@ -187,6 +187,13 @@ func TestTombstones(t *testing.T) {
 	if got, want := rows(t, db, archive.Filter{IncludeDeleted: true}), []string{"inc-000 v1", "inc-001 v1", "inc-002 v2 (deleted)"}; !slices.Equal(got, want) {
 		t.Errorf("Rows with deleted = %v, want %v", got, want)
 	}
+	claimed := scrape(true, "page")
+	claimed.Failures = []string{"page 3: timeout"}
+	clock.Advance(time.Hour)
+	if run := mustIngest(t, db, claimed, all[:1]); run.Deleted != 0 || run.Complete || run.Outcome != archive.OutcomePartial {
+		t.Errorf("a run claiming completeness with failures: deleted %v, complete %v, outcome %s; want no deletions, partial",
+			run.DeletedIDs, run.Complete, run.Outcome)
+	}
 	again := step(true, all[:2])
 	if again.Deleted != 0 {
 		t.Errorf("a second complete run without inc-002 deleted %v again", again.DeletedIDs)

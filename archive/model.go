@@ -22,7 +22,7 @@ const (
 // Outcomes of a run.
 const (
 	OutcomeOK      = "ok"      // ingested
-	OutcomePartial = "partial" // ingested, but the crawl was incomplete and had failures
+	OutcomePartial = "partial" // ingested, but parts of the crawl failed: no deletions inferred
 	OutcomeFailed  = "failed"  // nothing ingested: the crawl or the records failed
 	OutcomeSuspect = "suspect" // nothing ingested: refused by the drift guard
 )
@@ -45,10 +45,11 @@ type RunInput struct {
 	Format   string
 	Pages    []PageInput
 	// Complete means the whole source was crawled without failure and
-	// without hitting a cap: only then may deletions be inferred.
+	// without hitting a cap: only then may deletions be inferred. A run
+	// with Failures is never complete.
 	Complete bool
-	Failures []string
-	Origin   Origin // OriginVendor when empty
+	Failures []string // what went wrong in a run that still has records: outcome "partial"
+	Origin   Origin   // OriginVendor when empty
 	// DropThreshold overrides Options.DropThreshold for this run: 0 keeps
 	// the archive's, a negative value turns the count-drop guard off.
 	DropThreshold float64
