@@ -1,0 +1,266 @@
+package parser
+
+// The outage-history parser's first half: the DOM as a reader sees it, a
+// list of visible text blocks in document order.
+
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/net/html"
+	"golang.org/x/net/html/atom"
+)
+
+// ohBlock is one run of visible text between block-level boundaries.
+type ohBlock struct {
+	text string
+	node *html.Node // the innermost block-level element holding the text
+	// href is the link the whole block reads as (an enclosing <a>, or one
+	// <a> whose text is the block's whole text); wholeLink is set when
+	// there is one.
+	href      string
+	wholeLink bool
+	times     []ohTimeAttr
+}
+
+// ohTimeAttr is a <time> element's machine-readable value and its text.
+type ohTimeAttr struct{ datetime, text string }
+
+// ohLink is any link on the page, for pagination.
+type ohLink struct{ href, rel, text string }
+
+// ohWalker turns a DOM into text blocks in document order.
+type ohWalker struct {
+	blocks    []ohBlock
+	links     []ohLink
+	canonical string
+
+	buf       strings.Builder
+	space     bool       // a space is due before the next word
+	node      *html.Node // current block-level container
+	encl      *html.Node // <a> enclosing the current container
+	linkTexts []ohLink   // links that started in the current block
+	times     []ohTimeAttr
+}
+
+// ohBlockTags end a text block where they open and close.
+var ohBlockTags = map[atom.Atom]bool{
+	atom.Address: true, atom.Article: true, atom.Aside: true, atom.Blockquote: true, atom.Body: true,
+	atom.Caption: true, atom.Center: true, atom.Dd: true, atom.Details: true, atom.Dialog: true,
+	atom.Dir: true, atom.Div: true, atom.Dl: true, atom.Dt: true, atom.Fieldset: true,
+	atom.Figcaption: true, atom.Figure: true, atom.Footer: true, atom.Form: true, atom.H1: true,
+	atom.H2: true, atom.H3: true, atom.H4: true, atom.H5: true, atom.H6: true, atom.Header: true,
+	atom.Hgroup: true, atom.Hr: true, atom.Html: true, atom.Legend: true, atom.Li: true,
+	atom.Main: true, atom.Menu: true, atom.Nav: true, atom.Ol: true, atom.Option: true, atom.P: true,
+	atom.Pre: true, atom.Section: true, atom.Summary: true, atom.Table: true, atom.Tbody: true,
+	atom.Td: true, atom.Tfoot: true, atom.Th: true, atom.Thead: true, atom.Tr: true, atom.Ul: true,
+}
+
+// ohHiddenTags hold no visible text.
+var ohHiddenTags = map[atom.Atom]bool{
+	atom.Script: true, atom.Style: true, atom.Noscript: true, atom.Template: true, atom.Svg: true,
+	atom.Math: true, atom.Iframe: true, atom.Object: true, atom.Textarea: true, atom.Select: true,
+	atom.Title: true, atom.Meta: true,
+}
+
+func (w *ohWalker) walk(n *html.Node, encl *html.Node) {
+	switch n.Type {
+	case html.TextNode:
+		w.text(n.Data)
+		return
+	case html.DocumentNode:
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			w.walk(c, encl)
+		}
+		return
+	case html.ElementNode:
+	default:
+		return
+	}
+	if ohHiddenTags[n.DataAtom] || ohHasAttr(n, "hidden") {
+		return
+	}
+	switch n.DataAtom {
+	case atom.Head:
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			if c.Type == html.ElementNode && c.DataAtom == atom.Link {
+				w.headLink(c)
+			}
+		}
+		return
+	case atom.Link:
+		w.headLink(n)
+		return
+	case atom.Br:
+		w.flush()
+		return
+	case atom.A:
+		if href, ok := ohAttr(n, "href"); ok {
+			l := ohLink{href: strings.TrimSpace(href), rel: ohAttrValue(n, "rel"), text: ohCollapse(ohNodeText(n))}
+			w.links = append(w.links, l)
+			w.linkTexts = append(w.linkTexts, l)
+			encl = n
+		}
+	case atom.Time:
+		if dt, ok := ohAttr(n, "datetime"); ok {
+			w.times = append(w.times, ohTimeAttr{datetime: strings.TrimSpace(dt), text: ohCollapse(ohNodeText(n))})
+		}
+	}
+	if !ohBlockTags[n.DataAtom] {
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			w.walk(c, encl)
+		}
+		return
+	}
+	w.flush()
+	savedNode, savedEncl := w.node, w.encl
+	w.node, w.encl = n, encl
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		w.walk(c, encl)
+	}
+	w.flush()
+	w.node, w.encl = savedNode, savedEncl
+}
+
+func (w *ohWalker) headLink(n *html.Node) {
+	href, _ := ohAttr(n, "href")
+	rel := ohAttrValue(n, "rel")
+	switch {
+	case ohHasWord(rel, "canonical") && w.canonical == "":
+		w.canonical = strings.TrimSpace(href)
+	case ohHasWord(rel, "next"):
+		w.links = append(w.links, ohLink{href: strings.TrimSpace(href), rel: rel})
+	}
+}
+
+// text appends s to the current block, folding white space as a browser
+// does: runs become one space; no space is added between elements.
+func (w *ohWalker) text(s string) {
+	if !utf8.ValidString(s) {
+		s = strings.ToValidUTF8(s, "\ufffd")
+	}
+	for len(s) > 0 {
+		r, size := utf8.DecodeRuneInString(s)
+		s = s[size:]
+		if unicode.IsSpace(r) {
+			w.space = w.buf.Len() > 0
+			continue
+		}
+		if r == 0 {
+			r = '\ufffd'
+		}
+		if w.space {
+			w.buf.WriteByte(' ')
+			w.space = false
+		}
+		w.buf.WriteRune(r)
+	}
+}
+
+// flush ends the current block.
+func (w *ohWalker) flush() {
+	text := w.buf.String()
+	w.buf.Reset()
+	w.space = false
+	links, times := w.linkTexts, w.times
+	w.linkTexts, w.times = nil, nil
+	if text == "" {
+		return
+	}
+	b := ohBlock{text: text, node: w.node, times: times}
+	if w.encl != nil {
+		b.href, b.wholeLink = ohAttrValue(w.encl, "href"), true
+	} else {
+		for _, l := range links {
+			if l.text == text {
+				b.href, b.wholeLink = l.href, true
+				break
+			}
+		}
+	}
+	w.blocks = append(w.blocks, b)
+}
+
+func ohAttr(n *html.Node, key string) (string, bool) {
+	for _, a := range n.Attr {
+		if a.Namespace == "" && strings.EqualFold(a.Key, key) {
+			return a.Val, true
+		}
+	}
+	return "", false
+}
+
+func ohAttrValue(n *html.Node, key string) string {
+	v, _ := ohAttr(n, key)
+	return v
+}
+
+func ohHasAttr(n *html.Node, key string) bool {
+	_, ok := ohAttr(n, key)
+	return ok
+}
+
+// ohHasWord reports whether the space-separated list s holds word.
+func ohHasWord(s, word string) bool {
+	for _, f := range strings.Fields(s) {
+		if strings.EqualFold(f, word) {
+			return true
+		}
+	}
+	return false
+}
+
+// ohNodeText is the text under n, hidden elements left out.
+func ohNodeText(n *html.Node) string {
+	var b strings.Builder
+	var rec func(*html.Node)
+	rec = func(n *html.Node) {
+		switch {
+		case n.Type == html.TextNode:
+			b.WriteString(n.Data)
+		case n.Type == html.ElementNode && (ohHiddenTags[n.DataAtom] || ohHasAttr(n, "hidden")):
+			return
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			rec(c)
+		}
+	}
+	rec(n)
+	return b.String()
+}
+
+// ohCollapse folds white space like the walker does.
+func ohCollapse(s string) string {
+	return strings.Join(strings.Fields(strings.ToValidUTF8(strings.ReplaceAll(s, "\x00", "\ufffd"), "\ufffd")), " ")
+}
+
+// ohCommonAncestor is the deepest node holding both a and b (either may be
+// nil, which yields the other).
+func ohCommonAncestor(a, b *html.Node) *html.Node {
+	if a == nil {
+		return b
+	}
+	if b == nil {
+		return a
+	}
+	for x := a; x != nil; x = x.Parent {
+		if ohInside(x, b) {
+			return x
+		}
+	}
+	return nil
+}
+
+// ohInside reports whether n is scope or below it; a nil scope holds all.
+func ohInside(scope, n *html.Node) bool {
+	if scope == nil {
+		return true
+	}
+	for x := n; x != nil; x = x.Parent {
+		if x == scope {
+			return true
+		}
+	}
+	return false
+}
