@@ -11,6 +11,8 @@ import (
 	"time"
 )
 
+// ohStampPartsRE splits a stamp into month, day, year, hour, minute,
+// second, AM/PM letter and zone.
 var ohStampPartsRE = regexp.MustCompile(`^([A-Za-z]{3,9})\.? (\d{1,2}), (\d{4}),? (\d{1,2}):(\d{2})(?::(\d{2}))?(?: ?([AaPp])\.?[Mm]\.?)?(?: (\S+))?$`)
 
 var ohMonths = [...]string{"january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december"}
