@@ -145,7 +145,7 @@ func (m *metrics) running(delta int) {
 func (m *metrics) WriteTo(w io.Writer) (int64, error) {
 	cw := &countingWriter{w: bufio.NewWriter(w)}
 	m.mu.Lock()
-	family(cw, "statusarchive_runs_total", "counter", "Runs finished, by source and outcome (ok, partial, failed, suspect, error, panic).")
+	family(cw, "statusarchive_runs_total", "counter", "Runs finished, by source and outcome (ok, partial, failed, suspect, error, panic, cancelled).")
 	for _, k := range slices.SortedFunc(maps.Keys(m.runs), func(a, b runKey) int {
 		return cmp.Or(strings.Compare(a.source, b.source), strings.Compare(a.outcome, b.outcome))
 	}) {

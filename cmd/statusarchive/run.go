@@ -112,7 +112,10 @@ func checkLoopback(addr string) error {
 // source at a time, and lends each run the archive only for the length of
 // its write.
 type daemon struct {
-	m          *Main
+	m *Main
+	// base is the logger handed to the pipeline and the archive, which
+	// tag their own component; lg is the daemon's.
+	base       zerolog.Logger
 	lg         zerolog.Logger
 	path       string // the archive
 	configPath string
@@ -168,6 +171,7 @@ type health struct {
 func newDaemon(m *Main, lg zerolog.Logger, path, configPath string, cfg *Config) *daemon {
 	return &daemon{
 		m:          m,
+		base:       lg,
 		lg:         lg.With().Str("component", "daemon").Logger(),
 		path:       path,
 		configPath: configPath,
@@ -190,7 +194,7 @@ func newDaemon(m *Main, lg zerolog.Logger, path, configPath string, cfg *Config)
 func (d *daemon) withDB(fn func(db *archive.DB) error) error {
 	d.dbMu.Lock()
 	defer d.dbMu.Unlock()
-	db, err := archive.Open(d.path, archive.Options{Timeout: d.lockWait, Now: d.m.Now, Logger: d.lg})
+	db, err := archive.Open(d.path, archive.Options{Timeout: d.lockWait, Now: d.m.Now, Logger: d.base})
 	if err != nil {
 		return err
 	}
@@ -405,7 +409,7 @@ func (d *daemon) runSource(name string) {
 	defer d.metrics.running(-1)
 	j := job{source: name, url: src.URL, format: src.Format, fetch: src.fetchOptions(d.m, d.robots)}
 	start := time.Now()
-	run, err := d.m.runJob(d.jobCtx, d.withDB, lg, j)
+	run, err := d.m.runJob(d.jobCtx, d.withDB, d.base.With().Str("source", name).Logger(), j)
 	d.finished(lg, src, cfg, run, err, time.Since(start))
 	if len(src.Components) > 0 && run.Good() {
 		d.followed(lg, src, run)
@@ -498,13 +502,20 @@ func (s Source) fetchOptions(m *Main, robots *scraper.RobotsCache) scraper.Optio
 // health.
 func (d *daemon) finished(lg zerolog.Logger, src Source, cfg *Config, run archive.Run, err error, took time.Duration) {
 	outcome := run.Outcome
-	if outcome == "" {
+	switch {
+	case outcome != "":
+	case d.jobCtx.Err() != nil:
+		outcome = "cancelled" // by shutdown, after the grace period
+	default:
 		outcome = "error" // the run log has no entry: the archive could not be written
 	}
 	good := run.Good()
 	ev := lg.Info()
-	if outcome == "error" {
+	switch outcome {
+	case "error":
 		ev = lg.Error()
+	case "cancelled":
+		ev = lg.Warn()
 	}
 	ev = ev.Str("outcome", outcome).Int("pages", run.Pages).Int("incidents", run.Incidents).
 		Int("new", run.New).Int("changed", run.Changed).Dur("duration", took).Uint64("run", run.ID)
@@ -513,7 +524,9 @@ func (d *daemon) finished(lg zerolog.Logger, src Source, cfg *Config, run archiv
 	}
 	ev.Msg("run")
 	d.metrics.observeRun(src.Name, outcome, !good, took, d.m.Now())
-	d.health1(lg, src, cfg, good)
+	if outcome != "cancelled" {
+		d.health1(lg, src, cfg, good)
+	}
 }
 
 // health1 moves a source's failure streak on by one run, and logs only
