@@ -408,3 +408,18 @@ func TestSpanOpen(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkSpanOf measures a three-update incident whose resolving post
+// states its window (the costly case: every expression runs).
+func BenchmarkSpanOf(b *testing.B) {
+	in := incident(parser.StatusResolved,
+		upd(b, parser.StatusInvestigating, "2026-06-22T14:03:00Z", "We are investigating elevated error rates across our API."),
+		upd(b, parser.StatusMonitoring, "2026-06-22T14:42:00Z", "Errors have since recovered and we're continuing to monitor."),
+		upd(b, parser.StatusResolved, "2026-06-22T18:01:00Z", "From 13:35 UTC to 14:24 UTC users connecting through our Chicago (ORD) edge node may have experienced elevated API error rates."),
+	)
+	for b.Loop() {
+		if sp := SpanOf(in); sp.Source != SourceStatedWindow {
+			b.Fatalf("SpanOf source = %q, want stated-window", sp.Source)
+		}
+	}
+}
