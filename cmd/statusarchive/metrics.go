@@ -1,7 +1,7 @@
 package main
 
 import (
-	"bufio"
+	"bytes"
 	"cmp"
 	"fmt"
 	"io"
@@ -141,9 +141,10 @@ func (m *metrics) running(delta int) {
 }
 
 // WriteTo writes every metric in the text exposition format, families and
-// series in a stable order.
+// series in a stable order. It renders into memory first, so that a slow
+// reader never holds the lock that runs need to count themselves.
 func (m *metrics) WriteTo(w io.Writer) (int64, error) {
-	cw := &countingWriter{w: bufio.NewWriter(w)}
+	cw := &bytes.Buffer{}
 	m.mu.Lock()
 	family(cw, "statusarchive_runs_total", "counter", "Runs finished, by source and outcome (ok, partial, failed, suspect, error, panic, cancelled).")
 	for _, k := range slices.SortedFunc(maps.Keys(m.runs), func(a, b runKey) int {
@@ -189,10 +190,7 @@ func (m *metrics) WriteTo(w io.Writer) (int64, error) {
 	}
 	family(cw, "statusarchive_start_time_seconds", "gauge", "When the daemon started, in Unix seconds.")
 	sample(cw, "statusarchive_start_time_seconds", float64(m.started.UnixNano())/1e9)
-	if cw.err == nil {
-		cw.err = cw.w.(*bufio.Writer).Flush()
-	}
-	return cw.n, cw.err
+	return cw.WriteTo(w)
 }
 
 func family(w io.Writer, name, typ, help string) {
@@ -243,24 +241,6 @@ func formatFloat(v float64) string {
 		return "NaN"
 	}
 	return strconv.FormatFloat(v, 'g', -1, 64)
-}
-
-// countingWriter remembers the first error and the bytes written, so that
-// WriteTo can write without checking each line.
-type countingWriter struct {
-	w   io.Writer
-	n   int64
-	err error
-}
-
-func (c *countingWriter) Write(p []byte) (int, error) {
-	if c.err != nil {
-		return 0, c.err
-	}
-	n, err := c.w.Write(p)
-	c.n += int64(n)
-	c.err = err
-	return n, err
 }
 
 // handler serves /metrics and /healthz. /healthz answers 200 while the
