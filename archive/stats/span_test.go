@@ -128,6 +128,16 @@ func TestSpanStatedWindow(t *testing.T) {
 			wantStart: "2026-01-15T08:15:00Z", wantEnd: "2026-01-15T08:45:00Z", wantText: "From 09:15 to 09:45 CET",
 		},
 		{
+			// A word after the end clock is not a zone unless it names one
+			// or is written in capitals.
+			name: "zone at the start only, a word after the end",
+			in: incident(parser.StatusResolved,
+				upd(t, parser.StatusInvestigating, "2026-06-22T14:03:00Z", "Investigating."),
+				upd(t, parser.StatusResolved, "2026-06-22T15:00:00Z", "From 13:35 utc to 14:24 users saw errors."),
+			),
+			wantStart: "2026-06-22T13:35:00Z", wantEnd: "2026-06-22T14:24:00Z", wantText: "From 13:35 utc to 14:24",
+		},
+		{
 			// A postmortem days later that writes the date: the date is
 			// taken as written, not from the post.
 			name: "date written before the window",

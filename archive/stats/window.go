@@ -193,6 +193,7 @@ func statements(body string) []statement {
 			toZone:   g("z2"),
 			date:     g("d1") + g("d2"),
 		}
+		s.text = trimWord(s.text, s.toZone, g("d2"))
 		// "2:50 – 5:18pm": the start borrows the end's meridiem, or the
 		// other one when that would put it after the end ("11:30 – 2pm").
 		if s.from.meridiem == 0 && s.to.meridiem != 0 && s.from.hour >= 1 && s.from.hour <= 12 {
@@ -220,6 +221,7 @@ func endStatements(body, lower string, out []statement) []statement {
 	for _, m := range endRE.FindAllStringSubmatch(body, -1) {
 		g := func(name string) string { return group(endRE, m, name) }
 		s := statement{text: m[0], to: readClock(g("h2"), g("m2"), g("ap2")), toZone: g("z2"), date: g("d1") + g("d2")}
+		s.text = trimWord(s.text, s.toZone, g("d2"))
 		if !s.to.isClock() {
 			continue
 		}
@@ -259,4 +261,13 @@ func (s statement) zones() (from, to *time.Location, err error) {
 		}
 	}
 	return locs[fz], locs[tz], nil
+}
+
+// trimWord drops from a window's text a final word that is not a zone
+// ("... to 14:24 users").
+func trimWord(text, word, dateAfter string) string {
+	if word == "" || dateAfter != "" || zoneName(word) != "" {
+		return text
+	}
+	return strings.TrimRight(strings.TrimSuffix(text, word), " (")
 }
