@@ -712,6 +712,9 @@ func FuzzOutageHistory(f *testing.F) {
 			if err := in.Validate(time.Time{}); err != nil {
 				t.Fatalf("incident does not validate: %v", err)
 			}
+			if _, err := json.Marshal(in); err != nil || len(in.Hash()) != 64 {
+				t.Fatalf("incident does not encode: %v", err)
+			}
 			if !utf8Valid(in.Title) {
 				t.Fatalf("title %q is not valid UTF-8", in.Title)
 			}
