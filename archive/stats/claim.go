@@ -71,12 +71,31 @@ func Compare(c parser.Claims, s Summary) Comparison {
 	return cmp
 }
 
-// String prints the two sentences one above the other.
+// String prints the two sentences one above the other, for a terminal:
+// control characters, escape sequences and bidi controls a page may have
+// put in its text are shown escaped (\u001b), never sent raw.
 func (c Comparison) String() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "page:    %s\narchive: %s\n", c.Page, c.Archive)
+	fmt.Fprintf(&b, "page:    %s\narchive: %s\n", printable(c.Page), printable(c.Archive))
 	if !c.Coverage.WindowCovered && c.Coverage.Note != "" {
 		fmt.Fprintf(&b, "note:    %s\n", c.Coverage.Note)
+	}
+	return b.String()
+}
+
+// printable escapes C0 and C1 controls (new lines and tabs included), DEL
+// and the bidi controls in s.
+func printable(s string) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case r < 0x20, r == 0x7f, r >= 0x80 && r <= 0x9f,
+			r >= 0x202a && r <= 0x202e, r >= 0x2066 && r <= 0x2069, r == 0x200e, r == 0x200f, r == 0x061c:
+			fmt.Fprintf(&b, "\\u%04x", r)
+		default:
+			b.WriteRune(r)
+		}
 	}
 	return b.String()
 }

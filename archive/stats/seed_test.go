@@ -230,3 +230,16 @@ func TestWindowSince(t *testing.T) {
 		}
 	}
 }
+
+func TestComparisonStringEscapes(t *testing.T) {
+	c := Compare(parser.Claims{Vendor: "Evil\x1b]0;PWNED\x07", Text: "\x1b[2J\u202etxt.exe ok\rFAKE\u009b31m"}, Summary{Coverage: Coverage{WindowCovered: true}})
+	got := c.String()
+	for _, r := range got {
+		if r != '\n' && (r < 0x20 || r == 0x7f || r >= 0x80 && r <= 0x9f || r >= 0x202a && r <= 0x202e) {
+			t.Fatalf("Comparison.String() = %q, holds raw control %U", got, r)
+		}
+	}
+	if want := `page:    \u001b[2J\u202etxt.exe ok\u000dFAKE\u009b31m`; !strings.HasPrefix(got, want) {
+		t.Errorf("Comparison.String() = %q, want it to start %q", got, want)
+	}
+}
