@@ -26,7 +26,7 @@ unit:
 fuzz:
 	@for target in $$($(GO) test -list '^Fuzz' ./parser | grep '^Fuzz'); do \
 		echo "fuzz $$target ($(FUZZTIME))"; \
-		$(GO) test -run '^$$' -fuzz "^$$target$$" -fuzztime $(FUZZTIME) ./parser || exit 1; \
+		$(GO) test -run '^$$' -fuzz "^$$target$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 1s ./parser || exit 1; \
 	done
 
 demo: build

@@ -1,6 +1,7 @@
 package archive
 
 import (
+	"fmt"
 	"net/http"
 	"time"
 
@@ -115,6 +116,21 @@ func (r Record) Latest() Version {
 		return Version{}
 	}
 	return r.Versions[len(r.Versions)-1]
+}
+
+// AsOf returns the record as the archive knew it at t: the versions first
+// seen at or before t. An incident first seen after t is ErrNotFound.
+func (r Record) AsOf(t time.Time) (Record, error) {
+	out := Record{Source: r.Source, ID: r.ID}
+	for _, v := range r.Versions {
+		if !v.FirstSeen.After(t) {
+			out.Versions = append(out.Versions, v)
+		}
+	}
+	if len(out.Versions) == 0 {
+		return out, fmt.Errorf("%s/%s as of %s: %w: first seen %s", r.Source, r.ID, t.UTC().Format(time.RFC3339), ErrNotFound, r.Versions[0].FirstSeen.UTC().Format(time.RFC3339))
+	}
+	return out, nil
 }
 
 // SourceInfo is the coverage ledger of one source: what the archive holds

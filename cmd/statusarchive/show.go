@@ -14,6 +14,8 @@ import (
 func (m *Main) show(ctx context.Context, args []string) error {
 	fs, f := m.newFlagSet("show", "[flags] ID|SOURCE/ID", "statusarchive show workos/2284029", true)
 	asJSON := fs.Bool("json", false, "print the incident and all its versions as JSON")
+	var asOf timeFlag
+	fs.Var(&asOf, "as-of", "show what the archive knew at this time")
 	if err := parse(fs, args); err != nil {
 		return handled(err)
 	}
@@ -33,6 +35,11 @@ func (m *Main) show(ctx context.Context, args []string) error {
 	rec, err := db.Incident(ctx, fs.Arg(0))
 	if err != nil {
 		return err
+	}
+	if !asOf.t.IsZero() {
+		if rec, err = rec.AsOf(asOf.t); err != nil {
+			return err
+		}
 	}
 	if *asJSON {
 		enc := json.NewEncoder(m.Stdout)
