@@ -295,7 +295,9 @@ func create(path string, opts Options) error {
 	if err != nil {
 		return fmt.Errorf("create archive %s: %w", path, err)
 	}
+	var txid uint64
 	err = bdb.Update(func(tx *bbolt.Tx) error {
+		txid = uint64(tx.ID())
 		for _, name := range rootBuckets {
 			if _, err := createRoot(tx, name); err != nil {
 				return err
@@ -321,6 +323,11 @@ func create(path string, opts Options) error {
 		if err := os.Rename(tmpPath, path); err != nil {
 			return fmt.Errorf("create archive: %w", err)
 		}
+	}
+	// A mark left by an earlier archive at this path would read as lost
+	// commits of this one.
+	if err := writeHighWater(path, txid); err != nil {
+		return fmt.Errorf("create archive %s: %w", path, err)
 	}
 	return syncDir(dir)
 }
@@ -372,7 +379,9 @@ func (db *DB) update(fn func(tx *bbolt.Tx) error) error {
 	}
 	db.mu.Lock()
 	defer db.mu.Unlock()
-	if err := writeHighWater(db.path, txid); err != nil {
+	// Never lower the mark: after a rollback, the next commits reuse ids
+	// already seen, and overwriting the mark would erase the evidence.
+	if err := writeHighWater(db.path, max(txid, db.recorded)); err != nil {
 		// The mark only helps notice a lost commit later; losing it loses
 		// nothing now.
 		db.lg.Warn().Err(err).Msg("cannot record the transaction high-water mark")

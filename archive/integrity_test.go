@@ -106,16 +106,36 @@ func TestCheckFindsRollback(t *testing.T) {
 	raw[newest*pageSize+16+56] ^= 0xff
 	writeFile(t, path, raw)
 
-	db, err := archive.Open(path, archive.Options{ReadOnly: true, Logger: quiet()})
-	if err != nil {
-		t.Fatalf("Open after tearing the newest meta page: %v", err)
+	for _, readOnly := range []bool{true, false} {
+		db, err := archive.Open(path, archive.Options{ReadOnly: readOnly, Logger: quiet()})
+		if err != nil {
+			t.Fatalf("Open (read-only %v) after tearing the newest meta page: %v", readOnly, err)
+		}
+		err = db.Check(context.Background())
+		db.Close()
+		if !errors.Is(err, archive.ErrRolledBack) {
+			t.Fatalf("Check (read-only %v) = %v, want ErrRolledBack", readOnly, err)
+		}
+		t.Logf("Check (read-only %v): %v", readOnly, err)
 	}
-	defer db.Close()
-	err = db.Check(context.Background())
-	if !errors.Is(err, archive.ErrRolledBack) {
-		t.Fatalf("Check = %v, want ErrRolledBack", err)
+}
+
+// TestStaleHighWaterMark leaves the mark of a deleted archive behind: a
+// new archive at the same path must not inherit it.
+func TestStaleHighWaterMark(t *testing.T) {
+	path := tempPath(t, "archive.db")
+	db := mustOpenPath(t, path)
+	for i := range 5 {
+		mustIngest(t, db, scrape(true, fmt.Sprintf("page %d", i)), history(3+i))
 	}
-	t.Logf("Check: %v", err)
+	db.Close()
+	if err := os.Remove(path); err != nil {
+		t.Fatal(err)
+	}
+	db = mustOpenPath(t, path)
+	if err := db.Check(context.Background()); err != nil {
+		t.Errorf("Check of a new archive where an older one was: %v", err)
+	}
 }
 
 // TestBackup copies the archive while it is open and compares the copy.

@@ -33,6 +33,9 @@ func (db *DB) Check(ctx context.Context) error {
 			c.add(fmt.Errorf("%w: bbolt: %w", ErrCorrupt, err))
 		}
 		c.txid = uint64(tx.ID())
+		if tx.Writable() {
+			c.txid-- // a write transaction takes the next id
+		}
 		return c.walk(ctx, tx)
 	}
 	var err error
@@ -410,6 +413,7 @@ func (db *DB) Compact(ctx context.Context, dst string) (CompactResult, error) {
 	if err != nil {
 		return res, fmt.Errorf("compact %s: %w", db.path, err)
 	}
+	out.AllocSize = allocSize
 	if err := ctx.Err(); err != nil {
 		_ = out.Close()
 		return res, err
