@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"path"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/statusarchive/statusarchive/fixtures"
@@ -71,4 +72,69 @@ func TestSeedThroughParser(t *testing.T) {
 			golden(t, "seed-parsed-claim.txt", b.Bytes())
 		})
 	}
+}
+
+// TestSiteThroughParser computes the figures of the whole reconstructed
+// site (both list pages and every detail page, merged as a crawl merges
+// them): detail pages state Started and Resolved, so some durations come
+// from the page's fields rather than the updates.
+func TestSiteThroughParser(t *testing.T) {
+	var want []byte
+	for _, markup := range fixtures.Markups() {
+		t.Run(markup, func(t *testing.T) {
+			var pages []*parser.Page
+			for _, pattern := range []string{"outages-*.html", "incidents/*.html"} {
+				names, err := fixtures.Glob(path.Join("outagehistory", markup, pattern))
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, name := range names {
+					body, err := fixtures.ReadFile(name)
+					if err != nil {
+						t.Fatal(err)
+					}
+					page, err := parser.Parse(parser.Document{Source: "workos", URL: siteURL(name),
+						ContentType: "text/html; charset=utf-8", Body: body}, parser.FormatOutageHistory)
+					if err != nil {
+						t.Fatalf("Parse(%s): %v", name, err)
+					}
+					pages = append(pages, page)
+				}
+			}
+			incidents := parser.Merge(pages)
+			rep, err := Compute(slices.Values(incidents), Options{Until: seedUntil, Now: seedUntil, By: "month"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			s := rep.Sources[0]
+			if s.Incidents+s.Maintenance+s.Undated != len(incidents) {
+				t.Errorf("incidents %d + maintenance %d + undated %d != %d merged", s.Incidents, s.Maintenance, s.Undated, len(incidents))
+			}
+			if s.DurationSources[SourceStartedResolved] == 0 {
+				t.Errorf("duration sources = %v, want some started-resolved from the detail pages", s.DurationSources)
+			}
+			got, err := json.MarshalIndent(s, "", "  ")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want != nil && !bytes.Equal(got, want) {
+				t.Errorf("markup %s gives other figures than %s:\n%s", markup, fixtures.Markups()[0], got)
+			}
+			want = got
+			golden(t, "site-summary.json", append(got, '\n'))
+		})
+	}
+}
+
+// siteURL is the URL fixtures.OutageHistorySite serves a page file at.
+func siteURL(name string) string {
+	const list = "https://outages.example/providers/workos/outages"
+	base := path.Base(name)
+	switch {
+	case base == "outages-1.html":
+		return list
+	case strings.HasPrefix(base, "outages-"):
+		return list + "?page=" + strings.TrimSuffix(strings.TrimPrefix(base, "outages-"), ".html")
+	}
+	return "https://outages.example/providers/workos/incidents/" + strings.TrimSuffix(base, ".html")
 }
