@@ -118,7 +118,8 @@ func SpanOf(in parser.Incident) Span {
 	}
 	switch {
 	case first.IsZero():
-		return Span{Source: SourceNone, Open: open, Rejected: rejected}
+		// No updates: a stated start still dates the incident.
+		return Span{Start: start, Source: SourceNone, StatedStart: !start.IsZero(), Open: open, Rejected: rejected}
 	case open:
 		return Span{Start: first, Source: SourceUpdates, Open: true, Rejected: rejected}
 	case resolving.After(first):
