@@ -45,8 +45,13 @@ func Formats() []Format {
 	return names
 }
 
-// Detect returns the format that best fits doc.
+// Detect returns the format that best fits doc. A bot challenge or login
+// wall is ErrBlocked, whatever else the page holds, and an empty body is
+// ErrUnknownFormat: neither is ever "zero incidents".
 func Detect(doc Document) (Format, error) {
+	if why := blocked(doc.Body); why != "" {
+		return "", &ParseError{Source: doc.Source, URL: doc.URL, Err: fmt.Errorf("%w (%s)", ErrBlocked, why)}
+	}
 	best, score := Format(""), 0
 	for _, f := range formats {
 		if s := f.sniff(doc); s > score {
@@ -72,6 +77,9 @@ func Parse(doc Document, name Format) (*Page, error) {
 	i := slices.IndexFunc(formats, func(f format) bool { return f.name == name })
 	if i < 0 {
 		return nil, fmt.Errorf("parse: %w: no format named %q (have %s)", ErrUnknownFormat, name, joinFormats())
+	}
+	if why := blocked(doc.Body); why != "" {
+		return nil, &ParseError{Source: doc.Source, URL: doc.URL, Format: name, Err: fmt.Errorf("%w (%s)", ErrBlocked, why)}
 	}
 	page, err := formats[i].parse(doc)
 	if err != nil {
@@ -114,4 +122,41 @@ func describe(doc Document) string {
 		head = head[:40]
 	}
 	return fmt.Sprintf("%s, %d bytes, starting %q", ct, len(doc.Body), head)
+}
+
+// challengeMarks are what bot challenges and login walls put in a page
+// instead of content: Cloudflare's "Just a moment...", its captcha and
+// browser-check markers, other vendors' equivalents, a password field
+// (status pages have none; a title saying "Login" may be an incident's).
+var challengeMarks = []struct{ mark, why string }{
+	{"<title>just a moment...</title>", "cloudflare challenge"},
+	{"<title>attention required! | cloudflare</title>", "cloudflare block page"},
+	{"cf-browser-verification", "cloudflare browser check"},
+	{"challenges.cloudflare.com", "cloudflare challenge"},
+	{"cf_chl_opt", "cloudflare challenge"},
+	{"_incapsula_resource", "incapsula challenge"},
+	{"<title>access denied</title>", "access denied page"},
+	{"px-captcha", "perimeterx captcha"},
+	{"g-recaptcha", "captcha"},
+	{"h-captcha", "captcha"},
+	{`type="password"`, "login form"},
+	{`type='password'`, "login form"},
+	{`type=password`, "login form"},
+}
+
+// blocked says why body looks like a challenge or login page, or "" when
+// it does not. Only the head of a page is looked at: a status page whose
+// incident text mentions a captcha is still a status page.
+func blocked(body []byte) string {
+	head := body
+	if len(head) > 16<<10 {
+		head = head[:16<<10]
+	}
+	lower := bytes.ToLower(head)
+	for _, c := range challengeMarks {
+		if bytes.Contains(lower, []byte(c.mark)) {
+			return c.why
+		}
+	}
+	return ""
 }
