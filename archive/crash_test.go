@@ -25,7 +25,11 @@ import (
 func TestChildProcess(t *testing.T) {
 	mode, path := os.Getenv("ARCHIVE_CHILD"), os.Getenv("ARCHIVE_CHILD_PATH")
 	if mode == "" {
-		t.Skip("helper for TestLockAcrossProcesses and TestCrashDurability")
+		t.Skip("helper for TestLockAcrossProcesses, TestCrashDurability and TestRandomByteFlips")
+	}
+	if mode == "flip" {
+		flipChild(t, path, strings.Split(os.Getenv("ARCHIVE_CHILD_FLIPS"), ","))
+		return
 	}
 	db, err := archive.Open(path, archive.Options{Logger: quiet()})
 	if err != nil {

@@ -246,7 +246,15 @@ func sameFile(f *os.File, path string) (bool, error) {
 
 // inspect checks that bdb is one of our archives of a schema we know.
 func inspect(bdb *bbolt.DB, path string) error {
-	return bdb.View(func(tx *bbolt.Tx) error {
+	return bdb.View(func(tx *bbolt.Tx) (err error) {
+		defer func() {
+			if r := recover(); r != nil {
+				err = fmt.Errorf("open archive %s: %w: bbolt failed reading it: %v", path, ErrCorrupt, r)
+			}
+		}()
+		if err := checkSize(tx, path); err != nil {
+			return fmt.Errorf("open archive: %w", err)
+		}
 		meta := root(tx, bucketMeta)
 		if !meta.exists() {
 			return fmt.Errorf("open archive %s: %w: a bbolt file without a %q bucket", path, ErrNotArchive, bucketMeta)
@@ -271,6 +279,20 @@ func inspect(bdb *bbolt.DB, path string) error {
 		}
 		return nil
 	})
+}
+
+// checkSize refuses a file shorter than its meta page says it is: bbolt
+// would fault (SIGBUS, which no recover catches) reading pages past the
+// end of the file.
+func checkSize(tx *bbolt.Tx, path string) error {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return err
+	}
+	if fi.Size() < tx.Size() {
+		return fmt.Errorf("%s: %w: truncated: %d bytes, its meta page says %d", path, ErrCorrupt, fi.Size(), tx.Size())
+	}
+	return nil
 }
 
 // create makes a new archive at path. It builds the file under a temporary

@@ -28,7 +28,15 @@ const maxReported = 1000
 // where no recover() helps: check untrusted files in a child process.
 func (db *DB) Check(ctx context.Context) error {
 	var c checker
-	run := func(tx *bbolt.Tx) error {
+	run := func(tx *bbolt.Tx) (err error) {
+		defer func() {
+			if r := recover(); r != nil {
+				err = fmt.Errorf("%w: bbolt failed reading the file: %v", ErrCorrupt, r)
+			}
+		}()
+		if err := checkSize(tx, db.path); err != nil {
+			return err
+		}
 		for err := range tx.Check() {
 			c.add(fmt.Errorf("%w: bbolt: %w", ErrCorrupt, err))
 		}

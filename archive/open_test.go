@@ -6,6 +6,7 @@ import (
 	"context"
 	"crypto/rand"
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -296,5 +297,42 @@ func rawBolt(t *testing.T, path string, fn func(tx *bbolt.Tx) error) {
 	defer bdb.Close()
 	if err := bdb.Update(fn); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestOpenRefusesTruncatedArchive cuts an archive short: bbolt would fault
+// reading past the end of its map, so Open must refuse it first.
+func TestOpenRefusesTruncatedArchive(t *testing.T) {
+	path := tempPath(t, "archive.db")
+	db := mustOpenPath(t, path)
+	for i := range 5 {
+		h := history(300)
+		h[0].Title = fmt.Sprintf("Title %d", i)
+		mustIngest(t, db, scrape(true, fmt.Sprintf("page %d", i)), h)
+	}
+	used, err := db.Usage(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	full := readFile(t, path)
+	for _, n := range []int{4096, 8192, int(used.UsedBytes) / 2, int(used.UsedBytes) - 4096} {
+		t.Run(fmt.Sprintf("%d bytes", n), func(t *testing.T) {
+			cut := tempPath(t, "cut.db")
+			writeFile(t, cut, full[:n])
+			for _, readOnly := range []bool{true, false} {
+				db, err := archive.Open(cut, archive.Options{ReadOnly: readOnly})
+				if err == nil {
+					db.Close()
+					t.Fatalf("Open (read-only %v) of an archive cut to %d of %d bytes succeeded", readOnly, n, used.UsedBytes)
+				}
+				if !errors.Is(err, archive.ErrCorrupt) && !errors.Is(err, archive.ErrNotArchive) {
+					t.Errorf("Open (read-only %v) = %v, want ErrCorrupt or ErrNotArchive", readOnly, err)
+				}
+			}
+			if got := readFile(t, cut); !bytes.Equal(got, full[:n]) {
+				t.Errorf("Open changed the truncated file")
+			}
+		})
 	}
 }
