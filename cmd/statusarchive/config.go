@@ -262,7 +262,7 @@ func (c *configParser) source(n *yaml.Node) (s Source, ok bool) {
 			s.URL, urlNode = c.str(v, key), v
 		case "format":
 			s.Format = parser.Format(c.str(v, key))
-			if s.Format != "" && !knownFormat(s.Format) {
+			if s.Format != "" && checkFormat(string(s.Format)) != nil {
 				c.addf(v, "format %q: want auto or one of %s", s.Format, formatList())
 			}
 		case "schedule":
@@ -419,10 +419,6 @@ func kindName(n *yaml.Node) string {
 		return fmt.Sprintf("%q", n.Value)
 	}
 	return "something else"
-}
-
-func knownFormat(f parser.Format) bool {
-	return f == parser.FormatAuto || slices.Contains(parser.Formats(), f)
 }
 
 // checkSourceURL accepts absolute http and https URLs with a host.

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -333,7 +334,7 @@ func (d *daemon) seed(ctx context.Context, cfg *Config, names []string) (overdue
 				overdue = append(overdue, name)
 				continue
 			}
-			last := cmpOrTime(runs[good].Finished, runs[good].Recorded)
+			last := cmp.Or(runs[good].Finished, runs[good].Recorded)
 			d.metrics.setLastSuccess(name, last)
 			if !src.Schedule.Next(last).After(now) {
 				overdue = append(overdue, name)
@@ -345,13 +346,6 @@ func (d *daemon) seed(ctx context.Context, cfg *Config, names []string) (overdue
 		return nil, fmt.Errorf("read the run log: %w", err)
 	}
 	return overdue, nil
-}
-
-func cmpOrTime(a, b time.Time) time.Time {
-	if a.IsZero() {
-		return b
-	}
-	return a
 }
 
 // source returns the current config's entry for name.
@@ -473,28 +467,24 @@ func followedComponents(inc parser.Incident, follow []string) []string {
 }
 
 // fetchOptions are the scraper settings for a source: the defaults, its
-// limits, and the injected transport.
+// limits, the injected transport and the daemon's robots.txt cache.
 func (s Source) fetchOptions(m *Main, robots *scraper.RobotsCache) scraper.Options {
-	opts := scraper.DefaultOptions()
-	opts.Robots = robots
+	d := scraper.DefaultOptions()
+	o := fetchOptions{maxPages: d.MaxPages, delay: d.Delay, timeout: d.RequestTimeout, maxBody: d.MaxBodyBytes}
 	if s.Limits.MaxPages > 0 {
-		opts.MaxPages = s.Limits.MaxPages
+		o.maxPages = s.Limits.MaxPages
 	}
 	if s.Limits.HasDelay {
-		opts.Delay = s.Limits.Delay
-		if s.Limits.Delay == 0 {
-			opts.RandomDelay = 0
-		}
+		o.delay = s.Limits.Delay
 	}
 	if s.Limits.Timeout > 0 {
-		opts.RequestTimeout = s.Limits.Timeout
+		o.timeout = s.Limits.Timeout
 	}
 	if s.Limits.MaxBody > 0 {
-		opts.MaxBodyBytes = s.Limits.MaxBody
+		o.maxBody = s.Limits.MaxBody
 	}
-	if m.Transport != nil {
-		opts.Transport = m.Transport
-	}
+	opts := o.options(m)
+	opts.Robots = robots
 	return opts
 }
 
@@ -525,13 +515,13 @@ func (d *daemon) finished(lg zerolog.Logger, src Source, cfg *Config, run archiv
 	ev.Msg("run")
 	d.metrics.observeRun(src.Name, outcome, !good, took, d.m.Now())
 	if outcome != "cancelled" {
-		d.health1(lg, src, cfg, good)
+		d.trackHealth(lg, src, cfg, good)
 	}
 }
 
-// health1 moves a source's failure streak on by one run, and logs only
+// trackHealth moves a source's failure streak on by one run, and logs only
 // the moments it turns stale and fresh again.
-func (d *daemon) health1(lg zerolog.Logger, src Source, cfg *Config, good bool) {
+func (d *daemon) trackHealth(lg zerolog.Logger, src Source, cfg *Config, good bool) {
 	d.mu.Lock()
 	h := d.health[src.Name]
 	if h == nil {
@@ -564,7 +554,7 @@ func (d *daemon) panicked(name string) {
 		return
 	}
 	d.metrics.observeRun(name, "panic", true, 0, d.m.Now())
-	d.health1(d.lg.With().Str("source", name).Logger(), src, cfg, false)
+	d.trackHealth(d.lg.With().Str("source", name).Logger(), src, cfg, false)
 }
 
 // shutdown stops scheduling and waits for running scrapes: up to the grace
