@@ -98,6 +98,10 @@ const (
 	keyFormat = "format"
 )
 
+// strictMode has bbolt check the whole file after every commit and panic
+// on any inconsistency. Tests switch it on; it is far too slow otherwise.
+var strictMode = false
+
 var rootBuckets = []string{bucketMeta, bucketSources, bucketRuns, bucketPages, bucketRunPages, bucketValidators}
 
 // Open opens the archive at path, creating it (and its parent directory)
@@ -214,6 +218,7 @@ func openBolt(path string, opts Options, readOnly bool) (*bbolt.DB, *os.File, er
 	switch {
 	case err == nil:
 		bdb.AllocSize = allocSize
+		bdb.StrictMode = strictMode
 		return bdb, file, nil
 	case errors.Is(err, berrors.ErrTimeout):
 		return nil, nil, fmt.Errorf("archive %s is in use by another process (waited %s for its lock): %w", path, opts.Timeout, ErrLocked)

@@ -1,5 +1,17 @@
 package archive
 
+// Every test archive runs bbolt's StrictMode: a full consistency check
+// after every commit. Benchmarks turn it off with SetStrict(false).
+func init() { strictMode = true }
+
+// SetStrict switches StrictMode for archives opened afterwards and
+// returns the previous setting.
+func SetStrict(on bool) bool {
+	was := strictMode
+	strictMode = on
+	return was
+}
+
 // Seal builds a stored value as the archive would for key in the bucket at
 // path, so that tests can write well-formed records behind its back.
 func Seal(path []string, key []byte, payload []byte) []byte {
