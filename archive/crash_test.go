@@ -25,7 +25,11 @@ import (
 func TestChildProcess(t *testing.T) {
 	mode, path := os.Getenv("ARCHIVE_CHILD"), os.Getenv("ARCHIVE_CHILD_PATH")
 	if mode == "" {
-		t.Skip("helper for TestLockAcrossProcesses, TestCrashDurability and TestRandomByteFlips")
+		t.Skip("helper for the tests that need a second process")
+	}
+	if mode == "compact" {
+		compactChild(t, path, os.Getenv("ARCHIVE_CHILD_DST"))
+		return
 	}
 	if mode == "flip" {
 		flipChild(t, path, strings.Split(os.Getenv("ARCHIVE_CHILD_FLIPS"), ","))
