@@ -164,10 +164,31 @@ type Document struct {
 	Via         Follow // the request that fetched it; zero for a start page
 }
 
+// Scope says what a page's list of incidents stands for, which decides what
+// an incident's absence from it means.
+type Scope string
+
+// Scopes.
+const (
+	// ScopeUnknown makes no claim: an incident missing from the page says
+	// nothing (a single incident's page).
+	ScopeUnknown Scope = ""
+	// ScopeListing lists every incident of the span of time it covers,
+	// newest first (a history page, a list with older pages behind it, the
+	// latest 50 of an API list, a feed). An incident missing from a
+	// complete crawl of a listing, and newer than the oldest incident the
+	// crawl saw, was deleted; an older one has merely scrolled away.
+	ScopeListing Scope = "listing"
+	// ScopeCurrent shows only what is open or upcoming now (a summary): an
+	// incident's absence means it ended, and an empty page is normal.
+	ScopeCurrent Scope = "current"
+)
+
 // Page is what one document parses to.
 type Page struct {
 	Format    Format     `json:"format"`
 	URL       string     `json:"url"`
+	Scope     Scope      `json:"scope,omitempty"`
 	Incidents []Incident `json:"incidents"`
 	Claims    *Claims    `json:"claims,omitempty"`
 	Follow    []Follow   `json:"follow,omitempty"`

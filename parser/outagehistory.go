@@ -154,6 +154,7 @@ func (r *ohReader) read() (*Page, error) {
 			return nil, err
 		}
 		page.Incidents = ins
+		page.Scope = ScopeListing
 	case timeline >= 0:
 		in, err := r.detail(timeline)
 		if err != nil {

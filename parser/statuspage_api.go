@@ -94,9 +94,10 @@ type apiDoc struct {
 // apiList is one list of incidents of an API document, with its name for
 // errors.
 type apiList struct {
-	field string
-	items []apiIncident
-	many  bool
+	field   string
+	items   []apiIncident
+	many    bool
+	current bool // the summary's lists: only what is open or upcoming now
 }
 
 // decodeAPI decodes body as an API document and returns its page object
@@ -116,21 +117,24 @@ func decodeAPI(body []byte) (*apiPage, []apiList, error) {
 		if !doc.Incident.looksReal() {
 			return nil, nil, errNotStatuspage("incident has no id, name and incident_updates")
 		}
-		return doc.Page, []apiList{{"incident", []apiIncident{*doc.Incident}, false}}, nil
+		return doc.Page, []apiList{{"incident", []apiIncident{*doc.Incident}, false, false}}, nil
 	case doc.ID != "" && doc.Name != "" && doc.Updates != nil && isJSONString(doc.Status):
 		var in apiIncident
 		if err := json.Unmarshal(trimmed, &in); err != nil {
 			return nil, nil, errNotStatuspage("not a 2016 incident: " + err.Error())
 		}
-		return nil, []apiList{{"incident", []apiIncident{in}, false}}, nil
+		return nil, []apiList{{"incident", []apiIncident{in}, false, false}}, nil
 	case doc.Incidents == nil:
 		return nil, nil, errNotStatuspage("no incident, incident_updates or incidents key")
 	case doc.Page == nil || doc.Page.ID == "" || doc.Page.Name == "":
 		return nil, nil, errNotStatuspage("incidents without a page object with id and name")
 	}
-	lists := []apiList{{"incidents", *doc.Incidents, true}}
+	// The summary has the page's status object and components beside its
+	// (unresolved) incidents; the incident list has neither.
+	summary := doc.ScheduledMaintenances != nil || len(bytes.TrimSpace(doc.Components)) > 0 || isJSONObject(doc.Status)
+	lists := []apiList{{"incidents", *doc.Incidents, true, summary}}
 	if doc.ScheduledMaintenances != nil {
-		lists = append(lists, apiList{"scheduled_maintenances", *doc.ScheduledMaintenances, true})
+		lists = append(lists, apiList{"scheduled_maintenances", *doc.ScheduledMaintenances, true, true})
 	}
 	for _, l := range lists {
 		for i, in := range l.items {
@@ -140,6 +144,25 @@ func decodeAPI(body []byte) (*apiPage, []apiList, error) {
 		}
 	}
 	return doc.Page, lists, nil
+}
+
+// apiScope says what an API document's incidents stand for: a summary
+// (open incidents, upcoming maintenance) shows what is open or upcoming
+// now; the incident list is the latest incidents, newest first; a single
+// incident says nothing about others.
+func apiScope(lists []apiList) Scope {
+	switch {
+	case len(lists) > 0 && lists[0].current:
+		return ScopeCurrent
+	case len(lists) == 1 && lists[0].many:
+		return ScopeListing
+	}
+	return ScopeUnknown
+}
+
+func isJSONObject(raw json.RawMessage) bool {
+	raw = bytes.TrimSpace(raw)
+	return len(raw) > 0 && raw[0] == '{'
 }
 
 // looksReal reports whether a decoded incident has what every Statuspage
@@ -174,7 +197,7 @@ func parseStatuspageAPI(doc Document) (*Page, error) {
 		pageURL = page.URL
 	}
 	origin := statuspageOrigin(doc.URL, pageURL)
-	out := &Page{Incidents: []Incident{}}
+	out := &Page{Incidents: []Incident{}, Scope: apiScope(lists)}
 	for _, l := range lists {
 		for i, item := range l.items {
 			in, err := item.incident(origin)

@@ -153,7 +153,7 @@ func parseStatuspageFeed(doc Document) (*Page, error) {
 		return nil, errNotStatuspage(fmt.Sprintf("XML root <%s> is neither an Atom feed nor RSS", feed.XMLName.Local))
 	}
 
-	out := &Page{Incidents: []Incident{}}
+	out := &Page{Incidents: []Incident{}, Scope: ScopeListing}
 	for i, e := range entries {
 		in, err := e.incident()
 		if err != nil {

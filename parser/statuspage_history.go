@@ -152,7 +152,7 @@ func parseStatuspageHistory(doc Document) (*Page, error) {
 	if origin == "" && props.PageStatus.Page.Domain != "" {
 		origin = "https://" + props.PageStatus.Page.Domain
 	}
-	out := &Page{Incidents: []Incident{}}
+	out := &Page{Incidents: []Incident{}, Scope: ScopeListing}
 	oldest := time.Time{}
 	asked := map[string]bool{} // codes whose timeline is already asked for
 	for mi, m := range props.Months {

@@ -567,7 +567,7 @@ func parseStatuspageHome(doc Document) (*Page, error) {
 	if days.Length() == 0 && unresolved.Length() == 0 && upcoming.Length() == 0 && dom.Find(".incidents-list").Length() == 0 {
 		return nil, errNotStatuspage("no status-day, unresolved-incident or scheduled-maintenance blocks")
 	}
-	r := &homeReader{doc: doc, origin: statuspageOriginOf(doc, dom), rendered: issuedAt(dom), out: &Page{Incidents: []Incident{}}, seen: map[string]bool{}}
+	r := &homeReader{doc: doc, origin: statuspageOriginOf(doc, dom), rendered: issuedAt(dom), out: &Page{Incidents: []Incident{}, Scope: ScopeListing}, seen: map[string]bool{}}
 	if r.rendered.IsZero() {
 		// The newest day header is the page's own date.
 		days.EachWithBreak(func(_ int, day *goquery.Selection) bool {
