@@ -49,6 +49,7 @@ func commands() []command {
 		{"show", "show one incident, its timeline and its versions", (*Main).show},
 		{"export", "export incidents or updates as CSV, JSON or NDJSON", (*Main).export},
 		{"stats", "compare sources' reliability: incidents, downtime, time to resolve, availability", (*Main).stats},
+		{"report", "write a self-contained HTML report: charts, timeline, comparison, coverage", (*Main).report},
 		{"diff", "show what changed between two versions of an incident", (*Main).diff},
 		{"changes", "report every change since a time or since the previous run", (*Main).changes},
 		{"sources", "show each source's coverage: runs, failures, how far back it reaches", (*Main).sources},

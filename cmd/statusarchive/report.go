@@ -1,0 +1,117 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"slices"
+
+	"github.com/statusarchive/statusarchive/archive"
+	"github.com/statusarchive/statusarchive/archive/report"
+	"github.com/statusarchive/statusarchive/archive/stats"
+	"github.com/statusarchive/statusarchive/parser"
+)
+
+func (m *Main) report(ctx context.Context, args []string) error {
+	fs, f := m.newFlagSet("report", "--html FILE [flags]", "statusarchive report --html report.html --source workos,github --window 24m", true)
+	var sources stringList
+	var since, until timeFlag
+	out := fs.String("html", "", "write the HTML report to this file (required; - for stdout)")
+	title := fs.String("title", "", "the report's heading (default: statusarchive reliability report)")
+	fs.Var(&sources, "source", "sources to compare (repeat or comma-separate; default all)")
+	fs.Var(&since, "since", "start of the window (default: each source's oldest incident)")
+	fs.Var(&until, "until", "end of the window (default: now)")
+	window := fs.String("window", "", "window length back from --until: 24m (months), 90d (days), 2y (years); excludes --since")
+	method := fs.String("method", "", "availability method: unweighted, statuspage or custom (default: unweighted and statuspage)")
+	weights := fs.String("weights", "", "custom method's weight per impact, e.g. critical=1,major=1,minor=0.5,none=0")
+	if err := parse(fs, args); err != nil {
+		return handled(err)
+	}
+	if fs.NArg() > 0 {
+		return &usageError{msg: "report takes no arguments"}
+	}
+	if *out == "" {
+		return &usageError{msg: "report needs --html FILE"}
+	}
+	now := m.Now().UTC()
+	opts := stats.Options{Since: since.t, Until: until.t, Now: now, Method: stats.Method(*method), By: "month"}
+	if *window != "" {
+		if !since.t.IsZero() {
+			return &usageError{msg: "give --window or --since, not both"}
+		}
+		end := until.t
+		if end.IsZero() {
+			end = now
+		}
+		start, err := windowStart(*window, end)
+		if err != nil {
+			return err
+		}
+		opts.Since, opts.Until = start, end
+	}
+	if *weights != "" {
+		w, err := parseWeights(*weights)
+		if err != nil {
+			return err
+		}
+		opts.Weights = w
+		if opts.Method == "" {
+			opts.Method = stats.MethodCustom
+		}
+	}
+	if opts.Method == stats.MethodCustom && opts.Weights == nil {
+		return &usageError{msg: "--method custom needs --weights"}
+	}
+	lg, err := m.logger(f)
+	if err != nil {
+		return err
+	}
+	db, err := m.openDB(f, true, lg)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+
+	// The timeline draws every incident, so they are read once and kept;
+	// an incident the vendor later deleted still happened and counts.
+	seq, failed := incidents(db.Rows(ctx, archive.Filter{Source: sources, IncludeDeleted: true}))
+	all := slices.Collect(seq)
+	if err := failed(); err != nil {
+		return err
+	}
+	figures, err := stats.Compute(slices.Values(all), opts)
+	if err != nil {
+		return &usageError{msg: err.Error()}
+	}
+	data := report.Data{
+		Title:     *title,
+		Generated: now,
+		Report:    figures,
+		Incidents: all,
+		Notes:     reportNotes(figures, all),
+	}
+	if err := writeOut(m.Stdout, *out, func(w io.Writer) error { return report.Write(w, data) }); err != nil {
+		return err
+	}
+	if *out != "-" {
+		fmt.Fprintf(m.Stderr, "report: %d sources, %d incidents: %s\n", len(figures.Sources), len(all), *out)
+	}
+	return nil
+}
+
+// reportNotes says what a reader of the figures should know about how the
+// archive was read.
+func reportNotes(r stats.Report, all []parser.Incident) []string {
+	notes := []string{"Incidents the vendor later deleted from its page count with their last archived content: they still happened."}
+	undated := 0
+	for _, s := range r.Sources {
+		undated += s.Undated
+	}
+	if undated > 0 {
+		notes = append(notes, fmt.Sprintf("%d archived incidents carry no time at all (a history entry listing no updates) and are left out of every figure.", undated))
+	}
+	if len(all) == 0 {
+		notes = append(notes, "The archive holds no incidents for these sources: scrape them first (statusarchive scrape).")
+	}
+	return notes
+}
