@@ -193,8 +193,8 @@ func TestWriteTimeline(t *testing.T) {
 		t.Errorf("width of a3 = %v, of a2 = %v: want a3 wider", a3, a2)
 	}
 	// The open incident b2 runs to now, the report's end: it reaches the right edge.
-	if b2 := byID["b2"]; b2.x+b2.w < chartWidth-padRight-1 {
-		t.Errorf("open incident b2 ends at x = %v, want the right edge %v", b2.x+b2.w, chartWidth-padRight)
+	if b2, edge := byID["b2"], chartWidth-timelineRight; b2.x+b2.w < edge-1 {
+		t.Errorf("open incident b2 ends at x = %v, want the right edge %v", b2.x+b2.w, edge)
 	}
 	for id, class := range map[string]string{"a1": "impact-major", "a3": "impact-critical", "b1": "impact-unknown", "m1": "impact-maintenance"} {
 		if got := byID[id].class; got != "mark "+class {

@@ -110,13 +110,14 @@ const (
 	padBottom   = 42.0
 	laneHeight  = 26.0
 	laneLabel   = 140.0
+	// The timeline's right margin leaves room for half a month label.
+	timelineRight = 32.0
 )
 
 type tick struct {
-	X, Y   float64
-	Label  string
-	Sub    string // a second line: the year under January
-	Anchor string // text-anchor: middle, or start and end near the edges
+	X, Y  float64
+	Label string
+	Sub   string // a second line: the year under January
 }
 
 type bar struct {
@@ -217,7 +218,7 @@ type timeline struct {
 // (an open one until the report's now), coloured by impact. It also lists
 // the incidents drawn and says why others were left out.
 func drawTimeline(r stats.Report, incidents []parser.Incident, start, end time.Time) (timeline, []incidentRow, []string) {
-	tl := timeline{Width: chartWidth, X0: laneLabel, X1: chartWidth - padRight, Y1: padTop}
+	tl := timeline{Width: chartWidth, X0: laneLabel, X1: chartWidth - timelineRight, Y1: padTop}
 	tl.Y0 = tl.Y1 + laneHeight*float64(max(len(r.Sources), 1))
 	tl.Height = tl.Y0 + 30
 	if start.IsZero() || !end.After(start) {
@@ -244,14 +245,7 @@ func drawTimeline(r stats.Report, incidents []parser.Incident, start, end time.T
 		if i%every != 0 {
 			continue
 		}
-		tk := tick{X: xOf(m), Label: m.Format("2006-01"), Anchor: "middle"}
-		switch {
-		case tk.X < tl.X0+24:
-			tk.Anchor = "start"
-		case tk.X > tl.X1-24:
-			tk.Anchor = "end"
-		}
-		tl.Ticks = append(tl.Ticks, tk)
+		tl.Ticks = append(tl.Ticks, tick{X: xOf(m), Label: m.Format("2006-01")})
 	}
 
 	var rows []incidentRow
