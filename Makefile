@@ -38,7 +38,7 @@ demo: build
 CHROMIUM_FIND := command -v chromium || command -v chromium-browser || command -v google-chrome
 
 chromium:
-	@$(CHROMIUM_FIND) >/dev/null || { \
+	@{ $(CHROMIUM_FIND); } >/dev/null || { \
 		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 			(apt-get update && apt-get install -y chromium) >/dev/null 2>&1 || \
 				echo "note: could not install chromium; the HTML report's browser test will skip"; \
