@@ -27,7 +27,10 @@ const (
 	// DefaultTimeout is how long Open waits for the file lock.
 	DefaultTimeout = time.Second
 	// DefaultDropThreshold is the fraction of the last good complete run's
-	// incident count below which a run is refused as suspect.
+	// incident count at or below which a run is refused as suspect: a crawl
+	// that finds half the incidents or fewer is far likelier broken markup
+	// than a vendor deleting half its history. A drop of a single incident
+	// (2 to 1) is never refused: that is what one deletion looks like.
 	DefaultDropThreshold = 0.5
 
 	// initialMmapSize reserves address space so that a large scrape does not

@@ -82,9 +82,16 @@
 // Before writing anything, Ingest refuses a run whose records fail
 // Validate (outcome "failed") and one the drift guard finds suspect
 // (outcome "suspect"): zero incidents where the last good run had some; a
-// count below DropThreshold (default half) of the last good complete run of
-// the same URL; more than half the records without any update. A refused
-// run writes its run-log entry and nothing else.
+// count at or below DropThreshold (default half) of the last good complete
+// run of the same URL, when at least two incidents are missing; more than
+// half the records without any update. A Snapshot run (a summary of what is
+// open now) skips the count guards. A refused run writes its run-log entry
+// and nothing else.
+//
+// Deletions are inferred only from a Complete vendor run, and only for
+// incidents inside the span it covered: first update at or after the
+// earliest first update the run saw. An incident older than that has
+// scrolled off a windowed list; it was not deleted.
 //
 // # Times
 //

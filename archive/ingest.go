@@ -99,7 +99,7 @@ func (db *DB) ingest(ctx context.Context, in RunInput, incidents []parser.Incide
 	}
 	// A run that reports failures did not see the whole source, whatever
 	// it claims: it must not infer deletions.
-	in.Complete = in.Complete && len(in.Failures) == 0
+	in.Complete = in.Complete && len(in.Failures) == 0 && !in.Snapshot
 	now := db.now().UTC()
 	invalid := validateRun(in, incidents, now)
 
@@ -128,7 +128,11 @@ func (db *DB) ingest(ctx context.Context, in RunInput, incidents []parser.Incide
 		}
 
 		seen := make(map[string]bool, len(incidents))
+		var oldest time.Time
 		for i, inc := range incidents {
+			if first := inc.First().At; !first.IsZero() && (oldest.IsZero() || first.Before(oldest)) {
+				oldest = first
+			}
 			if i%256 == 0 {
 				if err := ctx.Err(); err != nil {
 					return err
@@ -140,7 +144,7 @@ func (db *DB) ingest(ctx context.Context, in RunInput, incidents []parser.Incide
 			}
 		}
 		if in.Complete && in.Origin == OriginVendor {
-			if err := w.tombstones(&run, seen, now); err != nil {
+			if err := w.tombstones(&run, seen, oldest, now); err != nil {
 				return err
 			}
 		}
@@ -263,6 +267,9 @@ func validateRun(in RunInput, incidents []parser.Incident, now time.Time) error 
 // drift returns why a run looks like markup drift rather than news, or "".
 func (db *DB) drift(st sourceState, in RunInput, incidents []parser.Incident) string {
 	n := len(incidents)
+	if in.Snapshot {
+		return ""
+	}
 	if n == 0 && st.LastGoodCount > 0 {
 		return fmt.Sprintf("0 incidents where the last good run (%d) had %d", st.Info.LastOKRun, st.LastGoodCount)
 	}
@@ -270,8 +277,8 @@ func (db *DB) drift(st sourceState, in RunInput, incidents []parser.Incident) st
 	if threshold == 0 {
 		threshold = db.threshold
 	}
-	if last, ok := st.Complete[in.URL]; ok && threshold > 0 && float64(n) < threshold*float64(last.Incidents) {
-		return fmt.Sprintf("%d incidents, fewer than %g%% of the %d of the last good complete run (%d) of %s",
+	if last, ok := st.Complete[in.URL]; ok && threshold > 0 && float64(n) <= threshold*float64(last.Incidents) && last.Incidents-n >= 2 {
+		return fmt.Sprintf("%d incidents, no more than %g%% of the %d of the last good complete run (%d) of %s",
 			n, threshold*100, last.Incidents, last.Run, in.URL)
 	}
 	lacking := 0
@@ -412,7 +419,15 @@ func (w *writer) addVersion(ib bucket, h *head, v Version, first time.Time) erro
 
 // tombstones gives every live incident of the source that a complete run
 // did not see a deleted version.
-func (w *writer) tombstones(run *Run, seen map[string]bool, now time.Time) error {
+//
+// Only incidents the crawl's span covers can be inferred deleted: those whose
+// first update is at or after oldest, the earliest first update the run saw.
+// An older incident has merely scrolled off a windowed list (the latest 50,
+// the last 15 days); one with no time at all is never inferred deleted.
+func (w *writer) tombstones(run *Run, seen map[string]bool, oldest, now time.Time) error {
+	if oldest.IsZero() {
+		return nil
+	}
 	var gone []string
 	c := w.incidents.b.Cursor()
 	for k, v := c.First(); k != nil; k, v = c.Next() {
@@ -428,7 +443,7 @@ func (w *writer) tombstones(run *Run, seen map[string]bool, now time.Time) error
 		if err != nil {
 			return err
 		}
-		if !found || h.Deleted {
+		if !found || h.Deleted || h.FirstUpdate.IsZero() || h.FirstUpdate.Before(oldest) {
 			continue
 		}
 		var last Version

@@ -49,6 +49,11 @@ type RunInput struct {
 	// without hitting a cap: only then may deletions be inferred. A run
 	// with Failures is never complete.
 	Complete bool
+	// Snapshot means the pages show only what is current (a summary of open
+	// incidents and upcoming maintenance): an empty or shrinking result is
+	// normal there, so the count guards do not apply, and nothing is ever
+	// inferred deleted from it.
+	Snapshot bool
 	Failures []string // what went wrong in a run that still has records: outcome "partial"
 	Origin   Origin   // OriginVendor when empty
 	// DropThreshold overrides Options.DropThreshold for this run: 0 keeps

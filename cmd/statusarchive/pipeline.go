@@ -48,6 +48,7 @@ func (m *Main) runJob(ctx context.Context, store withDB, lg zerolog.Logger, j jo
 	defer fetcher.Close()
 	follows := map[string]parser.Follow{}
 	var pages []*parser.Page
+	var scope parser.Scope // what the start page's list stands for
 	visit := func(p *scraper.Page) ([]scraper.Request, error) {
 		via := follows[p.Requested]
 		format := parser.FormatAuto
@@ -60,6 +61,9 @@ func (m *Main) runJob(ctx context.Context, store withDB, lg zerolog.Logger, j jo
 			return nil, err
 		}
 		pages = append(pages, page)
+		if via.URL == "" {
+			scope = page.Scope
+		}
 		var next []scraper.Request
 		for _, f := range page.Follow {
 			if _, seen := follows[f.URL]; seen {
@@ -86,7 +90,10 @@ func (m *Main) runJob(ctx context.Context, store withDB, lg zerolog.Logger, j jo
 	if res.CapHit {
 		in.Failures = append(in.Failures, fmt.Sprintf("page cap of %d hit: older pages not fetched", j.fetch.MaxPages))
 	}
-	in.Complete = len(res.Failures) == 0 && !res.CapHit
+	// Only a whole listing, crawled without a failure or a cap, can show
+	// that an incident is gone; a summary shows only what is open now.
+	in.Complete = len(res.Failures) == 0 && !res.CapHit && scope == parser.ScopeListing
+	in.Snapshot = scope == parser.ScopeCurrent
 	incidents := parser.Merge(pages)
 	if len(res.Failures) > 0 {
 		kept := incidents[:0]

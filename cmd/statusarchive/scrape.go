@@ -24,6 +24,7 @@ type scrapeSummary struct {
 	Changed   int    `json:"changed"`
 	Unchanged int    `json:"unchanged"`
 	Deleted   int    `json:"deleted"`
+	Restored  int    `json:"restored"`
 	Pages     int    `json:"pages"`
 	Outcome   string `json:"outcome"`
 	Run       uint64 `json:"run"`
@@ -69,7 +70,7 @@ func (m *Main) scrape(ctx context.Context, args []string) error {
 		}
 		sum := scrapeSummary{
 			Source: j.source, Incidents: run.Incidents, Updates: run.Updates, New: run.New, Changed: run.Changed,
-			Unchanged: run.Unchanged, Deleted: run.Deleted, Pages: run.Pages, Outcome: run.Outcome, Run: run.ID, URL: j.url,
+			Unchanged: run.Unchanged, Deleted: run.Deleted, Restored: run.Restored, Pages: run.Pages, Outcome: run.Outcome, Run: run.ID, URL: j.url,
 		}
 		if err != nil {
 			sum.Error = err.Error()
@@ -80,8 +81,8 @@ func (m *Main) scrape(ctx context.Context, args []string) error {
 			}
 			continue
 		}
-		fmt.Fprintf(m.Stdout, "%s: %d incidents, %d updates: %d new, %d changed, %d unchanged, %d deleted (%d pages, %s)\n",
-			safe(sum.Source), sum.Incidents, sum.Updates, sum.New, sum.Changed, sum.Unchanged, sum.Deleted, sum.Pages, sum.Outcome)
+		fmt.Fprintf(m.Stdout, "%s: %d incidents, %d updates: %d new, %d changed, %d unchanged, %d deleted, %d restored (%d pages, %s)\n",
+			safe(sum.Source), sum.Incidents, sum.Updates, sum.New, sum.Changed, sum.Unchanged, sum.Deleted, sum.Restored, sum.Pages, sum.Outcome)
 	}
 	return errors.Join(errs...)
 }
