@@ -3,6 +3,7 @@ package report
 import (
 	"bytes"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -239,21 +240,41 @@ func TestWriteHostileText(t *testing.T) {
 	}
 	out := render(t, d)
 	doc := parse(t, out)
-	var scripts, handlers, jsURLs int
+	for _, p := range unsafeParts(doc) {
+		t.Errorf("unsafe output: %s", p)
+	}
+	if !bytes.Contains(out, []byte("#ZgotmplZ")) {
+		t.Errorf("no javascript: URL was replaced by #ZgotmplZ: were the links written at all?")
+	}
+	if i := bytes.IndexAny(out, "\x1b\x07\u202e"); i >= 0 {
+		t.Errorf("a control or bidi character reached the page raw: %q", out[max(i-100, 0):i+10])
+	}
+	if !bytes.Contains(out, []byte(`&lt;script&gt;alert(1)&lt;/script&gt;`)) {
+		t.Errorf("the hostile title is not shown as escaped text")
+	}
+}
+
+// unsafeParts lists what in doc could run script: <script> elements,
+// on* attributes, script and data URLs, and elements page text could only
+// have produced by escaping its text.
+func unsafeParts(doc *html.Node) []string {
+	var out []string
 	walk(doc, func(n *html.Node) {
 		if n.Type != html.ElementNode {
 			return
 		}
-		if n.Data == "script" {
-			scripts++
+		switch n.Data {
+		case "script", "img", "textarea", "iframe", "object", "embed":
+			out = append(out, "a <"+n.Data+"> element")
 		}
 		for _, a := range n.Attr {
-			if strings.HasPrefix(strings.ToLower(a.Key), "on") {
-				handlers++
-				t.Errorf("<%s %s=%q>", n.Data, a.Key, a.Val)
+			key := strings.ToLower(a.Key)
+			if strings.HasPrefix(key, "on") {
+				out = append(out, fmt.Sprintf("<%s %s=%q>", n.Data, a.Key, a.Val))
 			}
-			switch strings.ToLower(a.Key) {
+			switch key {
 			case "href", "src", "xlink:href", "action", "formaction":
+				// Browsers ignore control characters and spaces in a scheme.
 				v := strings.ToLower(strings.Map(func(r rune) rune {
 					if r <= ' ' {
 						return -1
@@ -261,28 +282,44 @@ func TestWriteHostileText(t *testing.T) {
 					return r
 				}, a.Val))
 				if strings.HasPrefix(v, "javascript:") || strings.HasPrefix(v, "vbscript:") || strings.HasPrefix(v, "data:") {
-					jsURLs++
-					t.Errorf("<%s %s=%q>", n.Data, a.Key, a.Val)
+					out = append(out, fmt.Sprintf("<%s %s=%q>", n.Data, a.Key, a.Val))
 				}
 			}
 		}
-		if n.Data == "img" || n.Data == "textarea" || n.Data == "iframe" {
-			t.Errorf("page text became a <%s> element", n.Data)
+	})
+	return out
+}
+
+// FuzzWriteText puts arbitrary text in every place page text reaches and
+// checks that none of it becomes markup that could run.
+func FuzzWriteText(f *testing.F) {
+	for _, s := range []string{"API errors", `<script>alert(1)</script>`, `javascript:alert(1)`, `" onmouseover="x`,
+		`</textarea><img src=x onerror=alert(1)>`, "</title><svg/onload=alert(1)>", "\u202e\x1b[2J"} {
+		f.Add(s, s)
+	}
+	f.Fuzz(func(t *testing.T, text, link string) {
+		in := incident(text, text, text, parser.Impact(text), "investigating", "2026-05-01 10:00", "resolved", "2026-05-01 11:00")
+		in.URL = link
+		ins := []parser.Incident{in}
+		r, err := stats.Compute(slices.Values(ins), stats.Options{Since: time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC), Until: now, Now: now, By: "month"})
+		if err != nil {
+			t.Skip(err)
+		}
+		for i := range r.Sources {
+			r.Sources[i].Coverage.Note = text
+		}
+		var buf bytes.Buffer
+		if err := Write(&buf, Data{Title: text, Generated: now, Report: r, Incidents: ins, Notes: []string{text, link}}); err != nil {
+			t.Fatal(err)
+		}
+		doc, err := html.Parse(&buf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if bad := unsafeParts(doc); len(bad) > 0 {
+			t.Errorf("text %q, link %q: %v", text, link, bad)
 		}
 	})
-	if scripts != 0 || handlers != 0 || jsURLs != 0 {
-		t.Errorf("%d <script> elements, %d on* attributes, %d script URLs; want 0, 0, 0", scripts, handlers, jsURLs)
-	}
-	if !bytes.Contains(out, []byte("#ZgotmplZ")) {
-		t.Errorf("no javascript: URL was replaced by #ZgotmplZ: were the links written at all?")
-	}
-	if i := bytes.IndexAny(out, "\x1b\x07\u202e"); i >= 0 {
-		t.Logf("%q", out[max(i-200, 0):i+20])
-		t.Errorf("a control or bidi character reached the page raw")
-	}
-	if !bytes.Contains(out, []byte(`&lt;script&gt;alert(1)&lt;/script&gt;`)) {
-		t.Errorf("the hostile title is not shown as escaped text")
-	}
 }
 
 // TestWriteFinite renders reports with nothing to draw and checks that
@@ -398,4 +435,36 @@ func inSVG(n *html.Node) bool {
 		}
 	}
 	return false
+}
+
+// BenchmarkWrite renders a report of two sources with 500 incidents each
+// over two years.
+func BenchmarkWrite(b *testing.B) {
+	var ins []parser.Incident
+	start := time.Date(2024, 7, 1, 0, 0, 0, 0, time.UTC)
+	for i := range 1000 {
+		t0 := start.Add(time.Duration(i) * 17 * time.Hour)
+		in := parser.Incident{Source: []string{"alpha", "beta"}[i%2], ID: strconv.Itoa(i), Kind: parser.KindIncident,
+			Title: "Incident " + strconv.Itoa(i), Impact: parser.ImpactMajor, Status: parser.StatusResolved,
+			URL: "https://status.example.com/incidents/" + strconv.Itoa(i),
+			Updates: []parser.Update{
+				{Status: parser.StatusInvestigating, At: parser.NewTime(t0, ""), Body: "Investigating."},
+				{Status: parser.StatusResolved, At: parser.NewTime(t0.Add(time.Duration(i%300)*time.Minute), ""), Body: "Resolved."},
+			}}
+		ins = append(ins, in)
+	}
+	r, err := stats.Compute(slices.Values(ins), stats.Options{Since: start, Until: now, Now: now, By: "month"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	d := Data{Generated: now, Report: r, Incidents: ins}
+	var size int
+	for b.Loop() {
+		var buf bytes.Buffer
+		if err := Write(&buf, d); err != nil {
+			b.Fatal(err)
+		}
+		size = buf.Len()
+	}
+	b.ReportMetric(float64(size), "bytes/report")
 }
