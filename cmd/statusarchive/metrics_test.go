@@ -34,9 +34,9 @@ func TestMetricsExposition(t *testing.T) {
 	got := buf.String()
 	checkExposition(t, got)
 	for _, want := range []string{
-		`statusarchive_runs_total{source="a\"\\\n",outcome="ok"} 0`,
-		`statusarchive_runs_total{source="b",outcome="failed"} 1`,
-		`statusarchive_runs_total{source="b",outcome="ok"} 2`,
+		`statusarchive_runs_total{outcome="ok",source="a\"\\\n"} 0`,
+		`statusarchive_runs_total{outcome="failed",source="b"} 1`,
+		`statusarchive_runs_total{outcome="ok",source="b"} 2`,
 		`statusarchive_run_failures_total{source="b"} 1`,
 		`statusarchive_runs_skipped_total{source="b"} 1`,
 		`statusarchive_followed_changes_total{source="b"} 1`,
@@ -59,7 +59,7 @@ func TestMetricsExposition(t *testing.T) {
 		}
 	}
 	// Series of one family come sorted, so that two scrapes diff cleanly.
-	if a, b := strings.Index(got, `runs_total{source="a`), strings.Index(got, `runs_total{source="b`); a < 0 || a > b {
+	if a, b := strings.Index(got, `skipped_total{source="a`), strings.Index(got, `skipped_total{source="b`); a < 0 || a > b {
 		t.Errorf("series not sorted by source: a at %d, b at %d", a, b)
 	}
 }

@@ -307,8 +307,8 @@ func TestDaemon(t *testing.T) {
 	// the servers saw by then.
 	checkExposition(t, metricsText)
 	for _, want := range []string{
-		`statusarchive_runs_total{source="s01",outcome="ok"} `,
-		`statusarchive_runs_total{source="s07",outcome="panic"} `,
+		`statusarchive_runs_total{outcome="ok",source="s01"} `,
+		`statusarchive_runs_total{outcome="panic",source="s07"} `,
 		`statusarchive_runs_skipped_total{source="s00"} `,
 		`statusarchive_last_success_timestamp_seconds{source="s01"} `,
 		`statusarchive_run_duration_seconds_bucket{source="s01",le="+Inf"} `,
