@@ -74,10 +74,16 @@ func (m *Main) report(ctx context.Context, args []string) error {
 
 	// The timeline draws every incident, so they are read once and kept;
 	// an incident the vendor later deleted still happened and counts.
-	seq, failed := incidents(db.Rows(ctx, archive.Filter{Source: sources, IncludeDeleted: true}))
-	all := slices.Collect(seq)
-	if err := failed(); err != nil {
-		return err
+	var all []parser.Incident
+	deleted := 0
+	for row, err := range db.Rows(ctx, archive.Filter{Source: sources, IncludeDeleted: true}) {
+		if err != nil {
+			return err
+		}
+		all = append(all, row.Incident)
+		if row.Deleted {
+			deleted++
+		}
 	}
 	figures, err := stats.Compute(slices.Values(all), opts)
 	if err != nil {
@@ -88,7 +94,7 @@ func (m *Main) report(ctx context.Context, args []string) error {
 		Generated: now,
 		Report:    figures,
 		Incidents: all,
-		Notes:     reportNotes(figures, all),
+		Notes:     reportNotes(figures, len(all), deleted),
 	}
 	if err := writeOut(m.Stdout, *out, func(w io.Writer) error { return report.Write(w, data) }); err != nil {
 		return err
@@ -101,8 +107,11 @@ func (m *Main) report(ctx context.Context, args []string) error {
 
 // reportNotes says what a reader of the figures should know about how the
 // archive was read.
-func reportNotes(r stats.Report, all []parser.Incident) []string {
-	notes := []string{"Incidents the vendor later deleted from its page count with their last archived content: they still happened."}
+func reportNotes(r stats.Report, archived, deleted int) []string {
+	var notes []string
+	if deleted > 0 {
+		notes = append(notes, fmt.Sprintf("%d incidents were later deleted from their vendor's page; they count with their last archived content: they still happened.", deleted))
+	}
 	undated := 0
 	for _, s := range r.Sources {
 		undated += s.Undated
@@ -110,7 +119,7 @@ func reportNotes(r stats.Report, all []parser.Incident) []string {
 	if undated > 0 {
 		notes = append(notes, fmt.Sprintf("%d archived incidents carry no time at all (a history entry listing no updates) and are left out of every figure.", undated))
 	}
-	if len(all) == 0 {
+	if archived == 0 {
 		notes = append(notes, "The archive holds no incidents for these sources: scrape them first (statusarchive scrape).")
 	}
 	return notes

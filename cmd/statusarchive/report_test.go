@@ -270,3 +270,31 @@ func htmlText(n *html.Node) string {
 	})
 	return b.String()
 }
+
+func TestReportNotes(t *testing.T) {
+	undated := stats.Report{Sources: []stats.Summary{{Source: "a", Undated: 2}, {Source: "b", Undated: 1}}}
+	tests := []struct {
+		name              string
+		r                 stats.Report
+		archived, deleted int
+		want              []string
+	}{
+		{"nothing to say", stats.Report{Sources: []stats.Summary{{Source: "a"}}}, 5, 0, nil},
+		{"deleted", stats.Report{Sources: []stats.Summary{{Source: "a"}}}, 5, 2, []string{"2 incidents were later deleted"}},
+		{"undated", undated, 5, 0, []string{"3 archived incidents carry no time"}},
+		{"empty archive", stats.Report{}, 0, 0, []string{"scrape them first"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := reportNotes(tt.r, tt.archived, tt.deleted)
+			if len(got) != len(tt.want) {
+				t.Fatalf("reportNotes = %q, want %d notes starting %q", got, len(tt.want), tt.want)
+			}
+			for i, w := range tt.want {
+				if !strings.Contains(got[i], w) {
+					t.Errorf("note %d = %q, want it to say %q", i, got[i], w)
+				}
+			}
+		})
+	}
+}
