@@ -10,12 +10,17 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
 	"golang.org/x/net/html"
+
+	"github.com/statusarchive/statusarchive/archive/report"
+	"github.com/statusarchive/statusarchive/archive/stats"
+	"github.com/statusarchive/statusarchive/parser"
 )
 
 // chromiumFlags start Chromium headless with nothing of its own to fetch:
@@ -141,5 +146,67 @@ func TestReportRendersInChromium(t *testing.T) {
 	}
 	if total := (b.Dx() / 4) * (b.Dy() / 4); inked < total/100 {
 		t.Errorf("the screenshot is nearly blank: %d of %d sampled pixels are not white", inked, total)
+	}
+}
+
+// TestReportHostileTextInChromium renders a report whose page text tries to
+// run script and checks, in the browser, that none of it became markup: no
+// element it names exists and the console stays silent.
+func TestReportHostileTextInChromium(t *testing.T) {
+	bin := findChromium(t)
+	hostile := []string{
+		`<script>console.error("pwned")</script>`,
+		`<img src=x onerror="console.error('pwned')">`,
+		`" onmouseover="console.error('pwned')`,
+		`</title><svg onload="console.error('pwned')">`,
+		`</textarea><iframe src="javascript:console.error('pwned')">`,
+	}
+	at := time.Date(2026, 5, 1, 10, 0, 0, 0, time.UTC)
+	var ins []parser.Incident
+	for i, h := range hostile {
+		ins = append(ins, parser.Incident{Source: h, ID: h, Kind: parser.KindIncident, Title: h, URL: "javascript:console.error('pwned')",
+			Status: parser.StatusResolved, Updates: []parser.Update{
+				{Status: parser.StatusInvestigating, At: parser.NewTime(at.Add(time.Duration(i)*time.Hour), h), Body: h},
+				{Status: parser.StatusResolved, At: parser.NewTime(at.Add(time.Duration(i)*time.Hour+30*time.Minute), h), Body: h},
+			}})
+	}
+	until := time.Date(2026, 7, 1, 0, 0, 0, 0, time.UTC)
+	figures, err := stats.Compute(slices.Values(ins), stats.Options{Since: until.AddDate(0, -3, 0), Until: until, Now: until, By: "month"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := report.Write(&buf, report.Data{Title: hostile[0], Generated: until, Report: figures, Incidents: ins, Notes: hostile}); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "hostile.html")
+	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	dom, logs := runChromium(t, bin, "--dump-dom", (&url.URL{Scheme: "file", Path: filepath.ToSlash(path)}).String())
+	doc, err := html.Parse(bytes.NewReader(dom))
+	if err != nil {
+		t.Fatalf("the rendered DOM does not parse: %v", err)
+	}
+	walkHTML(doc, func(n *html.Node) {
+		if n.Type != html.ElementNode {
+			return
+		}
+		switch n.Data {
+		case "script", "img", "iframe", "textarea":
+			t.Errorf("page text became a <%s> element in the browser", n.Data)
+		}
+		for _, a := range n.Attr {
+			isURL := a.Key == "href" || a.Key == "src" || a.Key == "xlink:href" || a.Key == "action"
+			if strings.HasPrefix(a.Key, "on") || isURL && strings.Contains(strings.ToLower(a.Val), "javascript:") {
+				t.Errorf("<%s %s=%q> in the browser", n.Data, a.Key, a.Val)
+			}
+		}
+	})
+	if strings.Contains(string(logs), "pwned") {
+		t.Errorf("page text ran in the browser:\n%s", logs)
+	}
+	if !strings.Contains(htmlText(doc), hostile[1]) {
+		t.Errorf("the hostile text is not shown as text")
 	}
 }
