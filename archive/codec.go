@@ -158,8 +158,11 @@ func (b bucket) mark(key []byte) error {
 }
 
 // get decodes the JSON value under key into x. It reports false when there
-// is no such key.
+// is no such key, or no such bucket.
 func (b bucket) get(key []byte, x any) (bool, error) {
+	if b.b == nil {
+		return false, nil
+	}
 	v := b.b.Get(key)
 	if v == nil {
 		return false, nil

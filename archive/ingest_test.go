@@ -158,12 +158,14 @@ func clone(in []parser.Incident) []parser.Incident {
 	return out
 }
 
-// TestTombstones checks that only complete runs infer deletions, and that
-// an incident that comes back gets a new version under the same id.
+// TestTombstones checks that only complete runs infer deletions, only
+// inside the span they covered, and that an incident that comes back gets
+// a new version under the same id.
 func TestTombstones(t *testing.T) {
 	db, clock := open(t)
 	ctx := context.Background()
-	all := history(3)
+	all := history(3) // inc-000 is the newest, inc-002 the oldest
+	withoutNewest := []parser.Incident{all[1], all[2]}
 	step := func(complete bool, incidents []parser.Incident) archive.Run {
 		clock.Advance(time.Hour)
 		in := scrape(complete, "page")
@@ -173,36 +175,40 @@ func TestTombstones(t *testing.T) {
 		return mustIngest(t, db, in, incidents)
 	}
 	first := step(true, all)
-	partial := step(false, all[:2])
+	partial := step(false, withoutNewest)
 	if partial.Deleted != 0 || partial.Outcome != archive.OutcomePartial {
 		t.Errorf("incomplete run: deleted %d outcome %s, want 0 and partial", partial.Deleted, partial.Outcome)
 	}
-	gone := step(true, all[:2])
-	if !slices.Equal(gone.DeletedIDs, []string{"inc-002"}) {
-		t.Errorf("complete run without inc-002: deleted %v, want [inc-002]", gone.DeletedIDs)
+	scrolled := step(true, all[:2])
+	if scrolled.Deleted != 0 {
+		t.Errorf("complete run whose list no longer reaches back to inc-002: deleted %v, want none (it scrolled off)", scrolled.DeletedIDs)
 	}
-	if got, want := rows(t, db, archive.Filter{}), []string{"inc-000 v1", "inc-001 v1"}; !slices.Equal(got, want) {
+	gone := step(true, withoutNewest)
+	if !slices.Equal(gone.DeletedIDs, []string{"inc-000"}) {
+		t.Errorf("complete run without inc-000: deleted %v, want [inc-000]", gone.DeletedIDs)
+	}
+	if got, want := rows(t, db, archive.Filter{}), []string{"inc-001 v1", "inc-002 v1"}; !slices.Equal(got, want) {
 		t.Errorf("Rows = %v, want %v", got, want)
 	}
-	if got, want := rows(t, db, archive.Filter{IncludeDeleted: true}), []string{"inc-000 v1", "inc-001 v1", "inc-002 v2 (deleted)"}; !slices.Equal(got, want) {
+	if got, want := rows(t, db, archive.Filter{IncludeDeleted: true}), []string{"inc-000 v2 (deleted)", "inc-001 v1", "inc-002 v1"}; !slices.Equal(got, want) {
 		t.Errorf("Rows with deleted = %v, want %v", got, want)
 	}
 	claimed := scrape(true, "page")
 	claimed.Failures = []string{"page 3: timeout"}
 	clock.Advance(time.Hour)
-	if run := mustIngest(t, db, claimed, all[:1]); run.Deleted != 0 || run.Complete || run.Outcome != archive.OutcomePartial {
+	if run := mustIngest(t, db, claimed, all[2:]); run.Deleted != 0 || run.Complete || run.Outcome != archive.OutcomePartial {
 		t.Errorf("a run claiming completeness with failures: deleted %v, complete %v, outcome %s; want no deletions, partial",
 			run.DeletedIDs, run.Complete, run.Outcome)
 	}
-	again := step(true, all[:2])
+	again := step(true, withoutNewest)
 	if again.Deleted != 0 {
-		t.Errorf("a second complete run without inc-002 deleted %v again", again.DeletedIDs)
+		t.Errorf("a second complete run without inc-000 deleted %v again", again.DeletedIDs)
 	}
 	back := step(true, all)
-	if !slices.Equal(back.RestoredIDs, []string{"inc-002"}) {
-		t.Errorf("inc-002 came back: restored %v, want [inc-002]", back.RestoredIDs)
+	if !slices.Equal(back.RestoredIDs, []string{"inc-000"}) {
+		t.Errorf("inc-000 came back: restored %v, want [inc-000]", back.RestoredIDs)
 	}
-	rec := mustRecord(t, db, "inc-002")
+	rec := mustRecord(t, db, "inc-000")
 	var shape []string
 	for _, v := range rec.Versions {
 		shape = append(shape, fmt.Sprintf("v%d run %d deleted %v", v.N, v.RunID, v.Deleted))
@@ -213,7 +219,7 @@ func TestTombstones(t *testing.T) {
 		fmt.Sprintf("v3 run %d deleted false", back.ID),
 	}
 	if !slices.Equal(shape, want) {
-		t.Errorf("inc-002 versions = %v, want %v", shape, want)
+		t.Errorf("inc-000 versions = %v, want %v", shape, want)
 	}
 	changes, err := db.Changes(ctx, archive.ChangeFilter{Source: src, SinceRun: first.ID})
 	if err != nil {
@@ -227,13 +233,13 @@ func TestTombstones(t *testing.T) {
 		}
 		kinds = append(kinds, fmt.Sprintf("%s %s v%d<-v%d", c.ID, c.Kind, c.Version.N, prev))
 	}
-	if want := []string{"inc-002 deleted v2<-v1", "inc-002 restored v3<-v2"}; !slices.Equal(kinds, want) {
+	if want := []string{"inc-000 deleted v2<-v1", "inc-000 restored v3<-v2"}; !slices.Equal(kinds, want) {
 		t.Errorf("Changes since run %d = %v, want %v", first.ID, kinds, want)
 	}
 }
 
-// TestDriftGuard refuses runs that look like markup drift, and lets
-// through the ones at the threshold.
+// TestDriftGuard refuses runs that look like markup drift (at or below
+// the threshold), and lets through the ones just above it.
 func TestDriftGuard(t *testing.T) {
 	good := history(10)
 	noUpdates := func(n int) []parser.Incident {
@@ -252,12 +258,18 @@ func TestDriftGuard(t *testing.T) {
 		{"zero incidents", func() archive.RunInput { return scrape(true, "empty") }, nil, true},
 		{"zero incidents on an incomplete run", func() archive.RunInput { return scrape(false, "empty") }, nil, true},
 		{"4 of 10: below half", func() archive.RunInput { return scrape(true, "p") }, good[:4], true},
-		{"5 of 10: at half", func() archive.RunInput { return scrape(true, "p") }, good[:5], false},
+		{"5 of 10: at half", func() archive.RunInput { return scrape(true, "p") }, good[:5], true},
+		{"6 of 10: above half", func() archive.RunInput { return scrape(true, "p") }, good[:6], false},
 		{"4 of 10 with the guard at 40%", func() archive.RunInput {
 			in := scrape(true, "p")
 			in.DropThreshold = 0.4
 			return in
-		}, good[:4], false},
+		}, good[:4], true},
+		{"5 of 10 with the guard at 40%", func() archive.RunInput {
+			in := scrape(true, "p")
+			in.DropThreshold = 0.4
+			return in
+		}, good[:5], false},
 		{"4 of 10 with the guard off", func() archive.RunInput {
 			in := scrape(true, "p")
 			in.DropThreshold = -1
@@ -462,6 +474,13 @@ func TestValidatorsAndPages(t *testing.T) {
 	mustIngest(t, db, plain, history(2))
 	if etag, lm := db.Validators(ctx, histURL); etag != "" || lm != "" {
 		t.Errorf("Validators after a 200 without validators = %q, %q, want none", etag, lm)
+	}
+	last, lastPages, err := db.LastGoodPages(ctx, src)
+	if err != nil || len(lastPages) != 1 || string(lastPages[0].Body) != "<html>body two</html>" || last.ID != run1.ID+2 {
+		t.Errorf("LastGoodPages = run %d, %+v, %v; want run %d with body two", last.ID, lastPages, err, run1.ID+2)
+	}
+	if _, _, err := db.LastGoodPages(ctx, "nobody"); !errors.Is(err, archive.ErrNotFound) {
+		t.Errorf("LastGoodPages of an unknown source: %v, want ErrNotFound", err)
 	}
 	if _, err := db.Page(ctx, strings.Repeat("ab", 32)); !errors.Is(err, archive.ErrNotFound) {
 		t.Errorf("Page of an unknown hash: %v, want ErrNotFound", err)

@@ -471,6 +471,43 @@ func runPages(tx *bbolt.Tx, runID uint64) ([]StoredPage, error) {
 	return refs, nil
 }
 
+// LastGoodPages returns the latest good run of source and the pages it
+// fetched, bodies included. A scraper whose conditional GET is answered
+// 304 Not Modified parses the stored body of that URL instead: the vendor
+// has confirmed it unchanged.
+func (db *DB) LastGoodPages(ctx context.Context, source string) (Run, []StoredPage, error) {
+	var run Run
+	var pages []StoredPage
+	err := db.view(ctx, func(tx *bbolt.Tx) error {
+		var err error
+		run, pages, err = lastGood(tx, source)
+		return err
+	})
+	if err != nil {
+		return Run{}, nil, fmt.Errorf("last good pages of %s: %w", source, err)
+	}
+	return run, pages, nil
+}
+
+// lastGood finds the latest good run of source and reads its pages.
+func lastGood(tx *bbolt.Tx, source string) (Run, []StoredPage, error) {
+	var st sourceState
+	if _, err := root(tx, bucketSources).sub(source).get([]byte(keyState), &st); err != nil {
+		return Run{}, nil, err
+	}
+	if st.Info.LastOKRun == 0 {
+		return Run{}, nil, fmt.Errorf("%w: no good run", ErrNotFound)
+	}
+	var run Run
+	if ok, err := root(tx, bucketRuns).get(seq(st.Info.LastOKRun), &run); err != nil {
+		return Run{}, nil, err
+	} else if !ok {
+		return Run{}, nil, &RecordError{Path: "runs/" + showKey(seq(st.Info.LastOKRun)), Err: fmt.Errorf("%w: the source's last good run is missing", ErrCorrupt)}
+	}
+	pages, err := runPages(tx, run.ID)
+	return run, pages, err
+}
+
 // Reparse re-derives the records of source (every source when empty) from
 // the raw pages of its latest good run, and ingests them as OriginParser
 // runs: a version only where the parser's output hash changed, and never a
@@ -489,20 +526,10 @@ func (db *DB) Reparse(ctx context.Context, source string, parse func(pages []Sto
 			if v != nil || (source != "" && string(k) != source) {
 				continue
 			}
-			var st sourceState
-			if _, err := sources.sub(string(k)).get([]byte(keyState), &st); err != nil {
-				return err
-			}
-			if st.Info.LastOKRun == 0 {
+			from, pages, err := lastGood(tx, string(k))
+			if errors.Is(err, ErrNotFound) {
 				continue
 			}
-			var from Run
-			if ok, err := root(tx, bucketRuns).get(seq(st.Info.LastOKRun), &from); err != nil {
-				return err
-			} else if !ok {
-				return fmt.Errorf("run %d of %s: %w", st.Info.LastOKRun, k, ErrNotFound)
-			}
-			pages, err := runPages(tx, from.ID)
 			if err != nil {
 				return err
 			}
