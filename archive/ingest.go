@@ -148,6 +148,9 @@ func (db *DB) ingest(ctx context.Context, in RunInput, incidents []parser.Incide
 				return err
 			}
 		}
+		if err := w.notify(&run, now); err != nil {
+			return err
+		}
 		refs := carried
 		if refs == nil {
 			if refs, err = w.storePages(in.Pages); err != nil {
@@ -215,7 +218,7 @@ func newRun(in RunInput, now time.Time) Run {
 	return Run{
 		Source: in.Source, URL: in.URL, Started: in.Started.UTC(), Finished: in.Finished.UTC(), Recorded: now,
 		Format: in.Format, Origin: in.Origin, Complete: in.Complete, Pages: len(in.Pages),
-		Failures: append([]string(nil), in.Failures...),
+		Failures: append([]string(nil), in.Failures...), Claims: in.Claims,
 	}
 }
 

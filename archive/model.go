@@ -56,6 +56,10 @@ type RunInput struct {
 	Snapshot bool
 	Failures []string // what went wrong in a run that still has records: outcome "partial"
 	Origin   Origin   // OriginVendor when empty
+	// Claims are what the start page says about itself ("44 outages in the
+	// last 2 years"), kept with the run so that figures computed from the
+	// archive can be set beside them.
+	Claims *parser.Claims
 	// DropThreshold overrides Options.DropThreshold for this run: 0 keeps
 	// the archive's, a negative value turns the count-drop guard off.
 	DropThreshold float64
@@ -85,6 +89,8 @@ type Run struct {
 	Deleted   int       `json:"deleted"`
 	Error     string    `json:"error,omitempty"`
 	Failures  []string  `json:"failures,omitempty"`
+	// Claims are the start page's claims about itself, when it makes any.
+	Claims *parser.Claims `json:"claims,omitempty"`
 
 	NewIDs      []string `json:"new_ids,omitempty"`
 	ChangedIDs  []string `json:"changed_ids,omitempty"`

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/statusarchive/statusarchive/archive"
 	"github.com/statusarchive/statusarchive/archive/export"
@@ -89,40 +90,58 @@ func (m *Main) demo(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	// Point at the incident with the longest timeline: the one whose
+	// updates came from its detail page.
+	longest, most := "", 0
+	for row, err := range db.Rows(ctx, archive.Filter{Source: []string{"workos"}}) {
+		if err != nil {
+			return err
+		}
+		if n := len(row.Incident.Updates); n > most {
+			longest, most = row.Incident.ID, n
+		}
+	}
 	fmt.Fprintf(m.Stdout, "archive: %s\nexport:  %s\n\nlook around:\n", dbPath, csvPath)
-	for _, c := range []string{"list --source workos", "show workos/<ID from list>", "export --format json --source acme", "stats"} {
+	for _, c := range []string{"list --source workos", "show workos/" + longest, "changes", "stats --by month", "export --format json --source acme"} {
 		fmt.Fprintf(m.Stdout, "  statusarchive %s --db %s\n", c, dbPath)
 	}
 	return nil
 }
 
 // demoFigures prints a source's figures from the archive beside what its
-// page claims about itself.
+// page claims about itself. The fixtures describe the past, so open
+// incidents end at the newest post archived rather than today.
 func (m *Main) demoFigures(ctx context.Context, w io.Writer, db *archive.DB, source string) error {
-	rows := db.Rows(ctx, archive.Filter{Source: []string{source}})
-	var incidents []parser.Incident
-	for row, err := range rows {
+	var newest time.Time
+	for row, err := range db.Rows(ctx, archive.Filter{Source: []string{source}}) {
 		if err != nil {
 			return err
 		}
-		incidents = append(incidents, row.Incident)
-	}
-	report, err := stats.Compute(func(yield func(parser.Incident) bool) {
-		for _, in := range incidents {
-			if !yield(in) {
-				return
-			}
+		if last := row.Incident.Last().At; last.After(newest) {
+			newest = last
 		}
-	}, stats.Options{Now: m.Now(), By: "month"})
+	}
+	opts := stats.Options{Now: newest, Until: newest}
+	seq, failed := incidents(db.Rows(ctx, archive.Filter{Source: []string{source}, IncludeDeleted: true}))
+	report, err := stats.Compute(seq, opts)
 	if err != nil {
 		return err
 	}
-	for _, s := range report.Sources {
-		fmt.Fprintf(w, "  %d incidents, %d maintenance; downtime %s (sum) / %s (union of overlaps); %.1f incidents per month over %.1f months\n",
-			s.Incidents, s.Maintenance, stats.HoursMinutes(s.Downtime), stats.HoursMinutes(s.DowntimeUnion), s.PerMonth, s.MonthsInWindow)
-		for _, a := range s.Availability {
-			fmt.Fprintf(w, "  availability %.3f%% (method %s)\n", a.Percent, a.Method)
-		}
+	if err := failed(); err != nil {
+		return err
 	}
-	return nil
+	for _, s := range report.Sources {
+		fmt.Fprintf(w, "  as of its newest post (%s UTC): %d incidents and %d maintenance since %s; %.2f incidents per month;\n",
+			minute(newest), s.Incidents, s.Maintenance, day(s.Since), s.PerMonth)
+		fmt.Fprintf(w, "  downtime %s (plain sum), %s (overlaps counted once)", stats.HoursMinutes(s.Downtime), stats.HoursMinutes(s.DowntimeUnion))
+		for _, a := range s.Availability {
+			fmt.Fprintf(w, "; availability %.3f%% (%s)", a.Percent, a.Method)
+		}
+		fmt.Fprintln(w)
+	}
+	claims, err := claimComparisons(ctx, db, []string{source}, opts)
+	if err != nil {
+		return err
+	}
+	return writeClaims(w, claims)
 }

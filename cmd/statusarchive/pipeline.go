@@ -62,7 +62,7 @@ func (m *Main) runJob(ctx context.Context, store withDB, lg zerolog.Logger, j jo
 		}
 		pages = append(pages, page)
 		if via.URL == "" {
-			scope = page.Scope
+			scope, in.Claims = page.Scope, page.Claims
 		}
 		var next []scraper.Request
 		for _, f := range page.Follow {

@@ -96,18 +96,47 @@ func (m *Main) stats(ctx context.Context, args []string) error {
 	if err := failed(); err != nil {
 		return err
 	}
+	names := make([]string, 0, len(report.Sources))
+	for _, s := range report.Sources {
+		names = append(names, s.Source)
+	}
+	claims, err := claimComparisons(ctx, db, names, opts)
+	if err != nil {
+		return err
+	}
 	switch *format {
 	case "json":
 		enc := json.NewEncoder(m.Stdout)
 		enc.SetIndent("", "  ")
-		return enc.Encode(report)
+		return enc.Encode(struct {
+			stats.Report
+			Claims []stats.Comparison `json:"claims,omitempty"`
+		}{report, claims})
 	case "csv":
 		if opts.By == "month" {
 			return export.WriteMonthly(m.Stdout, export.FormatCSV, report.Sources, export.Options{})
 		}
 		return writeStatsCSV(m.Stdout, report)
 	}
-	return writeStatsTable(m.Stdout, report)
+	if err := writeStatsTable(m.Stdout, report); err != nil {
+		return err
+	}
+	return writeClaims(m.Stdout, claims)
+}
+
+// writeClaims prints each page's claim about itself above the same sentence
+// computed from the archive.
+func writeClaims(w io.Writer, claims []stats.Comparison) error {
+	for _, c := range claims {
+		agree := "they differ"
+		if c.Agree {
+			agree = "they agree"
+		}
+		if _, err := fmt.Fprintf(w, "\nwhat the page claims, and the same from the archive (%s):\n%s\n", agree, c.String()); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // incidents adapts archive rows to the incidents stats reads; failed
