@@ -308,4 +308,17 @@ func TestMaxSize(t *testing.T) {
 	if rec := mustRecord(t, db, "inc-049"); len(rec.Versions) != done {
 		t.Errorf("inc-049 has %d versions, want %d (one per committed run)", len(rec.Versions), done)
 	}
+	// With room again, the next run goes through.
+	db.Close()
+	db, err = archive.Open(path, archive.Options{Now: func() time.Time { return clock }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Ingest(context.Background(), scrape(true, "after"), history(50)); err != nil {
+		t.Errorf("Ingest once there is room: %v", err)
+	}
+	if err := db.Check(context.Background()); err != nil {
+		t.Errorf("Check after the full archive grew: %v", err)
+	}
 }
