@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -402,8 +403,8 @@ func (db *DB) update(fn func(tx *bbolt.Tx) error) error {
 		return fn(tx)
 	})
 	if err != nil {
-		if errors.Is(err, berrors.ErrMaxSizeReached) {
-			return fmt.Errorf("archive %s is full (%w)", db.path, err)
+		if errors.Is(err, berrors.ErrMaxSizeReached) || errors.Is(err, syscall.ENOSPC) {
+			return fmt.Errorf("archive %s: %w: %w", db.path, ErrFull, err)
 		}
 		return err
 	}

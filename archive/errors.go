@@ -32,6 +32,9 @@ var (
 	ErrAmbiguous = errors.New("ambiguous incident id")
 	// ErrReadOnly means a write was asked of an archive opened read-only.
 	ErrReadOnly = errors.New("archive is open read-only")
+	// ErrFull means a write would take the archive past Options.MaxSize (or
+	// the disk is full); nothing of that write was kept.
+	ErrFull = errors.New("archive is full")
 	// ErrRolledBack means the archive is at an older transaction than one
 	// this machine saw committed: its newest commits were lost (a torn meta
 	// page, a restore from a backup, a copy of an older file).

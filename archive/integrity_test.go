@@ -298,7 +298,7 @@ func TestMaxSize(t *testing.T) {
 		}
 		done++
 	}
-	if werr == nil || !strings.Contains(werr.Error(), "is full") {
+	if !errors.Is(werr, archive.ErrFull) || !strings.Contains(werr.Error(), path) {
 		t.Fatalf("after %d runs: %v, want a full archive", done, werr)
 	}
 	t.Logf("%d runs fit in 1 MiB; then: %v", done, werr)
