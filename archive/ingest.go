@@ -1,6 +1,7 @@
 package archive
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -42,11 +43,13 @@ type runCount struct {
 	Incidents int    `json:"incidents"`
 }
 
-// validatorRecord is a URL's conditional-GET validators.
+// validatorRecord is a URL's conditional-GET validators and the digest of
+// the page they validate.
 type validatorRecord struct {
-	ETag         string `json:"etag,omitempty"`
-	LastModified string `json:"last_modified,omitempty"`
-	Run          uint64 `json:"run"`
+	ETag         string      `json:"etag,omitempty"`
+	LastModified string      `json:"last_modified,omitempty"`
+	Run          uint64      `json:"run"`
+	Digest       *PageDigest `json:"digest,omitempty"`
 }
 
 // Keys and buckets inside sources/<source>/.
@@ -496,20 +499,22 @@ func (w *writer) storePages(pages []PageInput) ([]StoredPage, error) {
 	return refs, nil
 }
 
-// storeValidators keeps each page's ETag and Last-Modified for the next
-// run's conditional GET. A 2xx without validators forgets old ones; a 304
-// refreshes those it carries.
+// storeValidators keeps each page's ETag and Last-Modified, with the digest
+// of what it parsed to, for the next run's conditional GET. A 2xx without
+// validators forgets old ones; a 304 refreshes those it carries and keeps
+// the digest.
 func (w *writer) storeValidators(pages []PageInput, runID uint64) error {
 	vb, err := createRoot(w.tx, bucketValidators)
 	if err != nil {
 		return err
 	}
 	for _, p := range pages {
-		if p.URL == "" || len(p.URL) > maxKeyURL {
+		url := cmp.Or(p.Requested, p.URL)
+		if url == "" || len(url) > maxKeyURL {
 			continue
 		}
-		key := []byte(p.URL)
-		rec := validatorRecord{ETag: p.Header.Get("ETag"), LastModified: p.Header.Get("Last-Modified"), Run: runID}
+		key := []byte(url)
+		rec := validatorRecord{ETag: p.Header.Get("ETag"), LastModified: p.Header.Get("Last-Modified"), Run: runID, Digest: p.Digest}
 		switch {
 		case p.Status == http.StatusNotModified:
 			var old validatorRecord
@@ -521,6 +526,9 @@ func (w *writer) storeValidators(pages []PageInput, runID uint64) error {
 			}
 			if rec.LastModified == "" {
 				rec.LastModified = old.LastModified
+			}
+			if rec.Digest == nil {
+				rec.Digest = old.Digest
 			}
 		case p.Status < 200 || p.Status > 299:
 			continue

@@ -30,11 +30,35 @@ const (
 
 // PageInput is one fetched page of a run, as the scraper got it.
 type PageInput struct {
-	URL       string
-	Status    int
+	URL string // where the body came from, after redirects
+	// Requested is the URL that was asked for, when it differs from URL;
+	// validators are kept under it, since the next run asks for it again.
+	Requested string
+	Status    int // 304 for a page the server said has not changed
 	Header    http.Header
 	FetchedAt time.Time
 	Body      []byte
+	// Digest is what the page parsed to, kept with its validators so that
+	// when the server next answers 304 Not Modified the run can go on
+	// without the body and without parsing it.
+	Digest *PageDigest
+}
+
+// PageDigest is what a page parsed to, in brief: enough to stand in for it
+// when its server answers 304 Not Modified.
+type PageDigest struct {
+	IDs    []string        `json:"ids,omitempty"`    // the incidents it showed, in order
+	Follow []parser.Follow `json:"follow,omitempty"` // the pages it led to
+	Scope  parser.Scope    `json:"scope,omitempty"`
+	Claims *parser.Claims  `json:"claims,omitempty"`
+}
+
+// Conditional is what a conditional GET of a URL needs: the validators to
+// send, and the digest of the page they validate.
+type Conditional struct {
+	ETag         string
+	LastModified string
+	Digest       *PageDigest // nil when the archive holds none
 }
 
 // RunInput describes one scrape (or reparse) of one source.

@@ -396,6 +396,27 @@ func (db *DB) Validators(ctx context.Context, url string) (etag, lastModified st
 	return rec.ETag, rec.LastModified
 }
 
+// Conditional returns what a conditional GET of url needs: the validators
+// the archive holds and the digest of the page they validate. A zero
+// Conditional (fetch unconditionally) when it holds none or cannot read
+// them.
+func (db *DB) Conditional(ctx context.Context, url string) Conditional {
+	var rec validatorRecord
+	err := db.view(ctx, func(tx *bbolt.Tx) error {
+		vb := root(tx, bucketValidators)
+		if !vb.exists() {
+			return nil
+		}
+		_, err := vb.get([]byte(url), &rec)
+		return err
+	})
+	if err != nil {
+		db.lg.Warn().Err(err).Str("url", url).Msg("cannot read validators; fetching unconditionally")
+		return Conditional{}
+	}
+	return Conditional{ETag: rec.ETag, LastModified: rec.LastModified, Digest: rec.Digest}
+}
+
 // Page returns the raw body stored under its hex SHA-256.
 func (db *DB) Page(ctx context.Context, sha string) ([]byte, error) {
 	var body []byte

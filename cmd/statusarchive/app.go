@@ -15,6 +15,8 @@ import (
 
 	"github.com/mattn/go-isatty"
 	"github.com/rs/zerolog"
+
+	"github.com/statusarchive/statusarchive/parser"
 )
 
 // Main is the program with its environment injected, so that tests can run
@@ -28,6 +30,9 @@ type Main struct {
 	Transport http.RoundTripper
 	// LogFormat forces "json" or "console" logs; "" decides by terminal.
 	LogFormat string
+	// Parse parses a fetched page; nil means parser.Parse. Tests count
+	// parse work through it.
+	Parse func(parser.Document, parser.Format) (*parser.Page, error)
 }
 
 // NewMain returns a Main wired to the process's environment.

@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/rs/zerolog"
@@ -38,48 +39,31 @@ func holding(db *archive.DB) withDB {
 // and hands them to the archive in one transaction. A failure anywhere is
 // logged in the archive's run log; records are written only from pages that
 // parsed, and incidents whose full timeline could not be fetched are left
-// out rather than archived short. The archive is needed only at the end.
+// out rather than archived short.
+//
+// Every request is conditional when the archive holds validators for its
+// URL: a 304 Not Modified page is not parsed; the digest kept from its last
+// fetch stands in for it (the incidents it showed, as archived, and the
+// pages it led to).
 func (m *Main) runJob(ctx context.Context, store withDB, lg zerolog.Logger, j job) (archive.Run, error) {
-	in := archive.RunInput{Source: j.source, URL: j.url, Started: m.Now(), Format: string(j.format), Origin: archive.OriginVendor}
 	fetcher, err := scraper.New(j.fetch, lg)
 	if err != nil {
 		return archive.Run{}, fmt.Errorf("scrape %s: %w", j.source, err)
 	}
 	defer fetcher.Close()
-	follows := map[string]parser.Follow{}
-	var pages []*parser.Page
-	var scope parser.Scope // what the start page's list stands for
-	visit := func(p *scraper.Page) ([]scraper.Request, error) {
-		via := follows[p.Requested]
-		format := parser.FormatAuto
-		if via.URL == "" {
-			format = j.format
-		}
-		in.Pages = append(in.Pages, archive.PageInput{URL: p.URL, Status: p.Status, Header: p.Header, FetchedAt: p.FetchedAt, Body: p.Body})
-		page, err := parser.Parse(parser.Document{Source: j.source, URL: p.URL, ContentType: p.ContentType, Body: p.Body, Via: via}, format)
-		if err != nil {
-			return nil, err
-		}
-		pages = append(pages, page)
-		if via.URL == "" {
-			scope, in.Claims = page.Scope, page.Claims
-		}
-		var next []scraper.Request
-		for _, f := range page.Follow {
-			if _, seen := follows[f.URL]; seen {
-				continue
-			}
-			follows[f.URL] = f
-			next = append(next, scraper.Request{URL: f.URL, Accept: f.Accept, Fallback: f.Fallback})
-		}
-		return next, nil
+	c := &crawl{
+		m: m, ctx: ctx, store: store, job: j,
+		in:      archive.RunInput{Source: j.source, URL: j.url, Started: m.Now(), Format: string(j.format), Origin: archive.OriginVendor},
+		follows: map[string]parser.Follow{},
+		conds:   map[string]archive.Conditional{},
 	}
-	res, crawlErr := fetcher.Crawl(ctx, scraper.Request{URL: j.url}, visit)
+	res, crawlErr := fetcher.Crawl(ctx, c.request(parser.Follow{URL: j.url}), c.visit)
+	in := &c.in
 	in.Finished = m.Now()
 	if crawlErr != nil {
 		var run archive.Run
 		err := store(func(db *archive.DB) (err error) {
-			run, err = db.RecordFailure(ctx, in, crawlErr)
+			run, err = db.RecordFailure(ctx, *in, crawlErr)
 			return err
 		})
 		return run, errors.Join(fmt.Errorf("scrape %s: %w", j.source, crawlErr), err)
@@ -92,21 +76,15 @@ func (m *Main) runJob(ctx context.Context, store withDB, lg zerolog.Logger, j jo
 	}
 	// Only a whole listing, crawled without a failure or a cap, can show
 	// that an incident is gone; a summary shows only what is open now.
-	in.Complete = len(res.Failures) == 0 && !res.CapHit && scope == parser.ScopeListing
-	in.Snapshot = scope == parser.ScopeCurrent
-	incidents := parser.Merge(pages)
+	in.Complete = len(res.Failures) == 0 && !res.CapHit && c.scope == parser.ScopeListing
+	in.Snapshot = c.scope == parser.ScopeCurrent
+	incidents := parser.Merge(c.pages)
 	if len(res.Failures) > 0 {
-		kept := incidents[:0]
-		for _, inc := range incidents {
-			if !inc.Partial {
-				kept = append(kept, inc)
-			}
-		}
-		incidents = kept
+		incidents = slices.DeleteFunc(incidents, func(inc parser.Incident) bool { return inc.Partial })
 	}
 	var run archive.Run
 	err = store(func(db *archive.DB) (err error) {
-		run, err = db.Ingest(ctx, in, incidents)
+		run, err = db.Ingest(ctx, *in, incidents)
 		return err
 	})
 	if err != nil {
@@ -117,6 +95,123 @@ func (m *Main) runJob(ctx context.Context, store withDB, lg zerolog.Logger, j jo
 			j.source, run.Incidents, strings.Join(in.Failures, "; "))
 	}
 	return run, nil
+}
+
+// crawl is one run's state between the scraper's requests: what was asked
+// for and why, what parsed, and what goes to the archive.
+type crawl struct {
+	m     *Main
+	ctx   context.Context
+	store withDB
+	job   job
+
+	in      archive.RunInput
+	follows map[string]parser.Follow       // by URL: why each page was asked for
+	conds   map[string]archive.Conditional // by URL: validators sent and the digest they stand for
+	pages   []*parser.Page
+	started bool         // the start page has been visited
+	scope   parser.Scope // what the start page's list stands for
+}
+
+// request turns a follow into a scraper request, conditional when the
+// archive holds validators and a digest for its URL.
+func (c *crawl) request(f parser.Follow) scraper.Request {
+	c.follows[f.URL] = f
+	var cond archive.Conditional
+	_ = c.store(func(db *archive.DB) error {
+		cond = db.Conditional(c.ctx, f.URL)
+		return nil
+	})
+	req := scraper.Request{URL: f.URL, Accept: f.Accept, Fallback: f.Fallback}
+	if cond.Digest != nil {
+		c.conds[f.URL] = cond
+		req.ETag, req.LastModified = cond.ETag, cond.LastModified
+	}
+	return req
+}
+
+// visit parses one fetched page (or stands its digest in for it) and
+// returns the pages it leads to that were not asked for yet.
+func (c *crawl) visit(p *scraper.Page) ([]scraper.Request, error) {
+	// The scraper visits the start page first; it was asked for by no page.
+	start := !c.started
+	c.started = true
+	via := c.follows[p.Requested]
+	if start {
+		via = parser.Follow{}
+	}
+	input := archive.PageInput{URL: p.URL, Requested: p.Requested, Status: p.Status, Header: p.Header, FetchedAt: p.FetchedAt, Body: p.Body}
+	var page *parser.Page
+	var err error
+	if p.NotModified {
+		page, err = c.unchanged(p)
+	} else {
+		page, err = c.parse(p, via, start)
+		if err == nil {
+			input.Digest = digest(page)
+		}
+	}
+	c.in.Pages = append(c.in.Pages, input)
+	if err != nil {
+		return nil, err
+	}
+	c.pages = append(c.pages, page)
+	if start {
+		c.scope, c.in.Claims = page.Scope, page.Claims
+	}
+	var next []scraper.Request
+	for _, f := range page.Follow {
+		if _, seen := c.follows[f.URL]; !seen {
+			next = append(next, c.request(f))
+		}
+	}
+	return next, nil
+}
+
+// parse parses a fetched page: the start page in the job's format, every
+// other page in the format it is detected as.
+func (c *crawl) parse(p *scraper.Page, via parser.Follow, start bool) (*parser.Page, error) {
+	format := parser.FormatAuto
+	if start {
+		format = c.job.format
+	}
+	parse := c.m.Parse
+	if parse == nil {
+		parse = parser.Parse
+	}
+	return parse(parser.Document{Source: c.job.source, URL: p.URL, ContentType: p.ContentType, Body: p.Body, Via: via}, format)
+}
+
+// unchanged builds a 304 page from its digest: the incidents it showed, as
+// the archive holds them now, and the pages it led to.
+func (c *crawl) unchanged(p *scraper.Page) (*parser.Page, error) {
+	d := c.conds[p.Requested].Digest
+	if d == nil {
+		return nil, fmt.Errorf("%s answered 304 Not Modified to a request that was not conditional", p.URL)
+	}
+	page := &parser.Page{URL: p.URL, Scope: d.Scope, Claims: d.Claims, Follow: d.Follow}
+	err := c.store(func(db *archive.DB) error {
+		for _, id := range d.IDs {
+			rec, err := db.Incident(c.ctx, c.job.source+"/"+id)
+			if err != nil {
+				return fmt.Errorf("%s is unchanged but its incident %s is not archived: %w", p.URL, id, err)
+			}
+			if latest := rec.Latest(); !latest.Deleted {
+				page.Incidents = append(page.Incidents, latest.Incident)
+			}
+		}
+		return nil
+	})
+	return page, err
+}
+
+// digest keeps what a page parsed to, for the day its server answers 304.
+func digest(page *parser.Page) *archive.PageDigest {
+	d := &archive.PageDigest{Follow: page.Follow, Scope: page.Scope, Claims: page.Claims}
+	for _, in := range page.Incidents {
+		d.IDs = append(d.IDs, in.ID)
+	}
+	return d
 }
 
 // target turns what the user typed into a URL the scraper takes: a URL as

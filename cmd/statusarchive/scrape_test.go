@@ -18,14 +18,16 @@ import (
 
 	"github.com/statusarchive/statusarchive/archive"
 	"github.com/statusarchive/statusarchive/fixtures"
+	"github.com/statusarchive/statusarchive/parser"
 )
 
 // cli runs the command in-process against one archive file, with a clock
 // that starts at the same instant in every test and ticks a second a read.
 type cli struct {
-	t   *testing.T
-	db  string
-	now time.Time
+	t     *testing.T
+	db    string
+	now   time.Time
+	parse func(parser.Document, parser.Format) (*parser.Page, error)
 }
 
 func newCLI(t *testing.T) *cli {
@@ -47,6 +49,7 @@ func (c *cli) run(args ...string) (string, string, error) {
 	m.Getenv = func(string) string { return "" }
 	m.LogFormat = "json"
 	m.Now = c.clock
+	m.Parse = c.parse
 	full := append([]string{args[0], "--db", c.db}, args[1:]...)
 	err := m.Run(context.Background(), full)
 	return stdout.String(), stderr.String(), err

@@ -1,0 +1,112 @@
+package main
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"net/http"
+	"net/http/httptest"
+	"sync/atomic"
+	"testing"
+
+	"github.com/statusarchive/statusarchive/fixtures"
+	"github.com/statusarchive/statusarchive/parser"
+)
+
+// etagged serves h with a strong ETag on every 200 and answers a request
+// whose If-None-Match names the current one with 304 and no body, as
+// status page CDNs do. It counts both kinds of answer.
+type etagged struct {
+	h                 http.Handler
+	full, notModified atomic.Int64
+}
+
+func (e *etagged) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	rec := httptest.NewRecorder()
+	e.h.ServeHTTP(rec, r)
+	if rec.Code != http.StatusOK || r.URL.Path == "/robots.txt" {
+		for k, v := range rec.Header() {
+			w.Header()[k] = v
+		}
+		w.WriteHeader(rec.Code)
+		_, _ = w.Write(rec.Body.Bytes())
+		return
+	}
+	sum := sha256.Sum256(rec.Body.Bytes())
+	tag := `"` + hex.EncodeToString(sum[:8]) + `"`
+	if r.Header.Get("If-None-Match") == tag {
+		e.notModified.Add(1)
+		w.Header().Set("ETag", tag)
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	e.full.Add(1)
+	for k, v := range rec.Header() {
+		w.Header()[k] = v
+	}
+	w.Header().Set("ETag", tag)
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(rec.Body.Bytes())
+}
+
+// countingCLI is a cli whose runs count the pages they parse.
+func (c *cli) countParses(n *atomic.Int64) {
+	c.parse = func(doc parser.Document, f parser.Format) (*parser.Page, error) {
+		n.Add(1)
+		return parser.Parse(doc, f)
+	}
+}
+
+func TestConditionalGetSkipsParsing(t *testing.T) {
+	site := &etagged{h: fixtures.StatuspageSite(fixtures.StatuspageOptions{})}
+	srv := httptest.NewServer(site)
+	defer srv.Close()
+	c := newCLI(t)
+	var parses atomic.Int64
+	c.countParses(&parses)
+	first, err := c.scrape("acme", srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if site.notModified.Load() != 0 || parses.Load() == 0 {
+		t.Fatalf("first run: %d answers were 304, %d pages parsed", site.notModified.Load(), parses.Load())
+	}
+	fetched := site.full.Load()
+	parses.Store(0)
+
+	again, err := c.scrape("acme", srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := parses.Load(); n != 0 {
+		t.Errorf("an unchanged site answered 304 to every page, yet %d pages were parsed", n)
+	}
+	if site.full.Load() != fetched || site.notModified.Load() == 0 {
+		t.Errorf("second run: %d more full answers, %d 304s; want every page conditional", site.full.Load()-fetched, site.notModified.Load())
+	}
+	if again.Incidents != first.Incidents || again.Unchanged != first.Incidents || again.New+again.Changed+again.Deleted != 0 || again.Outcome != "ok" {
+		t.Errorf("second run over 304s: %+v, want all %d incidents unchanged, nothing deleted", again, first.Incidents)
+	}
+	if got := c.export("--kind", "all"); len(got) != first.Incidents {
+		t.Errorf("%d incidents archived after the 304 run, want %d", len(got), first.Incidents)
+	}
+}
+
+func TestConditionalGetSeesEdits(t *testing.T) {
+	script := &scripted{incidents: baseline()}
+	site := &etagged{h: script}
+	srv := httptest.NewServer(site)
+	defer srv.Close()
+	url := srv.URL + "/api/v2/incidents.json"
+	c := newCLI(t)
+	if _, err := c.scrape("acme", url); err != nil {
+		t.Fatal(err)
+	}
+	if sum, err := c.scrape("acme", url); err != nil || site.notModified.Load() != 1 || sum.Unchanged != 2 {
+		t.Fatalf("unchanged rescrape: %+v, %v, %d answers 304; want one 304 and 2 unchanged", sum, err, site.notModified.Load())
+	}
+	script.edit(func(s *scripted) { s.find("aaaaaaaaaaaa").Impact = "minor" })
+	sum, err := c.scrape("acme", url)
+	if err != nil || sum.Changed != 1 || sum.Unchanged != 1 {
+		t.Fatalf("after an edit: %+v, %v; want the edit seen through the new ETag", sum, err)
+	}
+}
