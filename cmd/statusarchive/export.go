@@ -11,6 +11,7 @@ import (
 
 	"github.com/statusarchive/statusarchive/archive"
 	"github.com/statusarchive/statusarchive/archive/export"
+	"github.com/statusarchive/statusarchive/archive/stats"
 )
 
 func (m *Main) export(ctx context.Context, args []string) error {
@@ -23,7 +24,7 @@ func (m *Main) export(ctx context.Context, args []string) error {
 	fs.Var(&asOf, "as-of", "export what the archive knew at this time")
 	format := fs.String("format", "csv", "csv, json or ndjson")
 	updates := fs.Bool("updates", false, "one update a row instead of one incident a row")
-	table := fs.String("table", "", "incidents, updates or components (default incidents; --updates means updates)")
+	table := fs.String("table", "", "incidents, updates, components or monthly (default incidents; --updates means updates)")
 	kind := fs.String("kind", "incident", "incident, maintenance or all")
 	deleted := fs.Bool("deleted", false, "include incidents the vendor deleted (as tombstones)")
 	raw := fs.Bool("raw", false, "CSV: do not neutralise cells that a spreadsheet would run as formulas")
@@ -63,8 +64,23 @@ func (m *Main) export(ctx context.Context, args []string) error {
 	defer db.Close()
 
 	filter := archive.Filter{Source: sources, Kind: k, Since: since.t, Until: until.t, AsOf: asOf.t, IncludeDeleted: *deleted}
+	opts := export.Options{Raw: *raw}
+	if tbl == export.TableMonthly {
+		// Monthly metrics count every kind (maintenance apart) and the
+		// incidents the vendor later deleted: they still happened.
+		filter.Kind, filter.IncludeDeleted = "", true
+		seq, failed := incidents(db.Rows(ctx, filter))
+		report, err := stats.Compute(seq, stats.Options{Since: since.t, Until: until.t, Now: m.Now().UTC(), By: "month"})
+		if err != nil {
+			return &usageError{msg: err.Error()}
+		}
+		if err := failed(); err != nil {
+			return err
+		}
+		return writeOut(m.Stdout, *out, func(w io.Writer) error { return export.WriteMonthly(w, fm, report.Sources, opts) })
+	}
 	return writeOut(m.Stdout, *out, func(w io.Writer) error {
-		return export.Write(w, tbl, fm, db.Rows(ctx, filter), export.Options{Raw: *raw})
+		return export.Write(w, tbl, fm, db.Rows(ctx, filter), opts)
 	})
 }
 
