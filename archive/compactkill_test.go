@@ -22,15 +22,15 @@ import (
 // (RELIABILITY test 9): the archive must be untouched and pass Check, and
 // the destination must be absent or a whole, sound copy, never half one.
 func TestCompactKilled(t *testing.T) {
-	trials := 10
+	trials, size, window := 10, 2000, 800*time.Millisecond
 	if testing.Short() {
-		trials = 3
+		trials, size, window = 3, 400, 200*time.Millisecond
 	}
 	dir := t.TempDir()
 	path := filepath.Join(dir, "archive.db")
 	db := mustOpenPath(t, path)
 	for i := range 5 {
-		h := benchHistory(2000, i)
+		h := benchHistory(size, i)
 		mustIngest(t, db, scrape(true, fmt.Sprintf("page %d", i)), h)
 	}
 	want := rows(t, db, archive.Filter{IncludeDeleted: true})
@@ -55,7 +55,7 @@ func TestCompactKilled(t *testing.T) {
 		lines := bufio.NewScanner(out)
 		for lines.Scan() && lines.Text() != "ready" {
 		}
-		time.Sleep(time.Duration(rng.Int64N(int64(800 * time.Millisecond))))
+		time.Sleep(time.Duration(rng.Int64N(int64(window))))
 		_ = cmd.Process.Kill()
 		for lines.Scan() {
 		}
