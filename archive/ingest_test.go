@@ -492,8 +492,8 @@ func TestReparse(t *testing.T) {
 	db, clock := open(t)
 	ctx := context.Background()
 	// parse reads "id|title" lines: a toy format, enough to reparse.
-	parse := func(suffix string) func([]archive.StoredPage) ([]parser.Incident, error) {
-		return func(pages []archive.StoredPage) ([]parser.Incident, error) {
+	parse := func(suffix string) func(archive.Run, []archive.StoredPage) ([]parser.Incident, error) {
+		return func(_ archive.Run, pages []archive.StoredPage) ([]parser.Incident, error) {
 			var out []parser.Incident
 			for _, p := range pages {
 				for line := range strings.Lines(string(p.Body)) {
@@ -514,7 +514,7 @@ func TestReparse(t *testing.T) {
 	}
 	page := "inc-0|Login errors\ninc-1|API latency\ninc-2|Webhooks delayed\n"
 	in := scrape(true, page)
-	first, err := parse("")(([]archive.StoredPage{{Body: []byte(page)}}))
+	first, err := parse("")(archive.Run{}, []archive.StoredPage{{Body: []byte(page)}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -547,7 +547,7 @@ func TestReparse(t *testing.T) {
 	if pages, err := db.RunPages(ctx, fixed[0].ID); err != nil || len(pages) != 1 || string(pages[0].Body) != page {
 		t.Errorf("pages of the reparse run = %v, %v", pages, err)
 	}
-	broken, err := db.Reparse(ctx, src, func([]archive.StoredPage) ([]parser.Incident, error) { return nil, errors.New("parser broke") })
+	broken, err := db.Reparse(ctx, src, func(archive.Run, []archive.StoredPage) ([]parser.Incident, error) { return nil, errors.New("parser broke") })
 	if err == nil || len(broken) != 1 || broken[0].Outcome != archive.OutcomeFailed {
 		t.Errorf("Reparse with a failing parser = %+v, %v; want a failed run and the error", broken, err)
 	}

@@ -534,7 +534,10 @@ func lastGood(tx *bbolt.Tx, source string) (Run, []StoredPage, error) {
 // runs: a version only where the parser's output hash changed, and never a
 // tombstone. A source whose parse fails gets a failed run-log entry; the
 // others go on. It returns the runs it made.
-func (db *DB) Reparse(ctx context.Context, source string, parse func(pages []StoredPage) ([]parser.Incident, error)) ([]Run, error) {
+//
+// parse gets the run the pages come from (its source, start URL and format)
+// and the pages in fetch order, bodies included.
+func (db *DB) Reparse(ctx context.Context, source string, parse func(from Run, pages []StoredPage) ([]parser.Incident, error)) ([]Run, error) {
 	type job struct {
 		from  Run
 		pages []StoredPage
@@ -569,7 +572,7 @@ func (db *DB) Reparse(ctx context.Context, source string, parse func(pages []Sto
 	for _, j := range jobs {
 		now := db.now().UTC()
 		in := RunInput{Source: j.from.Source, URL: j.from.URL, Started: now, Format: j.from.Format, Origin: OriginParser}
-		incidents, perr := parse(j.pages)
+		incidents, perr := parse(j.from, j.pages)
 		in.Finished = db.now().UTC()
 		var run Run
 		var err error

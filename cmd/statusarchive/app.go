@@ -57,6 +57,7 @@ func commands() []command {
 		{"report", "write a self-contained HTML report: charts, timeline, comparison, coverage", (*Main).report},
 		{"diff", "show what changed between two versions of an incident", (*Main).diff},
 		{"changes", "report every change since a time or since the previous run", (*Main).changes},
+		{"reparse", "re-derive records from the stored raw pages with this version's parser", (*Main).reparse},
 		{"sources", "show each source's coverage: runs, failures, how far back it reaches", (*Main).sources},
 		{"check", "verify the archive file and every record's checksum", (*Main).check},
 		{"backup", "write a consistent copy of the archive while it is in use", (*Main).backup},
