@@ -547,7 +547,9 @@ func TestReparse(t *testing.T) {
 	if pages, err := db.RunPages(ctx, fixed[0].ID); err != nil || len(pages) != 1 || string(pages[0].Body) != page {
 		t.Errorf("pages of the reparse run = %v, %v", pages, err)
 	}
-	broken, err := db.Reparse(ctx, src, func(archive.Run, []archive.StoredPage) ([]parser.Incident, error) { return nil, errors.New("parser broke") })
+	broken, err := db.Reparse(ctx, src, func(archive.Run, []archive.StoredPage) ([]parser.Incident, error) {
+		return nil, errors.New("parser broke")
+	})
 	if err == nil || len(broken) != 1 || broken[0].Outcome != archive.OutcomeFailed {
 		t.Errorf("Reparse with a failing parser = %+v, %v; want a failed run and the error", broken, err)
 	}
