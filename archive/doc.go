@@ -48,6 +48,15 @@
 //	    <url>              JSON {etag, last_modified, run}: for the next
 //	                       run's conditional GET
 //
+//	outbox/                                notifications not yet delivered
+//	    #id                JSON Notification: event, source, incident,
+//	                       versions, the rendered webhook payload and
+//	                       Slack text, attempts, next_attempt, last_error,
+//	                       the webhooks that acknowledged it
+//	outbox_dead/                           notifications given up on
+//	    #id                JSON Notification with gave_up; the latest
+//	                       1000 are kept
+//
 // Run ids come from the runs bucket's sequence and version numbers from
 // each incident bucket's, so both only grow. Sequential keys, and the
 // incidents buckets, are written with FillPercent 0.9.
@@ -92,6 +101,23 @@
 // incidents inside the span it covered: first update at or after the
 // earliest first update the run saw. An incident older than that has
 // scrolled off a windowed list; it was not deleted.
+//
+// # Notifications
+//
+// A vendor run of a source that has had a good run before queues, in its
+// own transaction, one outbox entry per incident it gave a version that a
+// reader would see as news: new_incident, new_update, edited (diff.Classify
+// names which), deleted, restored. The first good run of a source is its
+// baseline and queues nothing; reparse runs and refused runs queue nothing.
+// The daemon adds its own (stale, recovered) with Notify. Delivery reads
+// due entries with Outbox, posts them without holding the archive, and
+// reports back with Delivered (the entry is deleted), Retry (attempts,
+// next attempt, error, webhooks that did acknowledge it) or Abandon (moved
+// to outbox_dead). A change is thus never lost and, unless the process
+// dies between a webhook's answer and Delivered, never sent twice; the
+// notification's id, which only grows, is the receiver's key to dedupe
+// that case. The outbox buckets are created by the first write that needs
+// them.
 //
 // # Times
 //

@@ -1,0 +1,530 @@
+package archive
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	bbolt "go.etcd.io/bbolt"
+
+	"github.com/statusarchive/statusarchive/archive/diff"
+	"github.com/statusarchive/statusarchive/parser"
+)
+
+// Events a notification can be about. The incident events are
+// diff.ChangeKind values; parser changes (a reparse) never notify.
+const (
+	EventNewIncident = string(diff.ChangeNewIncident)
+	EventNewUpdate   = string(diff.ChangeNewUpdate)
+	EventEdited      = string(diff.ChangeEdited)
+	EventDeleted     = string(diff.ChangeDeleted)
+	EventRestored    = string(diff.ChangeRestored)
+	// EventStale and EventRecovered are the daemon's: a source's runs kept
+	// failing, and a run archived its records again.
+	EventStale     = "stale"
+	EventRecovered = "recovered"
+)
+
+// Events lists every event, in the order documentation gives them.
+var Events = []string{EventNewIncident, EventNewUpdate, EventEdited, EventDeleted, EventRestored, EventStale, EventRecovered}
+
+// Root buckets of the outbox; doc.go describes them. They are created by
+// the first write that needs them, so archives made before the outbox
+// existed open unchanged.
+const (
+	bucketOutbox = "outbox"
+	bucketDead   = "outbox_dead"
+)
+
+const (
+	// maxDead bounds the dead-letter bucket: the oldest are dropped first.
+	maxDead = 1000
+	// excerptRunes is how much of an update's body a notification's text
+	// quotes.
+	excerptRunes = 300
+	// maxLastError bounds the error a failed attempt leaves on an entry.
+	maxLastError = 512
+)
+
+// Notification is one change to tell webhooks about, waiting in the
+// archive's outbox until it is delivered. Ingest writes one for each new,
+// changed, deleted or restored incident of a vendor run, in the same
+// transaction as the change; Notify writes the daemon's own (stale,
+// recovered).
+type Notification struct {
+	ID          uint64    `json:"id"` // the outbox key: only grows, never reused
+	Event       string    `json:"event"`
+	Source      string    `json:"source"`
+	IncidentID  string    `json:"incident_id,omitempty"`
+	Title       string    `json:"title,omitempty"`
+	Version     int       `json:"version,omitempty"`
+	PrevVersion int       `json:"prev_version,omitempty"`
+	At          time.Time `json:"at"` // when the archive saw the change
+	RunID       uint64    `json:"run,omitempty"`
+	Failures    int       `json:"failures,omitempty"` // EventStale: failed runs in a row
+	// Payload is the whole JSON body a webhook receives, rendered when the
+	// notification was written, so that delivery reads nothing else.
+	Payload json.RawMessage `json:"payload"`
+	// Text is the short, Slack-compatible form: mrkdwn with &, < and >
+	// escaped, scraped text made safe with diff.SafeText.
+	Text string `json:"text"`
+
+	// Delivery state.
+	Attempts    int       `json:"attempts,omitempty"`
+	NextAttempt time.Time `json:"next_attempt,omitzero"` // zero: due now
+	LastError   string    `json:"last_error,omitempty"`
+	// Acked lists the webhooks (by key) that have acknowledged it, so that
+	// a retry goes only to those that have not.
+	Acked []string `json:"acked,omitempty"`
+	// GaveUp is when delivery was abandoned; set only in the dead-letter
+	// bucket.
+	GaveUp time.Time `json:"gave_up,omitzero"`
+}
+
+// payload is the JSON body of a notification.
+type payload struct {
+	ID          uint64           `json:"id"`
+	Event       string           `json:"event"`
+	Source      string           `json:"source"`
+	At          time.Time        `json:"at"`
+	Run         uint64           `json:"run,omitempty"`
+	Version     int              `json:"version,omitempty"`
+	PrevVersion int              `json:"prev_version,omitempty"`
+	Text        string           `json:"text"`
+	Incident    *parser.Incident `json:"incident,omitempty"` // the new version; for a deletion, the last content
+	Diff        *diff.Diff       `json:"diff,omitempty"`
+	Failures    int              `json:"failures,omitempty"` // stale: failed runs in a row
+}
+
+// notify writes one outbox entry for each incident run created a version
+// of. It writes nothing for a reparse, whose versions are our parser's
+// doing, and nothing for the first good run of a source: that run is the
+// baseline, and every incident in it would otherwise be "new". It runs in
+// the run's transaction, before finish records the run as good.
+func (w *writer) notify(run *Run, now time.Time) error {
+	if run.Origin != OriginVendor || w.state.Info.FirstOKRun == 0 {
+		return nil
+	}
+	n := len(run.NewIDs) + len(run.ChangedIDs) + len(run.RestoredIDs) + len(run.DeletedIDs)
+	if n == 0 {
+		return nil
+	}
+	out, err := createRoot(w.tx, bucketOutbox)
+	if err != nil {
+		return err
+	}
+	out.b.FillPercent = 0.9
+	for _, ids := range [][]string{run.NewIDs, run.ChangedIDs, run.RestoredIDs, run.DeletedIDs} {
+		for _, id := range ids {
+			if err := w.notifyIncident(out, run, id, now); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// notifyIncident classifies the latest version of incident id against the
+// one before it and queues a notification, unless nothing a reader could
+// see changed.
+func (w *writer) notifyIncident(out bucket, run *Run, id string, now time.Time) error {
+	ib := w.incidents.sub(id)
+	var h head
+	if _, err := ib.get([]byte(keyHead), &h); err != nil {
+		return err
+	}
+	cur, err := version(ib, h.N)
+	if err != nil {
+		return err
+	}
+	var prev *Version
+	if h.N > 1 {
+		p, err := version(ib, h.N-1)
+		if err != nil {
+			return err
+		}
+		prev = &p
+	}
+	var prevInc *parser.Incident
+	prevDeleted := false
+	if prev != nil {
+		prevInc, prevDeleted = &prev.Incident, prev.Deleted
+	}
+	kind, d := diff.Classify(prevInc, cur.Incident, cur.Deleted, prevDeleted, string(cur.Origin))
+	if kind == diff.ChangeNone || kind == diff.ChangeParserChange {
+		return nil
+	}
+	n := Notification{
+		Event: string(kind), Source: run.Source, IncidentID: id, Title: cur.Incident.Title,
+		Version: cur.N, At: now, RunID: run.ID,
+	}
+	if prev != nil {
+		n.PrevVersion = prev.N
+	}
+	inc := cur.Incident
+	n.Text = incidentText(n, inc, d)
+	return queue(out, &n, payload{Incident: &inc, Diff: d})
+}
+
+// version reads version n of the incident in ib.
+func version(ib bucket, n int) (Version, error) {
+	var v Version
+	ok, err := ib.get(seq(uint64(n)), &v)
+	if err != nil {
+		return v, err
+	}
+	if !ok {
+		return v, &RecordError{Path: ib.keyPath(seq(uint64(n))), Err: fmt.Errorf("%w: version missing", ErrCorrupt)}
+	}
+	return v, nil
+}
+
+// queue gives n the outbox's next id, renders its payload from p and
+// stores it.
+func queue(out bucket, n *Notification, p payload) error {
+	id, err := out.b.NextSequence()
+	if err != nil {
+		return fmt.Errorf("next notification id: %w", err)
+	}
+	n.ID = id
+	p.ID, p.Event, p.Source, p.At, p.Run = n.ID, n.Event, n.Source, n.At.UTC(), n.RunID
+	p.Version, p.PrevVersion, p.Text, p.Failures = n.Version, n.PrevVersion, n.Text, n.Failures
+	if n.Payload, err = json.Marshal(p); err != nil {
+		return fmt.Errorf("encode notification %d: %w", id, err)
+	}
+	return out.put(seq(id), n)
+}
+
+// Notify queues a notification of the daemon's own (EventStale,
+// EventRecovered) in a transaction of its own. It sets n.ID and, when
+// n.Payload is empty, renders the payload from n's fields; a zero n.At
+// is the archive's clock.
+func (db *DB) Notify(ctx context.Context, n Notification) (Notification, error) {
+	if err := ctx.Err(); err != nil {
+		return n, fmt.Errorf("notify: %w", err)
+	}
+	if n.Event == "" || n.Source == "" {
+		return n, fmt.Errorf("notify: %w: a notification needs an event and a source", ErrInvalidRun)
+	}
+	if n.At.IsZero() {
+		n.At = db.now().UTC()
+	}
+	n.Attempts, n.NextAttempt, n.LastError, n.Acked, n.GaveUp = 0, time.Time{}, "", nil, time.Time{}
+	err := db.update(func(tx *bbolt.Tx) error {
+		out, err := createRoot(tx, bucketOutbox)
+		if err != nil {
+			return err
+		}
+		out.b.FillPercent = 0.9
+		if len(n.Payload) == 0 {
+			return queue(out, &n, payload{})
+		}
+		id, err := out.b.NextSequence()
+		if err != nil {
+			return fmt.Errorf("next notification id: %w", err)
+		}
+		n.ID = id
+		return out.put(seq(id), n)
+	})
+	if err != nil {
+		return n, fmt.Errorf("notify %s %s: %w", n.Event, n.Source, err)
+	}
+	return n, nil
+}
+
+// Outbox returns up to limit notifications due at now (NextAttempt not
+// after it), oldest first; limit 0 means all of them.
+func (db *DB) Outbox(ctx context.Context, now time.Time, limit int) ([]Notification, error) {
+	var out []Notification
+	err := db.view(ctx, func(tx *bbolt.Tx) error {
+		b := root(tx, bucketOutbox)
+		if !b.exists() {
+			return nil
+		}
+		c := b.b.Cursor()
+		for k, v := c.First(); k != nil; k, v = c.Next() {
+			if limit > 0 && len(out) == limit {
+				return nil
+			}
+			var n Notification
+			if err := b.decode(k, v, &n); err != nil {
+				return err
+			}
+			if n.NextAttempt.After(now) {
+				continue
+			}
+			out = append(out, n)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read the outbox: %w", err)
+	}
+	return out, nil
+}
+
+// Delivered removes notification id from the outbox: every webhook that
+// wants it has acknowledged it. A notification already gone is not an
+// error.
+func (db *DB) Delivered(ctx context.Context, id uint64) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("mark notification %d delivered: %w", id, err)
+	}
+	err := db.update(func(tx *bbolt.Tx) error {
+		b := root(tx, bucketOutbox)
+		if !b.exists() {
+			return nil
+		}
+		if err := b.b.Delete(seq(id)); err != nil {
+			return fmt.Errorf("delete %s: %w", b.keyPath(seq(id)), err)
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("mark notification %d delivered: %w", id, err)
+	}
+	return nil
+}
+
+// Retry records a failed delivery attempt of notification id: one more
+// attempt, its error, and when to try next. acked are the webhooks that
+// did acknowledge it in this attempt; they are not sent it again.
+func (db *DB) Retry(ctx context.Context, id uint64, cause error, next time.Time, acked ...string) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("retry notification %d: %w", id, err)
+	}
+	err := db.update(func(tx *bbolt.Tx) error {
+		b := root(tx, bucketOutbox)
+		var n Notification
+		ok, err := b.get(seq(id), &n)
+		if err != nil || !ok {
+			return err // delivered meanwhile, or never queued: nothing to retry
+		}
+		n.Attempts++
+		n.NextAttempt = next.UTC()
+		n.LastError = ""
+		if cause != nil {
+			n.LastError = truncate(cause.Error(), maxLastError)
+		}
+		for _, a := range acked {
+			if !slices.Contains(n.Acked, a) {
+				n.Acked = append(n.Acked, a)
+			}
+		}
+		return b.put(seq(id), n)
+	})
+	if err != nil {
+		return fmt.Errorf("retry notification %d: %w", id, err)
+	}
+	return nil
+}
+
+// Abandon gives up on notification id: it moves from the outbox to the
+// dead-letter bucket with its last error, where DeadLetters lists it. The
+// dead-letter bucket keeps the latest 1000.
+func (db *DB) Abandon(ctx context.Context, id uint64, cause error) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("abandon notification %d: %w", id, err)
+	}
+	err := db.update(func(tx *bbolt.Tx) error {
+		b := root(tx, bucketOutbox)
+		var n Notification
+		ok, err := b.get(seq(id), &n)
+		if err != nil || !ok {
+			return err
+		}
+		dead, err := createRoot(tx, bucketDead)
+		if err != nil {
+			return err
+		}
+		dead.b.FillPercent = 0.9
+		n.GaveUp = db.now().UTC()
+		if cause != nil {
+			n.LastError = truncate(cause.Error(), maxLastError)
+		}
+		if err := dead.put(seq(id), n); err != nil {
+			return err
+		}
+		if err := b.b.Delete(seq(id)); err != nil {
+			return fmt.Errorf("delete %s: %w", b.keyPath(seq(id)), err)
+		}
+		for dead.b.Stats().KeyN > maxDead {
+			k, _ := dead.b.Cursor().First()
+			if err := dead.b.Delete(k); err != nil {
+				return fmt.Errorf("delete %s: %w", dead.keyPath(k), err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("abandon notification %d: %w", id, err)
+	}
+	return nil
+}
+
+// DeadLetters returns up to limit abandoned notifications, the latest
+// first; limit 0 means all that are kept.
+func (db *DB) DeadLetters(ctx context.Context, limit int) ([]Notification, error) {
+	var out []Notification
+	err := db.view(ctx, func(tx *bbolt.Tx) error {
+		b := root(tx, bucketDead)
+		if !b.exists() {
+			return nil
+		}
+		c := b.b.Cursor()
+		for k, v := c.Last(); k != nil && (limit <= 0 || len(out) < limit); k, v = c.Prev() {
+			var n Notification
+			if err := b.decode(k, v, &n); err != nil {
+				return err
+			}
+			out = append(out, n)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read the dead letters: %w", err)
+	}
+	return out, nil
+}
+
+// eventWords are how a notification's text names its event.
+var eventWords = map[string]string{
+	EventNewIncident: "New incident",
+	EventNewUpdate:   "New update",
+	EventEdited:      "Edited by the vendor",
+	EventDeleted:     "Deleted by the vendor",
+	EventRestored:    "Restored",
+	EventStale:       "Source stale",
+	EventRecovered:   "Source recovered",
+}
+
+// incidentText is a notification's Slack text: the source, the event and
+// the title with impact and status; then, for a new incident or update,
+// the start of the newest update, for an edit what changed; then a link.
+func incidentText(n Notification, inc parser.Incident, d *diff.Diff) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "[%s] %s: *%s*", slack(n.Source), eventWords[n.Event], slack(inc.Title))
+	var facts []string
+	if inc.Kind == parser.KindMaintenance {
+		facts = append(facts, "maintenance")
+	}
+	if inc.Impact != parser.ImpactUnknown {
+		facts = append(facts, string(inc.Impact))
+	}
+	if inc.Status != parser.StatusUnknown {
+		facts = append(facts, string(inc.Status))
+	}
+	if len(facts) > 0 {
+		fmt.Fprintf(&b, " (%s)", slack(strings.Join(facts, ", ")))
+	}
+	switch n.Event {
+	case EventNewIncident, EventNewUpdate, EventRestored:
+		if u, ok := newest(inc); ok && u.Body != "" {
+			b.WriteString("\n> " + slack(excerpt(u.Body, excerptRunes)))
+		}
+	case EventEdited:
+		if what := changedFields(d); what != "" {
+			b.WriteString("\nChanged: " + slack(what))
+		}
+	}
+	if inc.URL != "" && !strings.ContainsAny(inc.URL, "|<> \n") && (strings.HasPrefix(inc.URL, "https://") || strings.HasPrefix(inc.URL, "http://")) {
+		b.WriteString("\n<" + inc.URL + "|View incident>")
+	}
+	return b.String()
+}
+
+// newest is the update with the latest time, else the last listed.
+func newest(inc parser.Incident) (parser.Update, bool) {
+	if len(inc.Updates) == 0 {
+		return parser.Update{}, false
+	}
+	best := inc.Updates[len(inc.Updates)-1]
+	for _, u := range inc.Updates {
+		if u.At.At.After(best.At.At) {
+			best = u
+		}
+	}
+	return best, true
+}
+
+// changedFields names what an edit changed: "impact major → minor, an
+// update's body".
+func changedFields(d *diff.Diff) string {
+	if d == nil {
+		return ""
+	}
+	var parts []string
+	for _, f := range d.Fields {
+		parts = append(parts, fmt.Sprintf("%s %s → %s", f.Field, orNone(f.From), orNone(f.To)))
+	}
+	if c := d.Components; len(c.Added)+len(c.Removed)+len(c.Changed) > 0 {
+		parts = append(parts, "components")
+	}
+	kinds := map[diff.UpdateKind]int{}
+	for _, u := range d.Updates {
+		kinds[u.Kind]++
+	}
+	for _, k := range []diff.UpdateKind{diff.UpdateAdded, diff.UpdateRemoved, diff.UpdateEdited, diff.UpdateMoved, diff.UpdateRestatused} {
+		if n := kinds[k]; n > 0 {
+			parts = append(parts, fmt.Sprintf("%d update%s %s", n, plural(n), k))
+		}
+	}
+	return excerpt(strings.Join(parts, ", "), excerptRunes)
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "(none)"
+	}
+	return s
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}
+
+// excerpt is s on one line, cut to at most max runes with an ellipsis.
+func excerpt(s string, max int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if utf8.RuneCountInString(s) <= max {
+		return s
+	}
+	r := []rune(s)
+	return strings.TrimSpace(string(r[:max-1])) + "…"
+}
+
+// slack makes scraped text safe for a terminal and for Slack's mrkdwn,
+// where &, < and > must be escaped.
+func slack(s string) string {
+	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(diff.SafeText(s))
+}
+
+// truncate cuts s to at most max bytes on a rune boundary.
+func truncate(s string, max int) string {
+	if len(s) <= max {
+		return s
+	}
+	for max > 0 && !utf8.RuneStart(s[max]) {
+		max--
+	}
+	return s[:max]
+}
+
+// StatusText is the Slack text of a daemon notification about a source:
+// EventStale after failures failed runs in a row, or EventRecovered.
+func StatusText(event, source string, failures int) string {
+	switch event {
+	case EventStale:
+		return fmt.Sprintf("[%s] %s: its last %d runs all failed; its records stay as they were", slack(source), eventWords[event], failures)
+	case EventRecovered:
+		return fmt.Sprintf("[%s] %s: a run archived its records again", slack(source), eventWords[event])
+	}
+	return fmt.Sprintf("[%s] %s", slack(source), slack(event))
+}
