@@ -353,6 +353,16 @@ func (w *writer) apply(run *Run, inc parser.Incident, now time.Time) error {
 		return err
 	}
 	hash := inc.Hash()
+	if found && !h.Deleted && h.Hash != hash && h.N > 0 {
+		// What this rendering leaves unsaid (a feed's impact, a list's
+		// components) is not a change: take it from the last version.
+		var prev Version
+		if _, err := ib.get(seq(uint64(h.N)), &prev); err != nil {
+			return err
+		}
+		inc.FillUnknown(prev.Incident)
+		hash = inc.Hash()
+	}
 	first := firstUpdate(inc)
 	w.noteUpdate(first)
 	switch {

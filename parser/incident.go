@@ -213,40 +213,47 @@ type canonical struct {
 
 type canonUpd struct {
 	Status     Status    `json:"s"`
-	StatusRaw  string    `json:"r"`
+	StatusRaw  string    `json:"r,omitempty"`
 	At         time.Time `json:"a"`
 	Body       string    `json:"b"`
 	Components []string  `json:"c,omitempty"`
 }
 
 // Hash returns a hex SHA-256 of the incident's normalised content. Two
-// renderings of the same content (other whitespace, update or component
-// order, Unicode normal form, invisible characters, tracking parameters in
-// the URL, the original time text) hash the same; any change a reader could
-// see hashes differently.
+// renderings of the same content hash the same: other white space, update
+// or component order, Unicode normal form, invisible characters, tracking
+// parameters in the URL, the original time text, and how a page labels a
+// state it agrees on ("Investigating" or "investigating", "In progress" or
+// "in_progress", a free "Update" post or the unchanged state an API repeats
+// for it), and the current status of the components it names. Any change a reader could see in what the vendor states hashes
+// differently.
 func (in Incident) Hash() string {
 	c := canonical{
 		Kind:           in.Kind,
 		Title:          NormaliseText(in.Title),
 		URL:            CanonicalURL(in.URL),
 		Impact:         in.Impact,
-		ImpactRaw:      NormaliseText(in.ImpactRaw),
 		Status:         in.Status,
 		Started:        in.Started.At,
 		Resolved:       in.Resolved.At,
 		ScheduledFor:   in.ScheduledFor.At,
 		ScheduledUntil: in.ScheduledUntil.At,
 	}
+	if in.Impact == ImpactUnknown {
+		c.ImpactRaw = strings.ToLower(NormaliseText(in.ImpactRaw))
+	}
+	// Which components an incident affected is the vendor's statement; a
+	// component's status beside it is the component's state when the page
+	// was rendered (the API gives today's), so it is left out.
 	for _, comp := range in.Components {
-		c.Components = append(c.Components, Component{
-			Name:      NormaliseText(comp.Name),
-			Status:    comp.Status,
-			StatusRaw: NormaliseText(comp.StatusRaw),
-		})
+		c.Components = append(c.Components, Component{Name: NormaliseText(comp.Name)})
 	}
 	slices.SortFunc(c.Components, func(a, b Component) int { return strings.Compare(a.Name, b.Name) })
 	for _, u := range in.Updates {
-		cu := canonUpd{Status: u.Status, StatusRaw: NormaliseText(u.StatusRaw), At: u.At.At, Body: NormaliseText(u.Body)}
+		cu := canonUpd{Status: u.Status, At: u.At.At, Body: NormaliseText(u.Body)}
+		if u.Status == StatusUnknown {
+			cu.StatusRaw = strings.ToLower(NormaliseText(u.StatusRaw))
+		}
 		for _, name := range u.Components {
 			cu.Components = append(cu.Components, NormaliseText(name))
 		}
@@ -254,6 +261,15 @@ func (in Incident) Hash() string {
 		c.Updates = append(c.Updates, cu)
 	}
 	slices.SortStableFunc(c.Updates, compareCanonUpd)
+	// A free "Update" post states no new state: it carries on the one
+	// before it, which is what an API repeats for it.
+	state := StatusUnknown
+	for i := range c.Updates {
+		if c.Updates[i].Status == StatusUpdate && state != StatusUnknown {
+			c.Updates[i].Status = state
+		}
+		state = c.Updates[i].Status
+	}
 	b, err := json.Marshal(c)
 	if err != nil {
 		// Marshal of plain strings, times and slices cannot fail.

@@ -2,6 +2,7 @@ package parser
 
 import (
 	"errors"
+	"slices"
 	"time"
 )
 
@@ -50,29 +51,48 @@ func mergeTwo(a, b Incident) Incident {
 	case len(a.Updates) > len(b.Updates):
 		win, other = a, b
 	}
-	if win.URL == "" {
-		win.URL = other.URL
-	}
-	if win.Impact == ImpactUnknown {
-		win.Impact, win.ImpactRaw = other.Impact, other.ImpactRaw
-	}
-	if win.Status == StatusUnknown {
-		win.Status, win.StatusRaw = other.Status, other.StatusRaw
-	}
-	if len(win.Components) == 0 {
-		win.Components = other.Components
-	}
-	if win.Started.IsZero() {
-		win.Started = other.Started
-	}
-	if win.Resolved.IsZero() {
-		win.Resolved = other.Resolved
-	}
-	if win.ScheduledFor.IsZero() {
-		win.ScheduledFor, win.ScheduledUntil = other.ScheduledFor, other.ScheduledUntil
-	}
+	win.FillUnknown(other)
 	if win.UpdatesClaimed == 0 {
 		win.UpdatesClaimed = other.UpdatesClaimed
 	}
 	return win
+}
+
+// FillUnknown fills what this rendering of an incident leaves unsaid from
+// another record of the same incident: a feed states no impact, a list page
+// no components, a history entry no stated start. What a page does not say
+// is not a change; what it says differently is, and is kept.
+func (in *Incident) FillUnknown(other Incident) {
+	if in.URL == "" {
+		in.URL = other.URL
+	}
+	if in.Impact == ImpactUnknown && in.ImpactRaw == "" {
+		in.Impact, in.ImpactRaw = other.Impact, other.ImpactRaw
+	}
+	if in.Status == StatusUnknown && in.StatusRaw == "" {
+		in.Status, in.StatusRaw = other.Status, other.StatusRaw
+	}
+	if len(in.Components) == 0 {
+		in.Components = other.Components
+	}
+	if in.Started.IsZero() {
+		in.Started = other.Started
+	}
+	if in.Resolved.IsZero() {
+		in.Resolved = other.Resolved
+	}
+	if in.ScheduledFor.IsZero() && in.ScheduledUntil.IsZero() {
+		in.ScheduledFor, in.ScheduledUntil = other.ScheduledFor, other.ScheduledUntil
+	}
+	// Updates the two renderings share (same instant, same status) keep the
+	// components one of them names.
+	if len(in.Updates) == len(other.Updates) {
+		in.Updates = slices.Clone(in.Updates)
+		for i := range in.Updates {
+			u, o := &in.Updates[i], other.Updates[i]
+			if len(u.Components) == 0 && u.At.At.Equal(o.At.At) && u.Status == o.Status {
+				u.Components = o.Components
+			}
+		}
+	}
 }

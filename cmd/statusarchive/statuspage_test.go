@@ -145,3 +145,34 @@ func TestScrapeStatuspageFailingMidway(t *testing.T) {
 		t.Errorf("sources does not show the partial run:\n%s", sources)
 	}
 }
+
+// TestRenderingsAreOneIncident scrapes the fixture site's incidents through
+// the API (the full crawl), then through the Atom and RSS feeds and each
+// incident's HTML page: every rendering lands on the same incident, and
+// none of them makes a version, since they agree on what they state.
+func TestRenderingsAreOneIncident(t *testing.T) {
+	srv := httptest.NewServer(fixtures.StatuspageSite(fixtures.StatuspageOptions{}))
+	defer srv.Close()
+	c := newCLI(t)
+	first, err := c.scrape("acme", srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	targets := []string{srv.URL + "/history.atom", srv.URL + "/history.rss"}
+	for _, in := range c.export("--kind", "all") {
+		targets = append(targets, srv.URL+"/incidents/"+in.ID)
+	}
+	for _, target := range targets {
+		sum, err := c.scrape("acme", target)
+		if err != nil {
+			t.Fatalf("%s: %v", target, err)
+		}
+		if sum.New != 0 || sum.Changed != 0 || sum.Deleted != 0 {
+			t.Errorf("%s: %d new, %d changed, %d deleted; every rendering should agree with the archived incident", target, sum.New, sum.Changed, sum.Deleted)
+			t.Log(c.must("changes"))
+		}
+	}
+	if got := c.export("--kind", "all"); len(got) != first.Incidents {
+		t.Errorf("%d incidents after scraping every rendering, want %d", len(got), first.Incidents)
+	}
+}

@@ -1,0 +1,106 @@
+package parser
+
+import (
+	"testing"
+	"time"
+)
+
+func sample() Incident {
+	at := func(h int) Time {
+		return NewTime(time.Date(2026, 6, 22, h, 0, 0, 0, time.UTC), "Jun 22, 2026")
+	}
+	return Incident{
+		Source: "acme", ID: "abc", Kind: KindIncident, Title: "API errors", URL: "https://status.acme.test/incidents/abc",
+		Impact: ImpactMajor, ImpactRaw: "major", Status: StatusResolved, StatusRaw: "resolved",
+		Components: []Component{{Name: "API", Status: "major_outage"}, {Name: "Dashboard", Status: "operational"}},
+		Updates: []Update{
+			{Status: StatusInvestigating, StatusRaw: "investigating", At: at(14), Body: "We are investigating."},
+			{Status: StatusInvestigating, StatusRaw: "investigating", At: at(15), Body: "Still on it."},
+			{Status: StatusResolved, StatusRaw: "resolved", At: at(16), Body: "Resolved."},
+		},
+	}
+}
+
+func TestHashIgnoresRendering(t *testing.T) {
+	base := sample().Hash()
+	cases := []struct {
+		name string
+		edit func(in *Incident)
+	}{
+		{"white space", func(in *Incident) { in.Title = "  API \t errors\n"; in.Updates[0].Body = "We are\n\ninvestigating. " }},
+		{"invisible characters", func(in *Incident) { in.Title = "API\u200b errors" }},
+		{"update order", func(in *Incident) { in.Updates[0], in.Updates[2] = in.Updates[2], in.Updates[0] }},
+		{"component order and status", func(in *Incident) {
+			in.Components = []Component{{Name: "Dashboard"}, {Name: "API", Status: "operational"}}
+		}},
+		{"status label case", func(in *Incident) { in.Updates[0].StatusRaw = "Investigating"; in.ImpactRaw = "impact-major" }},
+		{"free Update post for an unchanged state", func(in *Incident) {
+			in.Updates[1].Status, in.Updates[1].StatusRaw = StatusUpdate, "Update"
+		}},
+		{"tracking parameters", func(in *Incident) { in.URL += "?utm_source=x#frag" }},
+		{"time text", func(in *Incident) { in.Updates[0].At.Text = "2026-06-22T14:00:00Z" }},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			in := sample()
+			tc.edit(&in)
+			if got := in.Hash(); got != base {
+				t.Errorf("Hash changed under a re-rendering: %s, want %s", got, base)
+			}
+		})
+	}
+}
+
+func TestHashIgnoresUnicodeForm(t *testing.T) {
+	nfc, nfd, zw := sample(), sample(), sample()
+	nfc.Title, nfd.Title, zw.Title = "Caf\u00e9 outage", "Cafe\u0301 outage", "Caf\u00e9\u200b outage"
+	if nfc.Hash() != nfd.Hash() || nfc.Hash() != zw.Hash() {
+		t.Errorf("NFC, NFD and zero-width variants of one title hash differently")
+	}
+}
+
+func TestHashSeesChanges(t *testing.T) {
+	base := sample().Hash()
+	cases := []struct {
+		name string
+		edit func(in *Incident)
+	}{
+		{"title", func(in *Incident) { in.Title = "API errors in EU" }},
+		{"impact downgraded", func(in *Incident) { in.Impact, in.ImpactRaw = ImpactMinor, "minor" }},
+		{"body edited", func(in *Incident) { in.Updates[1].Body = "Still on it, with a fix." }},
+		{"time moved", func(in *Incident) { in.Updates[0].At.At = in.Updates[0].At.At.Add(-2 * time.Hour) }},
+		{"update removed", func(in *Incident) { in.Updates = in.Updates[1:] }},
+		{"state relabelled", func(in *Incident) { in.Updates[1].Status, in.Updates[1].StatusRaw = StatusIdentified, "Identified" }},
+		{"component added", func(in *Incident) { in.Components = append(in.Components, Component{Name: "Webhooks"}) }},
+		{"kind", func(in *Incident) { in.Kind = KindMaintenance }},
+		{"started stated", func(in *Incident) { in.Started = NewTime(time.Date(2026, 6, 22, 13, 35, 0, 0, time.UTC), "") }},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			in := sample()
+			tc.edit(&in)
+			if in.Hash() == base {
+				t.Errorf("Hash did not change")
+			}
+		})
+	}
+}
+
+func TestFillUnknownKeepsWhatIsStated(t *testing.T) {
+	old := sample()
+	feed := sample()
+	feed.Impact, feed.ImpactRaw, feed.Components = ImpactUnknown, "", nil
+	for i := range feed.Updates {
+		feed.Updates[i].Components = nil
+	}
+	feed.FillUnknown(old)
+	if feed.Hash() != old.Hash() {
+		t.Errorf("a rendering that leaves impact and components unsaid should equal the archived record once filled")
+	}
+	edited := sample()
+	edited.Impact = ImpactMinor
+	edited.FillUnknown(old)
+	if edited.Impact != ImpactMinor {
+		t.Errorf("FillUnknown overwrote a stated impact: %q", edited.Impact)
+	}
+}
