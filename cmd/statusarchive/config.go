@@ -39,6 +39,8 @@ type Config struct {
 	// Concurrency is the most runs the daemon lets go at once.
 	Concurrency int
 	Sources     []Source
+	// Notify is where the daemon sends notifications; none when empty.
+	Notify Notify
 }
 
 // Source is one entry of a sources file.
@@ -206,8 +208,10 @@ func (c *configParser) fields(n *yaml.Node, what string, known []string, set fun
 
 func (c *configParser) top(n *yaml.Node) {
 	var sources *yaml.Node
-	c.fields(n, "sources file", []string{"stale_after", "concurrency", "sources"}, func(key string, v *yaml.Node) {
+	c.fields(n, "sources file", []string{"stale_after", "concurrency", "sources", "notify"}, func(key string, v *yaml.Node) {
 		switch key {
+		case "notify":
+			c.cfg.Notify = c.notify(v)
 		case "stale_after":
 			c.cfg.StaleAfter = c.positiveInt(v, key)
 		case "concurrency":

@@ -128,6 +128,8 @@ type daemon struct {
 	// beforeRun, when set, is called at the start of each run inside the
 	// cron job, so that a test can make one source panic.
 	beforeRun func(source string)
+	// notes delivers the archive's notifications (notify.go).
+	notes notifier
 
 	// robots keeps robots.txt verdicts across runs (for the scraper's
 	// RobotsTTL), so that a source scraped every few minutes does not
@@ -186,6 +188,7 @@ func newDaemon(m *Main, lg zerolog.Logger, path, configPath string, cfg *Config)
 		health:     map[string]*health{},
 		busy:       map[string]bool{},
 		sem:        make(chan struct{}, cfg.Concurrency),
+		notes:      newNotifier(),
 	}
 }
 
@@ -247,12 +250,14 @@ func (d *daemon) serve(ctx context.Context, ln net.Listener) error {
 
 	d.cron.Start()
 	d.lg.Info().Int("sources", len(cfg.Sources)).Int("overdue", len(overdue)).Str("archive", d.path).Msg("daemon started")
+	stopDelivery := d.startDelivery(context.WithoutCancel(ctx))
 	d.launch(overdue)
 
 	for {
 		select {
 		case <-ctx.Done():
 			err := d.shutdown()
+			stopDelivery() // after the last runs, so that what they queued goes out
 			if srv != nil {
 				sctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 				if serr := srv.Shutdown(sctx); serr != nil {
@@ -404,6 +409,7 @@ func (d *daemon) runSource(name string) {
 	j := job{source: name, url: src.URL, format: src.Format, fetch: src.fetchOptions(d.m, d.robots)}
 	start := time.Now()
 	run, err := d.m.runJob(d.jobCtx, d.withDB, d.base.With().Str("source", name).Logger(), j)
+	d.committed(run)
 	d.finished(lg, src, cfg, run, err, time.Since(start))
 	if len(src.Components) > 0 && run.Good() {
 		d.followed(lg, src, run)
@@ -541,9 +547,11 @@ func (d *daemon) trackHealth(lg zerolog.Logger, src Source, cfg *Config, good bo
 	case stale && !wasStale:
 		d.metrics.setStale(src.Name, true)
 		lg.Warn().Int("failures", failures).Msg("source is stale: its last runs all failed; its records stay as they were")
+		d.notifyHealth(lg, src.Name, archive.EventStale, failures)
 	case !stale && wasStale:
 		d.metrics.setStale(src.Name, false)
 		lg.Info().Msg("source recovered: a run archived its records again")
+		d.notifyHealth(lg, src.Name, archive.EventRecovered, 0)
 	}
 }
 

@@ -1,0 +1,319 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"os"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/rs/zerolog"
+	"go.yaml.in/yaml/v3"
+
+	"github.com/statusarchive/statusarchive/archive"
+	"github.com/statusarchive/statusarchive/archive/notify"
+	"github.com/statusarchive/statusarchive/scraper"
+)
+
+const (
+	// deliveryEvery is how often the daemon looks for due notifications
+	// besides being woken after each run that wrote some.
+	deliveryEvery = 5 * time.Second
+	// deliveryBatch is how many notifications one round reads.
+	deliveryBatch = 50
+	// webhookTimeout bounds one delivery request.
+	webhookTimeout = 10 * time.Second
+)
+
+// Notify is the notify section of a sources file.
+type Notify struct {
+	Webhooks []notify.Webhook
+}
+
+// notifier is the daemon's delivery state. The zero value is not usable:
+// newNotifier makes one.
+type notifier struct {
+	wake    chan struct{} // a run wrote notifications: deliver now
+	every   time.Duration
+	backoff notify.Backoff
+	batch   int
+	// afterCommit, when set, is called after each run that wrote to the
+	// archive and before delivery is woken: a test kills the process
+	// there.
+	afterCommit func(run archive.Run)
+}
+
+func newNotifier() notifier {
+	return notifier{wake: make(chan struct{}, 1), every: deliveryEvery, backoff: notify.DefaultBackoff, batch: deliveryBatch}
+}
+
+// committed is called after each run: a run that wrote to the archive
+// may have queued notifications.
+func (d *daemon) committed(run archive.Run) {
+	if run.ID == 0 {
+		return
+	}
+	if d.notes.afterCommit != nil {
+		d.notes.afterCommit(run)
+	}
+	if run.Good() {
+		d.pokeDelivery()
+	}
+}
+
+// pokeDelivery wakes the delivery loop without waiting for it.
+func (d *daemon) pokeDelivery() {
+	select {
+	case d.notes.wake <- struct{}{}:
+	default:
+	}
+}
+
+// startDelivery starts the delivery loop: a round at once (for what a
+// previous process left), then one whenever a run wrote notifications and
+// every few seconds. It holds the archive only to read and to record, never
+// while posting, so that a slow or failing webhook delays nothing but
+// notifications. The returned stop ends the loop and waits for it; a
+// post cut short by it is retried by the next process.
+func (d *daemon) startDelivery(ctx context.Context) (stop func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	client := notify.NewClient(d.m.Transport, webhookTimeout)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		tick := time.NewTicker(d.notes.every)
+		defer tick.Stop()
+		for {
+			if err := d.deliverDue(ctx, client); err != nil && ctx.Err() == nil {
+				d.lg.Error().Err(err).Msg("notifications: cannot read or update the outbox")
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+			case <-d.notes.wake:
+			}
+		}
+	}()
+	return func() {
+		cancel()
+		<-done
+		client.CloseIdleConnections()
+	}
+}
+
+// sender is a Sender for the current sources file's webhooks.
+func (d *daemon) sender(client *http.Client) *notify.Sender {
+	d.mu.Lock()
+	hooks := d.cfg.Notify.Webhooks
+	d.mu.Unlock()
+	return &notify.Sender{Client: client, Webhooks: hooks, UserAgent: scraper.DefaultOptions().UserAgent, Now: d.m.Now}
+}
+
+// deliverDue delivers what is due in the outbox, a batch at a time: it
+// reads a batch, lets the archive go, posts each notification to the
+// webhooks that still want it, then records the outcomes. A notification
+// older than the backoff's MaxAge is given up on unsent (dead-lettered,
+// logged once); one no webhook wants is done.
+func (d *daemon) deliverDue(ctx context.Context, client *http.Client) error {
+	lg := d.lg.With().Str("component", "notify").Logger()
+	for {
+		s := d.sender(client)
+		now := d.m.Now()
+		var due []archive.Notification
+		err := d.withDB(func(db *archive.DB) (err error) {
+			due, err = db.Outbox(ctx, now, d.notes.batch)
+			return err
+		})
+		if err != nil || len(due) == 0 {
+			return err
+		}
+		type outcome struct {
+			acked   []string
+			err     error
+			expired bool
+		}
+		outcomes := make([]outcome, 0, len(due))
+		for _, n := range due {
+			if ctx.Err() != nil {
+				break
+			}
+			if s.Pending(n) && d.notes.backoff.Expired(n, now) {
+				outcomes = append(outcomes, outcome{expired: true, err: fmt.Errorf("not delivered within %s", d.notes.backoff.MaxAge)})
+				continue
+			}
+			acked, err := s.Send(ctx, n)
+			outcomes = append(outcomes, outcome{acked: acked, err: err})
+		}
+		// Record even when shutting down: a delivery made must not be
+		// made again.
+		rec := context.WithoutCancel(ctx)
+		err = d.withDB(func(db *archive.DB) error {
+			for i, o := range outcomes {
+				n := due[i]
+				nlg := lg.With().Uint64("notification", n.ID).Str("event", n.Event).Str("source", n.Source).Str("incident", n.IncidentID).Logger()
+				switch {
+				case o.expired:
+					if err := db.Abandon(rec, n.ID, errors.Join(errors.New(n.LastError), o.err)); err != nil {
+						return err
+					}
+					nlg.Error().Int("attempts", n.Attempts).Str("last_error", n.LastError).Time("at", n.At).
+						Msg("notification given up: not delivered in time; kept with the dead letters")
+				case o.err == nil:
+					if err := db.Delivered(rec, n.ID); err != nil {
+						return err
+					}
+					if len(o.acked) > 0 {
+						nlg.Info().Int("webhooks", len(o.acked)).Msg("notification delivered")
+					}
+				default:
+					next := d.notes.backoff.Next(n.Attempts+1, o.err, d.m.Now())
+					if err := db.Retry(rec, n.ID, o.err, next, o.acked...); err != nil {
+						return err
+					}
+					nlg.Warn().Err(o.err).Int("attempts", n.Attempts+1).Time("next", next).Msg("notification not delivered: will retry")
+				}
+			}
+			return nil
+		})
+		if err != nil || len(due) < d.notes.batch || ctx.Err() != nil {
+			return err
+		}
+	}
+}
+
+// notifyHealth queues a stale or recovered notification for source. It is
+// called once per transition, never while the archive is lent.
+func (d *daemon) notifyHealth(lg zerolog.Logger, source, event string, failures int) {
+	ctx := d.jobCtx
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	n := archive.Notification{Event: event, Source: source, Failures: failures, At: d.m.Now().UTC(),
+		Text: archive.StatusText(event, source, failures)}
+	err := d.withDB(func(db *archive.DB) error {
+		_, err := db.Notify(context.WithoutCancel(ctx), n)
+		return err
+	})
+	if err != nil {
+		lg.Error().Err(err).Str("event", event).Msg("cannot queue the notification")
+		return
+	}
+	d.pokeDelivery()
+}
+
+var (
+	notifyKeys  = []string{"webhooks"}
+	webhookKeys = []string{"url", "secret", "secret_env", "format", "events"}
+)
+
+// notify reads the notify section of a sources file.
+func (c *configParser) notify(n *yaml.Node) Notify {
+	var out Notify
+	c.fields(n, "notify", notifyKeys, func(key string, v *yaml.Node) {
+		if v.Kind != yaml.SequenceNode {
+			c.addf(v, "webhooks: want a list, got %s", kindName(v))
+			return
+		}
+		seen := map[string]int{}
+		for _, item := range v.Content {
+			w, ok := c.webhook(item)
+			if !ok {
+				continue
+			}
+			if first, dup := seen[w.Key()]; dup {
+				c.addf(item, "webhook: the same url and format as the one at line %d", first)
+				continue
+			}
+			seen[w.Key()] = item.Line
+			out.Webhooks = append(out.Webhooks, w)
+		}
+	})
+	return out
+}
+
+// webhook reads one entry of notify.webhooks. ok is false when the entry
+// is unusable; its problems have been added.
+func (c *configParser) webhook(n *yaml.Node) (w notify.Webhook, ok bool) {
+	before := len(c.problems)
+	var urlNode, secretNode, envNode *yaml.Node
+	c.fields(n, "webhook", webhookKeys, func(key string, v *yaml.Node) {
+		switch key {
+		case "url":
+			w.URL, urlNode = c.str(v, key), v
+		case "secret":
+			w.Secret, secretNode = c.str(v, key), v
+		case "secret_env":
+			envNode = v
+			name := c.str(v, key)
+			if name == "" {
+				return
+			}
+			w.Secret = os.Getenv(name)
+			if w.Secret == "" {
+				c.addf(v, "secret_env %q: the environment variable is not set or empty", name)
+			}
+		case "format":
+			w.Format = c.str(v, key)
+			if w.Format != "" && w.Format != notify.FormatJSON && w.Format != notify.FormatSlack {
+				c.addf(v, "format %q: want json or slack", w.Format)
+			}
+		case "events":
+			if v.Kind != yaml.SequenceNode {
+				c.addf(v, "events: want a list of events, got %s", kindName(v))
+				return
+			}
+			if len(v.Content) == 0 {
+				c.addf(v, "events: the list is empty: leave it out to receive every event")
+			}
+			for _, item := range v.Content {
+				e := c.str(item, key)
+				switch {
+				case e == "":
+				case !slices.Contains(archive.Events, e):
+					c.addf(item, "event %q: want one of %s", e, strings.Join(archive.Events, ", "))
+				case !slices.Contains(w.Events, e):
+					w.Events = append(w.Events, e)
+				}
+			}
+		}
+	})
+	if n.Kind != yaml.MappingNode {
+		return w, false
+	}
+	switch {
+	case urlNode == nil:
+		c.addf(n, "webhook: missing url")
+	case w.URL != "":
+		if err := checkWebhookURL(w.URL); err != nil {
+			c.addf(urlNode, "url: %v", err)
+		}
+	}
+	if secretNode != nil && envNode != nil {
+		c.addf(envNode, "webhook: give secret or secret_env, not both")
+	}
+	return w, len(c.problems) == before
+}
+
+// checkWebhookURL accepts absolute http and https URLs with a host. Its
+// errors never quote the URL: a Slack webhook's path is its token.
+func checkWebhookURL(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return errors.New("not a URL")
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return fmt.Errorf("scheme %q: want http or https", u.Scheme)
+	}
+	if u.Host == "" || u.Hostname() == "" {
+		return errors.New("no host")
+	}
+	if u.User != nil {
+		return errors.New("credentials in the URL are not allowed: use secret or secret_env")
+	}
+	return nil
+}
