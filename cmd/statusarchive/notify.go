@@ -21,8 +21,13 @@ import (
 
 const (
 	// deliveryEvery is how often the daemon looks for due notifications
-	// besides being woken after each run that wrote some.
+	// while some wait for a retry, besides being woken after each run that
+	// wrote some.
 	deliveryEvery = 5 * time.Second
+	// deliveryIdle is how often it looks when the outbox was empty: only
+	// another process (a one-shot scrape) can have queued something
+	// without waking it.
+	deliveryIdle = time.Minute
 	// deliveryBatch is how many notifications one round reads.
 	deliveryBatch = 50
 	// webhookTimeout bounds one delivery request.
@@ -39,6 +44,7 @@ type Notify struct {
 type notifier struct {
 	wake    chan struct{} // a run wrote notifications: deliver now
 	every   time.Duration
+	idle    time.Duration
 	backoff notify.Backoff
 	batch   int
 	// afterCommit, when set, is called after each run that wrote to the
@@ -48,7 +54,7 @@ type notifier struct {
 }
 
 func newNotifier() notifier {
-	return notifier{wake: make(chan struct{}, 1), every: deliveryEvery, backoff: notify.DefaultBackoff, batch: deliveryBatch}
+	return notifier{wake: make(chan struct{}, 1), every: deliveryEvery, idle: deliveryIdle, backoff: notify.DefaultBackoff, batch: deliveryBatch}
 }
 
 // committed is called after each run: a run that wrote to the archive
@@ -74,8 +80,9 @@ func (d *daemon) pokeDelivery() {
 }
 
 // startDelivery starts the delivery loop: a round at once (for what a
-// previous process left), then one whenever a run wrote notifications and
-// every few seconds. It holds the archive only to read and to record, never
+// previous process left), then one whenever a run wrote notifications,
+// at the first tick after a retry is due, and every minute in any case
+// (for what a one-shot scrape in another process queued). It holds the archive only to read and to record, never
 // while posting, so that a slow or failing webhook delays nothing but
 // notifications. The returned stop ends the loop and waits for it; a
 // post cut short by it is retried by the next process.
@@ -87,15 +94,25 @@ func (d *daemon) startDelivery(ctx context.Context) (stop func()) {
 		defer close(done)
 		tick := time.NewTicker(d.notes.every)
 		defer tick.Stop()
+		woken := true
+		var last, next time.Time // the last round; the earliest retry it left, zero for none
 		for {
-			if err := d.deliverDue(ctx, client); err != nil && ctx.Err() == nil {
-				d.lg.Error().Err(err).Msg("notifications: cannot read or update the outbox")
+			if woken || (!next.IsZero() && !d.m.Now().Before(next)) || time.Since(last) >= d.notes.idle {
+				var err error
+				next, err = d.deliverDue(ctx, client)
+				last = time.Now()
+				if err != nil && ctx.Err() == nil {
+					next = d.m.Now() // try again at the next tick
+					d.lg.Error().Err(err).Msg("notifications: cannot read or update the outbox")
+				}
 			}
+			woken = false
 			select {
 			case <-ctx.Done():
 				return
 			case <-tick.C:
 			case <-d.notes.wake:
+				woken = true
 			}
 		}
 	}()
@@ -118,19 +135,23 @@ func (d *daemon) sender(client *http.Client) *notify.Sender {
 // reads a batch, lets the archive go, posts each notification to the
 // webhooks that still want it, then records the outcomes. A notification
 // older than the backoff's MaxAge is given up on unsent (dead-lettered,
-// logged once); one no webhook wants is done.
-func (d *daemon) deliverDue(ctx context.Context, client *http.Client) error {
+// logged once); one no webhook wants is done. next is when the earliest
+// notification left in the outbox is due, zero when none is left.
+func (d *daemon) deliverDue(ctx context.Context, client *http.Client) (next time.Time, err error) {
 	lg := d.lg.With().Str("component", "notify").Logger()
 	for {
 		s := d.sender(client)
 		now := d.m.Now()
 		var due []archive.Notification
 		err := d.withDB(func(db *archive.DB) (err error) {
-			due, err = db.Outbox(ctx, now, d.notes.batch)
+			if due, err = db.Outbox(ctx, now, d.notes.batch); err != nil || len(due) > 0 {
+				return err
+			}
+			next, err = earliest(ctx, db)
 			return err
 		})
 		if err != nil || len(due) == 0 {
-			return err
+			return next, err
 		}
 		type outcome struct {
 			acked   []string
@@ -158,7 +179,11 @@ func (d *daemon) deliverDue(ctx context.Context, client *http.Client) error {
 				nlg := lg.With().Uint64("notification", n.ID).Str("event", n.Event).Str("source", n.Source).Str("incident", n.IncidentID).Logger()
 				switch {
 				case o.expired:
-					if err := db.Abandon(rec, n.ID, errors.Join(errors.New(n.LastError), o.err)); err != nil {
+					cause := o.err
+					if n.LastError != "" {
+						cause = fmt.Errorf("%w; last error: %s", o.err, n.LastError)
+					}
+					if err := db.Abandon(rec, n.ID, cause); err != nil {
 						return err
 					}
 					nlg.Error().Int("attempts", n.Attempts).Str("last_error", n.LastError).Time("at", n.At).
@@ -178,12 +203,30 @@ func (d *daemon) deliverDue(ctx context.Context, client *http.Client) error {
 					nlg.Warn().Err(o.err).Int("attempts", n.Attempts+1).Time("next", next).Msg("notification not delivered: will retry")
 				}
 			}
-			return nil
+			next, err = earliest(rec, db)
+			return err
 		})
 		if err != nil || len(due) < d.notes.batch || ctx.Err() != nil {
-			return err
+			return next, err
 		}
 	}
+}
+
+// earliest is when the earliest notification in the outbox is due, zero
+// when there is none.
+func earliest(ctx context.Context, db *archive.DB) (time.Time, error) {
+	all, err := db.Outbox(ctx, time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC), 0)
+	var next time.Time
+	for _, n := range all {
+		at := n.NextAttempt
+		if at.IsZero() {
+			at = n.At
+		}
+		if next.IsZero() || at.Before(next) {
+			next = at
+		}
+	}
+	return next, err
 }
 
 // notifyHealth queues a stale or recovered notification for source. It is

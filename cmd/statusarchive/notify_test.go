@@ -121,7 +121,7 @@ func notifyingDaemon(t *testing.T, tr http.RoundTripper, src Source, hooks ...no
 
 func mustDeliver(t *testing.T, d *daemon, client *http.Client) {
 	t.Helper()
-	if err := d.deliverDue(t.Context(), client); err != nil {
+	if _, err := d.deliverDue(t.Context(), client); err != nil {
 		t.Fatalf("deliverDue: %v", err)
 	}
 }
