@@ -262,3 +262,49 @@ func TestNotifyRefusesEmpty(t *testing.T) {
 		t.Errorf("Notify without an event = %v, want ErrInvalidRun", err)
 	}
 }
+
+// BenchmarkEditRun ingests runs in which every one of 200 incidents
+// changes its impact, as the vendor (one notification each, classified
+// against the previous version in the same transaction) and as a reparse
+// (no notification): the difference is the outbox's cost.
+func BenchmarkEditRun(b *testing.B) {
+	defer archive.SetStrict(archive.SetStrict(false))
+	for _, origin := range []archive.Origin{archive.OriginVendor, archive.OriginParser} {
+		b.Run(string(origin), func(b *testing.B) {
+			clock := archivetest.NewClock(t0)
+			db := archivetest.MustOpenWith(b, archive.Options{Now: clock.Now, Logger: quiet()})
+			ctx := context.Background()
+			base := history(200)
+			mustIngest(b, db, scrape(true, "p0"), base)
+			impacts := []parser.Impact{parser.ImpactMajor, parser.ImpactMinor}
+			b.ResetTimer()
+			for i := range b.N {
+				clock.Advance(time.Minute)
+				edited := slices.Clone(base)
+				for j := range edited {
+					edited[j].Impact = impacts[i%2]
+				}
+				in := scrape(false, "p0")
+				in.Origin = origin
+				mustIngest(b, db, in, edited)
+			}
+			b.StopTimer()
+			ns, err := db.Outbox(ctx, clock.Now(), 0)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if origin == archive.OriginVendor {
+				size := 0
+				for _, n := range ns {
+					size += len(n.Payload) + len(n.Text)
+				}
+				if len(ns) != 200*b.N {
+					b.Fatalf("%d notifications after %d runs of 200 edits, want %d", len(ns), b.N, 200*b.N)
+				}
+				b.ReportMetric(float64(size)/float64(len(ns)), "payload+text-B/notification")
+			} else if len(ns) != 0 {
+				b.Fatalf("%d notifications after reparse runs, want 0", len(ns))
+			}
+		})
+	}
+}
