@@ -6,10 +6,13 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/statusarchive/statusarchive/archive"
+	"github.com/statusarchive/statusarchive/archive/notify"
 	"github.com/statusarchive/statusarchive/parser"
 )
 
@@ -261,6 +264,7 @@ func FuzzParseConfig(f *testing.F) {
 	}
 	f.Add([]byte("sources:\n  - url: https://a.example/\n    schedule: CRON_TZ=UTC\n"))
 	f.Add([]byte("sources: &a\n  - *a\n"))
+	f.Add([]byte("sources:\n  - url: https://a.example/\nnotify:\n  webhooks:\n    - url: https://h.example/x\n      secret: s\n      format: slack\n      events: [stale, edited]\n"))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		cfg, problems := ParseConfig(b)
 		if len(problems) > 0 {
@@ -277,6 +281,16 @@ func FuzzParseConfig(f *testing.F) {
 			}
 			if s.Schedule == nil || s.Schedule.Next(time.Now()).IsZero() {
 				t.Errorf("source %q has no usable schedule (spec %q)", s.Name, s.Spec)
+			}
+		}
+		for _, w := range cfg.Notify.Webhooks {
+			if err := checkWebhookURL(w.URL); err != nil || (w.Format != "" && w.Format != notify.FormatJSON && w.Format != notify.FormatSlack) {
+				t.Errorf("accepted webhook %q format %q: %v", w.URL, w.Format, err)
+			}
+			for _, e := range w.Events {
+				if !slices.Contains(archive.Events, e) {
+					t.Errorf("accepted event %q", e)
+				}
 			}
 		}
 		if cfg.StaleAfter < 1 || cfg.Concurrency < 1 {
