@@ -196,11 +196,11 @@ func (d *daemon) deliverDue(ctx context.Context, client *http.Client) (next time
 						nlg.Info().Int("webhooks", len(o.acked)).Msg("notification delivered")
 					}
 				default:
-					next := d.notes.backoff.Next(n.Attempts+1, o.err, d.m.Now())
-					if err := db.Retry(rec, n.ID, o.err, next, o.acked...); err != nil {
+					at := d.notes.backoff.Next(n.Attempts+1, o.err, d.m.Now())
+					if err := db.Retry(rec, n.ID, o.err, at, o.acked...); err != nil {
 						return err
 					}
-					nlg.Warn().Err(o.err).Int("attempts", n.Attempts+1).Time("next", next).Msg("notification not delivered: will retry")
+					nlg.Warn().Err(o.err).Int("attempts", n.Attempts+1).Time("next", at).Msg("notification not delivered: will retry")
 				}
 			}
 			next, err = earliest(rec, db)

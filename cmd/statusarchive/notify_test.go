@@ -270,6 +270,44 @@ func TestNotifyStaleOnce(t *testing.T) {
 	}
 }
 
+// TestNotifyGivesUp: a notification older than the backoff's MaxAge is
+// not sent; it moves to the dead letters with one error line.
+func TestNotifyGivesUp(t *testing.T) {
+	tr := noLeaks(t)
+	hook := newWebhook(t)
+	d, logs, client := notifyingDaemon(t, tr, testSource(t, "acme", "https://acme.example/", "@hourly"), notify.Webhook{URL: hook.srv.URL})
+	defer client.CloseIdleConnections()
+	now := d.m.Now()
+	err := d.withDB(func(db *archive.DB) error {
+		for _, at := range []time.Time{now.Add(-25 * time.Hour), now.Add(-23 * time.Hour)} {
+			if _, err := db.Notify(t.Context(), archive.Notification{Event: archive.EventStale, Source: "acme", At: at, Text: "stale"}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustDeliver(t, d, client)
+	mustDeliver(t, d, client)
+	if got := hook.deliveries(false); len(got) != 1 || got[0].id != "2" {
+		t.Errorf("deliveries %+v, want only the 23 h old notification (id 2)", got)
+	}
+	if n := logs.count(t, "notification given up: not delivered in time; kept with the dead letters", "acme"); n != 1 {
+		t.Errorf("%d give-up lines, want 1", n)
+	}
+	db, err := archive.Open(d.path, archive.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	dead, err := db.DeadLetters(t.Context(), 0)
+	if err != nil || len(dead) != 1 || dead[0].ID != 1 {
+		t.Errorf("dead letters = %+v (%v), want notification 1", dead, err)
+	}
+}
+
 // TestNotifyRetriesWithoutBlocking runs the daemon with a webhook that
 // hangs on the first attempt and answers 500 to it and the next two, then
 // 200: while the webhook hangs the other source goes on being scraped and
