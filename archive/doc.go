@@ -115,8 +115,8 @@
 // next attempt, error, webhooks that did acknowledge it) or Abandon (moved
 // to outbox_dead). A change is thus never lost and, unless the process
 // dies between a webhook's answer and Delivered, never sent twice; the
-// notification's id, which only grows, is the receiver's key to dedupe
-// that case. The outbox buckets are created by the first write that needs
+// notification's id, which only grows, and its payload make the key a
+// receiver dedupes that case on (notify.DeliveryID). The outbox buckets are created by the first write that needs
 // them.
 //
 // # Times

@@ -13,8 +13,10 @@
 //	User-Agent                 Sender.UserAgent
 //	X-Statusarchive-Event      the event: new_incident, new_update, edited,
 //	                           deleted, restored, stale, recovered
-//	X-Statusarchive-Delivery   the notification's id: the same on every
-//	                           retry, never reused; receivers dedupe on it
+//	X-Statusarchive-Delivery   DeliveryID: the notification's id and a hash
+//	                           of its payload, the same on every retry and
+//	                           never reused, even by an archive restored
+//	                           from a backup; receivers dedupe on it
 //	X-Statusarchive-Timestamp  Unix seconds when the request was signed
 //	X-Statusarchive-Signature  sha256=<hex HMAC-SHA256(secret, timestamp
 //	                           "." body)>, only when the webhook has a secret
@@ -195,7 +197,7 @@ func (s *Sender) post(ctx context.Context, w Webhook, n archive.Notification) er
 		req.Header.Set("User-Agent", s.UserAgent)
 	}
 	req.Header.Set(HeaderEvent, n.Event)
-	req.Header.Set(HeaderDelivery, strconv.FormatUint(n.ID, 10))
+	req.Header.Set(HeaderDelivery, DeliveryID(n))
 	now := time.Now
 	if s.Now != nil {
 		now = s.Now
@@ -248,6 +250,15 @@ func Body(format string, n archive.Notification) ([]byte, error) {
 		return json.Marshal(map[string]string{"text": n.Text})
 	}
 	return nil, fmt.Errorf("unknown webhook format %q", format)
+}
+
+// DeliveryID is n's idempotency key, "<id>-<12 hex digits>": the outbox
+// id and the start of the SHA-256 of the payload, which carries the time
+// the archive saw the change. The id alone would repeat after a restore
+// from a backup (the outbox's sequence goes back with it).
+func DeliveryID(n archive.Notification) string {
+	sum := sha256.Sum256(n.Payload)
+	return strconv.FormatUint(n.ID, 10) + "-" + hex.EncodeToString(sum[:6])
 }
 
 // Sign is the HeaderSignature value of body sent at Unix time ts:

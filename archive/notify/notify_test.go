@@ -105,11 +105,12 @@ func TestSendJSONSigned(t *testing.T) {
 		t.Errorf("body = %s, want the payload %s", body, n.Payload)
 	}
 	ts := strconv.FormatInt(t0.Unix(), 10)
+	payloadSum := sha256.Sum256(n.Payload)
 	for name, want := range map[string]string{
 		"Content-Type":              "application/json",
 		"User-Agent":                "statusarchive-test",
 		"X-Statusarchive-Event":     "edited",
-		"X-Statusarchive-Delivery":  "42",
+		"X-Statusarchive-Delivery":  "42-" + hex.EncodeToString(payloadSum[:6]),
 		"X-Statusarchive-Timestamp": ts,
 		"X-Statusarchive-Signature": "sha256=" + hmacHex("s3cret", ts+"."+string(body)),
 	} {

@@ -291,7 +291,7 @@ func TestNotifyGivesUp(t *testing.T) {
 	}
 	mustDeliver(t, d, client)
 	mustDeliver(t, d, client)
-	if got := hook.deliveries(false); len(got) != 1 || got[0].id != "2" {
+	if got := hook.deliveries(false); len(got) != 1 || !strings.HasPrefix(got[0].id, "2-") {
 		t.Errorf("deliveries %+v, want only the 23 h old notification (id 2)", got)
 	}
 	if n := logs.count(t, "notification given up: not delivered in time; kept with the dead letters", "acme"); n != 1 {
