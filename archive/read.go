@@ -380,20 +380,8 @@ func runChange(ib bucket, r Run, id string, kind ChangeKind) (VersionChange, err
 // for a conditional GET; empty strings when it holds none or cannot read
 // them (an unconditional GET is always safe).
 func (db *DB) Validators(ctx context.Context, url string) (etag, lastModified string) {
-	var rec validatorRecord
-	err := db.view(ctx, func(tx *bbolt.Tx) error {
-		vb := root(tx, bucketValidators)
-		if !vb.exists() {
-			return nil
-		}
-		_, err := vb.get([]byte(url), &rec)
-		return err
-	})
-	if err != nil {
-		db.lg.Warn().Err(err).Str("url", url).Msg("cannot read validators; fetching unconditionally")
-		return "", ""
-	}
-	return rec.ETag, rec.LastModified
+	c := db.Conditional(ctx, url)
+	return c.ETag, c.LastModified
 }
 
 // Conditional returns what a conditional GET of url needs: the validators

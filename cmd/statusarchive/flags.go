@@ -1,10 +1,12 @@
 package main
 
 import (
+	"flag"
 	"fmt"
 	"strings"
 	"time"
 
+	"github.com/statusarchive/statusarchive/archive/stats"
 	"github.com/statusarchive/statusarchive/parser"
 )
 
@@ -52,4 +54,58 @@ func parseKind(v string) (parser.Kind, error) {
 		return parser.Kind(v), nil
 	}
 	return "", &usageError{msg: fmt.Sprintf("--kind %q: want incident, maintenance or all", v)}
+}
+
+// windowFlags are the flags that choose a stats window and method, shared
+// by stats and report.
+type windowFlags struct {
+	sources        stringList
+	since, until   timeFlag
+	window, method string
+	weights        string
+}
+
+func addWindowFlags(fs *flag.FlagSet) *windowFlags {
+	w := &windowFlags{}
+	fs.Var(&w.sources, "source", "sources to compare (repeat or comma-separate; default all)")
+	fs.Var(&w.since, "since", "start of the window (default: each source's oldest incident)")
+	fs.Var(&w.until, "until", "end of the window (default: now)")
+	fs.StringVar(&w.window, "window", "", "window length back from --until: 24m (months), 90d (days), 2y (years); excludes --since")
+	fs.StringVar(&w.method, "method", "", "availability method: unweighted, statuspage or custom (default: unweighted and statuspage)")
+	fs.StringVar(&w.weights, "weights", "", "custom method's weight per impact, e.g. critical=1,major=1,minor=0.5,none=0")
+	return w
+}
+
+// options turns the flags into stats options, with open incidents ending
+// at now.
+func (w *windowFlags) options(now time.Time) (stats.Options, error) {
+	opts := stats.Options{Since: w.since.t, Until: w.until.t, Now: now, Method: stats.Method(w.method)}
+	if w.window != "" {
+		if !w.since.t.IsZero() {
+			return opts, &usageError{msg: "give --window or --since, not both"}
+		}
+		end := w.until.t
+		if end.IsZero() {
+			end = now
+		}
+		start, err := windowStart(w.window, end)
+		if err != nil {
+			return opts, err
+		}
+		opts.Since, opts.Until = start, end
+	}
+	if w.weights != "" {
+		weights, err := parseWeights(w.weights)
+		if err != nil {
+			return opts, err
+		}
+		opts.Weights = weights
+		if opts.Method == "" {
+			opts.Method = stats.MethodCustom
+		}
+	}
+	if opts.Method == stats.MethodCustom && opts.Weights == nil {
+		return opts, &usageError{msg: "--method custom needs --weights"}
+	}
+	return opts, nil
 }

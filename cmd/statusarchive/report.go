@@ -14,16 +14,9 @@ import (
 
 func (m *Main) report(ctx context.Context, args []string) error {
 	fs, f := m.newFlagSet("report", "--html FILE [flags]", "statusarchive report --html report.html --source workos,github --window 24m", true)
-	var sources stringList
-	var since, until timeFlag
 	out := fs.String("html", "", "write the HTML report to this file (required; - for stdout)")
 	title := fs.String("title", "", "the report's heading (default: statusarchive reliability report)")
-	fs.Var(&sources, "source", "sources to compare (repeat or comma-separate; default all)")
-	fs.Var(&since, "since", "start of the window (default: each source's oldest incident)")
-	fs.Var(&until, "until", "end of the window (default: now)")
-	window := fs.String("window", "", "window length back from --until: 24m (months), 90d (days), 2y (years); excludes --since")
-	method := fs.String("method", "", "availability method: unweighted, statuspage or custom (default: unweighted and statuspage)")
-	weights := fs.String("weights", "", "custom method's weight per impact, e.g. critical=1,major=1,minor=0.5,none=0")
+	wf := addWindowFlags(fs)
 	if err := parse(fs, args); err != nil {
 		return handled(err)
 	}
@@ -34,34 +27,11 @@ func (m *Main) report(ctx context.Context, args []string) error {
 		return &usageError{msg: "report needs --html FILE"}
 	}
 	now := m.Now().UTC()
-	opts := stats.Options{Since: since.t, Until: until.t, Now: now, Method: stats.Method(*method), By: "month"}
-	if *window != "" {
-		if !since.t.IsZero() {
-			return &usageError{msg: "give --window or --since, not both"}
-		}
-		end := until.t
-		if end.IsZero() {
-			end = now
-		}
-		start, err := windowStart(*window, end)
-		if err != nil {
-			return err
-		}
-		opts.Since, opts.Until = start, end
+	opts, err := wf.options(now)
+	if err != nil {
+		return err
 	}
-	if *weights != "" {
-		w, err := parseWeights(*weights)
-		if err != nil {
-			return err
-		}
-		opts.Weights = w
-		if opts.Method == "" {
-			opts.Method = stats.MethodCustom
-		}
-	}
-	if opts.Method == stats.MethodCustom && opts.Weights == nil {
-		return &usageError{msg: "--method custom needs --weights"}
-	}
+	opts.By = "month"
 	lg, err := m.logger(f)
 	if err != nil {
 		return err
@@ -76,7 +46,7 @@ func (m *Main) report(ctx context.Context, args []string) error {
 	// an incident the vendor later deleted still happened and counts.
 	var all []parser.Incident
 	deleted := 0
-	for row, err := range db.Rows(ctx, archive.Filter{Source: sources, IncludeDeleted: true}) {
+	for row, err := range db.Rows(ctx, archive.Filter{Source: wf.sources, IncludeDeleted: true}) {
 		if err != nil {
 			return err
 		}

@@ -21,15 +21,8 @@ import (
 
 func (m *Main) stats(ctx context.Context, args []string) error {
 	fs, f := m.newFlagSet("stats", "[flags]", "statusarchive stats --source workos,github --window 24m --by month", true)
-	var sources stringList
-	var since, until timeFlag
-	fs.Var(&sources, "source", "sources to compare (repeat or comma-separate; default all)")
-	fs.Var(&since, "since", "start of the window (default: each source's oldest incident)")
-	fs.Var(&until, "until", "end of the window (default: now)")
-	window := fs.String("window", "", "window length back from --until: 24m (months), 90d (days), 2y (years); excludes --since")
+	wf := addWindowFlags(fs)
 	by := fs.String("by", "", "month: add a monthly breakdown")
-	method := fs.String("method", "", "availability method: unweighted, statuspage or custom (default: unweighted and statuspage)")
-	weights := fs.String("weights", "", "custom method's weight per impact, e.g. critical=1,major=1,minor=0.5,none=0")
 	format := fs.String("format", "table", "table, csv or json")
 	if err := parse(fs, args); err != nil {
 		return handled(err)
@@ -37,39 +30,15 @@ func (m *Main) stats(ctx context.Context, args []string) error {
 	if fs.NArg() > 0 {
 		return &usageError{msg: "stats takes no arguments"}
 	}
-	opts := stats.Options{Since: since.t, Until: until.t, Now: m.Now().UTC(), Method: stats.Method(*method)}
+	opts, err := wf.options(m.Now().UTC())
+	if err != nil {
+		return err
+	}
 	switch *by {
 	case "", "month":
 		opts.By = *by
 	default:
 		return &usageError{msg: fmt.Sprintf("--by %q: want month", *by)}
-	}
-	if *window != "" {
-		if !since.t.IsZero() {
-			return &usageError{msg: "give --window or --since, not both"}
-		}
-		end := until.t
-		if end.IsZero() {
-			end = opts.Now
-		}
-		start, err := windowStart(*window, end)
-		if err != nil {
-			return err
-		}
-		opts.Since, opts.Until = start, end
-	}
-	if *weights != "" {
-		w, err := parseWeights(*weights)
-		if err != nil {
-			return err
-		}
-		opts.Weights = w
-		if opts.Method == "" {
-			opts.Method = stats.MethodCustom
-		}
-	}
-	if opts.Method == stats.MethodCustom && opts.Weights == nil {
-		return &usageError{msg: "--method custom needs --weights"}
 	}
 	switch *format {
 	case "table", "csv", "json":
@@ -88,7 +57,7 @@ func (m *Main) stats(ctx context.Context, args []string) error {
 
 	// An incident the vendor later deleted still happened: its last known
 	// content counts.
-	seq, failed := incidents(db.Rows(ctx, archive.Filter{Source: sources, IncludeDeleted: true}))
+	seq, failed := incidents(db.Rows(ctx, archive.Filter{Source: wf.sources, IncludeDeleted: true}))
 	report, err := stats.Compute(seq, opts)
 	if err != nil {
 		return &usageError{msg: err.Error()}
