@@ -303,7 +303,7 @@ func (r *ohReader) detail(timeline int) (Incident, error) {
 		if ohNoValue(value) {
 			continue
 		}
-		t, err := ohParseStamp(value)
+		t, err := ohParseStamp(ohStampOnly(value))
 		if err == nil {
 			err = ohAgree(t, r.blocks[i:min(i+2, timeline)])
 		}
@@ -480,7 +480,7 @@ func ohItemAt(region []ohBlock, i int) (Update, string, int, error) {
 		return Update{}, "", 0, err
 	}
 	u := Update{Status: NormaliseStatus(word), StatusRaw: word, At: at}
-	return u, rest, j - i + 1, nil
+	return u, ohAfterStamp(rest), j - i + 1, nil
 }
 
 // ohMaybeItem is a cheap test that text could start with a status word and

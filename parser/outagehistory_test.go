@@ -869,3 +869,23 @@ func TestOutageHistoryPathological(t *testing.T) {
 		})
 	}
 }
+
+func TestRelativeTimesBesideStamps(t *testing.T) {
+	for _, tt := range []struct {
+		name     string
+		trim     func(string) string
+		in, want string
+	}{
+		{"row", ohStampOnly, "Oct 14, 2025, 03:12 PM UTC (21 hours ago)", "Oct 14, 2025, 03:12 PM UTC"},
+		{"row", ohStampOnly, "Oct 14, 2025, 03:12 PM UTC · 2 days ago", "Oct 14, 2025, 03:12 PM UTC"},
+		{"row", ohStampOnly, "Oct 14, 2025, 03:12 PM UTC", "Oct 14, 2025, 03:12 PM UTC"},
+		{"after stamp", ohAfterStamp, "(about an hour ago) We are investigating.", "We are investigating."},
+		{"after stamp", ohAfterStamp, "just now", ""},
+		{"after stamp", ohAfterStamp, "Errors began 2 hours ago", "Errors began 2 hours ago"},
+		{"after stamp", ohAfterStamp, "We are investigating.", "We are investigating."},
+	} {
+		if got := tt.trim(tt.in); got != tt.want {
+			t.Errorf("%s: trim(%q) = %q, want %q", tt.name, tt.in, got, tt.want)
+		}
+	}
+}

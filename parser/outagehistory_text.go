@@ -15,6 +15,29 @@ import (
 // second, AM/PM letter and zone.
 var ohStampPartsRE = regexp.MustCompile(`^([A-Za-z]{3,9})\.? (\d{1,2}), (\d{4}),? (\d{1,2}):(\d{2})(?::(\d{2}))?(?: ?([AaPp])\.?[Mm]\.?)?(?: (\S+))?$`)
 
+// A relative time a page may print beside a timestamp ("(3 hours ago)",
+// "· 2 days ago", "just now") changes with every render, so it is read
+// neither as part of the stamp nor as body text.
+const ohRelativePat = `(?:(?:about|almost|over|nearly|less than) )?(?:(?:\d+|an?|one) (?:second|sec|minute|min|hour|hr|day|week|month|year)s?(?:,? and (?:\d+|an?|one) (?:second|sec|minute|min|hour|hr|day|week|month|year)s?)? ago|just now|yesterday|today)`
+
+var (
+	ohRelativeStartRE = regexp.MustCompile(`(?i)^[\s(\[·•–—-]*` + ohRelativePat + `[\s)\]]*`)
+	ohRelativeEndRE   = regexp.MustCompile(`(?i)[\s(\[·•–—-]*` + ohRelativePat + `[\s)\]]*$`)
+)
+
+// ohAfterStamp drops a relative time that follows a stamp at the start of
+// the text after it; the vendor's own words ("errors began 2 hours ago")
+// further on are kept.
+func ohAfterStamp(s string) string {
+	return strings.TrimSpace(ohRelativeStartRE.ReplaceAllString(s, ""))
+}
+
+// ohStampOnly drops a relative time from the end of a value that is a
+// stamp and nothing else (a detail page's Started row).
+func ohStampOnly(s string) string {
+	return strings.TrimSpace(ohRelativeEndRE.ReplaceAllString(s, ""))
+}
+
 var ohMonths = [...]string{"january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december"}
 
 // ohParseStamp reads "Jun 22, 2026, 02:03 PM UTC" (12- or 24-hour, any

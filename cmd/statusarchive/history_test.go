@@ -14,6 +14,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/statusarchive/statusarchive/fixtures"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
@@ -414,5 +416,67 @@ func TestSummaryIsASnapshot(t *testing.T) {
 	sum, err := c.scrape("acme", srv.URL+"/api/v2/summary.json")
 	if err != nil || sum.Deleted != 0 || sum.Outcome != "ok" {
 		t.Fatalf("empty summary after an open incident: %+v, %v; want an ok run that deletes nothing", sum, err)
+	}
+}
+
+// relativeTimes serves the seed's site with "N hours ago" beside every
+// timestamp, N changing from one request to the next, as pages rendered
+// at request time do.
+type relativeTimes struct {
+	site http.Handler
+	n    int
+	mu   sync.Mutex
+}
+
+var timeTag = regexp.MustCompile(`(</time>)`)
+
+func (r *relativeTimes) ServeHTTP(w http.ResponseWriter, req *http.Request) {
+	rec := httptest.NewRecorder()
+	r.site.ServeHTTP(rec, req)
+	r.mu.Lock()
+	r.n++
+	ago := fmt.Sprintf(`$1 <span class="ago">(%d hours ago)</span>`, r.n*7)
+	r.mu.Unlock()
+	for k, v := range rec.Header() {
+		if k != "Content-Length" {
+			w.Header()[k] = v
+		}
+	}
+	w.WriteHeader(rec.Code)
+	_, _ = w.Write(timeTag.ReplaceAll(rec.Body.Bytes(), []byte(ago)))
+}
+
+func TestRelativeTimesAddNoVersion(t *testing.T) {
+	plain := httptest.NewServer(fixtures.OutageHistorySite("semantic"))
+	defer plain.Close()
+	site := &relativeTimes{site: fixtures.OutageHistorySite("semantic")}
+	srv := httptest.NewServer(site)
+	defer srv.Close()
+	c := newCLI(t)
+	first, err := c.scrape("workos", srv.URL+workosPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := c.scrape("workos", srv.URL+workosPath)
+	if err != nil || again.New+again.Changed+again.Deleted != 0 || again.Unchanged != first.Incidents {
+		t.Fatalf("rescrape with other relative times: %+v, %v; want every incident unchanged", again, err)
+	}
+	// And the records are those of the page without relative times.
+	want := newCLI(t)
+	if _, err := want.scrape("workos", plain.URL+workosPath); err != nil {
+		t.Fatal(err)
+	}
+	got, exp := byTitle(c.export()), byTitle(want.export())
+	for title, in := range exp {
+		g := got[title]
+		if len(g.Updates) != len(in.Updates) {
+			t.Errorf("%q: %d updates, want %d", title, len(g.Updates), len(in.Updates))
+			continue
+		}
+		for i := range in.Updates {
+			if g.Updates[i].Text != in.Updates[i].Text || g.Updates[i].At != in.Updates[i].At {
+				t.Errorf("%q update %d = (%s, %q), want (%s, %q)", title, i+1, g.Updates[i].At, g.Updates[i].Text, in.Updates[i].At, in.Updates[i].Text)
+			}
+		}
 	}
 }
