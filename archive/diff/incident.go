@@ -11,8 +11,13 @@ import (
 	"github.com/statusarchive/statusarchive/parser"
 )
 
-// Diff is what changed between two versions of one incident. The zero Diff
-// means no change a reader could see.
+// Diff is what changed between two versions of one incident. A Diff is
+// empty exactly when the two versions hash the same (parser.Incident.Hash):
+// a change only in what the hash leaves out (a component's status, the raw
+// impact label when the impact is known, an update's raw status label when
+// its status is known, and the rest listed on Hash) gives the empty Diff.
+// When the hashes differ for another reason, such changes are reported
+// beside it (a component's new status in Components.Changed, say).
 type Diff struct {
 	Fields     []FieldChange    `json:"fields,omitempty"`
 	Components ComponentChanges `json:"components,omitzero"`
@@ -106,8 +111,10 @@ const MinSimilarity = 0.5
 // Incidents returns what changed from one version of an incident to
 // another. Text is compared normalised (parser.NormaliseText), so that
 // white space, Unicode normal form and invisible characters are no change;
-// updates are compared as a set, so that reordering is no change. When the
-// two versions hash the same the Diff is empty.
+// updates are compared as a set, so that reordering is no change. The Diff
+// is empty exactly when the two versions hash the same: Incidents then
+// returns at once, so a change the hash ignores (see parser.Incident.Hash)
+// is no change here either.
 //
 // Updates are matched in three passes, each only among those still
 // unmatched: first identical updates; then updates with the same time and
@@ -244,7 +251,10 @@ func newSide(updates []parser.Update, ids map[string]int32) *side {
 	return s
 }
 
-// updateKey is an update as the incident hash sees it.
+// updateKey identifies an update for the first matching pass: its time,
+// status, raw status label, normalised body and components. It is stricter
+// than the incident hash, which keeps the raw label only when the status is
+// unknown.
 func updateKey(u parser.Update, body string) string {
 	comps := make([]string, 0, len(u.Components))
 	for _, c := range u.Components {
