@@ -141,6 +141,14 @@ func (f *Fetcher) checkRedirect(req *http.Request, via []*http.Request) error {
 	if site(u) != site(via[0].URL) {
 		return fmt.Errorf("%w: redirect from %s to %s", ErrOffSite, via[0].URL, req.URL)
 	}
+	// Where a redirect leads must be allowed too: another host of the site
+	// has a robots.txt of its own, another path another rule. (robots.txt's
+	// own redirects are not held to robots.txt.)
+	if via[0].URL.Path != "/robots.txt" {
+		if err := f.checkRobots(req.Context(), u); err != nil {
+			return fmt.Errorf("redirect to %s: %w", req.URL, err)
+		}
+	}
 	return nil
 }
 

@@ -103,7 +103,7 @@ func (f *Fetcher) checkRobots(ctx context.Context, u *url.URL) error {
 	if f.opts.IgnoreRobots || u.Scheme == "file" {
 		return nil
 	}
-	key := u.Scheme + "://" + strings.ToLower(u.Host)
+	key := u.Scheme + "://" + hostKey(u)
 	f.robotsMu.Lock()
 	e := f.robots[key]
 	if e == nil {

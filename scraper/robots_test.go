@@ -205,3 +205,33 @@ func TestRobotsCacheSkipsUnreachable(t *testing.T) {
 		t.Fatalf("second run after robots.txt recovered: %v", err)
 	}
 }
+
+// TestRobotsHeldAtRedirects: a redirect into a disallowed path is refused
+// before the disallowed page is requested.
+func TestRobotsHeldAtRedirects(t *testing.T) {
+	srv := newServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/robots.txt":
+			fmt.Fprint(w, "User-agent: *\nDisallow: /private\n")
+		case "/open":
+			http.Redirect(w, r, "/private/page", http.StatusFound)
+		case "/moved":
+			http.Redirect(w, r, "/public/page", http.StatusFound)
+		default:
+			fmt.Fprint(w, "page")
+		}
+	}))
+	f := newFetcher(t, testOptions(newFakeClock()))
+	if _, err := f.Fetch(context.Background(), Request{URL: srv.URL + "/open"}); !errors.Is(err, ErrRobotsDisallowed) {
+		t.Errorf("redirect into a disallowed path: %v, want ErrRobotsDisallowed", err)
+	}
+	if n := srv.Hits("/private/page"); n != 0 {
+		t.Errorf("the disallowed page was requested %d times", n)
+	}
+	if _, err := f.Fetch(context.Background(), Request{URL: srv.URL + "/moved"}); err != nil {
+		t.Errorf("redirect into an allowed path: %v", err)
+	}
+	if n := srv.Hits("/robots.txt"); n != 1 {
+		t.Errorf("robots.txt fetched %d times, want 1", n)
+	}
+}
