@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/statusarchive/statusarchive/archive/diff"
 	"github.com/statusarchive/statusarchive/parser"
 )
 
@@ -16,12 +17,18 @@ import (
 // is the plain sum, as such pages add it up; window is the page's own
 // wording ("2 years").
 func ClaimSentence(vendor string, s Summary, window string) string {
+	return sentence(vendor, s.Incidents, window, s.Downtime, s.PerMonth)
+}
+
+// sentence writes a claim in an outage-history page's words, "outage" in
+// the singular for one.
+func sentence(vendor string, outages int, window string, downtime time.Duration, perMonth float64) string {
 	noun := "outages"
-	if s.Incidents == 1 {
+	if outages == 1 {
 		noun = "outage"
 	}
 	return fmt.Sprintf("%s had %d %s in the last %s totaling %s of downtime — averaging %.1f incidents per month.",
-		vendor, s.Incidents, noun, window, HoursMinutes(s.Downtime), s.PerMonth)
+		vendor, outages, noun, window, HoursMinutes(downtime), perMonth)
 }
 
 // HoursMinutes writes d as pages do: "122h 18m", rounded to the minute.
@@ -62,8 +69,7 @@ func Compare(c parser.Claims, s Summary) Comparison {
 		Coverage: s.Coverage,
 	}
 	if cmp.Page == "" {
-		cmp.Page = fmt.Sprintf("%s had %d outages in the last %s totaling %s of downtime — averaging %.1f incidents per month.",
-			c.Vendor, c.Outages, c.Window, HoursMinutes(c.Downtime), c.PerMonth)
+		cmp.Page = sentence(c.Vendor, c.Outages, c.Window, c.Downtime, c.PerMonth)
 	}
 	cmp.Agree = c.Outages == s.Incidents &&
 		c.Downtime.Round(time.Minute) == s.Downtime.Round(time.Minute) &&
@@ -73,7 +79,8 @@ func Compare(c parser.Claims, s Summary) Comparison {
 
 // String prints the two sentences one above the other, for a terminal:
 // control characters, escape sequences and bidi controls a page may have
-// put in its text are shown escaped (\u001b), never sent raw.
+// put in its text are shown escaped as diff.SafeText writes them (\x1b,
+// \u202e), and so are new lines and tabs (\n, \t), never sent raw.
 func (c Comparison) String() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "page:    %s\narchive: %s\n", printable(c.Page), printable(c.Archive))
@@ -83,21 +90,13 @@ func (c Comparison) String() string {
 	return b.String()
 }
 
-// printable escapes C0 and C1 controls (new lines and tabs included), DEL
-// and the bidi controls in s.
+// lineBreaks escapes what diff.SafeText keeps but a one-line sentence
+// must not contain.
+var lineBreaks = strings.NewReplacer("\n", `\n`, "\t", `\t`)
+
+// printable returns s safe to print on one line of a terminal.
 func printable(s string) string {
-	s = strings.ToValidUTF8(s, "\uFFFD")
-	var b strings.Builder
-	for _, r := range s {
-		switch {
-		case r < 0x20, r == 0x7f, r >= 0x80 && r <= 0x9f,
-			r >= 0x202a && r <= 0x202e, r >= 0x2066 && r <= 0x2069, r == 0x200e, r == 0x200f, r == 0x061c:
-			fmt.Fprintf(&b, "\\u%04x", r)
-		default:
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
+	return lineBreaks.Replace(diff.SafeText(s))
 }
 
 var windowRE = regexp.MustCompile(`^\s*(\d+)\s*(year|month|week|day)s?\s*$`)

@@ -232,14 +232,25 @@ func TestWindowSince(t *testing.T) {
 }
 
 func TestComparisonStringEscapes(t *testing.T) {
-	c := Compare(parser.Claims{Vendor: "Evil\x1b]0;PWNED\x07", Text: "\x1b[2J\u202etxt.exe ok\rFAKE\u009b31m"}, Summary{Coverage: Coverage{WindowCovered: true}})
+	c := Compare(parser.Claims{Vendor: "Evil\x1b]0;PWNED\x07", Text: "\x1b[2J\u202etxt.exe ok\rFAKE\u009b31m\n\tx"}, Summary{Coverage: Coverage{WindowCovered: true}})
 	got := c.String()
 	for _, r := range got {
 		if r != '\n' && (r < 0x20 || r == 0x7f || r >= 0x80 && r <= 0x9f || r >= 0x202a && r <= 0x202e) {
 			t.Fatalf("Comparison.String() = %q, holds raw control %U", got, r)
 		}
 	}
-	if want := `page:    \u001b[2J\u202etxt.exe ok\u000dFAKE\u009b31m`; !strings.HasPrefix(got, want) {
+	if want := `page:    \x1b[2J\u202etxt.exe ok\x0dFAKE\u009b31m\n\tx` + "\n"; !strings.HasPrefix(got, want) {
 		t.Errorf("Comparison.String() = %q, want it to start %q", got, want)
+	}
+}
+
+func TestCompareFallbackSentence(t *testing.T) {
+	c := Compare(parser.Claims{Vendor: "Acme", Window: "90 days", Outages: 1, Downtime: 90 * time.Minute, PerMonth: 0.3}, Summary{Incidents: 1})
+	want := "Acme had 1 outage in the last 90 days totaling 1h 30m of downtime — averaging 0.3 incidents per month."
+	if c.Page != want {
+		t.Errorf("Compare(...).Page = %q, want %q", c.Page, want)
+	}
+	if c.Archive != "Acme had 1 outage in the last 90 days totaling 0h 0m of downtime — averaging 0.0 incidents per month." {
+		t.Errorf("Compare(...).Archive = %q", c.Archive)
 	}
 }
