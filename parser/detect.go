@@ -2,9 +2,11 @@ package parser
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 )
 
 // Format names a page family a parser understands. The names are what
@@ -52,6 +54,12 @@ func Detect(doc Document) (Format, error) {
 	if why := blocked(doc.Body); why != "" {
 		return "", &ParseError{Source: doc.Source, URL: doc.URL, Err: fmt.Errorf("%w (%s)", ErrBlocked, why)}
 	}
+	return sniff(doc)
+}
+
+// sniff returns the format that sniffs highest for doc, which is not
+// blocked.
+func sniff(doc Document) (Format, error) {
 	best, score := Format(""), 0
 	for _, f := range formats {
 		if s := f.sniff(doc); s > score {
@@ -67,40 +75,59 @@ func Detect(doc Document) (Format, error) {
 // Parse parses doc as the named format, or as the detected one when name is
 // empty or FormatAuto. Every record it returns has passed Validate (without
 // an upper time bound: the parser has no clock) and carries doc.Source.
+// Every error it returns for a page names the page's source and URL.
 func Parse(doc Document, name Format) (*Page, error) {
-	if name == "" || name == FormatAuto {
-		var err error
-		if name, err = Detect(doc); err != nil {
-			return nil, err
-		}
-	}
-	i := slices.IndexFunc(formats, func(f format) bool { return f.name == name })
-	if i < 0 {
+	auto := name == "" || name == FormatAuto
+	if auto {
+		name = ""
+	} else if !slices.ContainsFunc(formats, func(f format) bool { return f.name == name }) {
 		return nil, fmt.Errorf("parse: %w: no format named %q (have %s)", ErrUnknownFormat, name, joinFormats())
 	}
 	if why := blocked(doc.Body); why != "" {
 		return nil, &ParseError{Source: doc.Source, URL: doc.URL, Format: name, Err: fmt.Errorf("%w (%s)", ErrBlocked, why)}
 	}
+	if auto {
+		var err error
+		if name, err = sniff(doc); err != nil {
+			return nil, err
+		}
+	}
+	i := slices.IndexFunc(formats, func(f format) bool { return f.name == name })
 	page, err := formats[i].parse(doc)
 	if err != nil {
-		var pe *ParseError
-		if !asParseError(err, &pe) {
-			err = &ParseError{Source: doc.Source, URL: doc.URL, Format: name, Err: err}
-		} else if pe.Format == "" {
-			pe.Format = name
-		}
-		return nil, err
+		return nil, locate(err, doc, name)
 	}
 	page.Format, page.URL = name, doc.URL
 	for k := range page.Incidents {
 		in := &page.Incidents[k]
 		in.Source = doc.Source
 		in.Sort()
-		if err := in.Validate(timeZero); err != nil {
+		if err := in.Validate(time.Time{}); err != nil {
 			return nil, &ParseError{Source: doc.Source, URL: doc.URL, Format: name, Err: err}
 		}
 	}
 	return page, nil
+}
+
+// locate makes err say where it happened: the *ParseError in its chain, or
+// a new one around it, gets whichever of doc's source and URL and the
+// format it lacks.
+func locate(err error, doc Document, name Format) error {
+	var pe *ParseError
+	if !errors.As(err, &pe) {
+		pe = &ParseError{Err: err}
+		err = pe
+	}
+	if pe.Source == "" {
+		pe.Source = doc.Source
+	}
+	if pe.URL == "" {
+		pe.URL = doc.URL
+	}
+	if pe.Format == "" {
+		pe.Format = name
+	}
+	return err
 }
 
 func joinFormats() string {

@@ -41,3 +41,25 @@ func TestDetectNamesWhatItSaw(t *testing.T) {
 		t.Errorf("Parse with an unknown format name: %v, want ErrUnknownFormat", err)
 	}
 }
+
+func TestParseErrorsNameTheirPage(t *testing.T) {
+	cases := []struct {
+		name   string
+		format Format
+		body   string
+	}{
+		{"incident page without a code", FormatStatuspageIncident, `<html><body><h1 class="incident-name">Outage</h1></body></html>`},
+		{"not a feed", FormatStatuspageFeed, `<html><body>hello</body></html>`},
+		{"not an API document", FormatStatuspageAPI, `{"incidents": 3}`},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			doc := Document{Source: "v", URL: "https://status.example/somewhere", ContentType: "text/html", Body: []byte(tc.body)}
+			_, err := Parse(doc, tc.format)
+			var pe *ParseError
+			if !errors.As(err, &pe) || pe.Source != doc.Source || pe.URL != doc.URL || pe.Format != tc.format {
+				t.Fatalf("Parse as %s = %v, want a ParseError naming source %q, URL %q and format", tc.format, err, doc.Source, doc.URL)
+			}
+		})
+	}
+}

@@ -1,14 +1,6 @@
 package parser
 
-import (
-	"errors"
-	"slices"
-	"time"
-)
-
-var timeZero time.Time
-
-func asParseError(err error, target **ParseError) bool { return errors.As(err, target) }
+import "slices"
 
 // Merge folds the incidents of several pages of one crawl into one record
 // per id. A complete rendering (not Partial) wins over a partial one; among

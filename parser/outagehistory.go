@@ -594,7 +594,7 @@ func (r *ohReader) resolve(href string) string {
 
 // fail locates err on this page.
 func (r *ohReader) fail(field string, err error) error {
-	return &ParseError{Source: r.doc.Source, URL: r.doc.URL, Format: FormatOutageHistory, Field: field, Err: err}
+	return &ParseError{Field: field, Err: err}
 }
 
 // ohIncidentID is the path segment after "incidents" in u, or "".

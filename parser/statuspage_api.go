@@ -206,7 +206,7 @@ func parseStatuspageAPI(doc Document) (*Page, error) {
 				if l.many {
 					where = fmt.Sprintf("%s[%d]", l.field, i)
 				}
-				return nil, &ParseError{Source: doc.Source, URL: doc.URL, Field: where, Err: err}
+				return nil, &ParseError{Field: where, Err: err}
 			}
 			out.Incidents = append(out.Incidents, in)
 		}

@@ -157,7 +157,7 @@ func parseStatuspageFeed(doc Document) (*Page, error) {
 	for i, e := range entries {
 		in, err := e.incident()
 		if err != nil {
-			return nil, &ParseError{Source: doc.Source, URL: doc.URL, Field: fmt.Sprintf("entry %d", i+1), Err: err}
+			return nil, &ParseError{Field: fmt.Sprintf("entry %d", i+1), Err: err}
 		}
 		out.Incidents = append(out.Incidents, in)
 	}

@@ -158,7 +158,7 @@ func parseStatuspageHistory(doc Document) (*Page, error) {
 	for mi, m := range props.Months {
 		month, ok := parseMonth(m.Name)
 		if !ok || m.Year < 1 || m.Year > 9999 {
-			return nil, &ParseError{Source: doc.Source, URL: doc.URL, Field: fmt.Sprintf("months[%d]", mi),
+			return nil, &ParseError{Field: fmt.Sprintf("months[%d]", mi),
 				Err: fmt.Errorf("%w: month %q of year %d", ErrBadTime, m.Name, m.Year)}
 		}
 		first := time.Date(m.Year, month, 1, 0, 0, 0, 0, time.UTC)
@@ -168,7 +168,7 @@ func parseStatuspageHistory(doc Document) (*Page, error) {
 		for ii, h := range m.Incidents {
 			in, err := h.incident(origin, first)
 			if err != nil {
-				return nil, &ParseError{Source: doc.Source, URL: doc.URL, Field: fmt.Sprintf("months[%d].incidents[%d]", mi, ii), Err: err}
+				return nil, &ParseError{Field: fmt.Sprintf("months[%d].incidents[%d]", mi, ii), Err: err}
 			}
 			out.Incidents = append(out.Incidents, in)
 			if origin != "" && !asked[h.Code] {
