@@ -64,8 +64,11 @@
 //
 // # The window
 //
-// Options.Since and Until bound the window [Since, Until). An incident is
-// in the window when its span starts inside it, and then counts with its
+// Options.Since and Until bound the window [Since, Until). Without Since
+// it starts at the source's oldest incident; without Until it ends at
+// Options.Now or, with no Now either, at the source's newest post, which is
+// then inside the window. An incident is in the window when its span
+// starts inside it, and then counts with its
 // whole duration (it is not clipped), in the calendar month (UTC) it
 // starts. Months in the window is the window's length in days divided by
 // DaysPerMonth (30.4375, the mean Gregorian month); incidents per month

@@ -50,7 +50,8 @@ type Options struct {
 	// Since and Until bound the window [Since, Until). An incident belongs
 	// to the window when its span starts inside it. A zero Since starts the
 	// window at each source's oldest incident; a zero Until ends it at Now,
-	// or at the source's newest post when Now is zero too.
+	// or at the source's newest post when Now is zero too, and that post's
+	// instant is then inside the window.
 	Since, Until time.Time
 	// Now ends open incidents (see the package documentation). Pass the
 	// archive's clock; zero leaves open incidents without downtime.
@@ -267,10 +268,14 @@ func summarise(source string, all []measured, newest time.Time, opts Options, me
 	if s.Since.IsZero() {
 		s.Since = oldest
 	}
+	// A window ended at the newest post includes it, so that an incident
+	// starting there is counted: [Since, Until] rather than [Since, Until).
+	untilNewest := false
 	if s.Until.IsZero() {
 		s.Until = opts.Now
 		if s.Until.IsZero() {
 			s.Until = newest
+			untilNewest = true
 		}
 	}
 	cutoff := opts.Now
@@ -287,7 +292,9 @@ func summarise(source string, all []measured, newest time.Time, opts Options, me
 		resolved  []time.Duration
 		lags      []time.Duration
 		months    = map[string]*Month{}
-		inWindow  = func(t time.Time) bool { return !t.Before(s.Since) && t.Before(s.Until) }
+		inWindow  = func(t time.Time) bool {
+			return !t.Before(s.Since) && (t.Before(s.Until) || untilNewest && t.Equal(s.Until))
+		}
 		intervals []interval
 	)
 	for _, m := range all {
@@ -357,7 +364,11 @@ func summarise(source string, all []measured, newest time.Time, opts Options, me
 	}
 	s.Coverage = coverage(source, oldest, newest, s.Since, opts)
 	if opts.By == "month" && window > 0 {
-		s.Months = monthList(s.Since, s.Until, months)
+		end := s.Until
+		if untilNewest {
+			end = end.Add(time.Nanosecond)
+		}
+		s.Months = monthList(s.Since, end, months)
 	}
 	return s
 }

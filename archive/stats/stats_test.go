@@ -310,3 +310,30 @@ func TestWeightedUnion(t *testing.T) {
 		})
 	}
 }
+
+// TestComputeUntilNewest: with neither Until nor Now the window ends at the
+// newest post and includes it, so the incident posted last is counted, in
+// its month.
+func TestComputeUntilNewest(t *testing.T) {
+	older := handIncident(t, "acme", "A", parser.ImpactMajor, "2026-01-10T10:00:00Z", "2026-01-10T12:00:00Z", 0)
+	last := parser.Incident{Source: "acme", ID: "Z", Kind: parser.KindIncident, Title: "incident Z", Impact: parser.ImpactMinor,
+		Status: parser.StatusResolved, Updates: []parser.Update{{Status: parser.StatusResolved, At: parser.NewTime(at(t, "2026-02-01T00:00:00Z"), ""), Body: "Fixed."}}}
+	rep, err := Compute(slices.Values([]parser.Incident{older, last}), Options{By: "month"})
+	if err != nil {
+		t.Fatalf("Compute: %v", err)
+	}
+	s := rep.Sources[0]
+	if !s.Until.Equal(at(t, "2026-02-01T00:00:00Z")) {
+		t.Errorf("until = %v, want the newest post 2026-02-01T00:00:00Z", s.Until)
+	}
+	if s.Incidents != 2 {
+		t.Errorf("incidents = %d, want 2 (the one at the newest post included)", s.Incidents)
+	}
+	var months []string
+	for _, m := range s.Months {
+		months = append(months, m.Month)
+	}
+	if want := []string{"2026-01", "2026-02"}; !slices.Equal(months, want) || s.Months[1].Incidents != 1 {
+		t.Errorf("months = %v (%+v), want %v with one incident in 2026-02", months, s.Months, want)
+	}
+}
