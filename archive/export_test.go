@@ -20,3 +20,11 @@ func Seal(path []string, key []byte, payload []byte) []byte {
 
 // Seq encodes n as a version or run key.
 func Seq(n uint64) []byte { return seq(n) }
+
+// SetMaxDead sets how many dead letters Abandon keeps and returns the
+// previous bound.
+func SetMaxDead(n int) int {
+	was := maxDead
+	maxDead = n
+	return was
+}

@@ -40,9 +40,11 @@ const (
 	bucketDead   = "outbox_dead"
 )
 
+// maxDead bounds the dead-letter bucket: the oldest are dropped first.
+// Tests lower it with SetMaxDead.
+var maxDead = 1000
+
 const (
-	// maxDead bounds the dead-letter bucket: the oldest are dropped first.
-	maxDead = 1000
 	// excerptRunes is how much of an update's body a notification's text
 	// quotes.
 	excerptRunes = 300
@@ -325,7 +327,7 @@ func (db *DB) Retry(ctx context.Context, id uint64, cause error, next time.Time,
 
 // Abandon gives up on notification id: it moves from the outbox to the
 // dead-letter bucket with its last error, where DeadLetters lists it. The
-// dead-letter bucket keeps the latest 1000.
+// dead-letter bucket keeps the latest 1000 (maxDead).
 func (db *DB) Abandon(ctx context.Context, id uint64, cause error) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("abandon notification %d: %w", id, err)
@@ -352,16 +354,28 @@ func (db *DB) Abandon(ctx context.Context, id uint64, cause error) error {
 		if err := b.b.Delete(seq(id)); err != nil {
 			return fmt.Errorf("delete %s: %w", b.keyPath(seq(id)), err)
 		}
-		for dead.b.Stats().KeyN > maxDead {
-			k, _ := dead.b.Cursor().First()
-			if err := dead.b.Delete(k); err != nil {
-				return fmt.Errorf("delete %s: %w", dead.keyPath(k), err)
-			}
-		}
-		return nil
+		return trimDead(dead)
 	})
 	if err != nil {
 		return fmt.Errorf("abandon notification %d: %w", id, err)
+	}
+	return nil
+}
+
+// trimDead drops the oldest dead letters beyond maxDead. It counts with a
+// cursor: Bucket.Stats reads only committed pages and misses this
+// transaction's writes.
+func trimDead(dead bucket) error {
+	c := dead.b.Cursor()
+	n := 0
+	for k, _ := c.First(); k != nil; k, _ = c.Next() {
+		n++
+	}
+	for k, _ := c.First(); k != nil && n > maxDead; k, _ = c.First() {
+		if err := c.Delete(); err != nil {
+			return fmt.Errorf("delete %s: %w", dead.keyPath(k), err)
+		}
+		n--
 	}
 	return nil
 }

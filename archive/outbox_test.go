@@ -255,6 +255,42 @@ func TestOutboxDelivery(t *testing.T) {
 	}
 }
 
+// TestAbandonKeepsLatestDead abandons two notifications more than the
+// dead-letter bucket keeps: the oldest two go, and Abandon returns.
+func TestAbandonKeepsLatestDead(t *testing.T) {
+	const keep = 3
+	defer archive.SetMaxDead(archive.SetMaxDead(keep))
+	db, _ := open(t)
+	ctx := context.Background()
+	var ids []uint64
+	for range keep + 2 {
+		n, err := db.Notify(ctx, archive.Notification{Event: archive.EventStale, Source: src})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := db.Abandon(ctx, n.ID, errors.New("gave up")); err != nil {
+			t.Fatalf("Abandon(%d): %v", n.ID, err)
+		}
+		ids = append(ids, n.ID)
+	}
+	dead, err := db.DeadLetters(ctx, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []uint64
+	for _, n := range dead {
+		got = append(got, n.ID)
+	}
+	want := slices.Clone(ids[2:])
+	slices.Reverse(want)
+	if !slices.Equal(got, want) {
+		t.Errorf("dead letters = %v, want the latest %d, newest first: %v", got, keep, want)
+	}
+	if err := db.Check(ctx); err != nil {
+		t.Errorf("Check: %v", err)
+	}
+}
+
 // TestNotifyRefusesEmpty: a daemon notification needs an event.
 func TestNotifyRefusesEmpty(t *testing.T) {
 	db, _ := open(t)
