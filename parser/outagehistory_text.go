@@ -96,15 +96,12 @@ func ohParseStamp(text string) (Time, error) {
 }
 
 // ohZoneTime turns a wall-clock reading and its zone label into an instant.
-// This family prints UTC; other labels go through the shared zone table
+// This family prints UTC; every label goes through the shared zone table
 // (ZoneTime), which refuses what it does not know with ErrUnknownZone. A
 // reading with no zone is refused: we never guess UTC.
 func ohZoneTime(zone string, year int, month time.Month, day, hour, minute int) (time.Time, error) {
-	switch strings.ToUpper(zone) {
-	case "":
+	if zone == "" {
 		return time.Time{}, fmt.Errorf("%w: no time zone", ErrBadTime)
-	case "UTC", "GMT", "Z":
-		return time.Date(year, month, day, hour, minute, 0, 0, time.UTC), nil
 	}
 	return ZoneTime(zone, year, month, day, hour, minute)
 }

@@ -200,39 +200,33 @@ func LookupZone(abbrev string) (*time.Location, error) {
 // abbreviation denotes, in UTC.
 //
 // A named abbreviation denotes a fixed offset (PST is always UTC-8, PDT
-// always UTC-7): the reading is checked against the zone's rule at that
-// instant, and where they disagree the page's label wins. Pages do print
-// "PST" in July (a vendor that hard-codes the label, or Arizona's MST all
-// year); since the page literally says PST, the reading is taken at PST's
-// standard offset rather than shifted by the zone's summer time. The same
-// rule settles readings in the repeated hour of an autumn change ("01:30
-// BST" and "01:30 GMT" on the last Sunday of October are an hour apart) and
-// in the skipped hour of a spring change.
+// always UTC-7), and the page's label says which: the reading is taken at
+// that offset whatever the zone's rule gives. Pages do print "PST" in July
+// (a vendor that hard-codes the label, or Arizona's MST all year); since the
+// page literally says PST, the reading is taken at PST's standard offset.
+// The label also settles readings in the repeated hour of an autumn change
+// ("01:30 BST" and "01:30 GMT" on the last Sunday of October are an hour
+// apart) and in the hour a spring change skips ("02:30 PST" and "02:30 PDT"
+// on 2025-03-09 are 10:30 and 09:30 UTC).
 //
 // A generic abbreviation (PT, ET) takes whatever offset its zone's rule
-// gives at that reading. Unknown abbreviations give ErrUnknownZone.
+// gives at that reading; a numeric one ("+07", "UTC+2") its own offset.
+// Unknown abbreviations give ErrUnknownZone.
 func ZoneTime(abbrev string, year int, month time.Month, day, hour, minute int) (time.Time, error) {
 	s := canonicalZone(abbrev)
-	a, named := zoneAbbrevs[s]
-	if !named {
-		off, ok := parseOffsetZone(s)
-		if !ok {
-			return time.Time{}, fmt.Errorf("%w %q", ErrUnknownZone, strings.TrimSpace(abbrev))
+	off, fixed := parseOffsetZone(s)
+	if a, ok := zoneAbbrevs[s]; ok {
+		if a.generic {
+			loc, err := LookupZone(s)
+			if err != nil {
+				return time.Time{}, err
+			}
+			return time.Date(year, month, day, hour, minute, 0, 0, loc).UTC(), nil
 		}
-		return time.Date(year, month, day, hour, minute, 0, 0, time.FixedZone(s, int(off/time.Second))).UTC(), nil
+		off, fixed = a.offset, true
 	}
-	loc, err := LookupZone(s)
-	if err != nil {
-		return time.Time{}, err
+	if !fixed {
+		return time.Time{}, fmt.Errorf("%w %q", ErrUnknownZone, strings.TrimSpace(abbrev))
 	}
-	t := time.Date(year, month, day, hour, minute, 0, 0, loc)
-	if a.generic {
-		return t.UTC(), nil
-	}
-	if _, off := t.Zone(); time.Duration(off)*time.Second == a.offset {
-		return t.UTC(), nil
-	}
-	// The zone's rule disagrees with the page's label (PST in July, the
-	// repeated or skipped hour of a change): the label says the offset.
-	return time.Date(year, month, day, hour, minute, 0, 0, time.FixedZone(s, int(a.offset/time.Second))).UTC(), nil
+	return time.Date(year, month, day, hour, minute, 0, 0, time.FixedZone(s, int(off/time.Second))).UTC(), nil
 }

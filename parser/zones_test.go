@@ -115,6 +115,12 @@ func TestParseStatuspageStampDST(t *testing.T) {
 		// Los Angeles, Mar 14 2021: 02:00 PST becomes 03:00 PDT.
 		{"PST before", "Mar 14, 2021 - 01:59 PST", "2021-03-14T09:59:00Z"},
 		{"PDT after", "Mar 14, 2021 - 03:00 PDT", "2021-03-14T10:00:00Z"},
+		// Los Angeles, Mar 9 2025: 02:00-03:00 never happens; the label
+		// still says the offset.
+		{"PST in skipped hour", "Mar 9, 2025 - 02:30 PST", "2025-03-09T10:30:00Z"},
+		{"PDT in skipped hour", "Mar 9, 2025 - 02:30 PDT", "2025-03-09T09:30:00Z"},
+		{"BST in skipped hour", "Mar 30, 2025 - 01:30 BST", "2025-03-30T00:30:00Z"},
+		{"GMT in skipped hour", "Mar 30, 2025 - 01:30 GMT", "2025-03-30T01:30:00Z"},
 		{"PST autumn repeated hour", "Nov 7, 2021 - 01:30 PST", "2021-11-07T09:30:00Z"},
 		{"PDT autumn repeated hour", "Nov 7, 2021 - 01:30 PDT", "2021-11-07T08:30:00Z"},
 		// The quirk: PST printed in July keeps PST's offset.
