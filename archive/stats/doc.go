@@ -17,14 +17,20 @@
 //     "subsided", "ended" followed by "at", "as of" or "by"). Clocks are
 //     24-hour or 12-hour ("2:50pm", "11:02 a.m.", "5pm"); a start without
 //     a meridiem borrows the end's. A zone must be written at one end at
-//     least and applies to both; UTC, GMT, PT/PST/PDT, MT, CT, ET, BST,
-//     WET, CET, EET (and their summer forms), JST, KST, SGT, AEST/AEDT and
-//     NZST/NZDT map to IANA zones whose own rules give the offset on that
-//     date ("PST" written in July means Pacific time, as vendors use it).
-//     Any other zone word, or none, rejects the window: we never guess.
-//     A date written with the window ("on 2026-07-30 between ...", "On
-//     July 30th, from ...", "... UTC on Jun 22") is used as written (a
-//     date without a year takes the post's). Otherwise the date is the
+//     least and applies to both. The words accepted are UTC, GMT,
+//     PT/PST/PDT, MT, CT, ET, BST, WET, CET, EET (and their summer forms),
+//     JST, KST, SGT, AEST/AEDT and NZST/NZDT, read as parser.ZoneTime reads
+//     them: a named standard or summer abbreviation fixes its own offset
+//     ("PST" written in July is UTC-8), the generic PT, MT, CT and ET take
+//     the offset their zone's rules give on the date. When one end has an
+//     accepted zone, an unknown word at the other is plain text ("From
+//     13:35 UTC to 14:24 API calls failed"); with none at either end, any
+//     other zone word (IST, AST are ambiguous), or none, rejects the
+//     window: we never guess. A date written with the window ("on
+//     2026-07-30 between ...", "On July 30th, from ...", "... UTC on Jun
+//     22") is used as written; a date without a year takes the post's
+//     year, or the year before when that would put it more than a day
+//     after the post. Otherwise the date is the
 //     calendar date, in the window's zone, of the post that states it,
 //     and a window that would then end after that post is moved to the
 //     day before. Posts in the scheduled state announce plans, not what
@@ -41,10 +47,11 @@
 //     the first window that fits wins.
 //  2. started-resolved: the page's started and resolved fields, when it
 //     gives both and resolved is not before started.
-//  3. updates: the first update to the resolving one. The resolving
-//     update is the latest resolved or completed one (a postmortem posted
-//     days later does not lengthen the incident), else a stated resolved
-//     time, else the latest update.
+//  3. updates: the first update to a resolving time. A stated resolved
+//     time (the page's resolved field without a started one) after the
+//     first update wins, being the vendor's own statement; else the latest
+//     resolved or completed update (a postmortem posted days later does
+//     not lengthen the incident); else the latest update.
 //  4. none: a single update, or updates all at one instant, and nothing
 //     stated. Such an incident is counted but has no duration: it adds
 //     nothing to downtime and is left out of time-to-resolve. We never

@@ -191,27 +191,36 @@ func statedWindow(in parser.Incident, first, resolving time.Time) (Span, string,
 
 // fit places st on the calendar and checks it against the incident.
 func fit(st statement, posted time.Time, in parser.Incident, first, resolving time.Time) (Span, error) {
-	fromLoc, toLoc, err := st.zones()
+	fromZone, toZone, err := st.zones()
 	if err != nil {
 		return Span{}, err
 	}
-	y, mo, d := posted.In(toLoc).Date()
+	// The post's calendar date in the zone's place (the zone's own rules).
+	loc, err := parser.LookupZone(toZone)
+	if err != nil {
+		return Span{}, err
+	}
+	y, mo, d := posted.In(loc).Date()
 	if st.date != "" {
 		if y, mo, d, err = statedDate(st.date, posted); err != nil {
 			return Span{}, err
 		}
 	}
-	end, ok := st.to.on(y, mo, d, toLoc)
+	// endDay and startDay are the days after (or before) d that the ends
+	// fall on.
+	endDay, startDay := 0, 0
+	end, ok := st.to.in(toZone, y, mo, d)
 	if !ok {
 		return Span{}, fmt.Errorf("no such time of day")
 	}
 	var start time.Time
 	if st.hasFrom {
-		if start, ok = st.from.on(y, mo, d, fromLoc); !ok {
+		if start, ok = st.from.in(fromZone, y, mo, d); !ok {
 			return Span{}, fmt.Errorf("no such time of day")
 		}
 		if end.Before(start) {
-			end = end.AddDate(0, 0, 1)
+			endDay = 1
+			end, _ = st.to.in(toZone, y, mo, d+endDay)
 			if end.Sub(start) > MidnightCross {
 				return Span{}, fmt.Errorf("ends before it starts")
 			}
@@ -220,9 +229,11 @@ func fit(st statement, posted time.Time, in parser.Incident, first, resolving ti
 	// Without a written date the date is the post's own; a window that
 	// would end after the post stating it happened the day before.
 	if st.date == "" && end.After(posted.Add(clockTolerance)) {
-		end = end.AddDate(0, 0, -1)
+		endDay--
+		startDay--
+		end, _ = st.to.in(toZone, y, mo, d+endDay)
 		if st.hasFrom {
-			start = start.AddDate(0, 0, -1)
+			start, _ = st.from.in(fromZone, y, mo, d+startDay)
 		}
 	}
 	statedStart := st.hasFrom

@@ -111,13 +111,33 @@ func TestSpanStatedWindow(t *testing.T) {
 			wantStart: "2026-07-01T14:00:00Z", wantEnd: "2026-07-01T15:30:00Z", wantText: "Between 10:00 and 11:30 a.m. ET",
 		},
 		{
-			// PDT written in winter still follows Los Angeles' rules.
-			name: "PDT named in winter follows the zone's rules",
+			// A named abbreviation fixes its own offset, as in the parser:
+			// PDT written in winter is still UTC-7.
+			name: "PDT named in winter is UTC-7",
 			in: incident(parser.StatusResolved,
 				upd(t, parser.StatusInvestigating, "2026-01-15T18:00:00Z", "Investigating."),
 				upd(t, parser.StatusResolved, "2026-01-15T20:00:00Z", "From 9:40am to 10:20am PDT uploads failed."),
 			),
-			wantStart: "2026-01-15T17:40:00Z", wantEnd: "2026-01-15T18:20:00Z", wantText: "From 9:40am to 10:20am PDT",
+			wantStart: "2026-01-15T16:40:00Z", wantEnd: "2026-01-15T17:20:00Z", wantText: "From 9:40am to 10:20am PDT",
+		},
+		{
+			// And PST written in July is UTC-8, not Pacific summer time.
+			name: "PST named in summer is UTC-8",
+			in: incident(parser.StatusResolved,
+				upd(t, parser.StatusInvestigating, "2026-07-15T18:00:00Z", "Investigating."),
+				upd(t, parser.StatusResolved, "2026-07-15T20:00:00Z", "From 9:40am to 10:20am PST uploads failed."),
+			),
+			wantStart: "2026-07-15T17:40:00Z", wantEnd: "2026-07-15T18:20:00Z", wantText: "From 9:40am to 10:20am PST",
+		},
+		{
+			// A capitalised word after the end clock is plain text when the
+			// start names a known zone.
+			name: "unknown word after a known zone is text",
+			in: incident(parser.StatusResolved,
+				upd(t, parser.StatusInvestigating, "2026-06-22T14:03:00Z", "Investigating."),
+				upd(t, parser.StatusResolved, "2026-06-22T15:00:00Z", "From 13:35 UTC to 14:24 API calls failed."),
+			),
+			wantStart: "2026-06-22T13:35:00Z", wantEnd: "2026-06-22T14:24:00Z", wantText: "From 13:35 UTC to 14:24",
 		},
 		{
 			name: "CET in winter",
@@ -218,6 +238,16 @@ func TestSpanRejectsWindows(t *testing.T) {
 			),
 			wantSource: SourceUpdates, wantStart: "2026-06-22T14:03:00Z", wantEnd: "2026-06-22T15:00:00Z",
 			wantReason: `unknown time zone "IST"`,
+		},
+		{
+			// With no known zone at either end an unknown word is refused.
+			name: "unknown word with no known zone",
+			in: incident(parser.StatusResolved,
+				upd(t, parser.StatusInvestigating, "2026-06-22T14:03:00Z", "Investigating."),
+				upd(t, parser.StatusResolved, "2026-06-22T15:00:00Z", "From 13:35 to 14:24 API calls failed."),
+			),
+			wantSource: SourceUpdates, wantStart: "2026-06-22T14:03:00Z", wantEnd: "2026-06-22T15:00:00Z",
+			wantReason: `unknown time zone "API"`,
 		},
 		{
 			name: "end before start",

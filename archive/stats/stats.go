@@ -288,11 +288,11 @@ func summarise(source string, all []measured, newest time.Time, opts Options, me
 	}
 
 	var (
-		kept      []measured
-		resolved  []time.Duration
-		lags      []time.Duration
-		months    = map[string]*Month{}
-		inWindow  = func(t time.Time) bool {
+		kept     []measured
+		resolved []time.Duration
+		lags     []time.Duration
+		months   = map[string]*Month{}
+		inWindow = func(t time.Time) bool {
 			return !t.Before(s.Since) && (t.Before(s.Until) || untilNewest && t.Equal(s.Until))
 		}
 		intervals []interval

@@ -6,47 +6,31 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
-	// Zone rules are compiled in so that a stated "PT" gives the same
-	// instant on every machine, whatever tzdata it has.
-	_ "time/tzdata"
+	"github.com/statusarchive/statusarchive/parser"
 )
 
-// proseZones maps the zone words vendors write in update prose to IANA
-// zones. A generic name ("PT") and both its seasonal forms ("PST", "PDT")
-// map to the same zone, whose rules decide the offset on the stated date:
-// vendors write "PST" all year round far more often than they mean a fixed
-// UTC-8 in July. Ambiguous words (IST, AST) are left out on purpose: a
-// window in an unknown zone is rejected, never guessed.
-var proseZones = map[string]string{
-	"UTC": "UTC", "GMT": "UTC", "Z": "UTC",
-	"PT": "America/Los_Angeles", "PST": "America/Los_Angeles", "PDT": "America/Los_Angeles",
-	"MT": "America/Denver", "MST": "America/Denver", "MDT": "America/Denver",
-	"CT": "America/Chicago", "CST": "America/Chicago", "CDT": "America/Chicago",
-	"ET": "America/New_York", "EST": "America/New_York", "EDT": "America/New_York",
-	"BST": "Europe/London", "WET": "Europe/Lisbon", "WEST": "Europe/Lisbon",
-	"CET": "Europe/Berlin", "CEST": "Europe/Berlin",
-	"EET": "Europe/Helsinki", "EEST": "Europe/Helsinki",
-	"JST": "Asia/Tokyo", "KST": "Asia/Seoul", "SGT": "Asia/Singapore",
-	"AEST": "Australia/Sydney", "AEDT": "Australia/Sydney",
-	"NZST": "Pacific/Auckland", "NZDT": "Pacific/Auckland",
+// proseZones are the zone words a vendor's prose may use in a stated
+// window. Their meaning is the parser's (parser.LookupZone, parser.ZoneTime):
+// a named standard or summer abbreviation fixes its own offset (PST is
+// UTC-8 even in July), a generic one (PT, MT, CT, ET) takes the offset its
+// zone's rules give on the date. The list is narrower than the parser's on
+// purpose: words that are ambiguous in prose (IST, AST) are left out, and a
+// window in a zone not listed here is rejected, never guessed.
+var proseZones = map[string]bool{
+	"UTC": true, "GMT": true, "Z": true,
+	"PT": true, "PST": true, "PDT": true,
+	"MT": true, "MST": true, "MDT": true,
+	"CT": true, "CST": true, "CDT": true,
+	"ET": true, "EST": true, "EDT": true,
+	"BST": true, "WET": true, "WEST": true,
+	"CET": true, "CEST": true,
+	"EET": true, "EEST": true,
+	"JST": true, "KST": true, "SGT": true,
+	"AEST": true, "AEDT": true,
+	"NZST": true, "NZDT": true,
 }
-
-// zoneLocations loads every zone of proseZones once.
-var zoneLocations = sync.OnceValue(func() map[string]*time.Location {
-	locs := make(map[string]*time.Location, len(proseZones))
-	for abbrev, name := range proseZones {
-		loc, err := time.LoadLocation(name)
-		if err != nil {
-			// time/tzdata is linked in: every name above loads.
-			panic(fmt.Sprintf("stats: load zone %s: %v", name, err))
-		}
-		locs[abbrev] = loc
-	}
-	return locs
-})
 
 // The vocabulary of stated windows. A clock is "13:35", "8:58", "2:50pm",
 // "11:02 a.m." or "5pm"; a bare number ("2") is not a clock unless it
@@ -118,13 +102,16 @@ func (c clock) hour24() (int, bool) {
 	}
 }
 
-// on returns c on the given calendar day in loc.
-func (c clock) on(y int, m time.Month, d int, loc *time.Location) (time.Time, bool) {
+// in returns c on the given calendar day (normalised, so day may be 0 or
+// one past the month's end) in zone, a word of proseZones, read as
+// parser.ZoneTime reads it.
+func (c clock) in(zone string, y int, m time.Month, day int) (time.Time, bool) {
 	h, ok := c.hour24()
 	if !ok {
 		return time.Time{}, false
 	}
-	return time.Date(y, m, d, h, c.minute, 0, 0, loc), true
+	t, err := parser.ZoneTime(zone, y, m, day, h, c.minute)
+	return t, err == nil
 }
 
 // dateLayouts read the dates datePat matches, after ordinal suffixes and
@@ -193,7 +180,7 @@ func statements(body string) []statement {
 			toZone:   g("z2"),
 			date:     g("d1") + g("d2"),
 		}
-		s.text = trimWord(s.text, s.toZone, g("d2"))
+		s.text = trimWord(s.text, s.toZone, s.fromZone, g("d2"))
 		// "2:50 – 5:18pm": the start borrows the end's meridiem, or the
 		// other one when that would put it after the end ("11:30 – 2pm").
 		if s.from.meridiem == 0 && s.to.meridiem != 0 && s.from.hour >= 1 && s.from.hour <= 12 {
@@ -221,7 +208,7 @@ func endStatements(body, lower string, out []statement) []statement {
 	for _, m := range endRE.FindAllStringSubmatch(body, -1) {
 		g := func(name string) string { return group(endRE, m, name) }
 		s := statement{text: m[0], to: readClock(g("h2"), g("m2"), g("ap2")), toZone: g("z2"), date: g("d1") + g("d2")}
-		s.text = trimWord(s.text, s.toZone, g("d2"))
+		s.text = trimWord(s.text, s.toZone, "", g("d2"))
 		if !s.to.isClock() {
 			continue
 		}
@@ -230,43 +217,49 @@ func endStatements(body, lower string, out []statement) []statement {
 	return out
 }
 
-// zoneName returns the zone a word after a clock names: a known zone
-// word in any case, an unknown word in capitals (refused later), or ""
-// for an ordinary word ("users", "on").
+// zoneName returns the zone a word after a clock names: a word of
+// proseZones in any case, an unknown word in capitals ("IST", "API": a zone
+// we refuse, or plain text), or "" for an ordinary word ("users", "on").
 func zoneName(word string) string {
 	up := strings.ToUpper(word)
-	if _, ok := proseZones[up]; ok || (word == up && len(word) >= 2) {
+	if proseZones[up] || (word == up && len(word) >= 2) {
 		return up
 	}
 	return ""
 }
 
-// zones returns the locations of s's ends. A zone written at one end
-// applies to both.
-func (s statement) zones() (from, to *time.Location, err error) {
+// known reports whether zone, as zoneName returns it, is one of proseZones.
+func known(zone string) bool { return proseZones[zone] }
+
+// zones returns the zone words of s's ends, upper-cased. A zone written at
+// one end applies to both. When one end has a known zone, an unknown word
+// at the other is plain text ("From 13:35 UTC to 14:24 API calls failed");
+// with no known zone at either end the window is refused.
+func (s statement) zones() (from, to string, err error) {
 	fz, tz := zoneName(s.fromZone), zoneName(s.toZone)
-	if fz == "" {
-		fz = tz
-	}
-	if tz == "" {
+	switch {
+	case known(fz) && known(tz):
+	case known(fz):
 		tz = fz
+	case known(tz):
+		fz = tz
+	case fz != "":
+		return "", "", fmt.Errorf("unknown time zone %q", fz)
+	case tz != "":
+		return "", "", fmt.Errorf("unknown time zone %q", tz)
+	default:
+		return "", "", fmt.Errorf("no time zone stated")
 	}
-	if tz == "" {
-		return nil, nil, fmt.Errorf("no time zone stated")
-	}
-	locs := zoneLocations()
-	for _, z := range []string{fz, tz} {
-		if locs[z] == nil {
-			return nil, nil, fmt.Errorf("unknown time zone %q", z)
-		}
-	}
-	return locs[fz], locs[tz], nil
+	return fz, tz, nil
 }
 
 // trimWord drops from a window's text a final word that is not a zone
-// ("... to 14:24 users").
-func trimWord(text, word, dateAfter string) string {
-	if word == "" || dateAfter != "" || zoneName(word) != "" {
+// ("... to 14:24 users", "... to 14:24 API" after a known zone at the
+// start). An unknown word in capitals is kept when the start names no
+// known zone: the window is then refused for it.
+func trimWord(text, word, fromWord, dateAfter string) string {
+	z := zoneName(word)
+	if word == "" || dateAfter != "" || known(z) || (z != "" && !known(zoneName(fromWord))) {
 		return text
 	}
 	return strings.TrimRight(strings.TrimSuffix(text, word), " (")
