@@ -228,9 +228,7 @@ func (a apiIncident) incident(origin string) (Incident, error) {
 		StatusRaw: a.Status,
 		Updates:   []Update{},
 	}
-	if origin != "" && a.ID != "" {
-		in.URL = origin + "/incidents/" + url.PathEscape(a.ID)
-	}
+	in.URL = incidentPageURL(origin, a.ID)
 	var err error
 	stated := []struct {
 		name string

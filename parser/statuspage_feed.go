@@ -5,7 +5,6 @@ import (
 	"encoding/xml"
 	"fmt"
 	"net/url"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -66,9 +65,6 @@ type feedEntry struct {
 	ref     time.Time // the latest time the feed gives the entry
 	refText string
 }
-
-// feedIncidentLinkRE finds an incident code in an incident URL.
-var feedIncidentLinkRE = regexp.MustCompile(`/incidents/([A-Za-z0-9]+)/?(?:[?#].*)?$`)
 
 func sniffStatuspageFeed(doc Document) int {
 	head := doc.Body
@@ -155,7 +151,7 @@ func parseStatuspageFeed(doc Document) (*Page, error) {
 
 	out := &Page{Incidents: []Incident{}, Scope: ScopeListing}
 	for i, e := range entries {
-		in, err := e.incident()
+		in, err := e.incident(statuspageOrigin(doc.URL, e.link))
 		if err != nil {
 			return nil, &ParseError{Field: fmt.Sprintf("entry %d", i+1), Err: err}
 		}
@@ -164,26 +160,25 @@ func parseStatuspageFeed(doc Document) (*Page, error) {
 	return out, nil
 }
 
-// incident converts one entry. Update times have no year: each takes the
-// year that puts it at or before the entry's latest time (updated in Atom,
+// incident converts one entry; origin, when known, gives the incident its
+// /incidents/<code> URL. Update times have no year: each takes the year
+// that puts it at or before the entry's latest time (updated in Atom,
 // pubDate in RSS), with InferYear's slack, so an incident that spans New
 // Year gets its December updates in the earlier year.
-func (e feedEntry) incident() (Incident, error) {
-	m := feedIncidentLinkRE.FindStringSubmatch(e.link)
-	if m == nil {
+func (e feedEntry) incident(origin string) (Incident, error) {
+	code := incidentCode(e.link)
+	if code == "" {
 		return Incident{}, errNotStatuspage(fmt.Sprintf("entry link %q is not a Statuspage incident URL", e.link))
 	}
 	if e.ref.IsZero() {
 		return Incident{}, fmt.Errorf("%w: entry time %q", ErrBadTime, e.refText)
 	}
 	in := Incident{
-		ID:      m[1],
+		ID:      code,
 		Kind:    KindIncident,
 		Title:   strings.TrimSpace(e.title),
+		URL:     incidentPageURL(origin, code),
 		Updates: []Update{},
-	}
-	if u, err := url.Parse(e.link); err == nil && u.Scheme != "" && u.Host != "" {
-		in.URL = u.Scheme + "://" + u.Host + "/incidents/" + m[1]
 	}
 	root, err := html.Parse(strings.NewReader("<body>" + e.content))
 	if err != nil {

@@ -254,3 +254,23 @@ func BenchmarkStatuspageFeed(b *testing.B) {
 		}
 	}
 }
+
+// An entry's URL hangs from the origin the feed was fetched from, as every
+// other rendering's does, whatever host the entry's link names; the link's
+// origin serves only when the document has none.
+func TestStatuspageFeedURLFollowsDocumentOrigin(t *testing.T) {
+	body := feedRSS(feedRSSItem("origin000001", "x", "Mon, 01 Jan 2024 02:10:00 +0000",
+		feedPost("Jan", 1, "02:10", "UTC", "Resolved", "Fixed.")))
+	for _, tt := range []struct{ docURL, want string }{
+		{"http://127.0.0.1:8080/history.rss", "http://127.0.0.1:8080/incidents/origin000001"},
+		{"", "https://status.acme.test/incidents/origin000001"},
+	} {
+		page, err := Parse(Document{URL: tt.docURL, Body: body}, FormatStatuspageFeed)
+		if err != nil {
+			t.Fatalf("Parse(URL %q): %v", tt.docURL, err)
+		}
+		if got := page.Incidents[0].URL; got != tt.want {
+			t.Errorf("Parse(URL %q): incident URL = %q, want %q", tt.docURL, got, tt.want)
+		}
+	}
+}

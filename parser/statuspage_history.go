@@ -256,9 +256,7 @@ func (h historyIncident) incident(origin string, monthStart time.Time) (Incident
 	if in.Impact == ImpactMaintenance {
 		in.Kind = KindMaintenance
 	}
-	if origin != "" {
-		in.URL = origin + "/incidents/" + url.PathEscape(h.Code)
-	}
+	in.URL = incidentPageURL(origin, h.Code)
 	// The end of the month: every date filed under it is at or before it
 	// (InferYear allows its slack beyond).
 	ref := monthStart.AddDate(0, 1, 0).Add(-time.Minute)

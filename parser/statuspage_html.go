@@ -166,6 +166,16 @@ func incidentCode(href string) string {
 	return m[1]
 }
 
+// incidentPageURL returns an incident's page, origin/incidents/<code>, or
+// "" when the origin or the code is unknown. Every rendering of an incident
+// gets its URL here, so that they agree (the URL is part of the hash).
+func incidentPageURL(origin, code string) string {
+	if origin == "" || code == "" {
+		return ""
+	}
+	return origin + "/incidents/" + url.PathEscape(code)
+}
+
 // impactOf reads the impact-* class of s: the normalised impact and the
 // word the page used.
 func impactOf(s *goquery.Selection) (Impact, string) {
@@ -255,8 +265,8 @@ func statuspageOriginOf(doc Document, dom *goquery.Document) string {
 // incidentURL returns origin/incidents/<code>, or href resolved against
 // the document's URL when the origin is unknown.
 func incidentURL(origin, code, href, docURL string) string {
-	if origin != "" && code != "" {
-		return origin + "/incidents/" + url.PathEscape(code)
+	if u := incidentPageURL(origin, code); u != "" {
+		return u
 	}
 	base, err := url.Parse(docURL)
 	if err != nil {
@@ -275,7 +285,7 @@ func incidentURL(origin, code, href, docURL string) string {
 func detailFollow(origin, code string) Follow {
 	return Follow{
 		URL:      origin + "/api/v2/incidents/" + url.PathEscape(code) + ".json",
-		Fallback: origin + "/incidents/" + url.PathEscape(code),
+		Fallback: incidentPageURL(origin, code),
 		Reason:   FollowDetail,
 	}
 }
