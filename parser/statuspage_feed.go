@@ -198,7 +198,7 @@ func (e feedEntry) incident(origin string) (Incident, error) {
 			return false
 		}
 		raw := strings.TrimSpace(strong.Text())
-		in.Updates = append(in.Updates, Update{Status: NormaliseStatus(raw), StatusRaw: raw, At: at, Body: feedBodyAfter(p, strong)})
+		in.Updates = append(in.Updates, Update{Status: NormaliseStatus(raw), StatusRaw: raw, At: at, Body: feedBody(p, strong)})
 		return true
 	})
 	if parseErr != nil {
@@ -217,45 +217,17 @@ func (e feedEntry) incident(origin string) (Incident, error) {
 	return in, nil
 }
 
-// feedBodyAfter returns the text of p that follows the status element, with
-// <br> as a line break and the " - " separator removed.
-func feedBodyAfter(p, status *goquery.Selection) string {
-	var b strings.Builder
-	after := false
-	stop := status.Get(0)
-	for _, n := range p.Contents().Nodes {
-		if !after {
-			after = n == stop || feedContainsNode(n, stop)
-			continue
-		}
-		feedWriteText(&b, n)
+// feedBody renders what follows the status element in p as the HTML
+// pages' update bodies are rendered (bodyText), without the " - "
+// separator.
+func feedBody(p, status *goquery.Selection) string {
+	top := status.Get(0)
+	for top.Parent != nil && top.Parent != p.Get(0) {
+		top = top.Parent
 	}
-	s := strings.TrimSpace(b.String())
-	s = strings.TrimPrefix(s, "-")
-	return strings.TrimSpace(s)
-}
-
-func feedContainsNode(n, target *html.Node) bool {
-	for c := n.FirstChild; c != nil; c = c.NextSibling {
-		if c == target || feedContainsNode(c, target) {
-			return true
-		}
+	var body []*html.Node
+	for n := top.NextSibling; n != nil; n = n.NextSibling {
+		body = append(body, n)
 	}
-	return false
-}
-
-// feedWriteText writes the text of n, turning <br> into a newline.
-func feedWriteText(b *strings.Builder, n *html.Node) {
-	switch n.Type {
-	case html.TextNode:
-		b.WriteString(n.Data)
-	case html.ElementNode:
-		if n.Data == "br" {
-			b.WriteByte('\n')
-			return
-		}
-		for c := n.FirstChild; c != nil; c = c.NextSibling {
-			feedWriteText(b, c)
-		}
-	}
+	return strings.TrimSpace(strings.TrimPrefix(bodyText(body), "-"))
 }
