@@ -110,3 +110,33 @@ func TestConditionalGetSeesEdits(t *testing.T) {
 		t.Fatalf("after an edit: %+v, %v; want the edit seen through the new ETag", sum, err)
 	}
 }
+
+// TestPartialRunKeepsNoDigest: a run that could not fetch one detail page
+// leaves that incident out; the next run must not stand the list page's
+// digest in for it (the incident was never archived), but fetch afresh.
+func TestPartialRunKeepsNoDigest(t *testing.T) {
+	var failing atomic.Bool
+	failing.Store(true)
+	const detail = "/providers/workos/incidents/2681851"
+	site := &etagged{h: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == detail && failing.Load() {
+			http.Error(w, "boom", http.StatusInternalServerError)
+			return
+		}
+		fixtures.OutageHistorySite("semantic").ServeHTTP(w, r)
+	})}
+	srv := httptest.NewServer(site)
+	defer srv.Close()
+	c := newCLI(t)
+	if sum, err := c.scrape("workos", srv.URL+workosPath); err == nil || sum.Outcome != "partial" {
+		t.Fatalf("first run with a failing detail page: %+v, %v; want a partial run", sum, err)
+	}
+	failing.Store(false)
+	sum, err := c.scrape("workos", srv.URL+workosPath)
+	if err != nil || sum.Outcome != "ok" || sum.New != 1 {
+		t.Fatalf("next run: %+v, %v; want ok with the missing incident new", sum, err)
+	}
+	if sum, err := c.scrape("workos", srv.URL+workosPath); err != nil || sum.New+sum.Changed+sum.Deleted != 0 {
+		t.Fatalf("third run over 304s: %+v, %v; want nothing new", sum, err)
+	}
+}

@@ -80,6 +80,16 @@ func (m *metrics) addSource(source string) {
 	m.durations.WithLabelValues(source)
 }
 
+// removeSource drops a source's series, when the daemon stops watching it.
+func (m *metrics) removeSource(source string) {
+	labels := prometheus.Labels{"source": source}
+	for _, v := range []interface{ DeletePartialMatch(prometheus.Labels) int }{
+		m.runs, m.failures, m.skipped, m.followed, m.lastSuccess, m.stale, m.durations,
+	} {
+		v.DeletePartialMatch(labels)
+	}
+}
+
 // observeRun counts a finished run.
 func (m *metrics) observeRun(source, outcome string, failed bool, d time.Duration, finished time.Time) {
 	m.runs.WithLabelValues(source, outcome).Inc()

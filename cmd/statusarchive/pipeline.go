@@ -57,7 +57,7 @@ func (m *Main) runJob(ctx context.Context, store withDB, lg zerolog.Logger, j jo
 		follows: map[string]parser.Follow{},
 		conds:   map[string]archive.Conditional{},
 	}
-	res, crawlErr := fetcher.Crawl(ctx, c.request(parser.Follow{URL: j.url}), c.visit)
+	res, crawlErr := fetcher.Crawl(ctx, c.requests([]parser.Follow{{URL: j.url}})[0], c.visit)
 	in := &c.in
 	in.Finished = m.Now()
 	if crawlErr != nil {
@@ -79,8 +79,15 @@ func (m *Main) runJob(ctx context.Context, store withDB, lg zerolog.Logger, j jo
 	in.Complete = len(res.Failures) == 0 && !res.CapHit && c.scope == parser.ScopeListing
 	in.Snapshot = c.scope == parser.ScopeCurrent
 	incidents := parser.Merge(c.pages)
-	if len(res.Failures) > 0 {
+	if len(in.Failures) > 0 {
+		// Not everything was fetched (a failed page, the page cap): leave
+		// out incidents whose full timeline is missing, and keep no digest,
+		// so that the next run fetches every page afresh instead of standing
+		// a digest in for a page whose incidents were not all archived.
 		incidents = slices.DeleteFunc(incidents, func(inc parser.Incident) bool { return inc.Partial })
+		for i := range in.Pages {
+			in.Pages[i].Digest = nil
+		}
 	}
 	var run archive.Run
 	err = store(func(db *archive.DB) (err error) {
@@ -113,21 +120,31 @@ type crawl struct {
 	scope   parser.Scope // what the start page's list stands for
 }
 
-// request turns a follow into a scraper request, conditional when the
-// archive holds validators and a digest for its URL.
-func (c *crawl) request(f parser.Follow) scraper.Request {
-	c.follows[f.URL] = f
-	var cond archive.Conditional
-	_ = c.store(func(db *archive.DB) error {
-		cond = db.Conditional(c.ctx, f.URL)
+// requests turns follows into scraper requests, each conditional when the
+// archive holds validators and a digest for its URL. The archive is asked
+// once for all of them: the daemon opens the file for each use. When it
+// cannot be read the requests go out unconditionally, which is always safe.
+func (c *crawl) requests(follows []parser.Follow) []scraper.Request {
+	conds := make([]archive.Conditional, len(follows))
+	err := c.store(func(db *archive.DB) error {
+		for i, f := range follows {
+			conds[i] = db.Conditional(c.ctx, f.URL)
+		}
 		return nil
 	})
-	req := scraper.Request{URL: f.URL, Accept: f.Accept, Fallback: f.Fallback}
-	if cond.Digest != nil {
-		c.conds[f.URL] = cond
-		req.ETag, req.LastModified = cond.ETag, cond.LastModified
+	if err != nil {
+		clear(conds)
 	}
-	return req
+	reqs := make([]scraper.Request, len(follows))
+	for i, f := range follows {
+		c.follows[f.URL] = f
+		reqs[i] = scraper.Request{URL: f.URL, Accept: f.Accept, Fallback: f.Fallback}
+		if conds[i].Digest != nil {
+			c.conds[f.URL] = conds[i]
+			reqs[i].ETag, reqs[i].LastModified = conds[i].ETag, conds[i].LastModified
+		}
+	}
+	return reqs
 }
 
 // visit parses one fetched page (or stands its digest in for it) and
@@ -159,13 +176,16 @@ func (c *crawl) visit(p *scraper.Page) ([]scraper.Request, error) {
 	if start {
 		c.scope, c.in.Claims = page.Scope, page.Claims
 	}
-	var next []scraper.Request
+	var fresh []parser.Follow
 	for _, f := range page.Follow {
-		if _, seen := c.follows[f.URL]; !seen {
-			next = append(next, c.request(f))
+		if _, seen := c.follows[f.URL]; !seen && !slices.ContainsFunc(fresh, func(g parser.Follow) bool { return g.URL == f.URL }) {
+			fresh = append(fresh, f)
 		}
 	}
-	return next, nil
+	if len(fresh) == 0 {
+		return nil, nil
+	}
+	return c.requests(fresh), nil
 }
 
 // parse parses a fetched page: the start page in the job's format, every

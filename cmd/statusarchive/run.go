@@ -619,6 +619,9 @@ func (d *daemon) reload(ctx context.Context) {
 		if !slices.ContainsFunc(cfg.Sources, func(s Source) bool { return s.Name == name }) {
 			d.cron.Remove(e.id)
 			delete(d.entries, name)
+			// A source no longer watched is neither stale nor healthy.
+			delete(d.health, name)
+			d.metrics.removeSource(name)
 		}
 	}
 	for _, s := range cfg.Sources {

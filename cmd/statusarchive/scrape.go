@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -48,6 +49,20 @@ func (m *Main) scrape(ctx context.Context, args []string) error {
 	if err := checkFormat(*format); err != nil {
 		return err
 	}
+	// Each argument is a whole run of its source: runs of one source from two
+	// start URLs in one call would each take the other's incidents for
+	// deleted.
+	jobs := make([]job, 0, fs.NArg())
+	for _, arg := range fs.Args() {
+		j := job{source: *source, url: target(arg), format: parser.Format(*format), fetch: fetch.options(m)}
+		if j.source == "" {
+			j.source = sourceName(j.url)
+		}
+		if slices.ContainsFunc(jobs, func(o job) bool { return o.source == j.source && o.url != j.url }) {
+			return &usageError{msg: fmt.Sprintf("two arguments are both source %q: one start URL per source (give each its own --source in separate calls)", j.source)}
+		}
+		jobs = append(jobs, j)
+	}
 	lg, err := m.logger(f)
 	if err != nil {
 		return err
@@ -59,11 +74,7 @@ func (m *Main) scrape(ctx context.Context, args []string) error {
 	defer db.Close()
 
 	var errs []error
-	for _, arg := range fs.Args() {
-		j := job{source: *source, url: target(arg), format: parser.Format(*format), fetch: fetch.options(m)}
-		if j.source == "" {
-			j.source = sourceName(j.url)
-		}
+	for _, j := range jobs {
 		run, err := m.runJob(ctx, holding(db), lg.With().Str("source", j.source).Logger(), j)
 		if err != nil {
 			errs = append(errs, err)

@@ -434,3 +434,12 @@ func TestArchiveHeldByAnotherProcess(t *testing.T) {
 		t.Errorf("waited %v for the lock, want about a second", waited)
 	}
 }
+
+func TestOneStartURLPerSource(t *testing.T) {
+	c := newCLI(t)
+	_, _, err := c.run("scrape", "--source", "acme", "http://127.0.0.1:1/a", "http://127.0.0.1:1/b")
+	var ue *usageError
+	if !errors.As(err, &ue) {
+		t.Errorf("two start URLs for one source: %v, want a usage error", err)
+	}
+}
