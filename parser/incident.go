@@ -415,8 +415,16 @@ func (in Incident) Validate(now time.Time) error {
 		}
 		return nil
 	}
-	for what, t := range map[string]Time{"started": in.Started, "resolved": in.Resolved} {
-		if err := check(what, t); err != nil {
+	for _, stated := range []struct {
+		what string
+		t    Time
+	}{
+		{"started", in.Started},
+		{"resolved", in.Resolved},
+		{"scheduled for", in.ScheduledFor},
+		{"scheduled until", in.ScheduledUntil},
+	} {
+		if err := check(stated.what, stated.t); err != nil {
 			return err
 		}
 	}

@@ -1,6 +1,8 @@
 package parser
 
 import (
+	"errors"
+	"strings"
 	"testing"
 	"time"
 )
@@ -102,5 +104,35 @@ func TestFillUnknownKeepsWhatIsStated(t *testing.T) {
 	edited.FillUnknown(old)
 	if edited.Impact != ImpactMinor {
 		t.Errorf("FillUnknown overwrote a stated impact: %q", edited.Impact)
+	}
+}
+
+func TestValidateStatedTimes(t *testing.T) {
+	early := NewTime(time.Date(1990, 1, 1, 0, 0, 0, 0, time.UTC), "")
+	local := Time{At: time.Date(2026, 6, 22, 12, 0, 0, 0, time.FixedZone("CEST", 2*3600))}
+	cases := []struct {
+		name string
+		edit func(in *Incident)
+		want string // the field the error names
+	}{
+		{"scheduled for out of range", func(in *Incident) { in.ScheduledFor = early }, "scheduled for"},
+		{"scheduled until not in UTC", func(in *Incident) { in.ScheduledUntil = local }, "scheduled until"},
+		// With every stated time wrong, the first in field order is named,
+		// on every run.
+		{"first of several", func(in *Incident) {
+			in.Started, in.Resolved, in.ScheduledFor, in.ScheduledUntil = early, early, early, early
+		}, "started"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			for range 20 {
+				in := sample()
+				tc.edit(&in)
+				err := in.Validate(time.Time{})
+				if !errors.Is(err, ErrInvalidRecord) || !strings.Contains(err.Error(), ": "+tc.want+" ") {
+					t.Fatalf("Validate = %v, want ErrInvalidRecord naming %q", err, tc.want)
+				}
+			}
+		})
 	}
 }
