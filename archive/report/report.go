@@ -117,12 +117,18 @@ func Metrics(r stats.Report) []Metric {
 	}
 	row("unknown-impact", "impact not given", "weighted 1 by the statuspage method",
 		func(s stats.Summary) string { return strconv.Itoa(s.UnknownImpact) })
-	row("covered", "window covered by the archive", "the oldest archived incident is at or before the window's start",
+	row("covered", "window covered by the archive", "the complete history stated for the source, else the oldest archived incident, reaches the window's start",
 		func(s stats.Summary) string {
-			if s.Coverage.WindowCovered {
-				return "yes, back to " + day(s.Coverage.Oldest)
+			c := s.Coverage
+			switch {
+			case !c.CompleteSince.IsZero() && c.WindowCovered:
+				return "yes, complete since " + day(c.CompleteSince)
+			case !c.CompleteSince.IsZero():
+				return "NO, complete only since " + day(c.CompleteSince)
+			case c.WindowCovered:
+				return "yes, back to " + day(c.Oldest)
 			}
-			return "NO, only back to " + day(s.Coverage.Oldest)
+			return "NO, only back to " + day(c.Oldest)
 		})
 	return out
 }

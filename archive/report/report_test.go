@@ -468,3 +468,30 @@ func BenchmarkWrite(b *testing.B) {
 	}
 	b.ReportMetric(float64(size), "bytes/report")
 }
+
+// TestMetricsCoveredBy: the coverage cell names what decided it, the
+// stated complete history or else the oldest incident.
+func TestMetricsCoveredBy(t *testing.T) {
+	day := func(s string) time.Time {
+		v, err := time.Parse(time.DateOnly, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	r := stats.Report{Sources: []stats.Summary{
+		{Source: "a", Coverage: stats.Coverage{Oldest: day("2026-03-01"), CompleteSince: day("2025-01-01"), WindowCovered: true}},
+		{Source: "b", Coverage: stats.Coverage{Oldest: day("2026-03-01"), CompleteSince: day("2026-02-01")}},
+		{Source: "c", Coverage: stats.Coverage{Oldest: day("2026-03-01"), WindowCovered: true}},
+	}}
+	want := []string{"yes, complete since 2025-01-01", "NO, complete only since 2026-02-01", "yes, back to 2026-03-01"}
+	for _, m := range Metrics(r) {
+		if m.ID == "covered" {
+			if !slices.Equal(m.Cells, want) {
+				t.Errorf("covered cells = %q, want %q", m.Cells, want)
+			}
+			return
+		}
+	}
+	t.Fatal("Metrics has no covered row")
+}

@@ -148,6 +148,9 @@ type Availability struct {
 type Coverage struct {
 	Oldest time.Time `json:"oldest,omitzero"` // the earliest incident start archived
 	Newest time.Time `json:"newest,omitzero"` // the latest post archived
+	// CompleteSince is the source's Options.CompleteSince, when stated:
+	// it, not Oldest, then decides WindowCovered.
+	CompleteSince time.Time `json:"complete_since,omitzero"`
 	// WindowCovered reports whether the archive reaches back to the
 	// window's start (Options.CompleteSince, else Oldest).
 	WindowCovered bool   `json:"window_covered"`
@@ -377,7 +380,9 @@ func summarise(source string, all []measured, newest time.Time, opts Options, me
 func coverage(source string, oldest, newest, since time.Time, opts Options) Coverage {
 	c := Coverage{Oldest: oldest, Newest: newest}
 	reach, stated := opts.CompleteSince[source]
-	if !stated {
+	if stated {
+		c.CompleteSince = reach
+	} else {
 		reach = oldest
 	}
 	switch {

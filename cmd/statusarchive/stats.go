@@ -15,6 +15,7 @@ import (
 
 	"github.com/statusarchive/statusarchive/archive"
 	"github.com/statusarchive/statusarchive/archive/export"
+	"github.com/statusarchive/statusarchive/archive/report"
 	"github.com/statusarchive/statusarchive/archive/stats"
 	"github.com/statusarchive/statusarchive/parser"
 )
@@ -161,60 +162,27 @@ func parseWeights(v string) (map[parser.Impact]float64, error) {
 	return w, nil
 }
 
-// writeStatsTable prints the sources side by side, one metric a row, each
-// row saying how it was computed.
+// writeStatsTable prints the sources side by side, one metric a row
+// (report.Metrics, as the HTML report shows them), each row ending with
+// how it was computed.
 func writeStatsTable(w io.Writer, r stats.Report) error {
 	if len(r.Sources) == 0 {
 		_, err := fmt.Fprintln(w, "no incidents archived for these sources")
 		return err
 	}
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	row := func(label string, cell func(s stats.Summary) string) {
-		fmt.Fprint(tw, label)
-		for _, s := range r.Sources {
-			fmt.Fprint(tw, "\t"+cell(s))
-		}
-		fmt.Fprintln(tw)
+	fmt.Fprint(tw, "")
+	for _, s := range r.Sources {
+		fmt.Fprint(tw, "\t"+safe(s.Source))
 	}
-	row("", func(s stats.Summary) string { return safe(s.Source) })
-	row("window (UTC)", func(s stats.Summary) string { return day(s.Since) + " .. " + day(s.Until) })
-	row("months in window (days / 30.4375)", func(s stats.Summary) string { return fmt.Sprintf("%.1f", s.MonthsInWindow) })
-	row("incidents (maintenance apart)", func(s stats.Summary) string { return strconv.Itoa(s.Incidents) })
-	row("  still open", func(s stats.Summary) string { return strconv.Itoa(s.Open) })
-	row("maintenance", func(s stats.Summary) string { return strconv.Itoa(s.Maintenance) })
-	row("incidents per month", func(s stats.Summary) string { return fmt.Sprintf("%.2f", s.PerMonth) })
-	row("downtime, plain sum", func(s stats.Summary) string { return stats.HoursMinutes(s.Downtime) })
-	row("downtime, union of overlaps", func(s stats.Summary) string { return stats.HoursMinutes(s.DowntimeUnion) })
-	row("time to resolve: mean", func(s stats.Summary) string { return dist(s.TimeToResolve, s.TimeToResolve.Mean) })
-	row("time to resolve: median", func(s stats.Summary) string { return dist(s.TimeToResolve, s.TimeToResolve.Median) })
-	row("time to resolve: p90 (nearest rank)", func(s stats.Summary) string { return dist(s.TimeToResolve, s.TimeToResolve.P90) })
-	row("longest incident", func(s stats.Summary) string {
-		if s.Longest == nil {
-			return "-"
+	fmt.Fprintln(tw, "\thow")
+	for _, m := range report.Metrics(r) {
+		fmt.Fprint(tw, m.Label)
+		for _, c := range m.Cells {
+			fmt.Fprint(tw, "\t"+c)
 		}
-		return fmt.Sprintf("%s (%s, %s)", stats.HoursMinutes(s.Longest.Duration), safe(s.Longest.ID), s.Longest.Source)
-	})
-	row("impact start to first post: mean", func(s stats.Summary) string { return dist(s.ImpactToFirstPost, s.ImpactToFirstPost.Mean) })
-	for _, method := range methods(r) {
-		row("availability, method "+string(method), func(s stats.Summary) string {
-			for _, a := range s.Availability {
-				if a.Method == method {
-					return fmt.Sprintf("%.3f%%", a.Percent)
-				}
-			}
-			return "-"
-		})
+		fmt.Fprintln(tw, "\t"+m.How)
 	}
-	for _, src := range []stats.DurationSource{stats.SourceStatedWindow, stats.SourceStartedResolved, stats.SourceUpdates, stats.SourceNone} {
-		row("durations from "+string(src), func(s stats.Summary) string { return strconv.Itoa(s.DurationSources[src]) })
-	}
-	row("impact not given (weighted 1)", func(s stats.Summary) string { return strconv.Itoa(s.UnknownImpact) })
-	row("window covered by the archive", func(s stats.Summary) string {
-		if s.Coverage.WindowCovered {
-			return "yes, back to " + day(s.Coverage.Oldest)
-		}
-		return "NO, only back to " + day(s.Coverage.Oldest)
-	})
 	if err := tw.Flush(); err != nil {
 		return err
 	}
@@ -239,13 +207,6 @@ func writeStatsTable(w io.Writer, r stats.Report) error {
 	}
 	fmt.Fprintln(w, "\nmethods: see docs/stats.md. Durations come from the vendor's stated impact window, else the page's started/resolved fields, else first to resolving update; a single-update incident has none.")
 	return nil
-}
-
-func dist(d stats.Distribution, v time.Duration) string {
-	if d.N == 0 {
-		return "-"
-	}
-	return fmt.Sprintf("%s (n=%d)", stats.HoursMinutes(v), d.N)
 }
 
 // methods lists the availability methods the report computed, in order.
