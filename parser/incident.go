@@ -203,6 +203,7 @@ type canonical struct {
 	Impact         Impact      `json:"i"`
 	ImpactRaw      string      `json:"ir,omitempty"`
 	Status         Status      `json:"s"`
+	StatusRaw      string      `json:"sr,omitempty"`
 	Components     []Component `json:"c,omitempty"`
 	Started        time.Time   `json:"st,omitzero"`
 	Resolved       time.Time   `json:"re,omitzero"`
@@ -222,11 +223,12 @@ type canonUpd struct {
 // Hash returns a hex SHA-256 of the incident's normalised content. Two
 // renderings of the same content hash the same: other white space, update
 // or component order, Unicode normal form, invisible characters, tracking
-// parameters in the URL, the original time text, and how a page labels a
-// state it agrees on ("Investigating" or "investigating", "In progress" or
+// parameters in the URL, the original time text, how a page labels a state
+// it agrees on ("Investigating" or "investigating", "In progress" or
 // "in_progress", a free "Update" post or the unchanged state an API repeats
-// for it), and the current status of the components it names. Any change a reader could see in what the vendor states hashes
-// differently.
+// for it), and the current status of the components it names. Any change a
+// reader could see in what the vendor states hashes differently, including
+// a status or impact word we do not recognise.
 func (in Incident) Hash() string {
 	c := canonical{
 		Kind:           in.Kind,
@@ -241,6 +243,9 @@ func (in Incident) Hash() string {
 	}
 	if in.Impact == ImpactUnknown {
 		c.ImpactRaw = strings.ToLower(NormaliseText(in.ImpactRaw))
+	}
+	if in.Status == StatusUnknown {
+		c.StatusRaw = strings.ToLower(NormaliseText(in.StatusRaw))
 	}
 	// Which components an incident affected is the vendor's statement; a
 	// component's status beside it is the component's state when the page

@@ -88,6 +88,22 @@ func TestHashSeesChanges(t *testing.T) {
 	}
 }
 
+// An incident status we do not recognise is hashed by its word: a new word
+// is a change, another rendering of the same word is not.
+func TestHashSeesUnrecognisedStatus(t *testing.T) {
+	word := func(raw string) string {
+		in := sample()
+		in.Status, in.StatusRaw = StatusUnknown, raw
+		return in.Hash()
+	}
+	if word("Degraded") == word("Restoring") {
+		t.Errorf("two unrecognised status words hash the same")
+	}
+	if word("Degraded") != word(" degraded ") {
+		t.Errorf("one unrecognised status word in other case and spacing hashes differently")
+	}
+}
+
 func TestFillUnknownKeepsWhatIsStated(t *testing.T) {
 	old := sample()
 	feed := sample()
