@@ -43,10 +43,13 @@
 //	                       of the uncompressed body
 //	runpages/
 //	    #run               JSON [StoredPage]: url, status, kept headers,
-//	                       fetched_at, sha256, size, in fetch order
+//	                       fetched_at, sha256, size, in fetch order; a 304
+//	                       page names the body its validators were kept with
 //	validators/
-//	    <url>              JSON {etag, last_modified, run}: for the next
-//	                       run's conditional GET
+//	    <url>              JSON {etag, last_modified, run, digest, sha256,
+//	                       size}: for the next run's conditional GET; digest
+//	                       is what the page parsed to, sha256 and size are
+//	                       its body's
 //
 //	outbox/                                notifications not yet delivered
 //	    #id                JSON Notification: event, source, incident,

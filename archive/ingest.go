@@ -43,13 +43,18 @@ type runCount struct {
 	Incidents int    `json:"incidents"`
 }
 
-// validatorRecord is a URL's conditional-GET validators and the digest of
-// the page they validate.
+// validatorRecord is a URL's conditional-GET validators, the digest of
+// the page they validate and where its body is stored.
 type validatorRecord struct {
 	ETag         string      `json:"etag,omitempty"`
 	LastModified string      `json:"last_modified,omitempty"`
 	Run          uint64      `json:"run"`
 	Digest       *PageDigest `json:"digest,omitempty"`
+	// SHA256 (hex) and Size are the body's, set by a 2xx: a 304 page's
+	// reference names this body. Empty in records written before they
+	// were kept.
+	SHA256 string `json:"sha256,omitempty"`
+	Size   int    `json:"size,omitempty"`
 }
 
 // Keys and buckets inside sources/<source>/.
@@ -156,10 +161,7 @@ func (db *DB) ingest(ctx context.Context, in RunInput, incidents []parser.Incide
 		}
 		refs := carried
 		if refs == nil {
-			if refs, err = w.storePages(in.Pages); err != nil {
-				return err
-			}
-			if err := w.storeValidators(in.Pages, run.ID); err != nil {
+			if refs, err = w.storePages(in.Pages, run.ID); err != nil {
 				return err
 			}
 		}
@@ -426,7 +428,9 @@ func (w *writer) addVersion(ib bucket, h *head, v Version, first time.Time) erro
 	}
 	h.N, h.Hash, h.Deleted = v.N, v.Hash, v.Deleted
 	h.Kind, h.FirstUpdate = v.Incident.Kind, first
-	if !v.Deleted {
+	// Only the vendor's page is a sighting: a reparse's version moves
+	// last_seen only of an incident that has none yet.
+	if !v.Deleted && (v.Origin == OriginVendor || h.LastSeen.IsZero()) {
 		h.LastSeen, h.LastRun = v.FirstSeen, v.RunID
 	}
 	w.state.Info.Versions++
@@ -480,10 +484,18 @@ func (w *writer) tombstones(run *Run, seen map[string]bool, oldest, now time.Tim
 	return nil
 }
 
-// storePages stores each page body once, by its SHA-256, and returns the
-// run's references to them.
-func (w *writer) storePages(pages []PageInput) ([]StoredPage, error) {
+// storePages stores each page body once, by its SHA-256, keeps each
+// page's validators for the next run's conditional GET, and returns the
+// run's references to the pages. A page answered 304 Not Modified has no
+// body of its own: its reference names the body its validators were kept
+// with, which is stored already, so that the run's pages can be read (and
+// reparsed) whole.
+func (w *writer) storePages(pages []PageInput, runID uint64) ([]StoredPage, error) {
 	store, err := createRoot(w.tx, bucketPages)
+	if err != nil {
+		return nil, err
+	}
+	vb, err := createRoot(w.tx, bucketValidators)
 	if err != nil {
 		return nil, err
 	}
@@ -504,56 +516,49 @@ func (w *writer) storePages(pages []PageInput) ([]StoredPage, error) {
 				}
 			}
 		}
+		if err := keepValidators(vb, p, runID, &ref); err != nil {
+			return nil, err
+		}
 		refs = append(refs, ref)
 	}
 	return refs, nil
 }
 
-// storeValidators keeps each page's ETag and Last-Modified, with the digest
-// of what it parsed to, for the next run's conditional GET. A 2xx without
-// validators forgets old ones; a 304 refreshes those it carries and keeps
-// the digest.
-func (w *writer) storeValidators(pages []PageInput, runID uint64) error {
-	vb, err := createRoot(w.tx, bucketValidators)
-	if err != nil {
-		return err
+// keepValidators keeps page p's ETag and Last-Modified, with the digest of
+// what it parsed to and the hash and size of its body (ref's). A 2xx
+// without validators forgets old ones. A 304 refreshes those it carries,
+// keeps the rest, and gives ref the body they were kept with.
+func keepValidators(vb bucket, p PageInput, runID uint64, ref *StoredPage) error {
+	url := cmp.Or(p.Requested, p.URL)
+	if url == "" || len(url) > maxKeyURL {
+		return nil
 	}
-	for _, p := range pages {
-		url := cmp.Or(p.Requested, p.URL)
-		if url == "" || len(url) > maxKeyURL {
-			continue
-		}
-		key := []byte(url)
-		rec := validatorRecord{ETag: p.Header.Get("ETag"), LastModified: p.Header.Get("Last-Modified"), Run: runID, Digest: p.Digest}
-		switch {
-		case p.Status == http.StatusNotModified:
-			var old validatorRecord
-			if _, err := vb.get(key, &old); err != nil {
-				return err
-			}
-			if rec.ETag == "" {
-				rec.ETag = old.ETag
-			}
-			if rec.LastModified == "" {
-				rec.LastModified = old.LastModified
-			}
-			if rec.Digest == nil {
-				rec.Digest = old.Digest
-			}
-		case p.Status < 200 || p.Status > 299:
-			continue
-		}
-		if rec.ETag == "" && rec.LastModified == "" {
-			if err := vb.b.Delete(key); err != nil {
-				return fmt.Errorf("delete %s: %w", vb.keyPath(key), err)
-			}
-			continue
-		}
-		if err := vb.put(key, rec); err != nil {
+	key := []byte(url)
+	rec := validatorRecord{ETag: p.Header.Get("ETag"), LastModified: p.Header.Get("Last-Modified"), Run: runID,
+		Digest: p.Digest, SHA256: ref.SHA256, Size: ref.Size}
+	switch {
+	case p.Status == http.StatusNotModified:
+		var old validatorRecord
+		if _, err := vb.get(key, &old); err != nil {
 			return err
 		}
+		rec.ETag = cmp.Or(rec.ETag, old.ETag)
+		rec.LastModified = cmp.Or(rec.LastModified, old.LastModified)
+		if rec.Digest == nil {
+			rec.Digest = old.Digest
+		}
+		rec.SHA256, rec.Size = old.SHA256, old.Size
+		ref.SHA256, ref.Size = old.SHA256, old.Size
+	case p.Status < 200 || p.Status > 299:
+		return nil
 	}
-	return nil
+	if rec.ETag == "" && rec.LastModified == "" {
+		if err := vb.b.Delete(key); err != nil {
+			return fmt.Errorf("delete %s: %w", vb.keyPath(key), err)
+		}
+		return nil
+	}
+	return vb.put(key, rec)
 }
 
 // noteUpdate widens the source's span of first-update times.

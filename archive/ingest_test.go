@@ -464,23 +464,27 @@ func TestValidatorsAndPages(t *testing.T) {
 	notModified := scrape(true, "")
 	notModified.Pages[0].Status = http.StatusNotModified
 	notModified.Pages[0].Header = http.Header{}
-	mustIngest(t, db, notModified, history(2))
+	run2 := mustIngest(t, db, notModified, history(2))
 	if etag, _ := db.Validators(ctx, histURL); etag != `"v1"` {
 		t.Errorf("Validators after a 304 = %q, want the old ETag kept", etag)
+	}
+	// A 304 page names the body it confirmed unchanged.
+	if got, err := db.RunPages(ctx, run2.ID); err != nil || len(got) != 1 || got[0].Status != http.StatusNotModified ||
+		got[0].SHA256 != pages[0].SHA256 || got[0].Size != pages[0].Size || string(got[0].Body) != "<html>body one</html>" {
+		t.Errorf("RunPages of the 304 run = %+v, %v; want status 304 with body one", got, err)
 	}
 	clock.Advance(time.Hour)
 	plain := scrape(true, "<html>body two</html>")
 	plain.Pages[0].Header = http.Header{}
-	mustIngest(t, db, plain, history(2))
+	run3 := mustIngest(t, db, plain, history(2))
 	if etag, lm := db.Validators(ctx, histURL); etag != "" || lm != "" {
 		t.Errorf("Validators after a 200 without validators = %q, %q, want none", etag, lm)
 	}
-	last, lastPages, err := db.LastGoodPages(ctx, src)
-	if err != nil || len(lastPages) != 1 || string(lastPages[0].Body) != "<html>body two</html>" || last.ID != run1.ID+2 {
-		t.Errorf("LastGoodPages = run %d, %+v, %v; want run %d with body two", last.ID, lastPages, err, run1.ID+2)
+	if got, err := db.RunPages(ctx, run3.ID); err != nil || len(got) != 1 || string(got[0].Body) != "<html>body two</html>" {
+		t.Errorf("RunPages of run %d = %+v, %v; want body two", run3.ID, got, err)
 	}
-	if _, _, err := db.LastGoodPages(ctx, "nobody"); !errors.Is(err, archive.ErrNotFound) {
-		t.Errorf("LastGoodPages of an unknown source: %v, want ErrNotFound", err)
+	if err := db.Check(ctx); err != nil {
+		t.Errorf("Check: %v", err)
 	}
 	if _, err := db.Page(ctx, strings.Repeat("ab", 32)); !errors.Is(err, archive.ErrNotFound) {
 		t.Errorf("Page of an unknown hash: %v, want ErrNotFound", err)
@@ -543,6 +547,10 @@ func TestReparse(t *testing.T) {
 	if got := mustRecord(t, db, "inc-0").Latest(); !got.LastSeen.Equal(t0) || got.RunID != scraped.ID {
 		t.Errorf("inc-0 after reparse: last seen %v run %d; a reparse is no sighting", got.LastSeen, got.RunID)
 	}
+	if !rec.Latest().LastSeen.Equal(t0) || !rec.Versions[0].LastSeen.Equal(t0) {
+		t.Errorf("inc-1 after reparse: last seen %v, version 1 last seen %v; want %v, a reparse is no sighting",
+			rec.Latest().LastSeen, rec.Versions[0].LastSeen, t0)
+	}
 	// The reparse run keeps the page references, so it can be reparsed again.
 	if pages, err := db.RunPages(ctx, fixed[0].ID); err != nil || len(pages) != 1 || string(pages[0].Body) != page {
 		t.Errorf("pages of the reparse run = %v, %v", pages, err)
@@ -555,6 +563,49 @@ func TestReparse(t *testing.T) {
 	}
 	if _, err := db.Reparse(ctx, "nobody", parse("")); !errors.Is(err, archive.ErrNotFound) {
 		t.Errorf("Reparse of an unknown source: %v, want ErrNotFound", err)
+	}
+}
+
+// TestReparseAfterNotModified reparses a run whose pages the server
+// answered 304 Not Modified: every page is read, from the body its
+// validators were kept with.
+func TestReparseAfterNotModified(t *testing.T) {
+	db, clock := open(t)
+	ctx := context.Background()
+	page := func(n string, status int, body string) archive.PageInput {
+		return archive.PageInput{URL: histURL + "?page=" + n, Status: status, FetchedAt: t0, Body: []byte(body),
+			Header: http.Header{"Etag": {`"p` + n + `"`}}}
+	}
+	in := scrape(true, "")
+	in.Pages = []archive.PageInput{page("1", http.StatusOK, "inc-000\ninc-001\n"), page("2", http.StatusOK, "inc-002\n")}
+	mustIngest(t, db, in, history(3))
+	clock.Advance(time.Hour)
+	in.Pages = []archive.PageInput{page("1", http.StatusNotModified, ""), page("2", http.StatusNotModified, "")}
+	mustIngest(t, db, in, history(3))
+
+	byID := map[string]parser.Incident{}
+	for _, inc := range history(3) {
+		byID[inc.ID] = inc
+	}
+	var bodies []string
+	runs, err := db.Reparse(ctx, src, func(_ archive.Run, pages []archive.StoredPage) ([]parser.Incident, error) {
+		var out []parser.Incident
+		for _, p := range pages {
+			bodies = append(bodies, string(p.Body))
+			for _, id := range strings.Fields(string(p.Body)) {
+				out = append(out, byID[id])
+			}
+		}
+		return out, nil
+	})
+	if err != nil {
+		t.Fatalf("Reparse: %v", err)
+	}
+	if want := []string{"inc-000\ninc-001\n", "inc-002\n"}; !slices.Equal(bodies, want) {
+		t.Errorf("Reparse read bodies %q, want %q", bodies, want)
+	}
+	if len(runs) != 1 || runs[0].Incidents != 3 || runs[0].Unchanged != 3 || runs[0].Outcome != archive.OutcomeOK {
+		t.Errorf("Reparse = %+v, want 3 incidents unchanged", runs)
 	}
 }
 

@@ -239,7 +239,7 @@ type StoredPage struct {
 	Status    int         `json:"status"`
 	Header    http.Header `json:"header,omitempty"`
 	FetchedAt time.Time   `json:"fetched_at,omitzero"`
-	SHA256    string      `json:"sha256,omitempty"` // hex; empty when the response had no body (304)
+	SHA256    string      `json:"sha256,omitempty"` // hex; for a 304, the body it confirmed; empty for none
 	Size      int         `json:"size"`
 	Body      []byte      `json:"-"`
 }

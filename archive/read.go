@@ -480,24 +480,6 @@ func runPages(tx *bbolt.Tx, runID uint64) ([]StoredPage, error) {
 	return refs, nil
 }
 
-// LastGoodPages returns the latest good run of source and the pages it
-// fetched, bodies included. A scraper whose conditional GET is answered
-// 304 Not Modified parses the stored body of that URL instead: the vendor
-// has confirmed it unchanged.
-func (db *DB) LastGoodPages(ctx context.Context, source string) (Run, []StoredPage, error) {
-	var run Run
-	var pages []StoredPage
-	err := db.view(ctx, func(tx *bbolt.Tx) error {
-		var err error
-		run, pages, err = lastGood(tx, source)
-		return err
-	})
-	if err != nil {
-		return Run{}, nil, fmt.Errorf("last good pages of %s: %w", source, err)
-	}
-	return run, pages, nil
-}
-
 // lastGood finds the latest good run of source and reads its pages.
 func lastGood(tx *bbolt.Tx, source string) (Run, []StoredPage, error) {
 	var st sourceState

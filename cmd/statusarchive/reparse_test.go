@@ -2,10 +2,12 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http/httptest"
 	"strings"
 	"testing"
 
+	"github.com/statusarchive/statusarchive/fixtures"
 	"github.com/statusarchive/statusarchive/parser"
 )
 
@@ -56,5 +58,26 @@ func TestReparseMarksParserChanges(t *testing.T) {
 	report := c.must("changes")
 	if !strings.Contains(report, "parser change [re-parse, not a vendor change]") || strings.Contains(report, "aaaaaaaaaaaa") {
 		t.Errorf("changes after the reparse should show one parser change:\n%s", report)
+	}
+}
+
+// TestReparseAfterNotModified reparses a run whose every page was answered
+// 304 Not Modified: the bodies the validators were kept with stand in, so
+// the whole run is parsed again.
+func TestReparseAfterNotModified(t *testing.T) {
+	site := &etagged{h: fixtures.StatuspageSite(fixtures.StatuspageOptions{})}
+	srv := httptest.NewServer(site)
+	defer srv.Close()
+	c := newCLI(t)
+	first, err := c.scrape("acme", srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.scrape("acme", srv.URL); err != nil || site.notModified.Load() == 0 {
+		t.Fatalf("rescrape: %v, %d answers 304; want conditional GETs answered 304", err, site.notModified.Load())
+	}
+	want := fmt.Sprintf(": %d incidents, 0 changed by the parser, %d unchanged (ok)", first.Incidents, first.Incidents)
+	if out := c.must("reparse"); !strings.Contains(out, want) {
+		t.Errorf("reparse of a run of 304s:\n%s\nwant %q", out, want)
 	}
 }
