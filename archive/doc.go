@@ -89,7 +89,8 @@
 // Only a Complete vendor run infers deletions: each live incident it did not
 // see gets a tombstone version. An incident seen again after its tombstone
 // gets a new normal version ("restored"). Reparse runs (OriginParser) never
-// tombstone and never move last_seen.
+// tombstone and never move last_seen: only the vendor's page is a sighting
+// (an incident first found by a reparse is last seen by it).
 //
 // Before writing anything, Ingest refuses a run whose records fail
 // Validate (outcome "failed") and one the drift guard finds suspect
@@ -103,7 +104,8 @@
 // Deletions are inferred only from a Complete vendor run, and only for
 // incidents inside the span it covered: first update at or after the
 // earliest first update the run saw. An incident older than that has
-// scrolled off a windowed list; it was not deleted.
+// scrolled off a windowed list; it was not deleted. An incident with no
+// times at all is never inferred deleted.
 //
 // # Notifications
 //
@@ -119,8 +121,8 @@
 // to outbox_dead). A change is thus never lost and, unless the process
 // dies between a webhook's answer and Delivered, never sent twice; the
 // notification's id, which only grows, and its payload make the key a
-// receiver dedupes that case on (notify.DeliveryID). The outbox buckets are created by the first write that needs
-// them.
+// receiver dedupes that case on (notify.DeliveryID). The outbox buckets
+// are created by the first write that needs them.
 //
 // # Times
 //

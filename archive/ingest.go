@@ -81,9 +81,11 @@ const (
 // its records, its raw pages and its run-log entry.
 //
 // Per incident: an unchanged hash only moves last-seen; a new id gets
-// version 1; a changed one gets exactly one new version. When in.Complete,
-// every live incident of the source the run did not see gets a tombstone
-// version; an incident that reappears later gets a new normal version.
+// version 1; a changed one gets exactly one new version. A Complete vendor
+// run gives a tombstone version to each live incident of the source it did
+// not see, but only inside the span it covered (first update at or after
+// the earliest first update it saw), and never to an incident without
+// times; an incident that reappears later gets a new normal version.
 //
 // Before writing, the run is checked: any invalid record makes it
 // "failed" (ErrInvalidRun) and the drift guard may make it "suspect"
@@ -138,7 +140,7 @@ func (db *DB) ingest(ctx context.Context, in RunInput, incidents []parser.Incide
 		seen := make(map[string]bool, len(incidents))
 		var oldest time.Time
 		for i, inc := range incidents {
-			if first := inc.First().At; !first.IsZero() && (oldest.IsZero() || first.Before(oldest)) {
+			if first := firstUpdate(inc); !first.IsZero() && (oldest.IsZero() || first.Before(oldest)) {
 				oldest = first
 			}
 			if i%256 == 0 {
@@ -275,19 +277,20 @@ func validateRun(in RunInput, incidents []parser.Incident, now time.Time) error 
 // drift returns why a run looks like markup drift rather than news, or "".
 func (db *DB) drift(st sourceState, in RunInput, incidents []parser.Incident) string {
 	n := len(incidents)
-	if in.Snapshot {
-		return ""
-	}
-	if n == 0 && st.LastGoodCount > 0 {
-		return fmt.Sprintf("0 incidents where the last good run (%d) had %d", st.Info.LastOKRun, st.LastGoodCount)
-	}
-	threshold := in.DropThreshold
-	if threshold == 0 {
-		threshold = db.threshold
-	}
-	if last, ok := st.Complete[in.URL]; ok && threshold > 0 && float64(n) <= threshold*float64(last.Incidents) && last.Incidents-n >= 2 {
-		return fmt.Sprintf("%d incidents, no more than %g%% of the %d of the last good complete run (%d) of %s",
-			n, threshold*100, last.Incidents, last.Run, in.URL)
+	// A snapshot shows only what is open now: an empty or shrinking one is
+	// normal, so only the count guards are skipped.
+	if !in.Snapshot {
+		if n == 0 && st.LastGoodCount > 0 {
+			return fmt.Sprintf("0 incidents where the last good run (%d) had %d", st.Info.LastOKRun, st.LastGoodCount)
+		}
+		threshold := in.DropThreshold
+		if threshold == 0 {
+			threshold = db.threshold
+		}
+		if last, ok := st.Complete[in.URL]; ok && threshold > 0 && float64(n) <= threshold*float64(last.Incidents) && last.Incidents-n >= 2 {
+			return fmt.Sprintf("%d incidents, no more than %g%% of the %d of the last good complete run (%d) of %s",
+				n, threshold*100, last.Incidents, last.Run, in.URL)
+		}
 	}
 	lacking := 0
 	for _, inc := range incidents {
@@ -358,8 +361,8 @@ func (w *writer) apply(run *Run, inc parser.Incident, now time.Time) error {
 	if found && !h.Deleted && h.Hash != hash && h.N > 0 {
 		// What this rendering leaves unsaid (a feed's impact, a list's
 		// components) is not a change: take it from the last version.
-		var prev Version
-		if _, err := ib.get(seq(uint64(h.N)), &prev); err != nil {
+		prev, err := version(ib, h.N)
+		if err != nil {
 			return err
 		}
 		inc.FillUnknown(prev.Incident)
@@ -402,13 +405,9 @@ func (w *writer) apply(run *Run, inc parser.Incident, now time.Time) error {
 func (w *writer) addVersion(ib bucket, h *head, v Version, first time.Time) error {
 	ib.b.FillPercent = 0.9
 	if h.N > 0 {
-		var prev Version
-		ok, err := ib.get(seq(uint64(h.N)), &prev)
+		prev, err := version(ib, h.N)
 		if err != nil {
 			return err
-		}
-		if !ok {
-			return &RecordError{Path: ib.keyPath(seq(uint64(h.N))), Err: fmt.Errorf("%w: the head names a version that is missing", ErrCorrupt)}
 		}
 		prev.LastSeen = h.LastSeen
 		if err := ib.put(seq(uint64(h.N)), prev); err != nil {
@@ -435,6 +434,19 @@ func (w *writer) addVersion(ib bucket, h *head, v Version, first time.Time) erro
 	}
 	w.state.Info.Versions++
 	return ib.put([]byte(keyHead), *h)
+}
+
+// version reads version n of the incident in ib.
+func version(ib bucket, n int) (Version, error) {
+	var v Version
+	ok, err := ib.get(seq(uint64(n)), &v)
+	if err != nil {
+		return v, err
+	}
+	if !ok {
+		return v, &RecordError{Path: ib.keyPath(seq(uint64(n))), Err: fmt.Errorf("%w: version missing", ErrCorrupt)}
+	}
+	return v, nil
 }
 
 // tombstones gives every live incident of the source that a complete run
@@ -466,11 +478,9 @@ func (w *writer) tombstones(run *Run, seen map[string]bool, oldest, now time.Tim
 		if !found || h.Deleted || h.FirstUpdate.IsZero() || h.FirstUpdate.Before(oldest) {
 			continue
 		}
-		var last Version
-		if ok, err := ib.get(seq(uint64(h.N)), &last); err != nil {
+		last, err := version(ib, h.N)
+		if err != nil {
 			return err
-		} else if !ok {
-			return &RecordError{Path: ib.keyPath(seq(uint64(h.N))), Err: fmt.Errorf("%w: the head names a version that is missing", ErrCorrupt)}
 		}
 		tomb := Version{Hash: h.Hash, FirstSeen: now, LastSeen: now, RunID: run.ID, PageURL: last.PageURL,
 			Origin: run.Origin, Deleted: true, Incident: last.Incident}

@@ -249,6 +249,12 @@ func TestDriftGuard(t *testing.T) {
 		}
 		return out
 	}
+	// A snapshot (a summary of what is open now) skips the count guards only.
+	snapshot := func() archive.RunInput {
+		in := scrape(false, "summary")
+		in.Snapshot = true
+		return in
+	}
 	for _, tc := range []struct {
 		name      string
 		in        func() archive.RunInput
@@ -282,6 +288,9 @@ func TestDriftGuard(t *testing.T) {
 		}, good[:4], false},
 		{"6 of 10 without updates", func() archive.RunInput { return scrape(true, "p") }, noUpdates(6), true},
 		{"5 of 10 without updates", func() archive.RunInput { return scrape(true, "p") }, noUpdates(5), false},
+		{"zero incidents in a snapshot", snapshot, nil, false},
+		{"1 of 10 in a snapshot", snapshot, good[:1], false},
+		{"a snapshot mostly without updates", snapshot, noUpdates(6), true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			db, clock := open(t)
@@ -405,6 +414,21 @@ func TestAsOf(t *testing.T) {
 				t.Errorf("Rows(%+v) = %v, want %v", tc.f, got, tc.want)
 			}
 		})
+	}
+}
+
+// TestRecordAsOf cuts a record's versions at an instant; a record with
+// none, or none yet, is ErrNotFound.
+func TestRecordAsOf(t *testing.T) {
+	rec := archive.Record{Source: src, ID: "inc-000", Versions: []archive.Version{{N: 1, FirstSeen: t0}, {N: 2, FirstSeen: t0.Add(time.Hour)}}}
+	if got, err := rec.AsOf(t0.Add(time.Minute)); err != nil || len(got.Versions) != 1 || got.Versions[0].N != 1 {
+		t.Errorf("AsOf(t0+1m) = %+v, %v; want version 1", got.Versions, err)
+	}
+	if _, err := rec.AsOf(t0.Add(-time.Minute)); !errors.Is(err, archive.ErrNotFound) {
+		t.Errorf("AsOf before the first version = %v, want ErrNotFound", err)
+	}
+	if _, err := (archive.Record{Source: src, ID: "inc-000"}).AsOf(t0); !errors.Is(err, archive.ErrNotFound) {
+		t.Errorf("AsOf of a record without versions = %v, want ErrNotFound", err)
 	}
 }
 

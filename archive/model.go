@@ -162,7 +162,10 @@ func (r Record) AsOf(t time.Time) (Record, error) {
 			out.Versions = append(out.Versions, v)
 		}
 	}
-	if len(out.Versions) == 0 {
+	switch {
+	case len(r.Versions) == 0:
+		return out, fmt.Errorf("%s/%s as of %s: %w: no versions", r.Source, r.ID, t.UTC().Format(time.RFC3339), ErrNotFound)
+	case len(out.Versions) == 0:
 		return out, fmt.Errorf("%s/%s as of %s: %w: first seen %s", r.Source, r.ID, t.UTC().Format(time.RFC3339), ErrNotFound, r.Versions[0].FirstSeen.UTC().Format(time.RFC3339))
 	}
 	return out, nil

@@ -172,19 +172,6 @@ func (w *writer) notifyIncident(out bucket, run *Run, id string, now time.Time) 
 	return queue(out, &n, payload{Incident: &inc, Diff: d})
 }
 
-// version reads version n of the incident in ib.
-func version(ib bucket, n int) (Version, error) {
-	var v Version
-	ok, err := ib.get(seq(uint64(n)), &v)
-	if err != nil {
-		return v, err
-	}
-	if !ok {
-		return v, &RecordError{Path: ib.keyPath(seq(uint64(n))), Err: fmt.Errorf("%w: version missing", ErrCorrupt)}
-	}
-	return v, nil
-}
-
 // queue gives n the outbox's next id, renders its payload from p and
 // stores it.
 func queue(out bucket, n *Notification, p payload) error {
