@@ -16,7 +16,8 @@ const claimRunsScanned = 50
 // claimComparisons sets each source's latest page claims ("44 outages in
 // the last 2 years totaling 122h 18m") beside the same figures computed from
 // the archive over the window the claim names: from the claim's "since"
-// date (or its window back from the run) to the run that saw the claim.
+// date (or its window back from the run) to the run that saw the claim, or
+// to the caller's Until when that is earlier.
 func claimComparisons(ctx context.Context, db *archive.DB, sources []string, opts stats.Options) ([]stats.Comparison, error) {
 	var out []stats.Comparison
 	for _, source := range sources {
@@ -28,7 +29,10 @@ func claimComparisons(ctx context.Context, db *archive.DB, sources []string, opt
 			continue
 		}
 		window := opts
-		window.By, window.Until = "", seen
+		window.By = ""
+		if window.Until.IsZero() || seen.Before(window.Until) {
+			window.Until = seen
+		}
 		window.Since = claims.Since.At
 		if window.Since.IsZero() {
 			if window.Since, err = stats.WindowSince(claims.Window, seen); err != nil {
