@@ -39,12 +39,8 @@ func claimComparisons(ctx context.Context, db *archive.DB, sources []string, opt
 				continue // a claim whose window we cannot read has nothing to compare
 			}
 		}
-		seq, failed := incidents(db.Rows(ctx, archive.Filter{Source: []string{source}, IncludeDeleted: true}))
-		report, err := stats.Compute(seq, window)
+		report, err := computeStats(ctx, db, archive.Filter{Source: []string{source}, IncludeDeleted: true}, window)
 		if err != nil {
-			return nil, err
-		}
-		if err := failed(); err != nil {
 			return nil, err
 		}
 		for _, s := range report.Sources {

@@ -427,6 +427,13 @@ func kindName(n *yaml.Node) string {
 
 // checkSourceURL accepts absolute http and https URLs with a host.
 func checkSourceURL(raw string) error {
+	return checkHTTPURL(raw, "credentials in the URL are not allowed")
+}
+
+// checkHTTPURL accepts absolute http and https URLs with a host and no
+// credentials; credentials is what to say when it has some. Its errors
+// never quote the URL: a Slack webhook's path is its token.
+func checkHTTPURL(raw, credentials string) error {
 	u, err := url.Parse(raw)
 	if err != nil {
 		return errors.New("not a URL")
@@ -438,7 +445,7 @@ func checkSourceURL(raw string) error {
 		return errors.New("no host")
 	}
 	if u.User != nil {
-		return errors.New("credentials in the URL are not allowed")
+		return errors.New(credentials)
 	}
 	return nil
 }

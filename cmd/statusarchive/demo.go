@@ -122,12 +122,8 @@ func (m *Main) demoFigures(ctx context.Context, w io.Writer, db *archive.DB, sou
 		}
 	}
 	opts := stats.Options{Now: newest, Until: newest}
-	seq, failed := incidents(db.Rows(ctx, archive.Filter{Source: []string{source}, IncludeDeleted: true}))
-	report, err := stats.Compute(seq, opts)
+	report, err := computeStats(ctx, db, archive.Filter{Source: []string{source}, IncludeDeleted: true}, opts)
 	if err != nil {
-		return err
-	}
-	if err := failed(); err != nil {
 		return err
 	}
 	for _, s := range report.Sources {

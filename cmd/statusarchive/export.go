@@ -69,12 +69,8 @@ func (m *Main) export(ctx context.Context, args []string) error {
 		// Monthly metrics count every kind (maintenance apart) and the
 		// incidents the vendor later deleted: they still happened.
 		filter.Kind, filter.IncludeDeleted = "", true
-		seq, failed := incidents(db.Rows(ctx, filter))
-		report, err := stats.Compute(seq, stats.Options{Since: since.t, Until: until.t, Now: m.Now().UTC(), By: "month"})
+		report, err := computeStats(ctx, db, filter, stats.Options{Since: since.t, Until: until.t, Now: m.Now().UTC(), By: "month"})
 		if err != nil {
-			return &usageError{msg: err.Error()}
-		}
-		if err := failed(); err != nil {
 			return err
 		}
 		return writeOut(m.Stdout, *out, func(w io.Writer) error { return export.WriteMonthly(w, fm, report.Sources, opts) })

@@ -2,10 +2,8 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"os"
 	"slices"
 	"strings"
@@ -342,21 +340,7 @@ func (c *configParser) webhook(n *yaml.Node) (w notify.Webhook, ok bool) {
 	return w, len(c.problems) == before
 }
 
-// checkWebhookURL accepts absolute http and https URLs with a host. Its
-// errors never quote the URL: a Slack webhook's path is its token.
+// checkWebhookURL accepts absolute http and https URLs with a host.
 func checkWebhookURL(raw string) error {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return errors.New("not a URL")
-	}
-	if u.Scheme != "http" && u.Scheme != "https" {
-		return fmt.Errorf("scheme %q: want http or https", u.Scheme)
-	}
-	if u.Host == "" || u.Hostname() == "" {
-		return errors.New("no host")
-	}
-	if u.User != nil {
-		return errors.New("credentials in the URL are not allowed: use secret or secret_env")
-	}
-	return nil
+	return checkHTTPURL(raw, "credentials in the URL are not allowed: use secret or secret_env")
 }

@@ -195,11 +195,15 @@ func (c *crawl) parse(p *scraper.Page, via parser.Follow, start bool) (*parser.P
 	if start {
 		format = c.job.format
 	}
-	parse := c.m.Parse
-	if parse == nil {
-		parse = parser.Parse
+	return c.m.parse(parser.Document{Source: c.job.source, URL: p.URL, ContentType: p.ContentType, Body: p.Body, Via: via}, format)
+}
+
+// parse parses one document as Main.Parse, or parser.Parse when that is nil.
+func (m *Main) parse(doc parser.Document, format parser.Format) (*parser.Page, error) {
+	if m.Parse != nil {
+		return m.Parse(doc, format)
 	}
-	return parse(parser.Document{Source: c.job.source, URL: p.URL, ContentType: p.ContentType, Body: p.Body, Via: via}, format)
+	return parser.Parse(doc, format)
 }
 
 // unchanged builds a 304 page from its digest: the incidents it showed, as

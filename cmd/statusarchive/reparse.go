@@ -38,10 +38,6 @@ func (m *Main) reparse(ctx context.Context, args []string) error {
 // reparsePages parses a run's stored pages with today's parser, as the run
 // did: the start page in the run's format, the others as detected.
 func (m *Main) reparsePages(from archive.Run, stored []archive.StoredPage) ([]parser.Incident, error) {
-	parse := m.Parse
-	if parse == nil {
-		parse = parser.Parse
-	}
 	var pages []*parser.Page
 	var errs []error
 	for i, p := range stored {
@@ -52,7 +48,7 @@ func (m *Main) reparsePages(from archive.Run, stored []archive.StoredPage) ([]pa
 		if i == 0 && from.Format != "" {
 			format = parser.Format(from.Format)
 		}
-		page, err := parse(parser.Document{Source: from.Source, URL: p.URL, ContentType: p.Header.Get("Content-Type"), Body: p.Body}, format)
+		page, err := m.parse(parser.Document{Source: from.Source, URL: p.URL, ContentType: p.Header.Get("Content-Type"), Body: p.Body}, format)
 		if err != nil {
 			errs = append(errs, err)
 			continue

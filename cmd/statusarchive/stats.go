@@ -58,12 +58,8 @@ func (m *Main) stats(ctx context.Context, args []string) error {
 
 	// An incident the vendor later deleted still happened: its last known
 	// content counts.
-	seq, failed := incidents(db.Rows(ctx, archive.Filter{Source: wf.sources, IncludeDeleted: true}))
-	report, err := stats.Compute(seq, opts)
+	report, err := computeStats(ctx, db, archive.Filter{Source: wf.sources, IncludeDeleted: true}, opts)
 	if err != nil {
-		return &usageError{msg: err.Error()}
-	}
-	if err := failed(); err != nil {
 		return err
 	}
 	names := make([]string, 0, len(report.Sources))
@@ -107,6 +103,17 @@ func writeClaims(w io.Writer, claims []stats.Comparison) error {
 		}
 	}
 	return nil
+}
+
+// computeStats computes stats over the rows f selects. Options stats
+// refuses are a usage error.
+func computeStats(ctx context.Context, db *archive.DB, f archive.Filter, opts stats.Options) (stats.Report, error) {
+	seq, failed := incidents(db.Rows(ctx, f))
+	report, err := stats.Compute(seq, opts)
+	if err != nil {
+		return report, &usageError{msg: err.Error()}
+	}
+	return report, failed()
 }
 
 // incidents adapts archive rows to the incidents stats reads; failed
