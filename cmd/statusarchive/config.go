@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"net/mail"
 	"net/url"
 	"os"
 	"slices"
@@ -41,6 +42,10 @@ type Config struct {
 	Sources     []Source
 	// Notify is where the daemon sends notifications; none when empty.
 	Notify Notify
+	// From is the contact sent as the From header of every request (RFC
+	// 9110 §10.1.2), so that a vendor's operator can reach whoever runs
+	// this daemon. Every source carries it too.
+	From string
 }
 
 // Source is one entry of a sources file.
@@ -60,6 +65,8 @@ type Source struct {
 	// StaleAfter overrides the file's stale_after when above zero.
 	StaleAfter int
 	Limits     Limits
+	// From is the sources file's contact, sent as the From header.
+	From string
 	// Line is where the entry starts in the file.
 	Line int
 }
@@ -208,8 +215,10 @@ func (c *configParser) fields(n *yaml.Node, what string, known []string, set fun
 
 func (c *configParser) top(n *yaml.Node) {
 	var sources *yaml.Node
-	c.fields(n, "sources file", []string{"stale_after", "concurrency", "sources", "notify"}, func(key string, v *yaml.Node) {
+	c.fields(n, "sources file", []string{"stale_after", "concurrency", "from", "sources", "notify"}, func(key string, v *yaml.Node) {
 		switch key {
+		case "from":
+			c.cfg.From = c.mailbox(v, key)
 		case "notify":
 			c.cfg.Notify = c.notify(v)
 		case "stale_after":
@@ -247,6 +256,9 @@ func (c *configParser) top(n *yaml.Node) {
 		if ok {
 			c.cfg.Sources = append(c.cfg.Sources, s)
 		}
+	}
+	for i := range c.cfg.Sources {
+		c.cfg.Sources[i].From = c.cfg.From
 	}
 }
 
@@ -344,6 +356,21 @@ func (c *configParser) str(v *yaml.Node, key string) string {
 		c.addf(v, "%s: empty", key)
 	}
 	return strings.TrimSpace(v.Value)
+}
+
+// mailbox reads a contact for the From header: one e-mail address, such
+// as ops@example.com (RFC 9110 §10.1.2 asks for a mailbox).
+func (c *configParser) mailbox(v *yaml.Node, key string) string {
+	s := c.str(v, key)
+	if s == "" {
+		return ""
+	}
+	a, err := mail.ParseAddress(s)
+	if err != nil || a.Name != "" || strings.ContainsAny(s, "\r\n<>") {
+		c.addf(v, "%s: want one e-mail address such as ops@example.com, got %q", key, s)
+		return ""
+	}
+	return a.Address
 }
 
 func (c *configParser) strList(v *yaml.Node, key string) []string {

@@ -491,6 +491,7 @@ func (s Source) fetchOptions(m *Main, robots *scraper.RobotsCache) scraper.Optio
 	}
 	opts := o.options(m)
 	opts.Robots = robots
+	opts.From = s.From
 	return opts
 }
 
