@@ -1,0 +1,62 @@
+package parser
+
+import (
+	"bytes"
+	"testing"
+	"time"
+
+	"github.com/PuerkitoBio/goquery"
+
+	"github.com/statusarchive/statusarchive/fixtures"
+)
+
+// BenchmarkParseVsGoquery parses the same bytes twice per iteration: once
+// into a bare goquery document (the floor any DOM parser pays) and once
+// with Parse, by name and by detection. It reports the ratio of the two
+// times, taken in one run so that a loaded machine slows both alike:
+// x-goquery is bare time / Parse time, 1 when parsing costs no more than
+// building the DOM.
+func BenchmarkParseVsGoquery(b *testing.B) {
+	type page struct {
+		name   string
+		doc    Document
+		format Format
+	}
+	pages := []page{{"fastly-home", statuspageHTMLDoc(b, "fastly-home-2021.html"), FormatStatuspageHome}}
+	for _, markup := range fixtures.Markups() {
+		pages = append(pages, page{"outagehistory-" + markup, ohDoc(b, markup, "outages-1.html"), FormatOutageHistory})
+	}
+	for _, p := range pages {
+		for _, auto := range []bool{false, true} {
+			name := p.name + "/by-name"
+			format := p.format
+			if auto {
+				name, format = p.name+"/auto-detect", FormatAuto
+			}
+			b.Run(name, func(b *testing.B) {
+				b.SetBytes(int64(len(p.doc.Body)))
+				b.ReportAllocs()
+				var bare, full time.Duration
+				for b.Loop() {
+					start := time.Now()
+					if _, err := goquery.NewDocumentFromReader(bytes.NewReader(p.doc.Body)); err != nil {
+						b.Fatal(err)
+					}
+					mid := time.Now()
+					got, err := Parse(p.doc, format)
+					if err != nil {
+						b.Fatal(err)
+					}
+					if got.Format != p.format {
+						b.Fatalf("Parse detected %s, want %s", got.Format, p.format)
+					}
+					full += time.Since(mid)
+					bare += mid.Sub(start)
+				}
+				b.ReportMetric(bare.Seconds()/full.Seconds(), "x-goquery")
+				b.ReportMetric(float64(full.Nanoseconds())/float64(b.N), "parse-ns/op")
+				b.ReportMetric(float64(bare.Nanoseconds())/float64(b.N), "goquery-ns/op")
+			})
+		}
+	}
+}
