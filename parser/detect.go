@@ -51,6 +51,10 @@ func Formats() []Format {
 // wall is ErrBlocked, whatever else the page holds, and an empty body is
 // ErrUnknownFormat: neither is ever "zero incidents".
 func Detect(doc Document) (Format, error) {
+	doc, err := decodeCharset(doc)
+	if err != nil {
+		return "", &ParseError{Source: doc.Source, URL: doc.URL, Err: err}
+	}
 	if why := blocked(doc.Body); why != "" {
 		return "", &ParseError{Source: doc.Source, URL: doc.URL, Err: fmt.Errorf("%w (%s)", ErrBlocked, why)}
 	}
@@ -83,11 +87,15 @@ func Parse(doc Document, name Format) (*Page, error) {
 	} else if !slices.ContainsFunc(formats, func(f format) bool { return f.name == name }) {
 		return nil, fmt.Errorf("parse: %w: no format named %q (have %s)", ErrUnknownFormat, name, joinFormats())
 	}
+	// Every parser reads UTF-8: the body is decoded from its charset first.
+	doc, err := decodeCharset(doc)
+	if err != nil {
+		return nil, &ParseError{Source: doc.Source, URL: doc.URL, Format: name, Err: err}
+	}
 	if why := blocked(doc.Body); why != "" {
 		return nil, &ParseError{Source: doc.Source, URL: doc.URL, Format: name, Err: fmt.Errorf("%w (%s)", ErrBlocked, why)}
 	}
 	if auto {
-		var err error
 		if name, err = sniff(doc); err != nil {
 			return nil, err
 		}

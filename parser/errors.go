@@ -23,6 +23,9 @@ var (
 	ErrInvalidRecord = errors.New("invalid record")
 	// ErrNotHTML means a page expected to be HTML is something else.
 	ErrNotHTML = errors.New("not an HTML page")
+	// ErrCharset means a document names a character set that is not known,
+	// or its bytes cannot be decoded from the one it names.
+	ErrCharset = errors.New("undecodable character set")
 	// ErrBlocked means the page is a bot challenge or a login wall, not content.
 	ErrBlocked = errors.New("page is a bot challenge or login page")
 )
