@@ -2,11 +2,18 @@ package parser
 
 import (
 	"bytes"
+	"encoding/json"
+	"encoding/xml"
 	"errors"
 	"fmt"
+	"io"
+	"mime"
 	"slices"
 	"strings"
 	"time"
+
+	"golang.org/x/net/html"
+	"golang.org/x/net/html/atom"
 )
 
 // Format names a page family a parser understands. The names are what
@@ -20,7 +27,11 @@ const FormatAuto Format = "auto"
 type format struct {
 	name Format
 	// sniff reports how sure it is that doc is of this family: 0 not at
-	// all, higher is surer. It must be cheap: no full DOM parse.
+	// all, higher is surer. It decides from the document's structure (its
+	// HTML tree, JSON object or XML root, from doc.html, doc.jsonObject and
+	// doc.xmlRoot), never from byte literals, so that quote style, spacing,
+	// case and attribute order do not matter. Those are built once per
+	// Parse and shared with the parser that wins.
 	sniff func(doc Document) int
 	parse func(doc Document) (*Page, error)
 }
@@ -55,7 +66,8 @@ func Detect(doc Document) (Format, error) {
 	if err != nil {
 		return "", &ParseError{Source: doc.Source, URL: doc.URL, Err: err}
 	}
-	if why := blocked(doc.Body); why != "" {
+	doc = doc.shared()
+	if why := blocked(doc); why != "" {
 		return "", &ParseError{Source: doc.Source, URL: doc.URL, Err: fmt.Errorf("%w (%s)", ErrBlocked, why)}
 	}
 	return sniff(doc)
@@ -92,7 +104,8 @@ func Parse(doc Document, name Format) (*Page, error) {
 	if err != nil {
 		return nil, &ParseError{Source: doc.Source, URL: doc.URL, Format: name, Err: err}
 	}
-	if why := blocked(doc.Body); why != "" {
+	doc = doc.shared()
+	if why := blocked(doc); why != "" {
 		return nil, &ParseError{Source: doc.Source, URL: doc.URL, Format: name, Err: fmt.Errorf("%w (%s)", ErrBlocked, why)}
 	}
 	if auto {
@@ -159,39 +172,316 @@ func describe(doc Document) string {
 	return fmt.Sprintf("%s, %d bytes, starting %q", ct, len(doc.Body), head)
 }
 
-// challengeMarks are what bot challenges and login walls put in a page
-// instead of content: Cloudflare's "Just a moment...", its captcha and
-// browser-check markers, other vendors' equivalents, a password field
-// (status pages have none; a title saying "Login" may be an incident's).
-var challengeMarks = []struct{ mark, why string }{
-	{"<title>just a moment...</title>", "cloudflare challenge"},
-	{"<title>attention required! | cloudflare</title>", "cloudflare block page"},
-	{"cf-browser-verification", "cloudflare browser check"},
+// blockTitles are the <title>s of bot challenges and block pages, lower
+// case, white space folded.
+var blockTitles = map[string]string{
+	"just a moment...":                 "cloudflare challenge",
+	"attention required! | cloudflare": "cloudflare block page",
+	"access denied":                    "access denied page",
+}
+
+// blockTokens are ids and class names that challenge widgets carry.
+var blockTokens = map[string]string{
+	"cf-browser-verification": "cloudflare browser check",
+	"px-captcha":              "perimeterx captcha",
+	"g-recaptcha":             "captcha",
+	"h-captcha":               "captcha",
+	"cf-turnstile":            "cloudflare challenge",
+}
+
+// blockScripts are what challenge pages load or set in their scripts.
+var blockScripts = []struct{ mark, why string }{
 	{"challenges.cloudflare.com", "cloudflare challenge"},
 	{"cf_chl_opt", "cloudflare challenge"},
 	{"_incapsula_resource", "incapsula challenge"},
-	{"<title>access denied</title>", "access denied page"},
-	{"px-captcha", "perimeterx captcha"},
-	{"g-recaptcha", "captcha"},
-	{"h-captcha", "captcha"},
-	{`type="password"`, "login form"},
-	{`type='password'`, "login form"},
-	{`type=password`, "login form"},
 }
 
-// blocked says why body looks like a challenge or login page, or "" when
-// it does not. Only the head of a page is looked at: a status page whose
-// incident text mentions a captcha is still a status page.
-func blocked(body []byte) string {
-	head := body
-	if len(head) > 16<<10 {
-		head = head[:16<<10]
+// blocked says why doc looks like a bot challenge or login page, or "" when
+// it does not. It reads the HTML tree, not the bytes: the page's title, a
+// challenge widget's id or class, a challenge script, a password field
+// (status pages have none; a title saying "Login" may be an incident's).
+// Incident text that mentions a captcha is text, so a status page saying
+// so is still a status page. JSON and XML documents are never challenges.
+func blocked(doc Document) string {
+	if doc.syntax() != syntaxHTML {
+		return ""
 	}
-	lower := bytes.ToLower(head)
-	for _, c := range challengeMarks {
-		if bytes.Contains(lower, []byte(c.mark)) {
-			return c.why
+	root, err := doc.html()
+	if err != nil {
+		return ""
+	}
+	why := ""
+	var walk func(n *html.Node)
+	walk = func(n *html.Node) {
+		for ; n != nil && why == ""; n = n.NextSibling {
+			if n.Type != html.ElementNode {
+				walk(n.FirstChild)
+				continue
+			}
+			switch n.DataAtom {
+			case atom.Title:
+				if w, ok := blockTitles[strings.ToLower(foldSpace(nodeText(n)))]; ok {
+					why = w
+				}
+			case atom.Input:
+				if strings.EqualFold(strings.TrimSpace(attrOf(n, "type")), "password") {
+					why = "login form"
+				}
+			case atom.Script:
+				text := strings.ToLower(attrOf(n, "src") + " " + nodeText(n))
+				for _, m := range blockScripts {
+					if strings.Contains(text, m.mark) {
+						why = m.why
+					}
+				}
+			case atom.Iframe:
+				if strings.Contains(strings.ToLower(attrOf(n, "src")), "challenges.cloudflare.com") {
+					why = "cloudflare challenge"
+				}
+			}
+			// A captcha bound to a form's button (the subscribe form's
+			// invisible reCAPTCHA) guards that form, not the page; a
+			// challenge shows the widget in a container of its own.
+			if n.DataAtom != atom.Input && n.DataAtom != atom.Button {
+				for _, tok := range append(strings.Fields(attrOf(n, "class")), strings.TrimSpace(attrOf(n, "id"))) {
+					if w, ok := blockTokens[strings.ToLower(tok)]; ok && why == "" {
+						why = w
+					}
+				}
+			}
+			walk(n.FirstChild)
+		}
+	}
+	walk(root)
+	return why
+}
+
+// syntax is how a document is written, which decides how it is parsed.
+type syntax int
+
+const (
+	syntaxNone syntax = iota // empty, or not markup or JSON
+	syntaxHTML
+	syntaxXML
+	syntaxJSON
+)
+
+// view is what detection and parsing share of one document, each part
+// built on first use: the HTML tree, the top-level JSON object, the XML
+// root, and whatever a parser keeps for itself (memo). Parse makes one per
+// call, so every sniffer and the winning parser see one parse.
+type view struct {
+	syn     syntax
+	synDone bool
+
+	root     *html.Node
+	rootErr  error
+	rootDone bool
+
+	obj     map[string]json.RawMessage
+	objDone bool
+
+	xmlName xml.Name
+	xmlDone bool
+
+	memo map[string]any
+}
+
+// shared returns doc with a view its copies share.
+func (doc Document) shared() Document {
+	if doc.view == nil {
+		doc.view = &view{}
+	}
+	return doc
+}
+
+// trimmedBody is the body without a UTF-8 byte-order mark and surrounding
+// white space.
+func (doc Document) trimmedBody() []byte {
+	return bytes.TrimSpace(bytes.TrimPrefix(doc.Body, []byte("\xef\xbb\xbf")))
+}
+
+// syntax says how doc is written: JSON when it opens with '{' or '[',
+// XML when its type says so or it opens with an XML declaration and its
+// root is not <html>, HTML when it opens with markup, else none. An HTML
+// or XML type over a JSON body is still JSON.
+func (doc Document) syntax() syntax {
+	if doc.view != nil && doc.view.synDone {
+		return doc.view.syn
+	}
+	s := doc.detectSyntax()
+	if doc.view != nil {
+		doc.view.syn, doc.view.synDone = s, true
+	}
+	return s
+}
+
+func (doc Document) detectSyntax() syntax {
+	body := doc.trimmedBody()
+	if len(body) == 0 {
+		return syntaxNone
+	}
+	switch body[0] {
+	case '{', '[':
+		return syntaxJSON
+	case '<':
+	default:
+		return syntaxNone
+	}
+	mt, _, _ := mime.ParseMediaType(doc.ContentType)
+	xmlType := strings.HasSuffix(mt, "xml") && mt != "application/xhtml+xml"
+	decl := len(body) > 5 && strings.EqualFold(string(body[:5]), "<?xml")
+	if xmlType || decl {
+		if name, ok := doc.xmlRoot(); ok && !strings.EqualFold(name.Local, "html") {
+			return syntaxXML
+		}
+		if xmlType && !decl {
+			// A declared XML type whose root is <html> or that does not
+			// decode: HTML.
+			return syntaxHTML
+		}
+	}
+	if !decl {
+		// No declaration: still XML when the root is a feed.
+		if name, ok := doc.xmlRoot(); ok && (name.Local == "rss" || name.Local == "feed" || name.Local == "RDF") {
+			return syntaxXML
+		}
+	}
+	return syntaxHTML
+}
+
+// html returns doc's HTML tree, parsed once per view.
+func (doc Document) html() (*html.Node, error) {
+	v := doc.view
+	if v != nil && v.rootDone {
+		return v.root, v.rootErr
+	}
+	root, err := html.Parse(bytes.NewReader(doc.Body))
+	if err != nil {
+		err = fmt.Errorf("%w: %w", ErrNotHTML, err)
+	}
+	if v != nil {
+		v.root, v.rootErr, v.rootDone = root, err, true
+	}
+	return root, err
+}
+
+// jsonObject returns doc's top-level JSON object, keys to raw values,
+// decoded once per view; false when the body is not a JSON object.
+func (doc Document) jsonObject() (map[string]json.RawMessage, bool) {
+	v := doc.view
+	if v != nil && v.objDone {
+		return v.obj, v.obj != nil
+	}
+	var obj map[string]json.RawMessage
+	if body := doc.trimmedBody(); len(body) > 0 && body[0] == '{' {
+		if json.Unmarshal(body, &obj) != nil {
+			obj = nil
+		}
+	}
+	if v != nil {
+		v.obj, v.objDone = obj, true
+	}
+	return obj, obj != nil
+}
+
+// xmlRoot returns the name of doc's root element read as XML: the first
+// start tag, after any declaration, comments and doctype. It reads only
+// that far.
+func (doc Document) xmlRoot() (xml.Name, bool) {
+	v := doc.view
+	if v != nil && v.xmlDone {
+		return v.xmlName, v.xmlName.Local != ""
+	}
+	var name xml.Name
+	dec := xml.NewDecoder(bytes.NewReader(doc.trimmedBody()))
+	dec.Strict = false
+	dec.CharsetReader = func(_ string, r io.Reader) (io.Reader, error) { return r, nil }
+	for range 64 {
+		tok, err := dec.RawToken()
+		if err != nil {
+			break
+		}
+		if se, ok := tok.(xml.StartElement); ok {
+			name = se.Name
+			break
+		}
+	}
+	if v != nil {
+		v.xmlName, v.xmlDone = name, true
+	}
+	return name, name.Local != ""
+}
+
+// memoize returns what build makes of doc, built once per view under key:
+// a parser's own reading of the tree (its text blocks, a decoded payload)
+// that its sniffer and its parse both use.
+func memoize[T any](doc Document, key string, build func() T) T {
+	v := doc.view
+	if v == nil {
+		return build()
+	}
+	if got, ok := v.memo[key]; ok {
+		return got.(T)
+	}
+	if v.memo == nil {
+		v.memo = map[string]any{}
+	}
+	t := build()
+	v.memo[key] = t
+	return t
+}
+
+// attrOf is n's attribute key (matched without regard to case), or "".
+func attrOf(n *html.Node, key string) string {
+	for _, a := range n.Attr {
+		if a.Namespace == "" && strings.EqualFold(a.Key, key) {
+			return a.Val
 		}
 	}
 	return ""
+}
+
+// nodeText is the text under n.
+func nodeText(n *html.Node) string {
+	var b strings.Builder
+	var rec func(*html.Node)
+	rec = func(n *html.Node) {
+		if n.Type == html.TextNode {
+			b.WriteString(n.Data)
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			rec(c)
+		}
+	}
+	rec(n)
+	return b.String()
+}
+
+// classes returns every class name in doc's HTML tree, lower case, read
+// once per view; nil when doc is not HTML.
+func (doc Document) classes() map[string]bool {
+	return memoize(doc, "classes", func() map[string]bool {
+		if doc.syntax() != syntaxHTML {
+			return nil
+		}
+		root, err := doc.html()
+		if err != nil {
+			return nil
+		}
+		set := map[string]bool{}
+		var walk func(n *html.Node)
+		walk = func(n *html.Node) {
+			for ; n != nil; n = n.NextSibling {
+				if n.Type == html.ElementNode {
+					for _, c := range strings.Fields(attrOf(n, "class")) {
+						set[strings.ToLower(c)] = true
+					}
+				}
+				walk(n.FirstChild)
+			}
+		}
+		walk(root)
+		return set
+	})
 }

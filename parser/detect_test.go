@@ -1,8 +1,16 @@
 package parser
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
+	"io"
+	"slices"
+	"strings"
 	"testing"
+
+	"github.com/statusarchive/statusarchive/fixtures"
+	"golang.org/x/net/html"
 )
 
 func TestBlockedPagesAreNeverParsed(t *testing.T) {
@@ -61,5 +69,168 @@ func TestParseErrorsNameTheirPage(t *testing.T) {
 				t.Fatalf("Parse as %s = %v, want a ParseError naming source %q, URL %q and format", tc.format, err, doc.Source, doc.URL)
 			}
 		})
+	}
+}
+
+// respell rewrites an HTML document's tags without changing what they
+// mean: every start tag is written again by spell from its name and
+// attributes (as the tokenizer reads them); text, comments, doctypes and
+// end tags are kept byte for byte.
+func respell(t *testing.T, body []byte, spell func(name string, attrs []html.Attribute, selfClosing bool) string) []byte {
+	t.Helper()
+	var out bytes.Buffer
+	z := html.NewTokenizer(bytes.NewReader(body))
+	for {
+		tt := z.Next()
+		switch tt {
+		case html.ErrorToken:
+			if z.Err() != io.EOF {
+				t.Fatalf("respell: %v", z.Err())
+			}
+			return out.Bytes()
+		case html.StartTagToken, html.SelfClosingTagToken:
+			tok := z.Token()
+			out.WriteString(spell(tok.Data, tok.Attr, tt == html.SelfClosingTagToken))
+		default:
+			out.Write(z.Raw())
+		}
+	}
+}
+
+// The ways a page may spell the same tags.
+var spellings = map[string]func(name string, attrs []html.Attribute, selfClosing bool) string{
+	"single quotes": func(name string, attrs []html.Attribute, sc bool) string {
+		return writeTag(name, attrs, sc, func(k, v string) string { return k + "='" + html.EscapeString(v) + "'" }, " ")
+	},
+	"spaces around equals": func(name string, attrs []html.Attribute, sc bool) string {
+		return writeTag(name, attrs, sc, func(k, v string) string { return k + " = \"" + html.EscapeString(v) + "\"" }, " \n\t ")
+	},
+	"upper case": func(name string, attrs []html.Attribute, sc bool) string {
+		return writeTag(strings.ToUpper(name), attrs, sc, func(k, v string) string { return strings.ToUpper(k) + `="` + html.EscapeString(v) + `"` }, " ")
+	},
+	"attributes reversed": func(name string, attrs []html.Attribute, sc bool) string {
+		r := slices.Clone(attrs)
+		slices.Reverse(r)
+		return writeTag(name, r, sc, func(k, v string) string { return k + `="` + html.EscapeString(v) + `"` }, " ")
+	},
+	"unquoted where possible": func(name string, attrs []html.Attribute, sc bool) string {
+		return writeTag(name, attrs, sc, func(k, v string) string {
+			if v != "" && strings.Trim(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.:/") == "" {
+				return k + "=" + v
+			}
+			return k + `="` + html.EscapeString(v) + `"`
+		}, " ")
+	},
+	"all at once": func(name string, attrs []html.Attribute, sc bool) string {
+		r := slices.Clone(attrs)
+		slices.Reverse(r)
+		return writeTag(strings.ToUpper(name[:1])+name[1:], r, sc, func(k, v string) string {
+			return strings.ToUpper(k) + " ='" + html.EscapeString(v) + "'"
+		}, "  ")
+	},
+}
+
+func writeTag(name string, attrs []html.Attribute, selfClosing bool, attr func(k, v string) string, sep string) string {
+	var b strings.Builder
+	b.WriteString("<" + name)
+	for _, a := range attrs {
+		b.WriteString(sep + attr(a.Key, a.Val))
+	}
+	if selfClosing {
+		b.WriteString(" /")
+	}
+	b.WriteString(">")
+	return b.String()
+}
+
+// Detection and parsing read the markup, not its bytes: every real
+// Statuspage HTML capture, re-spelled with other quotes, spacing, case and
+// attribute order, is detected as the same format and parses to the same
+// records as the original.
+func TestDetectIgnoresSpelling(t *testing.T) {
+	names, err := fixtures.Glob("realworld/statuspage/*.html")
+	if err != nil || len(names) < 10 {
+		t.Fatalf("Glob = %d files, %v", len(names), err)
+	}
+	for _, name := range names {
+		orig := Document{Source: "v", URL: "https://status.example.com/", ContentType: "text/html", Body: readStatuspageFixture(t, name)}
+		if strings.HasSuffix(name, "-incident.html") {
+			orig.URL = "https://status.example.com/incidents/2wryjrq3v9mt"
+		}
+		want, err := Parse(orig, FormatAuto)
+		if err != nil {
+			t.Fatalf("%s: original: %v", name, err)
+		}
+		for spelling, spell := range spellings {
+			doc := orig
+			doc.Body = respell(t, orig.Body, spell)
+			if bytes.Equal(doc.Body, orig.Body) {
+				t.Fatalf("%s, %s: respelling changed nothing", name, spelling)
+			}
+			got, err := Parse(doc, FormatAuto)
+			if err != nil {
+				t.Errorf("%s, %s: %v; want %s", name, spelling, err, want.Format)
+				continue
+			}
+			if got.Format != want.Format || len(got.Incidents) != len(want.Incidents) || len(got.Follow) != len(want.Follow) {
+				t.Errorf("%s, %s: %s with %d incidents and %d follows, want %s with %d and %d", name, spelling,
+					got.Format, len(got.Incidents), len(got.Follow), want.Format, len(want.Incidents), len(want.Follow))
+				continue
+			}
+			for k := range got.Incidents {
+				if g, w := got.Incidents[k], want.Incidents[k]; g.ID != w.ID || g.Hash() != w.Hash() || g.Partial != w.Partial {
+					t.Errorf("%s, %s: incident %d is %s %s, want %s %s", name, spelling, k, g.ID, g.Hash()[:8], w.ID, w.Hash()[:8])
+				}
+			}
+		}
+	}
+}
+
+// JSON is read as JSON: indentation and key order do not change what a
+// Statuspage API document or history props object is detected as.
+func TestDetectJSONIgnoresLayout(t *testing.T) {
+	names, err := fixtures.Glob("realworld/statuspage/*.json")
+	if err != nil || len(names) < 5 {
+		t.Fatalf("Glob = %d files, %v", len(names), err)
+	}
+	for _, name := range names {
+		body := readStatuspageFixture(t, name)
+		orig := Document{Source: "v", URL: "https://status.example.com/api/v2/x.json", Body: body}
+		want, err := Detect(orig)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		var v any
+		if err := json.Unmarshal(body, &v); err != nil {
+			t.Fatal(err)
+		}
+		indented, _ := json.MarshalIndent(v, "", "\t") // keys sorted, tabs
+		doc := orig
+		doc.Body = append([]byte("\n  "), indented...)
+		if got, err := Detect(doc); got != want || err != nil {
+			t.Errorf("%s re-indented: Detect = %q, %v, want %q", name, got, err, want)
+		}
+	}
+}
+
+// Blocked pages are recognised from their markup whatever its spelling, and
+// a captcha on a subscribe button does not make a status page a challenge.
+func TestBlockedIgnoresSpelling(t *testing.T) {
+	cases := []struct {
+		body string
+		want bool
+	}{
+		{`<html><head><TITLE> Just a  moment... </TITLE></head><body></body></html>`, true},
+		{`<html><body><form><INPUT TYPE = 'Password' name=pw></form></body></html>`, true},
+		{`<html><body><div class = 'x G-RECAPTCHA'></div></body></html>`, true},
+		{`<html><body><script src='https://challenges.cloudflare.com/turnstile/v0/api.js'></script></body></html>`, true},
+		{`<html><body><p>We added a captcha (g-recaptcha) to login; type="password" fields were affected.</p></body></html>`, false},
+		{`<html><body><form><input type=submit class="g-recaptcha" value=Subscribe></form></body></html>`, false},
+	}
+	for _, tc := range cases {
+		doc := Document{Body: []byte(tc.body)}.shared()
+		if got := blocked(doc) != ""; got != tc.want {
+			t.Errorf("blocked(%s) = %v, want %v", tc.body, got, tc.want)
+		}
 	}
 }

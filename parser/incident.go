@@ -162,6 +162,10 @@ type Document struct {
 	ContentType string // the response's Content-Type, possibly empty
 	Body        []byte
 	Via         Follow // the request that fetched it; zero for a start page
+
+	// view is the parse of Body that detection and the parser share; Parse
+	// and Detect make it, so that a document is parsed once.
+	view *view
 }
 
 // Scope says what a page's list of incidents stands for, which decides what

@@ -11,7 +11,6 @@ import (
 	"time"
 	"unicode"
 
-	"github.com/PuerkitoBio/goquery"
 	"golang.org/x/net/html"
 )
 
@@ -30,35 +29,61 @@ func init() {
 	register(format{name: FormatOutageHistory, sniff: sniffOutageHistory, parse: parseOutageHistory})
 }
 
-// ohMarkers are strings only this family's pages carry in their text.
-var (
-	ohListMarkers = [][]byte{
-		[]byte("Timeline ·"), []byte("Timeline &middot;"), []byte("Timeline &#183;"), []byte("Timeline &#xb7;"),
-		[]byte("Timeline - "), []byte("Timeline: "),
-	}
-	ohClaimMarker  = []byte("outages in the last")
-	ohDetailMarker = []byte("Update timeline")
-)
+// ohClaimRE finds the family's summary sentence in a block's text.
+var ohClaimRE = regexp.MustCompile(`(?i)\boutages? in the last\b`)
 
-// sniffOutageHistory looks for the family's fixed phrases in the raw bytes.
+// sniffOutageHistory looks for the family's phrases in the page's visible
+// text blocks (which the parse then reuses): a timeline label ("Timeline ·
+// 3 updates"), the summary sentence ("had 44 outages in the last 2
+// years"), or a detail page's "Update timeline" heading with a Started row.
 func sniffOutageHistory(doc Document) int {
-	if ohNotHTML(doc) != nil {
+	blocks, err := ohBlocksOf(doc)
+	if err != nil {
 		return 0
 	}
-	score := 0
-	for _, m := range ohListMarkers {
-		if bytes.Contains(doc.Body, m) {
-			score += 40
-			break
+	label, claim, timeline, started := false, false, false, false
+	for _, b := range blocks.blocks {
+		label = label || ohMaybeLabel(b.text) && ohLabelRE.MatchString(b.text)
+		claim = claim || len(b.text) < 2048 && ohClaimRE.MatchString(b.text)
+		timeline = timeline || len(b.text) < 32 && ohTimelineRE.MatchString(b.text)
+		if !started && len(b.text) < 256 {
+			l, _, ok := ohRow(b.text)
+			started = ok && l == "started"
 		}
 	}
-	if bytes.Contains(doc.Body, ohClaimMarker) {
+	score := 0
+	if label {
 		score += 40
 	}
-	if bytes.Contains(doc.Body, ohDetailMarker) && bytes.Contains(doc.Body, []byte("Started")) {
+	if claim {
+		score += 40
+	}
+	if timeline && started {
 		score += 70
 	}
 	return min(score, 85)
+}
+
+// ohBlocksOf is doc's visible text blocks, read once per view.
+func ohBlocksOf(doc Document) (*ohWalker, error) {
+	type result struct {
+		w   *ohWalker
+		err error
+	}
+	r := memoize(doc, "outage-history-blocks", func() result {
+		if err := ohNotHTML(doc); err != nil {
+			return result{nil, err}
+		}
+		root, err := doc.html()
+		if err != nil {
+			return result{nil, fmt.Errorf("read html: %w", err)}
+		}
+		w := &ohWalker{}
+		w.walk(root, nil)
+		w.flush()
+		return result{w, nil}
+	})
+	return r.w, r.err
 }
 
 // ohNotHTML refuses what cannot be an HTML page: an empty body, a declared
@@ -84,18 +109,10 @@ func ohNotHTML(doc Document) error {
 }
 
 func parseOutageHistory(doc Document) (*Page, error) {
-	if err := ohNotHTML(doc); err != nil {
+	w, err := ohBlocksOf(doc)
+	if err != nil {
 		return nil, err
 	}
-	dom, err := goquery.NewDocumentFromReader(bytes.NewReader(doc.Body))
-	if err != nil {
-		return nil, fmt.Errorf("read html: %w", err)
-	}
-	w := &ohWalker{}
-	for _, n := range dom.Nodes {
-		w.walk(n, nil)
-	}
-	w.flush()
 	r := &ohReader{doc: doc, blocks: w.blocks, links: w.links, canonical: w.canonical}
 	r.base, _ = url.Parse(doc.URL)
 	return r.read()

@@ -103,6 +103,20 @@ type apiList struct {
 // decodeAPI decodes body as an API document and returns its page object
 // (or nil) and its incidents; a body that is no such document gives an
 // error wrapping ErrNotStatuspage that says why.
+// decodeAPIOf is decodeAPI of doc's body, decoded once per view.
+func decodeAPIOf(doc Document) (*apiPage, []apiList, error) {
+	type result struct {
+		page  *apiPage
+		lists []apiList
+		err   error
+	}
+	r := memoize(doc, "statuspage-api", func() result {
+		p, l, err := decodeAPI(doc.trimmedBody())
+		return result{p, l, err}
+	})
+	return r.page, r.lists, r.err
+}
+
 func decodeAPI(body []byte) (*apiPage, []apiList, error) {
 	trimmed := bytes.TrimSpace(body)
 	if len(trimmed) == 0 || trimmed[0] != '{' {
@@ -177,18 +191,18 @@ func isJSONString(raw json.RawMessage) bool {
 }
 
 func sniffStatuspageAPI(doc Document) int {
-	trimmed := bytes.TrimSpace(doc.Body)
-	if len(trimmed) == 0 || trimmed[0] != '{' || !bytes.Contains(trimmed, []byte(`"incident`)) {
+	obj, ok := doc.jsonObject()
+	if !ok || obj["incident"] == nil && obj["incidents"] == nil && obj["incident_updates"] == nil {
 		return 0
 	}
-	if _, _, err := decodeAPI(trimmed); err != nil {
+	if _, _, err := decodeAPIOf(doc); err != nil {
 		return 0
 	}
 	return 80
 }
 
 func parseStatuspageAPI(doc Document) (*Page, error) {
-	page, lists, err := decodeAPI(doc.Body)
+	page, lists, err := decodeAPIOf(doc)
 	if err != nil {
 		return nil, err
 	}

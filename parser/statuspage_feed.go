@@ -67,14 +67,18 @@ type feedEntry struct {
 }
 
 func sniffStatuspageFeed(doc Document) int {
+	if doc.syntax() != syntaxXML {
+		return 0
+	}
+	root, _ := doc.xmlRoot()
+	isAtom := root.Local == "feed"
+	isRSS := root.Local == "rss"
+	if !isAtom && !isRSS {
+		return 0
+	}
 	head := doc.Body
 	if len(head) > 4096 {
 		head = head[:4096]
-	}
-	isAtom := bytes.Contains(head, []byte("<feed"))
-	isRSS := bytes.Contains(head, []byte("<rss"))
-	if !isAtom && !isRSS {
-		return 0
 	}
 	hasIncidents := bytes.Contains(doc.Body, []byte("/incidents/"))
 	switch {

@@ -1,11 +1,9 @@
 package parser
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/url"
 	"strconv"
 	"strings"
@@ -53,20 +51,47 @@ type historyIncident struct {
 	Timestamp string `json:"timestamp"`
 }
 
-var historyMarker = []byte(`data-react-class="HistoryIndex"`)
-
 func sniffStatuspageHistory(doc Document) int {
-	if bytes.Contains(doc.Body, historyMarker) {
-		return 95
+	switch doc.syntax() {
+	case syntaxHTML:
+		if historyElement(doc) != nil {
+			return 95
+		}
+	case syntaxJSON:
+		if obj, ok := doc.jsonObject(); ok && obj["months"] != nil {
+			if _, err := historyPropsFrom(doc); err == nil {
+				return 90
+			}
+		}
 	}
-	trimmed := bytes.TrimSpace(doc.Body)
-	if len(trimmed) == 0 || trimmed[0] != '{' || !bytes.Contains(trimmed, []byte(`"months"`)) {
-		return 0
-	}
-	if _, err := decodeHistoryProps(trimmed); err != nil {
-		return 0
-	}
-	return 90
+	return 0
+}
+
+// historyElement is the element of doc's HTML tree whose data-react-class
+// is HistoryIndex, or nil.
+func historyElement(doc Document) *html.Node {
+	return memoize(doc, "history-element", func() *html.Node {
+		if doc.syntax() != syntaxHTML {
+			return nil
+		}
+		root, err := doc.html()
+		if err != nil {
+			return nil
+		}
+		var found *html.Node
+		var walk func(n *html.Node)
+		walk = func(n *html.Node) {
+			for ; n != nil && found == nil; n = n.NextSibling {
+				if n.Type == html.ElementNode && strings.EqualFold(strings.TrimSpace(attrOf(n, "data-react-class")), "HistoryIndex") {
+					found = n
+					return
+				}
+				walk(n.FirstChild)
+			}
+		}
+		walk(root)
+		return found
+	})
 }
 
 // decodeHistoryProps decodes a props object and checks that it is one: a
@@ -95,52 +120,31 @@ func decodeHistoryProps(raw []byte) (*historyProps, error) {
 }
 
 // historyPropsFrom finds the props in doc: the body itself when it is JSON,
-// else the data-react-props attribute of the HistoryIndex element.
+// else the data-react-props attribute of the HistoryIndex element. The
+// result is kept in doc's view, so that sniffing and parsing decode once.
 func historyPropsFrom(doc Document) (*historyProps, error) {
-	trimmed := bytes.TrimSpace(doc.Body)
-	if len(trimmed) > 0 && trimmed[0] == '{' {
-		return decodeHistoryProps(trimmed)
+	type result struct {
+		props *historyProps
+		err   error
 	}
-	if !bytes.Contains(doc.Body, historyMarker) {
-		return nil, errNotStatuspage("no HistoryIndex element and not a props object")
-	}
-	// The tokenizer alone is enough to find one attribute, and about twice
-	// as fast as building the DOM.
-	z := html.NewTokenizer(bytes.NewReader(doc.Body))
-	for {
-		switch z.Next() {
-		case html.ErrorToken:
-			if err := z.Err(); err != io.EOF {
-				return nil, fmt.Errorf("%w: %w", ErrNotHTML, err)
-			}
-			return nil, errNotStatuspage("no element with data-react-class=\"HistoryIndex\"")
-		case html.StartTagToken, html.SelfClosingTagToken:
-			if _, hasAttr := z.TagName(); !hasAttr {
-				continue
-			}
-			var class, props string
-			hasProps := false
-			for {
-				key, val, more := z.TagAttr()
-				switch string(key) {
-				case "data-react-class":
-					class = string(val)
-				case "data-react-props":
-					props, hasProps = string(val), true
-				}
-				if !more {
-					break
-				}
-			}
-			if class != "HistoryIndex" {
-				continue
-			}
-			if !hasProps {
-				return nil, errNotStatuspage("HistoryIndex element has no data-react-props")
-			}
-			return decodeHistoryProps([]byte(props))
+	r := memoize(doc, "history-props", func() result {
+		if doc.syntax() == syntaxJSON {
+			p, err := decodeHistoryProps(doc.trimmedBody())
+			return result{p, err}
 		}
-	}
+		el := historyElement(doc)
+		if el == nil {
+			return result{nil, errNotStatuspage("no HistoryIndex element and not a props object")}
+		}
+		for _, a := range el.Attr {
+			if a.Namespace == "" && strings.EqualFold(a.Key, "data-react-props") {
+				p, err := decodeHistoryProps([]byte(a.Val))
+				return result{p, err}
+			}
+		}
+		return result{nil, errNotStatuspage("HistoryIndex element has no data-react-props")}
+	})
+	return r.props, r.err
 }
 
 func parseStatuspageHistory(doc Document) (*Page, error) {

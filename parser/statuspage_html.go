@@ -31,10 +31,10 @@ func init() {
 	register(format{name: FormatStatuspageHome, sniff: sniffStatuspageHome, parse: parseStatuspageHome})
 }
 
-// statuspageMarkers are strings every Statuspage HTML page carries in its
+// statuspageMarkers are words every Statuspage HTML page carries in its
 // links, scripts or footer ("Powered by Atlassian Statuspage", the stspg.io
-// short links, the *.statuspage.io hosts).
-var statuspageMarkers = [][]byte{[]byte("statuspage"), []byte("Statuspage"), []byte("stspg")}
+// short links, the *.statuspage.io hosts), lower case.
+var statuspageMarkers = []string{"statuspage", "stspg"}
 
 // looksLikeHTML reports whether body starts like a markup document.
 func looksLikeHTML(body []byte) bool {
@@ -43,47 +43,46 @@ func looksLikeHTML(body []byte) bool {
 	return len(body) > 0 && body[0] == '<'
 }
 
-func hasStatuspageMarker(body []byte) bool {
-	for _, m := range statuspageMarkers {
-		if bytes.Contains(body, m) {
-			return true
-		}
-	}
-	return false
-}
-
-func isClassByte(c byte) bool {
-	return c == '-' || c == '_' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
-}
-
-// hasClassAttr reports, from bytes alone, whether some element's class
-// attribute holds token: the token stands whole inside a class="..." or
-// class='...' value. The same names in the pages' embedded CSS
-// (".status-day .update-title") do not count.
-func hasClassAttr(body []byte, token string) bool {
-	t := []byte(token)
-	for i := 0; i < len(body); {
-		j := bytes.Index(body[i:], t)
-		if j < 0 {
+// hasStatuspageMarker reports whether a link, a script source or the text
+// of doc's HTML tree names Statuspage, in any case.
+func hasStatuspageMarker(doc Document) bool {
+	return memoize(doc, "statuspage-marker", func() bool {
+		root, err := doc.html()
+		if err != nil {
 			return false
 		}
-		j += i
-		i = j + len(t)
-		if i < len(body) && isClassByte(body[i]) {
-			continue
+		has := func(s string) bool {
+			s = strings.ToLower(s)
+			for _, m := range statuspageMarkers {
+				if strings.Contains(s, m) {
+					return true
+				}
+			}
+			return false
 		}
-		k := j
-		for k > 0 && (isClassByte(body[k-1]) || body[k-1] == ' ') {
-			k--
+		found := false
+		var walk func(n *html.Node)
+		walk = func(n *html.Node) {
+			for ; n != nil && !found; n = n.NextSibling {
+				switch n.Type {
+				case html.TextNode:
+					found = has(n.Data)
+				case html.ElementNode:
+					found = has(attrOf(n, "href")) || has(attrOf(n, "src")) || has(attrOf(n, "content"))
+				}
+				walk(n.FirstChild)
+			}
 		}
-		if k > 0 && k < j && body[j-1] != ' ' {
-			continue // the token is the tail of a longer class name
-		}
-		if k >= 7 && (body[k-1] == '"' || body[k-1] == '\'') && bytes.EqualFold(body[k-7:k-1], []byte("class=")) {
-			return true
-		}
-	}
-	return false
+		walk(root)
+		return found
+	})
+}
+
+// hasClass reports whether some element of doc's HTML tree has the class
+// token (in any case). The same names in the page's embedded CSS
+// (".status-day .update-title") or text do not count.
+func hasClass(doc Document, token string) bool {
+	return doc.classes()[token]
 }
 
 // maybeStatuspageHTML is the cheap gate of both sniffers: markup that is
@@ -93,7 +92,7 @@ func maybeStatuspageHTML(doc Document) bool {
 	if strings.Contains(ct, "json") || strings.Contains(ct, "xml") {
 		return false
 	}
-	return looksLikeHTML(doc.Body) && !bytes.Contains(doc.Body, historyMarker)
+	return doc.syntax() == syntaxHTML && historyElement(doc) == nil
 }
 
 // sniffStatuspageIncident recognises an incident page by its updates
@@ -104,14 +103,14 @@ func sniffStatuspageIncident(doc Document) int {
 	}
 	score := 0
 	switch {
-	case hasClassAttr(doc.Body, "incident-updates-container"):
+	case hasClass(doc, "incident-updates-container"):
 		score = 70
-	case hasClassAttr(doc.Body, "update-row") && hasClassAttr(doc.Body, "incident-name"):
+	case hasClass(doc, "update-row") && hasClass(doc, "incident-name"):
 		score = 60
 	default:
 		return 0
 	}
-	if hasStatuspageMarker(doc.Body) {
+	if hasStatuspageMarker(doc) {
 		score += 20
 	}
 	return score
@@ -124,19 +123,19 @@ func sniffStatuspageHome(doc Document) int {
 	if !maybeStatuspageHTML(doc) {
 		return 0
 	}
-	if hasClassAttr(doc.Body, "incident-updates-container") {
+	if hasClass(doc, "incident-updates-container") {
 		return 0 // an incident page
 	}
 	score := 0
 	switch {
-	case hasClassAttr(doc.Body, "status-day"):
+	case hasClass(doc, "status-day"):
 		score = 65
-	case hasClassAttr(doc.Body, "unresolved-incident"), hasClassAttr(doc.Body, "scheduled-maintenance"):
+	case hasClass(doc, "unresolved-incident"), hasClass(doc, "scheduled-maintenance"):
 		score = 60
 	default:
 		return 0
 	}
-	if hasStatuspageMarker(doc.Body) {
+	if hasStatuspageMarker(doc) {
 		score += 20
 	}
 	return score
@@ -147,9 +146,9 @@ func statuspageDOM(doc Document) (*goquery.Document, error) {
 	if !looksLikeHTML(doc.Body) {
 		return nil, errNotStatuspage(fmt.Sprintf("not HTML (%s)", describe(doc)))
 	}
-	root, err := html.Parse(bytes.NewReader(doc.Body))
+	root, err := doc.html()
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrNotHTML, err)
+		return nil, err
 	}
 	return goquery.NewDocumentFromNode(root), nil
 }
