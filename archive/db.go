@@ -63,6 +63,9 @@ type Options struct {
 	DropThreshold float64
 	// MaxSize caps the file in bytes; a write past it fails. 0 is no cap.
 	MaxSize int
+	// Announce decides what a vendor run's new versions tell readers (see
+	// Announcer); nil queues no incident notifications.
+	Announce Announcer
 }
 
 // DB is an open archive. Its methods are safe for concurrent use; writes
@@ -74,6 +77,7 @@ type DB struct {
 	now       func() time.Time
 	lg        zerolog.Logger
 	threshold float64
+	announce  Announcer
 
 	closeOnce sync.Once
 	closeErr  error
@@ -189,6 +193,7 @@ func Open(path string, opts Options) (*DB, error) {
 		now:       opts.Now,
 		lg:        opts.Logger.With().Str("component", "archive").Str("archive", path).Logger(),
 		threshold: opts.DropThreshold,
+		announce:  opts.Announce,
 	}
 	if err := bdb.View(func(tx *bbolt.Tx) error { db.opened = uint64(tx.ID()); return nil }); err != nil {
 		_ = bdb.Close()

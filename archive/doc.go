@@ -111,14 +111,16 @@
 //
 // A vendor run of a source that has had a good run before queues, in its
 // own transaction, one outbox entry per incident it gave a version that a
-// reader would see as news: new_incident, new_update, edited (diff.Classify
-// names which), deleted, restored. The first good run of a source is its
+// reader would see as news: new_incident, new_update, edited, deleted,
+// restored. The Options.Announce function (archive/notify.Announce, which
+// asks diff.Classify) names the event and writes the text; the root
+// imports none of its sub-packages. The first good run of a source is its
 // baseline and queues nothing; reparse runs and refused runs queue nothing.
-// The daemon adds its own (stale, recovered) with Notify. Delivery reads
-// due entries with Outbox, posts them without holding the archive, and
-// reports back with Delivered (the entry is deleted), Retry (attempts,
-// next attempt, error, webhooks that did acknowledge it) or Abandon (moved
-// to outbox_dead). A change is thus never lost and, unless the process
+// The daemon adds its own (stale, recovered) with Notify. Delivery
+// (archive/notify.Round) reads due entries with Outbox, posts them without
+// holding the archive, and reports back with Delivered (the entry is
+// deleted), Retry (attempts, next attempt, error, webhooks that did
+// acknowledge it) or Abandon (moved to outbox_dead). A change is thus never lost and, unless the process
 // dies between a webhook's answer and Delivered, never sent twice; the
 // notification's id, which only grows, and its payload make the key a
 // receiver dedupes that case on (notify.DeliveryID). The outbox buckets

@@ -44,7 +44,7 @@ func BenchmarkExportArchive(b *testing.B) {
 			rows := 0
 			b.ResetTimer()
 			for b.Loop() {
-				sample := func(yield func(export.Row, error) bool) {
+				sample := func(yield func(archive.Row, error) bool) {
 					n := 0
 					for row, err := range db.Rows(ctx, archive.Filter{}) {
 						if n++; n%25_000 == 0 {

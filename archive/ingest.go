@@ -124,6 +124,7 @@ func (db *DB) ingest(ctx context.Context, in RunInput, incidents []parser.Incide
 		if err != nil {
 			return err
 		}
+		w.announce = db.announce
 		if run.ID, err = w.runs.b.NextSequence(); err != nil {
 			return fmt.Errorf("next run id: %w", err)
 		}
@@ -312,6 +313,7 @@ type writer struct {
 	index     bucket // sources/<source>/runs
 	runs      bucket // runs
 	state     sourceState
+	announce  Announcer // nil: queue no notifications
 }
 
 func openWriter(tx *bbolt.Tx, source string) (*writer, error) {

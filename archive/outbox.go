@@ -5,24 +5,23 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 	"unicode/utf8"
 
 	bbolt "go.etcd.io/bbolt"
 
-	"github.com/statusarchive/statusarchive/archive/diff"
 	"github.com/statusarchive/statusarchive/parser"
 )
 
-// Events a notification can be about. The incident events are
-// diff.ChangeKind values; parser changes (a reparse) never notify.
+// Events a notification can be about. The incident events are the names
+// archive/diff gives kinds of change (diff.ChangeKind); parser changes (a
+// reparse) never notify.
 const (
-	EventNewIncident = string(diff.ChangeNewIncident)
-	EventNewUpdate   = string(diff.ChangeNewUpdate)
-	EventEdited      = string(diff.ChangeEdited)
-	EventDeleted     = string(diff.ChangeDeleted)
-	EventRestored    = string(diff.ChangeRestored)
+	EventNewIncident = "new_incident"
+	EventNewUpdate   = "new_update"
+	EventEdited      = "edited"
+	EventDeleted     = "deleted"
+	EventRestored    = "restored"
 	// EventStale and EventRecovered are the daemon's: a source's runs kept
 	// failing, and a run archived its records again.
 	EventStale     = "stale"
@@ -44,13 +43,8 @@ const (
 // Tests lower it with SetMaxDead.
 var maxDead = 1000
 
-const (
-	// excerptRunes is how much of an update's body a notification's text
-	// quotes.
-	excerptRunes = 300
-	// maxLastError bounds the error a failed attempt leaves on an entry.
-	maxLastError = 512
-)
+// maxLastError bounds the error a failed attempt leaves on an entry.
+const maxLastError = 512
 
 // Notification is one change to tell webhooks about, waiting in the
 // archive's outbox until it is delivered. Ingest writes one for each new,
@@ -72,7 +66,7 @@ type Notification struct {
 	// notification was written, so that delivery reads nothing else.
 	Payload json.RawMessage `json:"payload"`
 	// Text is the short, Slack-compatible form: mrkdwn with &, < and >
-	// escaped, scraped text made safe with diff.SafeText.
+	// escaped, scraped text made safe for a terminal.
 	Text string `json:"text"`
 
 	// Delivery state.
@@ -98,9 +92,36 @@ type payload struct {
 	PrevVersion int              `json:"prev_version,omitempty"`
 	Text        string           `json:"text"`
 	Incident    *parser.Incident `json:"incident,omitempty"` // the new version; for a deletion, the last content
-	Diff        *diff.Diff       `json:"diff,omitempty"`
+	Diff        any              `json:"diff,omitempty"`     // Announcement.Detail
 	Failures    int              `json:"failures,omitempty"` // stale: failed runs in a row
 }
+
+// IncidentChange is a new version a vendor run gave an incident, with the
+// version it follows (nil for a new incident): what an Announcer is asked
+// about.
+type IncidentChange struct {
+	Source   string
+	RunID    uint64
+	At       time.Time // the archive's clock when the run was ingested
+	Version  Version
+	Previous *Version
+}
+
+// Announcement is what readers are told about an IncidentChange: the event
+// (EventNewIncident …), the notification's short text, and a detail that
+// the payload carries as "diff" (nil for none).
+type Announcement struct {
+	Event  string
+	Text   string
+	Detail any
+}
+
+// An Announcer decides what to tell readers about an incident's new
+// version; ok is false when nothing a reader would see changed. Ingest
+// calls it inside the run's transaction, so it must not touch the archive.
+// archive/notify.Announce is statusarchive's; an archive opened without
+// one queues no incident notifications.
+type Announcer func(c IncidentChange) (a Announcement, ok bool)
 
 // notify writes one outbox entry for each incident run created a version
 // of. It writes nothing for a reparse, whose versions are our parser's
@@ -108,7 +129,7 @@ type payload struct {
 // baseline, and every incident in it would otherwise be "new". It runs in
 // the run's transaction, before finish records the run as good.
 func (w *writer) notify(run *Run, now time.Time) error {
-	if run.Origin != OriginVendor || w.state.Info.FirstOKRun == 0 {
+	if w.announce == nil || run.Origin != OriginVendor || w.state.Info.FirstOKRun == 0 {
 		return nil
 	}
 	n := len(run.NewIDs) + len(run.ChangedIDs) + len(run.RestoredIDs) + len(run.DeletedIDs)
@@ -130,9 +151,8 @@ func (w *writer) notify(run *Run, now time.Time) error {
 	return nil
 }
 
-// notifyIncident classifies the latest version of incident id against the
-// one before it and queues a notification, unless nothing a reader could
-// see changed.
+// notifyIncident asks the announcer about the latest version of incident
+// id and queues what it says, unless nothing a reader could see changed.
 func (w *writer) notifyIncident(out bucket, run *Run, id string, now time.Time) error {
 	ib := w.incidents.sub(id)
 	var h head
@@ -143,33 +163,27 @@ func (w *writer) notifyIncident(out bucket, run *Run, id string, now time.Time) 
 	if err != nil {
 		return err
 	}
-	var prev *Version
+	c := IncidentChange{Source: run.Source, RunID: run.ID, At: now, Version: cur}
 	if h.N > 1 {
 		p, err := version(ib, h.N-1)
 		if err != nil {
 			return err
 		}
-		prev = &p
+		c.Previous = &p
 	}
-	var prevInc *parser.Incident
-	prevDeleted := false
-	if prev != nil {
-		prevInc, prevDeleted = &prev.Incident, prev.Deleted
-	}
-	kind, d := diff.Classify(prevInc, cur.Incident, cur.Deleted, prevDeleted, string(cur.Origin))
-	if kind == diff.ChangeNone || kind == diff.ChangeParserChange {
+	a, ok := w.announce(c)
+	if !ok {
 		return nil
 	}
 	n := Notification{
-		Event: string(kind), Source: run.Source, IncidentID: id, Title: cur.Incident.Title,
-		Version: cur.N, At: now, RunID: run.ID,
+		Event: a.Event, Source: run.Source, IncidentID: id, Title: cur.Incident.Title,
+		Version: cur.N, At: now, RunID: run.ID, Text: a.Text,
 	}
-	if prev != nil {
-		n.PrevVersion = prev.N
+	if c.Previous != nil {
+		n.PrevVersion = c.Previous.N
 	}
 	inc := cur.Incident
-	n.Text = incidentText(n, inc, d)
-	return queue(out, &n, payload{Incident: &inc, Diff: d})
+	return queue(out, &n, payload{Incident: &inc, Diff: a.Detail})
 }
 
 // queue gives n the outbox's next id, renders its payload from p and
@@ -392,121 +406,6 @@ func (db *DB) DeadLetters(ctx context.Context, limit int) ([]Notification, error
 	return out, nil
 }
 
-// eventWords are how a notification's text names its event.
-var eventWords = map[string]string{
-	EventNewIncident: "New incident",
-	EventNewUpdate:   "New update",
-	EventEdited:      "Edited by the vendor",
-	EventDeleted:     "Deleted by the vendor",
-	EventRestored:    "Restored",
-	EventStale:       "Source stale",
-	EventRecovered:   "Source recovered",
-}
-
-// incidentText is a notification's Slack text: the source, the event and
-// the title with impact and status; then, for a new incident or update,
-// the start of the newest update, for an edit what changed; then a link.
-func incidentText(n Notification, inc parser.Incident, d *diff.Diff) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "[%s] %s: *%s*", slack(n.Source), eventWords[n.Event], slack(inc.Title))
-	var facts []string
-	if inc.Kind == parser.KindMaintenance {
-		facts = append(facts, "maintenance")
-	}
-	if inc.Impact != parser.ImpactUnknown {
-		facts = append(facts, string(inc.Impact))
-	}
-	if inc.Status != parser.StatusUnknown {
-		facts = append(facts, string(inc.Status))
-	}
-	if len(facts) > 0 {
-		fmt.Fprintf(&b, " (%s)", slack(strings.Join(facts, ", ")))
-	}
-	switch n.Event {
-	case EventNewIncident, EventNewUpdate, EventRestored:
-		if u, ok := newest(inc); ok && u.Body != "" {
-			b.WriteString("\n> " + slack(excerpt(u.Body, excerptRunes)))
-		}
-	case EventEdited:
-		if what := changedFields(d); what != "" {
-			b.WriteString("\nChanged: " + slack(what))
-		}
-	}
-	if inc.URL != "" && !strings.ContainsAny(inc.URL, "|<> \n") && (strings.HasPrefix(inc.URL, "https://") || strings.HasPrefix(inc.URL, "http://")) {
-		b.WriteString("\n<" + inc.URL + "|View incident>")
-	}
-	return b.String()
-}
-
-// newest is the update with the latest time, else the last listed.
-func newest(inc parser.Incident) (parser.Update, bool) {
-	if len(inc.Updates) == 0 {
-		return parser.Update{}, false
-	}
-	best := inc.Updates[len(inc.Updates)-1]
-	for _, u := range inc.Updates {
-		if u.At.At.After(best.At.At) {
-			best = u
-		}
-	}
-	return best, true
-}
-
-// changedFields names what an edit changed: "impact major → minor, an
-// update's body".
-func changedFields(d *diff.Diff) string {
-	if d == nil {
-		return ""
-	}
-	var parts []string
-	for _, f := range d.Fields {
-		parts = append(parts, fmt.Sprintf("%s %s → %s", f.Field, orNone(f.From), orNone(f.To)))
-	}
-	if c := d.Components; len(c.Added)+len(c.Removed)+len(c.Changed) > 0 {
-		parts = append(parts, "components")
-	}
-	kinds := map[diff.UpdateKind]int{}
-	for _, u := range d.Updates {
-		kinds[u.Kind]++
-	}
-	for _, k := range []diff.UpdateKind{diff.UpdateAdded, diff.UpdateRemoved, diff.UpdateEdited, diff.UpdateMoved, diff.UpdateRestatused} {
-		if n := kinds[k]; n > 0 {
-			parts = append(parts, fmt.Sprintf("%d update%s %s", n, plural(n), k))
-		}
-	}
-	return excerpt(strings.Join(parts, ", "), excerptRunes)
-}
-
-func orNone(s string) string {
-	if s == "" {
-		return "(none)"
-	}
-	return s
-}
-
-func plural(n int) string {
-	if n == 1 {
-		return ""
-	}
-	return "s"
-}
-
-// excerpt is s on one line, cut to at most max runes with an ellipsis.
-func excerpt(s string, max int) string {
-	s = strings.Join(strings.Fields(s), " ")
-	if utf8.RuneCountInString(s) <= max {
-		return s
-	}
-	r := []rune(s)
-	return strings.TrimSpace(string(r[:max-1])) + "…"
-}
-
-// slack makes scraped text safe for a terminal and for Slack's mrkdwn,
-// where &, < and > must be escaped.
-func slack(s string) string {
-	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(diff.SafeText(s))
-}
-
 // truncate cuts s to at most max bytes on a rune boundary.
 func truncate(s string, max int) string {
 	if len(s) <= max {
@@ -516,16 +415,4 @@ func truncate(s string, max int) string {
 		max--
 	}
 	return s[:max]
-}
-
-// StatusText is the Slack text of a daemon notification about a source:
-// EventStale after failures failed runs in a row, or EventRecovered.
-func StatusText(event, source string, failures int) string {
-	switch event {
-	case EventStale:
-		return fmt.Sprintf("[%s] %s: its last %d runs all failed; its records stay as they were", slack(source), eventWords[event], failures)
-	case EventRecovered:
-		return fmt.Sprintf("[%s] %s: a run archived its records again", slack(source), eventWords[event])
-	}
-	return fmt.Sprintf("[%s] %s", slack(source), slack(event))
 }

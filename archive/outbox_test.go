@@ -12,6 +12,7 @@ import (
 
 	"github.com/statusarchive/statusarchive/archive"
 	"github.com/statusarchive/statusarchive/archive/archivetest"
+	"github.com/statusarchive/statusarchive/archive/notify"
 	"github.com/statusarchive/statusarchive/parser"
 )
 
@@ -169,7 +170,7 @@ func TestOutboxDelivery(t *testing.T) {
 	clock.Advance(time.Hour)
 	mustIngest(t, db, scrape(true, "p2"), history(3))
 	stale, err := db.Notify(ctx, archive.Notification{Event: archive.EventStale, Source: src, Failures: 3,
-		Text: archive.StatusText(archive.EventStale, src, 3)})
+		Text: notify.StatusText(archive.EventStale, src, 3)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,7 +14,6 @@ import (
 
 	bbolt "go.etcd.io/bbolt"
 
-	"github.com/statusarchive/statusarchive/archive/export"
 	"github.com/statusarchive/statusarchive/parser"
 )
 
@@ -164,8 +163,8 @@ func (db *DB) Incident(ctx context.Context, ref string) (Record, error) {
 // read transaction while the caller ranges and decodes one record at a
 // time, so memory does not grow with the archive. The caller must not
 // write to the archive while ranging. An error ends the sequence.
-func (db *DB) Rows(ctx context.Context, f Filter) iter.Seq2[export.Row, error] {
-	return func(yield func(export.Row, error) bool) {
+func (db *DB) Rows(ctx context.Context, f Filter) iter.Seq2[Row, error] {
+	return func(yield func(Row, error) bool) {
 		err := db.view(ctx, func(tx *bbolt.Tx) error {
 			sources := root(tx, bucketSources)
 			sc := sources.b.Cursor()
@@ -181,7 +180,7 @@ func (db *DB) Rows(ctx context.Context, f Filter) iter.Seq2[export.Row, error] {
 			return nil
 		})
 		if err != nil {
-			yield(export.Row{}, fmt.Errorf("read rows: %w", err))
+			yield(Row{}, fmt.Errorf("read rows: %w", err))
 		}
 	}
 }
@@ -194,7 +193,7 @@ type seenOnly struct {
 
 // sourceRows yields the selected rows of one source's incidents. It
 // reports false when the caller stopped.
-func (db *DB) sourceRows(ctx context.Context, incidents bucket, f Filter, yield func(export.Row, error) bool) (bool, error) {
+func (db *DB) sourceRows(ctx context.Context, incidents bucket, f Filter, yield func(Row, error) bool) (bool, error) {
 	if !incidents.exists() {
 		return true, nil
 	}
@@ -253,7 +252,7 @@ func (db *DB) sourceRows(ctx context.Context, incidents bucket, f Filter, yield 
 		if (ver.Deleted && !f.IncludeDeleted) || (f.Kind != "" && ver.Incident.Kind != f.Kind) || !inWindow(firstUpdate(ver.Incident), f) {
 			continue
 		}
-		row := export.Row{Incident: ver.Incident, Version: ver.N, FirstSeen: ver.FirstSeen, LastSeen: ver.LastSeen, Deleted: ver.Deleted}
+		row := Row{Incident: ver.Incident, Version: ver.N, FirstSeen: ver.FirstSeen, LastSeen: ver.LastSeen, Deleted: ver.Deleted}
 		if !yield(row, nil) {
 			return false, nil
 		}

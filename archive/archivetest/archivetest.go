@@ -13,6 +13,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/statusarchive/statusarchive/archive"
+	"github.com/statusarchive/statusarchive/archive/notify"
 )
 
 // MustOpen opens a new archive in tb.TempDir() and, on cleanup, closes it,
@@ -28,9 +29,13 @@ func TestLogger(tb testing.TB) zerolog.Logger {
 	return zerolog.New(zerolog.NewTestWriter(tb)).Level(zerolog.WarnLevel)
 }
 
-// MustOpenWith is MustOpen with options.
+// MustOpenWith is MustOpen with options. Without an Announcer in opts, the
+// archive announces changes with notify.Announce, as statusarchive does.
 func MustOpenWith(tb testing.TB, opts archive.Options) *archive.DB {
 	tb.Helper()
+	if opts.Announce == nil {
+		opts.Announce = notify.Announce
+	}
 	path := filepath.Join(tb.TempDir(), "archive.db")
 	db, err := archive.Open(path, opts)
 	if err != nil {

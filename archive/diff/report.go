@@ -284,8 +284,11 @@ func originWord(c Change) string {
 	return oneLine(c.Origin)
 }
 
-// incidentSummary is "major, investigating, started 2026-06-22 12:00 UTC".
-func incidentSummary(in parser.Incident) string {
+// Facts are the words that sum an incident up, in the order reports and
+// notifications give them: "maintenance" for one, its impact and its
+// status when known. Scraped text is left as it is: escape it for where it
+// goes.
+func Facts(in parser.Incident) []string {
 	var parts []string
 	if in.Kind == parser.KindMaintenance {
 		parts = append(parts, "maintenance")
@@ -296,6 +299,12 @@ func incidentSummary(in parser.Incident) string {
 	if in.Status != parser.StatusUnknown {
 		parts = append(parts, string(in.Status))
 	}
+	return parts
+}
+
+// incidentSummary is "major, investigating, started 2026-06-22 12:00 UTC".
+func incidentSummary(in parser.Incident) string {
+	parts := Facts(in)
 	if start := in.Started; !start.IsZero() {
 		parts = append(parts, "started "+clock(start.At))
 	} else if first := in.First(); !first.IsZero() {

@@ -17,6 +17,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/statusarchive/statusarchive/archive"
 	"github.com/statusarchive/statusarchive/archive/stats"
 	"github.com/statusarchive/statusarchive/parser"
 )
@@ -57,9 +58,9 @@ func ptime(t testing.TB, s, text string) parser.Time { return parser.NewTime(mus
 
 // sampleRows covers a stated window, an open incident with components, a
 // single-update incident, a hostile title and a deleted version.
-func sampleRows(t testing.TB) []Row {
+func sampleRows(t testing.TB) []archive.Row {
 	seen := mustTime(t, "2026-06-23T08:00:00Z")
-	return []Row{
+	return []archive.Row{
 		{
 			Incident: parser.Incident{
 				Source: "workos", ID: "k-1", Kind: parser.KindIncident, Title: "Elevated API Errors",
@@ -105,20 +106,20 @@ func sampleRows(t testing.TB) []Row {
 }
 
 // seq yields rows, then err if it is not nil.
-func seq(rows []Row, err error) iter.Seq2[Row, error] {
-	return func(yield func(Row, error) bool) {
+func seq(rows []archive.Row, err error) iter.Seq2[archive.Row, error] {
+	return func(yield func(archive.Row, error) bool) {
 		for _, r := range rows {
 			if !yield(r, nil) {
 				return
 			}
 		}
 		if err != nil {
-			yield(Row{}, err)
+			yield(archive.Row{}, err)
 		}
 	}
 }
 
-func write(t testing.TB, table Table, format Format, rows []Row, opts Options) []byte {
+func write(t testing.TB, table Table, format Format, rows []archive.Row, opts Options) []byte {
 	t.Helper()
 	var b bytes.Buffer
 	if err := Write(&b, table, format, seq(rows, nil), opts); err != nil {
@@ -271,7 +272,7 @@ func TestKeyContract(t *testing.T) {
 }
 
 func TestEmptyValues(t *testing.T) {
-	rows := []Row{{Incident: parser.Incident{Source: "s", ID: "empty", Title: "t", Kind: parser.KindIncident}}}
+	rows := []archive.Row{{Incident: parser.Incident{Source: "s", ID: "empty", Title: "t", Kind: parser.KindIncident}}}
 	js := write(t, TableIncidents, FormatJSON, rows, Options{})
 	var got []map[string]any
 	if err := json.Unmarshal(js, &got); err != nil {

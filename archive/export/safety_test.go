@@ -13,6 +13,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/statusarchive/statusarchive/archive"
 	"github.com/statusarchive/statusarchive/parser"
 )
 
@@ -57,10 +58,10 @@ func triggerCells(recs [][]string) []string {
 
 // hostileRows puts each string in a title, an update body, a component
 // name and a source.
-func hostileRows(strs []string) iter.Seq2[Row, error] {
-	return func(yield func(Row, error) bool) {
+func hostileRows(strs []string) iter.Seq2[archive.Row, error] {
+	return func(yield func(archive.Row, error) bool) {
 		for i, s := range strs {
-			r := Row{Incident: parser.Incident{
+			r := archive.Row{Incident: parser.Incident{
 				Source: s, ID: strconv.Itoa(i), Kind: parser.KindIncident, Title: s, URL: s, ImpactRaw: s,
 				Components: []parser.Component{{Name: s, StatusRaw: s}},
 				Updates:    []parser.Update{{StatusRaw: s, At: parser.NewTime(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), s), Body: s, Components: []string{s}}},
@@ -230,9 +231,9 @@ func TestSpreadsheetCellLimits(t *testing.T) {
 }
 
 func TestCSVRowLimit(t *testing.T) {
-	rows := func(n int) iter.Seq2[Row, error] {
-		return func(yield func(Row, error) bool) {
-			r := Row{Incident: parser.Incident{Source: "s", ID: "i", Components: []parser.Component{{Name: "c"}}}}
+	rows := func(n int) iter.Seq2[archive.Row, error] {
+		return func(yield func(archive.Row, error) bool) {
+			r := archive.Row{Incident: parser.Incident{Source: "s", ID: "i", Components: []parser.Component{{Name: "c"}}}}
 			for range n {
 				if !yield(r, nil) {
 					return
@@ -268,14 +269,14 @@ func TestCSVRowLimit(t *testing.T) {
 
 // generated yields n distinct incident rows built on the fly, sampling the
 // heap every sample rows into peak.
-func generated(n, sample int, peak *uint64) iter.Seq2[Row, error] {
-	return func(yield func(Row, error) bool) {
+func generated(n, sample int, peak *uint64) iter.Seq2[archive.Row, error] {
+	return func(yield func(archive.Row, error) bool) {
 		base := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
 		var ms runtime.MemStats
 		for i := range n {
 			at := base.Add(time.Duration(i) * time.Minute)
 			id := strconv.Itoa(i)
-			r := Row{
+			r := archive.Row{
 				Incident: parser.Incident{
 					Source: "bench", ID: "inc-" + id, Kind: parser.KindIncident, Title: "Elevated API errors " + id,
 					URL: "https://status.example/incidents/" + id, Impact: parser.ImpactMinor, Status: parser.StatusResolved,

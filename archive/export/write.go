@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/statusarchive/statusarchive/archive"
 	"github.com/statusarchive/statusarchive/archive/stats"
 	"github.com/statusarchive/statusarchive/parser"
 )
@@ -113,11 +114,11 @@ func chronological(ups []parser.Update) []parser.Update {
 
 func compareUpdates(a, b parser.Update) int { return a.At.At.Compare(b.At.At) }
 
-// records turns one Row into the table's records, in column order, calling
+// records turns one row into the table's records, in column order, calling
 // emit for each. vals is reused between calls.
-type records func(r Row, vals []value, emit func([]value) error) error
+type records func(r archive.Row, vals []value, emit func([]value) error) error
 
-func incidentRecords(r Row, vals []value, emit func([]value) error) error {
+func incidentRecords(r archive.Row, vals []value, emit func([]value) error) error {
 	in := r.Incident
 	sp := stats.SpanOf(in)
 	var started, resolved, duration value
@@ -146,7 +147,7 @@ func incidentRecords(r Row, vals []value, emit func([]value) error) error {
 	return emit(vals)
 }
 
-func updateRecords(r Row, vals []value, emit func([]value) error) error {
+func updateRecords(r archive.Row, vals []value, emit func([]value) error) error {
 	in := r.Incident
 	for i, u := range chronological(in.Updates) {
 		vals = append(vals[:0],
@@ -161,7 +162,7 @@ func updateRecords(r Row, vals []value, emit func([]value) error) error {
 	return nil
 }
 
-func componentRecords(r Row, vals []value, emit func([]value) error) error {
+func componentRecords(r archive.Row, vals []value, emit func([]value) error) error {
 	in := r.Incident
 	for _, c := range in.Components {
 		vals = append(vals[:0],
@@ -179,7 +180,7 @@ func componentRecords(r Row, vals []value, emit func([]value) error) error {
 // from w, stops the export and is returned; what was written by then is
 // incomplete and must be discarded. For the monthly table use
 // WriteMonthly.
-func Write(w io.Writer, table Table, format Format, rows iter.Seq2[Row, error], opts Options) error {
+func Write(w io.Writer, table Table, format Format, rows iter.Seq2[archive.Row, error], opts Options) error {
 	var recs records
 	switch table {
 	case TableIncidents:

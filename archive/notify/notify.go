@@ -1,9 +1,12 @@
 // Package notify delivers the archive's notifications to webhooks over
 // HTTP: a JSON body (the payload the archive rendered) or Slack's
-// {"text": …}, signed with HMAC-SHA256 when the webhook has a secret. It
-// holds no state and never touches the archive: the caller reads due
-// notifications from the outbox, calls Send, and reports the outcome back
-// (Delivered, Retry with Backoff.Next, or Abandon once Backoff.Expired).
+// {"text": …}, signed with HMAC-SHA256 when the webhook has a secret.
+// Announce decides, inside the archive's ingest transaction, what an
+// incident's new version tells readers and writes its text. Round is one
+// delivery round: it reads due notifications from the outbox, lets the
+// archive go while Send posts them, and reports the outcomes back
+// (Delivered, Retry at Backoff.Next, or Abandon once Backoff.Expired).
+// The daemon runs a round on a ticker.
 //
 // # Requests
 //

@@ -19,6 +19,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/statusarchive/statusarchive/archive"
+	"github.com/statusarchive/statusarchive/archive/diff"
 	"github.com/statusarchive/statusarchive/archive/notify"
 )
 
@@ -254,5 +255,24 @@ func TestBackoff(t *testing.T) {
 	n := note()
 	if b.Expired(n, t0.Add(24*time.Hour)) || !b.Expired(n, t0.Add(24*time.Hour+time.Second)) {
 		t.Errorf("Expired: want false at exactly MaxAge, true after")
+	}
+}
+
+// TestEventsAreDiffKinds checks that the archive's incident events are the
+// names diff gives the same kinds of change, which Announce relies on.
+func TestEventsAreDiffKinds(t *testing.T) {
+	for _, c := range []struct {
+		event string
+		kind  diff.ChangeKind
+	}{
+		{archive.EventNewIncident, diff.ChangeNewIncident},
+		{archive.EventNewUpdate, diff.ChangeNewUpdate},
+		{archive.EventEdited, diff.ChangeEdited},
+		{archive.EventDeleted, diff.ChangeDeleted},
+		{archive.EventRestored, diff.ChangeRestored},
+	} {
+		if c.event != string(c.kind) {
+			t.Errorf("event %q, want diff's %q", c.event, c.kind)
+		}
 	}
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/statusarchive/statusarchive/archive"
 	"github.com/statusarchive/statusarchive/archive/export"
+	"github.com/statusarchive/statusarchive/archive/notify"
 	"github.com/statusarchive/statusarchive/archive/stats"
 	"github.com/statusarchive/statusarchive/fixtures"
 	"github.com/statusarchive/statusarchive/parser"
@@ -42,7 +43,7 @@ func (m *Main) demo(ctx context.Context, args []string) error {
 	if err := os.Remove(dbPath); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return fmt.Errorf("demo: start a fresh archive: %w", err)
 	}
-	db, err := archive.Open(dbPath, archive.Options{Now: m.Now, Logger: lg})
+	db, err := archive.Open(dbPath, archive.Options{Now: m.Now, Logger: lg, Announce: notify.Announce})
 	if err != nil {
 		return err
 	}

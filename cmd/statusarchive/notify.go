@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"net/http"
 	"os"
 	"slices"
@@ -26,8 +25,6 @@ const (
 	// another process (a one-shot scrape) can have queued something
 	// without waking it.
 	deliveryIdle = time.Minute
-	// deliveryBatch is how many notifications one round reads.
-	deliveryBatch = 50
 	// webhookTimeout bounds one delivery request.
 	webhookTimeout = 10 * time.Second
 )
@@ -52,7 +49,7 @@ type notifier struct {
 }
 
 func newNotifier() notifier {
-	return notifier{wake: make(chan struct{}, 1), every: deliveryEvery, idle: deliveryIdle, backoff: notify.DefaultBackoff, batch: deliveryBatch}
+	return notifier{wake: make(chan struct{}, 1), every: deliveryEvery, idle: deliveryIdle, backoff: notify.DefaultBackoff, batch: notify.DefaultBatch}
 }
 
 // committed is called after each run: a run that wrote to the archive
@@ -129,102 +126,11 @@ func (d *daemon) sender(client *http.Client) *notify.Sender {
 	return &notify.Sender{Client: client, Webhooks: hooks, UserAgent: scraper.DefaultOptions().UserAgent, Now: d.m.Now}
 }
 
-// deliverDue delivers what is due in the outbox, a batch at a time: it
-// reads a batch, lets the archive go, posts each notification to the
-// webhooks that still want it, then records the outcomes. A notification
-// older than the backoff's MaxAge is given up on unsent (dead-lettered,
-// logged once); one no webhook wants is done. next is when the earliest
-// notification left in the outbox is due, zero when none is left.
+// deliverDue runs one delivery round (notify.Round) over the outbox with
+// the current sources file's webhooks.
 func (d *daemon) deliverDue(ctx context.Context, client *http.Client) (next time.Time, err error) {
-	lg := d.lg.With().Str("component", "notify").Logger()
-	for {
-		s := d.sender(client)
-		now := d.m.Now()
-		var due []archive.Notification
-		err := d.withDB(func(db *archive.DB) (err error) {
-			if due, err = db.Outbox(ctx, now, d.notes.batch); err != nil || len(due) > 0 {
-				return err
-			}
-			next, err = earliest(ctx, db)
-			return err
-		})
-		if err != nil || len(due) == 0 {
-			return next, err
-		}
-		type outcome struct {
-			acked   []string
-			err     error
-			expired bool
-		}
-		outcomes := make([]outcome, 0, len(due))
-		for _, n := range due {
-			if ctx.Err() != nil {
-				break
-			}
-			if s.Pending(n) && d.notes.backoff.Expired(n, now) {
-				outcomes = append(outcomes, outcome{expired: true, err: fmt.Errorf("not delivered within %s", d.notes.backoff.MaxAge)})
-				continue
-			}
-			acked, err := s.Send(ctx, n)
-			outcomes = append(outcomes, outcome{acked: acked, err: err})
-		}
-		// Record even when shutting down: a delivery made must not be
-		// made again.
-		rec := context.WithoutCancel(ctx)
-		err = d.withDB(func(db *archive.DB) error {
-			for i, o := range outcomes {
-				n := due[i]
-				nlg := lg.With().Uint64("notification", n.ID).Str("event", n.Event).Str("source", n.Source).Str("incident", n.IncidentID).Logger()
-				switch {
-				case o.expired:
-					cause := o.err
-					if n.LastError != "" {
-						cause = fmt.Errorf("%w; last error: %s", o.err, n.LastError)
-					}
-					if err := db.Abandon(rec, n.ID, cause); err != nil {
-						return err
-					}
-					nlg.Error().Int("attempts", n.Attempts).Str("last_error", n.LastError).Time("at", n.At).
-						Msg("notification given up: not delivered in time; kept with the dead letters")
-				case o.err == nil:
-					if err := db.Delivered(rec, n.ID); err != nil {
-						return err
-					}
-					if len(o.acked) > 0 {
-						nlg.Info().Int("webhooks", len(o.acked)).Msg("notification delivered")
-					}
-				default:
-					at := d.notes.backoff.Next(n.Attempts+1, o.err, d.m.Now())
-					if err := db.Retry(rec, n.ID, o.err, at, o.acked...); err != nil {
-						return err
-					}
-					nlg.Warn().Err(o.err).Int("attempts", n.Attempts+1).Time("next", at).Msg("notification not delivered: will retry")
-				}
-			}
-			next, err = earliest(rec, db)
-			return err
-		})
-		if err != nil || len(due) < d.notes.batch || ctx.Err() != nil {
-			return next, err
-		}
-	}
-}
-
-// earliest is when the earliest notification in the outbox is due, zero
-// when there is none.
-func earliest(ctx context.Context, db *archive.DB) (time.Time, error) {
-	all, err := db.Outbox(ctx, time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC), 0)
-	var next time.Time
-	for _, n := range all {
-		at := n.NextAttempt
-		if at.IsZero() {
-			at = n.At
-		}
-		if next.IsZero() || at.Before(next) {
-			next = at
-		}
-	}
-	return next, err
+	r := notify.Round{Sender: d.sender(client), Backoff: d.notes.backoff, Batch: d.notes.batch, Now: d.m.Now, Logger: d.lg}
+	return r.Run(ctx, d.withDB)
 }
 
 // notifyHealth queues a stale or recovered notification for source. It is
@@ -235,7 +141,7 @@ func (d *daemon) notifyHealth(lg zerolog.Logger, source, event string, failures 
 		ctx = context.Background()
 	}
 	n := archive.Notification{Event: event, Source: source, Failures: failures, At: d.m.Now().UTC(),
-		Text: archive.StatusText(event, source, failures)}
+		Text: notify.StatusText(event, source, failures)}
 	err := d.withDB(func(db *archive.DB) error {
 		_, err := db.Notify(context.WithoutCancel(ctx), n)
 		return err

@@ -19,6 +19,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/statusarchive/statusarchive/archive"
+	"github.com/statusarchive/statusarchive/archive/notify"
 	"github.com/statusarchive/statusarchive/parser"
 	"github.com/statusarchive/statusarchive/scraper"
 )
@@ -198,7 +199,7 @@ func newDaemon(m *Main, lg zerolog.Logger, path, configPath string, cfg *Config)
 func (d *daemon) withDB(fn func(db *archive.DB) error) error {
 	d.dbMu.Lock()
 	defer d.dbMu.Unlock()
-	db, err := archive.Open(d.path, archive.Options{Timeout: d.lockWait, Now: d.m.Now, Logger: d.base})
+	db, err := archive.Open(d.path, archive.Options{Timeout: d.lockWait, Now: d.m.Now, Logger: d.base, Announce: notify.Announce})
 	if err != nil {
 		return err
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/statusarchive/statusarchive/archive"
+	"github.com/statusarchive/statusarchive/archive/notify"
 	"github.com/statusarchive/statusarchive/parser"
 	"github.com/statusarchive/statusarchive/scraper"
 )
@@ -163,5 +164,5 @@ func (m *Main) openDB(f *flags, readOnly bool, lg zerolog.Logger) (*archive.DB, 
 	if err != nil {
 		return nil, err
 	}
-	return archive.Open(path, archive.Options{ReadOnly: readOnly, Now: m.Now, Logger: lg})
+	return archive.Open(path, archive.Options{ReadOnly: readOnly, Now: m.Now, Logger: lg, Announce: notify.Announce})
 }

@@ -118,7 +118,7 @@ func computeStats(ctx context.Context, db *archive.DB, f archive.Filter, opts st
 
 // incidents adapts archive rows to the incidents stats reads; failed
 // reports the first error the rows gave, once the sequence was consumed.
-func incidents(rows iter.Seq2[export.Row, error]) (iter.Seq[parser.Incident], func() error) {
+func incidents(rows iter.Seq2[archive.Row, error]) (iter.Seq[parser.Incident], func() error) {
 	var err error
 	seq := func(yield func(parser.Incident) bool) {
 		for row, rerr := range rows {
