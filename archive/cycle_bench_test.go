@@ -1,0 +1,272 @@
+package archive_test
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	bbolt "go.etcd.io/bbolt"
+
+	"github.com/statusarchive/statusarchive/archive"
+	"github.com/statusarchive/statusarchive/archive/archivetest"
+	"github.com/statusarchive/statusarchive/archive/export"
+)
+
+// The benchmarks here keep issue 11's archive figures honest: each reports
+// its rate and, where the issue compares two things, their ratio taken in
+// the same run, so that a loaded machine slows both alike.
+
+// BenchmarkIngestChanged10k ingests scrapes in which each of 10,000
+// archived incidents has changed: one new version each.
+func BenchmarkIngestChanged10k(b *testing.B) {
+	defer archive.SetStrict(archive.SetStrict(false))
+	const n = 10_000
+	ctx := context.Background()
+	clock := archivetest.NewClock(t0)
+	db := archivetest.MustOpenWith(b, archive.Options{Now: clock.Now, Logger: quiet()})
+	if _, err := db.Ingest(ctx, scrape(true, "page 0"), benchHistory(n, 0)); err != nil {
+		b.Fatal(err)
+	}
+	before, err := db.Usage(ctx)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var wall, cpu time.Duration
+	variant := 0
+	for b.Loop() {
+		b.StopTimer()
+		variant++
+		incidents := benchHistory(n, variant)
+		clock.Advance(time.Minute)
+		b.StartTimer()
+		start, cpuStart := time.Now(), cpuTime()
+		run, err := db.Ingest(ctx, scrape(true, fmt.Sprintf("page %d", variant)), incidents)
+		wall, cpu = wall+time.Since(start), cpu+cpuTime()-cpuStart
+		if err != nil || run.Changed != n {
+			b.Fatalf("Ingest = %d changed, %v; want %d", run.Changed, err, n)
+		}
+	}
+	after, err := db.Usage(ctx)
+	if err != nil {
+		b.Fatal(err)
+	}
+	versions := float64(n * variant)
+	b.ReportMetric(versions/wall.Seconds(), "versions/s")
+	b.ReportMetric(versions/cpu.Seconds(), "versions/cpu-s")
+	b.ReportMetric(float64(after.UsedBytes-before.UsedBytes)/versions, "used-bytes/version")
+}
+
+// BenchmarkExportVsRawScan exports the incidents of an archive of 64,000
+// incidents as CSV and as JSON, and in the same iteration scans the same
+// file with bbolt alone, touching every key and value. x-raw-scan is the
+// export's rate as a fraction of the scan's (issue 11 asks for >= 0.5).
+func BenchmarkExportVsRawScan(b *testing.B) {
+	defer archive.SetStrict(archive.SetStrict(false))
+	const n = 64_000
+	ctx := context.Background()
+	path := filepath.Join(b.TempDir(), "archive.db")
+	db, err := archive.Open(path, archive.Options{Now: archivetest.NewClock(t0).Now, Logger: quiet()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := db.Ingest(ctx, scrape(true, "page"), benchHistory(n, 0)); err != nil {
+		b.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		b.Fatal(err)
+	}
+	db, err = archive.Open(path, archive.Options{ReadOnly: true, Logger: quiet()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	raw, err := bbolt.Open(path, 0o600, &bbolt.Options{ReadOnly: true, Timeout: time.Second})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer raw.Close()
+	for _, format := range []export.Format{export.FormatCSV, export.FormatJSON} {
+		b.Run(string(format), func(b *testing.B) {
+			var scan, exp time.Duration
+			rows := 0
+			for b.Loop() {
+				start := time.Now()
+				if _, err := rawScan(raw); err != nil {
+					b.Fatal(err)
+				}
+				mid := time.Now()
+				counted := func(yield func(export.Row, error) bool) {
+					for row, err := range db.Rows(ctx, archive.Filter{}) {
+						rows++
+						if !yield(row, err) {
+							return
+						}
+					}
+				}
+				w := bufio.NewWriter(io.Discard)
+				if err := export.Write(w, export.TableIncidents, format, counted, export.Options{}); err != nil {
+					b.Fatal(err)
+				}
+				if err := w.Flush(); err != nil {
+					b.Fatal(err)
+				}
+				exp += time.Since(mid)
+				scan += mid.Sub(start)
+			}
+			if rows != n*b.N {
+				b.Fatalf("exported %d rows in %d exports, want %d each", rows, b.N, n)
+			}
+			b.ReportMetric(float64(rows)/exp.Seconds(), "rows/s")
+			b.ReportMetric(float64(rows)/scan.Seconds(), "raw-scan-rows/s")
+			b.ReportMetric(scan.Seconds()/exp.Seconds(), "x-raw-scan")
+		})
+	}
+}
+
+// BenchmarkUnchangedRun re-ingests a source's unchanged scrape: 25
+// incidents from one page whose bytes have not changed, the steady state
+// of a daemon. It reports the CPU of such a run as a fraction of the
+// source's first run (taken in the same benchmark), the live bytes each
+// unchanged run leaves in the file (every key and value, counted by a raw
+// scan before and after), and the bytes it writes to the file.
+func BenchmarkUnchangedRun(b *testing.B) {
+	defer archive.SetStrict(archive.SetStrict(false))
+	const n = 25
+	ctx := context.Background()
+	body := strings.Repeat("<div class=\"incident\">an incident on the history page</div>\n", 1500)
+	incidents := benchHistory(n, 0)
+	path := filepath.Join(b.TempDir(), "archive.db")
+	clock := archivetest.NewClock(t0)
+	opts := archive.Options{Now: clock.Now, Logger: quiet()}
+
+	var first time.Duration
+	const firsts = 20
+	for i := range firsts {
+		p := filepath.Join(b.TempDir(), fmt.Sprintf("first-%d.db", i))
+		db, err := archive.Open(p, opts)
+		if err != nil {
+			b.Fatal(err)
+		}
+		start := cpuTime()
+		if _, err := db.Ingest(ctx, scrape(true, body), incidents); err != nil {
+			b.Fatal(err)
+		}
+		first += cpuTime() - start
+		if err := db.Close(); err != nil {
+			b.Fatal(err)
+		}
+	}
+	first /= firsts
+
+	db, err := archive.Open(path, opts)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := db.Ingest(ctx, scrape(true, body), incidents); err != nil {
+		b.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		b.Fatal(err)
+	}
+	live0 := mustLiveBytes(b, path)
+	if db, err = archive.Open(path, opts); err != nil {
+		b.Fatal(err)
+	}
+	before, err := db.Usage(ctx)
+	if err != nil {
+		b.Fatal(err)
+	}
+	written := writtenBytes()
+	var cpu time.Duration
+	for b.Loop() {
+		clock.Advance(5 * time.Minute)
+		start := cpuTime()
+		run, err := db.Ingest(ctx, scrape(true, body), incidents)
+		cpu += cpuTime() - start
+		if err != nil || run.Unchanged != n {
+			b.Fatalf("Ingest = %d unchanged, %v; want %d", run.Unchanged, err, n)
+		}
+	}
+	written = writtenBytes() - written
+	after, err := db.Usage(ctx)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		b.Fatal(err)
+	}
+	live1 := mustLiveBytes(b, path)
+	runs := float64(b.N)
+	b.ReportMetric(float64(cpu.Microseconds())/runs, "cpu-µs/run")
+	b.ReportMetric(float64(cpu)/runs/float64(first), "x-first-run-cpu")
+	b.ReportMetric(float64(live1-live0)/runs, "live-bytes/run")
+	b.ReportMetric(float64(after.UsedBytes-before.UsedBytes)/runs, "used-bytes/run")
+	if written >= 0 {
+		b.ReportMetric(float64(written)/runs, "written-bytes/run")
+	}
+}
+
+// rawScan reads every key and value of the file, nested buckets included,
+// with bbolt alone: the floor of any read of the whole archive.
+func rawScan(db *bbolt.DB) (int64, error) {
+	var live int64
+	var walk func(b *bbolt.Bucket) error
+	walk = func(b *bbolt.Bucket) error {
+		return b.ForEach(func(k, v []byte) error {
+			live += int64(len(k))
+			if v == nil {
+				return walk(b.Bucket(k))
+			}
+			live += int64(len(v))
+			return nil
+		})
+	}
+	err := db.View(func(tx *bbolt.Tx) error {
+		return tx.ForEach(func(name []byte, b *bbolt.Bucket) error {
+			live += int64(len(name))
+			return walk(b)
+		})
+	})
+	return live, err
+}
+
+// mustLiveBytes is the size of every key and value of the closed archive
+// at path.
+func mustLiveBytes(tb testing.TB, path string) int64 {
+	tb.Helper()
+	db, err := bbolt.Open(path, 0o600, &bbolt.Options{ReadOnly: true, Timeout: time.Second})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer db.Close()
+	live, err := rawScan(db)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return live
+}
+
+// writtenBytes is what this process has passed to write(2) and its
+// kin so far (wchar in /proc/self/io), or -1 where that is not known.
+func writtenBytes() int64 {
+	b, err := os.ReadFile("/proc/self/io")
+	if err != nil {
+		return -1
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "wchar: "); ok {
+			n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+			if err == nil {
+				return n
+			}
+		}
+	}
+	return -1
+}
