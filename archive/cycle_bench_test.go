@@ -102,7 +102,7 @@ func BenchmarkExportVsRawScan(b *testing.B) {
 					b.Fatal(err)
 				}
 				mid := time.Now()
-				counted := func(yield func(export.Row, error) bool) {
+				counted := func(yield func(archive.Row, error) bool) {
 					for row, err := range db.Rows(ctx, archive.Filter{}) {
 						rows++
 						if !yield(row, err) {
