@@ -169,7 +169,11 @@ func describe(doc Document) string {
 	if len(head) > 40 {
 		head = head[:40]
 	}
-	return fmt.Sprintf("%s, %d bytes, starting %q", ct, len(doc.Body), head)
+	what := fmt.Sprintf("%s, %d bytes, starting %q", ct, len(doc.Body), head)
+	if near := closest(doc); near != "" {
+		what = near + "; " + what
+	}
+	return what
 }
 
 // blockTitles are the <title>s of bot challenges and block pages, lower

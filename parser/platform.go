@@ -1,0 +1,276 @@
+package parser
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/PuerkitoBio/goquery"
+)
+
+// ErrWrongPlatform means a page given to one platform's parser is not a page
+// of that platform, or not one of the documents the parser reads.
+var ErrWrongPlatform = errors.New("not a page this platform parser reads")
+
+// errWrongPlatform builds the error a forced platform parser returns for a
+// document of another shape, saying which platform and why.
+func errWrongPlatform(platform, why string) error {
+	return fmt.Errorf("%w: %s: %s", ErrWrongPlatform, platform, why)
+}
+
+// FormatInfo describes a format for people: which platform it belongs to,
+// what URL it is read from, and how the platform's history is reached.
+type FormatInfo struct {
+	Name     Format `json:"name"`
+	Platform string `json:"platform"`
+	Example  string `json:"example"` // an example URL shape
+	Reads    string `json:"reads"`   // what the format reads, in a few words
+}
+
+// formatInfo holds the descriptions registered by the parsers' files.
+var formatInfo = map[Format]FormatInfo{}
+
+func describeFormat(info FormatInfo) {
+	if _, dup := formatInfo[info.Name]; dup {
+		panic("parser: format described twice: " + string(info.Name))
+	}
+	formatInfo[info.Name] = info
+}
+
+// Describe returns the description of the named format; ok is false for a
+// format that registered none.
+func Describe(name Format) (info FormatInfo, ok bool) {
+	info, ok = formatInfo[name]
+	return info, ok
+}
+
+// WordMapping is one row of the table that maps a platform's own words for
+// impact and state to ours. A word no row names maps to ImpactUnknown or
+// StatusUnknown and is kept, as the page wrote it, in the record's raw field.
+type WordMapping struct {
+	Platform string `json:"platform"`
+	Field    string `json:"field"` // what the word is: "impact", "incident status", ...
+	Word     string `json:"word"`
+	Impact   Impact `json:"impact,omitempty"`
+	Status   Status `json:"status,omitempty"`
+}
+
+// wordTable maps a platform's words, compared case-sensitively after trimming
+// (platforms spell their own words one way), to an impact or a status.
+type wordTable struct {
+	platform, field string
+	impact          map[string]Impact
+	status          map[string]Status
+}
+
+var wordTables []*wordTable
+
+func impactWords(platform, field string, m map[string]Impact) *wordTable {
+	t := &wordTable{platform: platform, field: field, impact: m}
+	wordTables = append(wordTables, t)
+	return t
+}
+
+func statusWords(platform, field string, m map[string]Status) *wordTable {
+	t := &wordTable{platform: platform, field: field, status: m}
+	wordTables = append(wordTables, t)
+	return t
+}
+
+// Impact maps word, or gives ImpactUnknown.
+func (t *wordTable) Impact(word string) Impact { return t.impact[strings.TrimSpace(word)] }
+
+// Status maps word, or gives StatusUnknown.
+func (t *wordTable) Status(word string) Status { return t.status[strings.TrimSpace(word)] }
+
+// Mappings returns every platform word the parsers map, sorted by platform,
+// field and word: the table docs/platforms.md documents.
+func Mappings() []WordMapping {
+	var rows []WordMapping
+	for _, t := range wordTables {
+		for w, i := range t.impact {
+			rows = append(rows, WordMapping{Platform: t.platform, Field: t.field, Word: w, Impact: i})
+		}
+		for w, s := range t.status {
+			rows = append(rows, WordMapping{Platform: t.platform, Field: t.field, Word: w, Status: s})
+		}
+	}
+	slices.SortFunc(rows, func(a, b WordMapping) int {
+		return cmpStrings(a.Platform, b.Platform, a.Field, b.Field, a.Word, b.Word)
+	})
+	return rows
+}
+
+func cmpStrings(pairs ...string) int {
+	for i := 0; i+1 < len(pairs); i += 2 {
+		if c := strings.Compare(pairs[i], pairs[i+1]); c != 0 {
+			return c
+		}
+	}
+	return 0
+}
+
+// impactRank orders impacts from least to most severe, maintenance apart.
+func impactRank(i Impact) int {
+	switch i {
+	case ImpactNone:
+		return 1
+	case ImpactMinor:
+		return 2
+	case ImpactMajor:
+		return 3
+	case ImpactCritical:
+		return 4
+	}
+	return 0
+}
+
+// jsonMembers decodes body as a JSON object into its members; nil when it is
+// not a JSON object.
+func jsonMembers(body []byte) map[string]json.RawMessage {
+	body = bytes.TrimSpace(bytes.TrimPrefix(body, []byte("\xef\xbb\xbf")))
+	if len(body) == 0 || body[0] != '{' {
+		return nil
+	}
+	var m map[string]json.RawMessage
+	if json.Unmarshal(body, &m) != nil {
+		return nil
+	}
+	return m
+}
+
+// isJSONArray reports whether raw holds a JSON array.
+func isJSONArray(raw json.RawMessage) bool {
+	raw = bytes.TrimSpace(raw)
+	return len(raw) > 0 && raw[0] == '['
+}
+
+// nextData returns the page props a Next.js page embeds in its
+// <script id="__NEXT_DATA__" type="application/json">, and whether it has
+// such a script. Both incident.io and Instatus render their pages so.
+func nextData(body []byte) (map[string]json.RawMessage, bool) {
+	head := bytes.TrimSpace(body)
+	if len(head) == 0 || head[0] != '<' {
+		return nil, false
+	}
+	dom, err := goquery.NewDocumentFromReader(bytes.NewReader(body))
+	if err != nil {
+		return nil, false
+	}
+	script := dom.Find(`script#__NEXT_DATA__`).First()
+	if script.Length() == 0 {
+		return nil, false
+	}
+	var data struct {
+		Props struct {
+			PageProps map[string]json.RawMessage `json:"pageProps"`
+		} `json:"props"`
+	}
+	if json.Unmarshal([]byte(script.Text()), &data) != nil || data.Props.PageProps == nil {
+		return map[string]json.RawMessage{}, true
+	}
+	return data.Props.PageProps, true
+}
+
+// originOf returns the scheme and host of raw, or "".
+func originOf(raw string) string {
+	u, err := url.Parse(strings.TrimSpace(raw))
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return ""
+	}
+	return u.Scheme + "://" + u.Host
+}
+
+// pageNumber reads ?page=N from raw; 1 when absent or not a positive number.
+func pageNumber(raw string) int { return historyPageNumber(raw) }
+
+// nextNumberedPage plans the walk back through a history paged with
+// ?page=N: the next page after doc's, carrying how many empty pages came
+// before it. The walk ends after two empty pages in a row or at page
+// maxHistoryPages.
+func nextNumberedPage(doc Document, empty bool) (Follow, bool) {
+	u, err := url.Parse(doc.URL)
+	if err != nil || originOf(doc.URL) == "" {
+		return Follow{}, false
+	}
+	emptyBefore := 0
+	if empty {
+		if doc.Via.EmptyBefore >= 1 {
+			return Follow{}, false
+		}
+		emptyBefore = doc.Via.EmptyBefore + 1
+	}
+	n := pageNumber(doc.URL)
+	if n >= maxHistoryPages {
+		return Follow{}, false
+	}
+	q := u.Query()
+	q.Set("page", strconv.Itoa(n+1))
+	u.RawQuery = q.Encode()
+	u.Fragment = ""
+	return Follow{URL: u.String(), Reason: FollowNext, EmptyBefore: emptyBefore}, true
+}
+
+// platformTime parses an RFC 3339 time a platform's JSON gives, keeping the
+// text; field names it in errors. Empty text is no time.
+func platformTime(field, text string) (Time, error) {
+	t, err := apiTime(text)
+	if err != nil {
+		return Time{}, fmt.Errorf("%s: %w", field, err)
+	}
+	return t, nil
+}
+
+// closest names the platform a document most resembles and what it lacks,
+// for the error of a page no parser reads ("looks like an Instatus page but
+// has no incidents key"); "" when it resembles none.
+func closest(doc Document) string {
+	if m := jsonMembers(doc.Body); m != nil {
+		for _, c := range closeCalls {
+			if why := c(m); why != "" {
+				return why
+			}
+		}
+		return ""
+	}
+	if props, ok := nextData(doc.Body); ok {
+		keys := make([]string, 0, len(props))
+		for k := range props {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		return fmt.Sprintf("looks like a Next.js status page (incident.io and Instatus render so) but its page data holds no incident, incidents or summary (keys: %s)", strings.Join(keys, ", "))
+	}
+	return ""
+}
+
+// closeCalls are the platforms' resemblance checks on a JSON object's
+// members, each in its own parser's file.
+var closeCalls []func(map[string]json.RawMessage) string
+
+// firstTime returns the earliest of ts that is set.
+func firstTime(ts ...Time) Time {
+	var first Time
+	for _, t := range ts {
+		if !t.IsZero() && (first.IsZero() || t.At.Before(first.At)) {
+			first = t
+		}
+	}
+	return first
+}
+
+// lastTime returns the latest of ts that is set.
+func lastTime(ts ...Time) Time {
+	var last Time
+	for _, t := range ts {
+		if !t.IsZero() && (last.IsZero() || t.At.After(last.At)) {
+			last = t
+		}
+	}
+	return last
+}

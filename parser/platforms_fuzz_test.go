@@ -1,0 +1,62 @@
+package parser
+
+import (
+	"testing"
+	"time"
+
+	"github.com/statusarchive/statusarchive/fixtures"
+)
+
+// fuzzPlatform runs the platform parser name over arbitrary bytes: it never
+// panics, and every record it returns validates.
+func fuzzPlatform(f *testing.F, name Format, seeds []string, url string) {
+	for _, pattern := range seeds {
+		files, _ := fixtures.Glob(pattern)
+		for _, file := range files {
+			b, err := fixtures.ReadFile(file)
+			if err != nil {
+				f.Fatal(err)
+			}
+			if len(b) < 64<<10 {
+				f.Add(b)
+			}
+		}
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		page, err := Parse(Document{URL: url, Body: body}, name)
+		if err != nil {
+			return
+		}
+		for _, in := range page.Incidents {
+			if err := in.Validate(time.Time{}); err != nil {
+				t.Errorf("parsed incident does not validate: %v", err)
+			}
+		}
+	})
+}
+
+func FuzzIncidentIO(f *testing.F) {
+	f.Add([]byte(`{"incidents":[{"id":"01A","name":"n","status":"resolved","published_at":"2026-01-01T00:00:00Z","updates":[{"published_at":"2026-01-01T00:00:00Z","to_status":"resolved","message_string":""}]}]}`))
+	fuzzPlatform(f, FormatIncidentIO, []string{"incidentio/site/proxy/*/*.json"}, "https://status.example.com/proxy/status.example.com/incidents")
+}
+
+func FuzzIncidentIOHTML(f *testing.F) {
+	fuzzPlatform(f, FormatIncidentIOHTML, []string{"incidentio/site/*.html", "incidentio/site/incidents/*.html"}, "https://status.example.com/")
+}
+
+func FuzzInstatus(f *testing.F) {
+	fuzzPlatform(f, FormatInstatus, []string{"realworld/instatus/*.json", "instatus/site/*.json", "instatus/site/v2/*.json"}, "https://status.example.com/summary.json")
+}
+
+func FuzzInstatusHTML(f *testing.F) {
+	fuzzPlatform(f, FormatInstatusHTML, []string{"instatus/site/history/*.html", "instatus/site/incident/*.html"}, "https://status.example.com/history?page=1")
+}
+
+func FuzzBetterStack(f *testing.F) {
+	fuzzPlatform(f, FormatBetterStack, []string{"realworld/betterstack/*.json"}, "https://status.example.com/index.json")
+}
+
+func FuzzStatusIO(f *testing.F) {
+	f.Add([]byte(`{"result":{"status_overall":{"status_code":300},"incidents":[{"_id":"a","name":"b","messages":[{"datetime":"2026-01-01T00:00:00Z","status":300,"state":100,"details":"x"}]}]}}`))
+	fuzzPlatform(f, FormatStatusIO, []string{"realworld/statusio/*.json"}, "https://status.example.com/1.0/status/p")
+}
