@@ -44,6 +44,19 @@
 //   - At most 5 redirects, each on the first URL's site (its registrable
 //     domain; for an IP address or localhost, the same host:port). The hop
 //     off-site is refused before any connection is made.
+//   - No request reaches inside the network (server-side request forgery):
+//     the default transport dials through a Guard, which resolves the host
+//     itself and refuses, in net.Dialer.Control, loopback, private
+//     (10/8, 172.16/12, 192.168/16), link-local (169.254/16 with the cloud
+//     metadata address, fe80::/10), unique-local (fc00::/7), CGNAT
+//     (100.64/10), unspecified, multicast and reserved addresses, and IPv4
+//     carried in IPv6 (mapped, compatible, NAT64, 6to4) of these. It
+//     applies to redirects and to every name, and odd IP spellings
+//     (0x7f.1, 2130706433, 0177.0.0.1, 127.1) are normalised first. A
+//     loopback address written plainly in the URL (http://127.0.0.1:8080/,
+//     [::1], localhost) is the user's explicit choice: allowed and logged
+//     once. Options.AllowPrivateNetworks lets everything through
+//     (ErrPrivateAddress otherwise).
 //   - At most 50 pages per Crawl; hitting the cap sets Result.CapHit and is
 //     logged as "page cap hit". Crawl follows only same-site URLs, each once.
 //   - Conditional GET: a Request with ETag or LastModified sends
@@ -64,7 +77,7 @@
 // *HTTPError (Status, RetryAfter) matching ErrHTTPStatus. Sentinels say
 // what went wrong: ErrBodyTooLarge, ErrRobotsDisallowed,
 // ErrRobotsUnreachable, ErrOffSite, ErrTooManyRedirects,
-// ErrRetryAfterTooLong, ErrTimeout, ErrUnsupportedEncoding,
+// ErrRetryAfterTooLong, ErrTimeout, ErrUnsupportedEncoding, ErrPrivateAddress,
 // ErrUnsupportedScheme. A cancelled context comes back as the context's
 // error, so Ctrl-C is not mistaken for a timeout.
 package scraper

@@ -75,8 +75,10 @@ func New(opts Options, lg zerolog.Logger) (*Fetcher, error) {
 	if err := opts.validate(); err != nil {
 		return nil, err
 	}
+	lg = lg.With().Str("component", "scraper").Logger()
 	if opts.Transport == nil {
-		opts.Transport = http.DefaultTransport.(*http.Transport).Clone()
+		g := &Guard{AllowPrivate: opts.AllowPrivateNetworks, Resolver: opts.Resolver, Logger: lg}
+		opts.Transport = g.Transport()
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
@@ -87,7 +89,7 @@ func New(opts Options, lg zerolog.Logger) (*Fetcher, error) {
 	opts.Header = opts.Header.Clone()
 	f := &Fetcher{
 		opts:      opts,
-		lg:        lg.With().Str("component", "scraper").Logger(),
+		lg:        lg,
 		transport: newCapTransport(opts.Transport, opts.MaxBodyBytes),
 		robots:    make(map[string]*robotsEntry),
 	}
@@ -245,7 +247,7 @@ func (f *Fetcher) exchange(ctx context.Context, u *url.URL, hdr http.Header, lim
 	}
 	ex := &exchange{limit: limit, truncate: truncate}
 	c := f.collector.Clone()
-	colly.StdlibContext(withExchange(ctx, ex))(c)
+	colly.StdlibContext(withWrittenHost(withExchange(ctx, ex), u.Hostname()))(c)
 	start := time.Now()
 	err := c.Request(http.MethodGet, u.String(), nil, nil, hdr)
 	ev := f.lg.Debug().Str("url", u.String()).Dur("elapsed", time.Since(start))

@@ -70,8 +70,19 @@ type Options struct {
 	// stay on the requested URL's site.
 	MaxRedirects int
 
+	// AllowPrivateNetworks lets requests reach loopback, private,
+	// link-local and other internal addresses (--allow-private-networks).
+	// Without it the default transport's Guard refuses them at dial time,
+	// except a loopback address written plainly in the URL.
+	AllowPrivateNetworks bool
+	// Resolver finds host names' addresses for the Guard; nil means
+	// net.DefaultResolver. Tests inject a stub.
+	Resolver Resolver
+
 	// Transport carries the requests. Nil means a clone of
-	// http.DefaultTransport. file:// URLs never reach it.
+	// http.DefaultTransport dialing through a Guard (see
+	// AllowPrivateNetworks); a Transport given here is used as it is.
+	// file:// URLs never reach it.
 	Transport http.RoundTripper
 	// Now and Sleep stand in for the clock in tests. Sleep must return
 	// early with ctx.Err() when ctx ends.

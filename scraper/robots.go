@@ -154,6 +154,9 @@ func (f *Fetcher) loadRobots(ctx context.Context, u *url.URL, key string) (*robo
 		// chain as "unavailable": allow all.
 		lg.Warn().Err(err).Msg("robots.txt redirect not followed; treating as unavailable")
 		rules.data = allowAll()
+	case errors.Is(err, ErrPrivateAddress):
+		// Not the site's answer: the guard refused the host itself.
+		rules.err = err
 	case err != nil:
 		rules.err = fmt.Errorf("%w: %s: %w", ErrRobotsUnreachable, robotsURL, err)
 	default:

@@ -16,6 +16,10 @@ func parseTarget(raw string) (*url.URL, error) {
 	if raw == "" {
 		return nil, fmt.Errorf("empty url")
 	}
+	if u, err := url.Parse(raw); err == nil && len(u.Scheme) > 1 && u.Scheme != "file" && !strings.Contains(raw, "://") {
+		// data:, javascript:, mailto: and the like are URLs, not paths.
+		return nil, fmt.Errorf("%w %q", ErrUnsupportedScheme, strings.ToLower(u.Scheme))
+	}
 	if !strings.Contains(raw, "://") && !strings.HasPrefix(raw, "file:") {
 		abs, err := filepath.Abs(raw)
 		if err != nil {

@@ -17,6 +17,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/statusarchive/statusarchive/parser"
+	"github.com/statusarchive/statusarchive/scraper"
 )
 
 // Main is the program with its environment injected, so that tests can run
@@ -26,8 +27,12 @@ type Main struct {
 	Stderr io.Writer
 	Getenv func(string) string
 	Now    func() time.Time
-	// Transport, when set, replaces the scraper's HTTP transport.
+	// Transport, when set, replaces the scraper's HTTP transport (and with
+	// it the private-network guard).
 	Transport http.RoundTripper
+	// Resolver, when set, resolves host names for the private-network
+	// guard: tests send names to loopback with it.
+	Resolver scraper.Resolver
 	// LogFormat forces "json" or "console" logs; "" decides by terminal.
 	LogFormat string
 	// Parse parses a fetched page; nil means parser.Parse. Tests count

@@ -17,6 +17,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/statusarchive/statusarchive/parser"
+	"github.com/statusarchive/statusarchive/scraper"
 )
 
 // The defaults of a sources file.
@@ -46,6 +47,9 @@ type Config struct {
 	// 9110 §10.1.2), so that a vendor's operator can reach whoever runs
 	// this daemon. Every source carries it too.
 	From string
+	// Notes are things worth saying about a valid file, such as a source
+	// on a loopback address, allowed because it is written explicitly.
+	Notes []Problem
 }
 
 // Source is one entry of a sources file.
@@ -67,6 +71,9 @@ type Source struct {
 	Limits     Limits
 	// From is the sources file's contact, sent as the From header.
 	From string
+	// AllowPrivateNetworks lets this source's requests reach loopback,
+	// private and link-local addresses (allow_private_networks: true).
+	AllowPrivateNetworks bool
 	// Line is where the entry starts in the file.
 	Line int
 }
@@ -262,7 +269,7 @@ func (c *configParser) top(n *yaml.Node) {
 	}
 }
 
-var sourceKeys = []string{"name", "url", "format", "schedule", "components", "stale_after", "limits"}
+var sourceKeys = []string{"name", "url", "format", "schedule", "components", "stale_after", "limits", "allow_private_networks"}
 
 // source reads one entry of the sources list. ok is false when the entry
 // is unusable; its problems have been added.
@@ -289,6 +296,8 @@ func (c *configParser) source(n *yaml.Node) (s Source, ok bool) {
 			s.StaleAfter = c.positiveInt(v, key)
 		case "limits":
 			s.Limits = c.limits(v)
+		case "allow_private_networks":
+			s.AllowPrivateNetworks = c.boolean(v, key)
 		}
 	})
 	if n.Kind != yaml.MappingNode {
@@ -301,7 +310,7 @@ func (c *configParser) source(n *yaml.Node) (s Source, ok bool) {
 	case s.URL != "":
 		if err := checkSourceURL(s.URL); err != nil {
 			c.addf(urlNode, "url %q: %v", s.URL, err)
-		} else {
+		} else if c.checkNetwork(urlNode, s.URL, s.AllowPrivateNetworks) {
 			urlOK = true
 		}
 	}
@@ -371,6 +380,35 @@ func (c *configParser) mailbox(v *yaml.Node, key string) string {
 		return ""
 	}
 	return a.Address
+}
+
+func (c *configParser) boolean(v *yaml.Node, key string) bool {
+	var b bool
+	if v.Kind != yaml.ScalarNode || v.Tag != "!!bool" || v.Decode(&b) != nil {
+		c.addf(v, "%s: want true or false, got %q", key, v.Value)
+	}
+	return b
+}
+
+// checkNetwork refuses a URL whose host is an internal IP address, in any
+// spelling, unless allowPrivate; a loopback address written plainly is
+// allowed with a note. Host names are checked when they are dialed. It
+// reports whether the URL passed.
+func (c *configParser) checkNetwork(n *yaml.Node, raw string, allowPrivate bool) bool {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return false
+	}
+	explicit, err := scraper.CheckHost(u.Hostname(), allowPrivate)
+	if err != nil {
+		c.addf(n, "url: %v", err)
+		return false
+	}
+	if explicit {
+		c.cfg.Notes = append(c.cfg.Notes, Problem{Line: n.Line, Column: n.Column,
+			Msg: fmt.Sprintf("note: %s is a loopback address written in the URL: allowed", u.Host)})
+	}
+	return true
 }
 
 func (c *configParser) strList(v *yaml.Node, key string) []string {

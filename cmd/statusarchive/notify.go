@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"net/http"
+	"net/url"
 	"os"
 	"slices"
 	"strings"
@@ -32,6 +33,9 @@ const (
 // Notify is the notify section of a sources file.
 type Notify struct {
 	Webhooks []notify.Webhook
+	// PrivateHosts are the hosts of webhooks with allow_private_networks:
+	// they may be on loopback, private or link-local addresses.
+	PrivateHosts []string
 }
 
 // notifier is the daemon's delivery state. The zero value is not usable:
@@ -83,7 +87,7 @@ func (d *daemon) pokeDelivery() {
 // post cut short by it is retried by the next process.
 func (d *daemon) startDelivery(ctx context.Context) (stop func()) {
 	ctx, cancel := context.WithCancel(ctx)
-	client := notify.NewClient(d.m.Transport, webhookTimeout)
+	client := notify.NewClient(d.webhookTransport(), webhookTimeout)
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -155,7 +159,7 @@ func (d *daemon) notifyHealth(lg zerolog.Logger, source, event string, failures 
 
 var (
 	notifyKeys  = []string{"webhooks"}
-	webhookKeys = []string{"url", "secret", "secret_env", "format", "events"}
+	webhookKeys = []string{"url", "secret", "secret_env", "format", "events", "allow_private_networks"}
 )
 
 // notify reads the notify section of a sources file.
@@ -168,9 +172,12 @@ func (c *configParser) notify(n *yaml.Node) Notify {
 		}
 		seen := map[string]int{}
 		for _, item := range v.Content {
-			w, ok := c.webhook(item)
+			w, private, ok := c.webhook(item)
 			if !ok {
 				continue
+			}
+			if u, err := url.Parse(w.URL); err == nil && private {
+				out.PrivateHosts = append(out.PrivateHosts, strings.ToLower(u.Hostname()))
 			}
 			if first, dup := seen[w.Key()]; dup {
 				c.addf(item, "webhook: the same url and format as the one at line %d", first)
@@ -185,7 +192,7 @@ func (c *configParser) notify(n *yaml.Node) Notify {
 
 // webhook reads one entry of notify.webhooks. ok is false when the entry
 // is unusable; its problems have been added.
-func (c *configParser) webhook(n *yaml.Node) (w notify.Webhook, ok bool) {
+func (c *configParser) webhook(n *yaml.Node) (w notify.Webhook, private, ok bool) {
 	before := len(c.problems)
 	var urlNode, secretNode, envNode *yaml.Node
 	c.fields(n, "webhook", webhookKeys, func(key string, v *yaml.Node) {
@@ -204,6 +211,8 @@ func (c *configParser) webhook(n *yaml.Node) (w notify.Webhook, ok bool) {
 			if w.Secret == "" {
 				c.addf(v, "secret_env %q: the environment variable is not set or empty", name)
 			}
+		case "allow_private_networks":
+			private = c.boolean(v, key)
 		case "format":
 			w.Format = c.str(v, key)
 			if w.Format != "" && w.Format != notify.FormatJSON && w.Format != notify.FormatSlack {
@@ -230,7 +239,7 @@ func (c *configParser) webhook(n *yaml.Node) (w notify.Webhook, ok bool) {
 		}
 	})
 	if n.Kind != yaml.MappingNode {
-		return w, false
+		return w, false, false
 	}
 	switch {
 	case urlNode == nil:
@@ -238,12 +247,14 @@ func (c *configParser) webhook(n *yaml.Node) (w notify.Webhook, ok bool) {
 	case w.URL != "":
 		if err := checkWebhookURL(w.URL); err != nil {
 			c.addf(urlNode, "url: %v", err)
+		} else {
+			c.checkNetwork(urlNode, w.URL, private)
 		}
 	}
 	if secretNode != nil && envNode != nil {
 		c.addf(envNode, "webhook: give secret or secret_env, not both")
 	}
-	return w, len(c.problems) == before
+	return w, private, len(c.problems) == before
 }
 
 // checkWebhookURL accepts absolute http and https URLs with a host.

@@ -48,6 +48,7 @@ func (m *Main) run(ctx context.Context, args []string) error {
 	configPath := fs.String("config", "", "sources file (see docs/sources.example.yaml)")
 	grace := fs.Duration("grace", defaultGrace, "on SIGINT or SIGTERM, how long running scrapes may take to finish")
 	listen := fs.String("listen", "", "loopback address to serve /metrics and /healthz on, such as 127.0.0.1:9090 (default: none)")
+	allowPrivate := fs.Bool("allow-private-networks", false, "let every source and webhook reach loopback, private and link-local addresses")
 	if err := parse(fs, args); err != nil {
 		return handled(err)
 	}
@@ -80,6 +81,7 @@ func (m *Main) run(ctx context.Context, args []string) error {
 	}
 	d := newDaemon(m, lg, path, *configPath, cfg)
 	d.grace = *grace
+	d.fetching.allowPrivate = *allowPrivate
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
@@ -132,10 +134,8 @@ type daemon struct {
 	// notes delivers the archive's notifications (notify.go).
 	notes notifier
 
-	// robots keeps robots.txt verdicts across runs (for the scraper's
-	// RobotsTTL), so that a source scraped every few minutes does not
-	// fetch it every time.
-	robots *scraper.RobotsCache
+	// fetching is what every run's fetcher shares (fetch.go).
+	fetching *fetchShared
 
 	// dbMu makes this process open the archive for one write at a time.
 	dbMu sync.Mutex
@@ -182,7 +182,7 @@ func newDaemon(m *Main, lg zerolog.Logger, path, configPath string, cfg *Config)
 		grace:      defaultGrace,
 		lockWait:   writeLockWait,
 		metrics:    newMetrics(path, m.Now()),
-		robots:     scraper.NewRobotsCache(0),
+		fetching:   newFetchShared(),
 		stopping:   make(chan struct{}),
 		cfg:        cfg,
 		entries:    map[string]entry{},
@@ -407,7 +407,7 @@ func (d *daemon) runSource(name string) {
 
 	d.metrics.running(1)
 	defer d.metrics.running(-1)
-	j := job{source: name, url: src.URL, format: src.Format, fetch: src.fetchOptions(d.m, d.robots)}
+	j := job{source: name, url: src.URL, format: src.Format, fetch: src.fetchOptions(d.m, d.fetching)}
 	start := time.Now()
 	run, err := d.m.runJob(d.jobCtx, d.withDB, d.base.With().Str("source", name).Logger(), j)
 	d.committed(run)
@@ -474,8 +474,8 @@ func followedComponents(inc parser.Incident, follow []string) []string {
 }
 
 // fetchOptions are the scraper settings for a source: the defaults, its
-// limits, the injected transport and the daemon's robots.txt cache.
-func (s Source) fetchOptions(m *Main, robots *scraper.RobotsCache) scraper.Options {
+// limits, the injected transport and what the daemon's fetchers share.
+func (s Source) fetchOptions(m *Main, shared *fetchShared) scraper.Options {
 	d := scraper.DefaultOptions()
 	o := fetchOptions{maxPages: d.MaxPages, delay: d.Delay, timeout: d.RequestTimeout, maxBody: d.MaxBodyBytes}
 	if s.Limits.MaxPages > 0 {
@@ -490,8 +490,9 @@ func (s Source) fetchOptions(m *Main, robots *scraper.RobotsCache) scraper.Optio
 	if s.Limits.MaxBody > 0 {
 		o.maxBody = s.Limits.MaxBody
 	}
+	o.allowPrivate = s.AllowPrivateNetworks || shared.allowPrivate
 	opts := o.options(m)
-	opts.Robots = robots
+	opts.Robots = shared.robots
 	opts.From = s.From
 	return opts
 }

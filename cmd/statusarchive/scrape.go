@@ -102,16 +102,18 @@ func (m *Main) scrape(ctx context.Context, args []string) error {
 // fetchOptions are the scraper settings a user may change from the
 // command line.
 type fetchOptions struct {
-	maxPages int
-	delay    time.Duration
-	timeout  time.Duration
-	maxBody  int64
+	maxPages     int
+	delay        time.Duration
+	timeout      time.Duration
+	maxBody      int64
+	allowPrivate bool
 }
 
 func fetchFlags(fs interface {
 	IntVar(*int, string, int, string)
 	DurationVar(*time.Duration, string, time.Duration, string)
 	Int64Var(*int64, string, int64, string)
+	BoolVar(*bool, string, bool, string)
 }) *fetchOptions {
 	d := scraper.DefaultOptions()
 	o := &fetchOptions{}
@@ -119,6 +121,7 @@ func fetchFlags(fs interface {
 	fs.DurationVar(&o.delay, "delay", d.Delay, "pause between two requests to one host")
 	fs.DurationVar(&o.timeout, "timeout", d.RequestTimeout, "time limit of one request")
 	fs.Int64Var(&o.maxBody, "max-body", d.MaxBodyBytes, "largest response body in bytes, after decompression")
+	fs.BoolVar(&o.allowPrivate, "allow-private-networks", false, "let requests reach loopback, private and link-local addresses (a plainly written loopback URL is allowed without it)")
 	return o
 }
 
@@ -129,6 +132,7 @@ func (o *fetchOptions) options(m *Main) scraper.Options {
 	if o.delay == 0 {
 		opts.RandomDelay = 0
 	}
+	opts.AllowPrivateNetworks, opts.Resolver = o.allowPrivate, m.Resolver
 	if m.Transport != nil {
 		opts.Transport = m.Transport
 	}

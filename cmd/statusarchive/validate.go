@@ -34,6 +34,9 @@ func (m *Main) validate(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	for _, n := range cfg.Notes {
+		fmt.Fprintf(m.Stdout, "%s:%s\n", safe(*path), safe(n.String()))
+	}
 	fmt.Fprintf(m.Stdout, "%s: %d sources, no problems\n", safe(*path), len(cfg.Sources))
 	return nil
 }
