@@ -4,12 +4,14 @@ BIN       ?= bin/statusarchive
 FUZZTIME  ?= 10s
 PKGS      := ./...
 
-.PHONY: build test vet fmt-check chromium unit fuzz demo report-demo bench clean
+.PHONY: build test vet fmt-check chromium unit fuzz fuzz-long demo report-demo bench clean
 
 build:
 	$(GO) build -o $(BIN) ./cmd/statusarchive
 
-test: vet fmt-check chromium unit fuzz
+# `unit` replays every fuzz corpus (testdata/fuzz and the f.Add seeds) as
+# ordinary tests; timed fuzzing is `make fuzz`, which CI does not run.
+test: vet fmt-check chromium unit
 
 vet:
 	$(GO) vet $(PKGS)
@@ -28,13 +30,27 @@ unit:
 	$(GO) test -race -count=1 -timeout 20m -skip '^($(CRASH_TESTS))$$' $(PKGS)
 	$(GO) test -count=1 -timeout 10m -run '^($(CRASH_TESTS))$$' ./archive ./cmd/statusarchive
 
-# Each parser's fuzz target runs briefly; crashers land in testdata/fuzz and
-# replay in every `go test` afterwards.
+# Every fuzz target of every package runs for FUZZTIME (fuzz-long: 30 s,
+# RELIABILITY.md test 23); crashers land in testdata/fuzz and replay in every
+# `go test` afterwards. Neither runs in CI: wall-clock fuzzing on a loaded
+# machine is not a pass/fail signal. Go 1.26's coordinator can end a run
+# with a bare "context deadline exceeded" (golang/go#75804): that counts as
+# a failure only when it left a new crasher in testdata/fuzz.
 fuzz:
-	@for target in $$($(GO) test -list '^Fuzz' ./parser | grep '^Fuzz'); do \
-		echo "fuzz $$target ($(FUZZTIME))"; \
-		$(GO) test -run '^$$' -fuzz "^$$target$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 1s ./parser || exit 1; \
+	@for f in $$(grep -rl --include='*_test.go' '^func Fuzz' . | sort); do \
+		dir=$$(dirname $$f); \
+		for target in $$(grep -o '^func Fuzz[A-Za-z0-9_]*' $$f | cut -c6-); do \
+			echo "fuzz $$dir $$target ($(FUZZTIME))"; \
+			out=$$($(GO) test -run '^$$' -fuzz "^$$target$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 1s $$dir 2>&1) && continue; \
+			echo "$$out" | tail -20; \
+			if echo "$$out" | grep -q 'context deadline exceeded' && [ -z "$$(git status --porcelain -- $$dir/testdata/fuzz)" ]; then \
+				echo "note: $$target: golang/go#75804 (no crasher written), not a failure"; continue; fi; \
+			exit 1; \
+		done; \
 	done
+
+fuzz-long: FUZZTIME = 30s
+fuzz-long: fuzz
 
 demo: build
 	./$(BIN) demo

@@ -243,6 +243,11 @@ func FuzzStatuspageHistory(f *testing.F) {
 		f.Add([]byte(`<!DOCTYPE html><html><body><div data-react-class="HistoryIndex" data-react-props="` + html.EscapeString(string(props)) + `"></div></body></html>`))
 	}
 	f.Add([]byte(`{"months":[{"name":"May","year":2021,"incidents":[{"code":"a","name":"b","message":"c","impact":"minor","timestamp":"May 2, 14:00 - 15:00 UTC"}]}]}`))
+	// The shapes the scaling benchmark grows, small: regression seeds for
+	// inputs a fuzzer makes large (testdata/fuzz holds the ones it found).
+	for _, sh := range historyShapes {
+		f.Add([]byte(sh.build(512)))
+	}
 	f.Fuzz(func(t *testing.T, body []byte) {
 		page, err := Parse(Document{URL: "https://s.example.com/history?page=2", Body: body}, FormatStatuspageHistory)
 		if err != nil {
