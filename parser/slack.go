@@ -1,0 +1,158 @@
+package parser
+
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// FormatSlack is Slack's status API: /api/v2.0.0/current (the open
+// incidents, under active_incidents) and /api/v2.0.0/history (every
+// incident, a JSON array). An incident has a type (incident, notice,
+// outage, maintenance), a status, the services it touched and its notes,
+// which carry no state of their own. Times carry a US Pacific offset.
+const FormatSlack Format = "slack-status"
+
+func init() {
+	register(format{name: FormatSlack, sniff: sniffSlack, parse: parseSlack})
+}
+
+// slackImpact maps an incident's type, Slack's only statement of severity.
+var slackImpact = map[string]Impact{
+	"notice":      ImpactNone,
+	"incident":    ImpactMinor,
+	"outage":      ImpactMajor,
+	"maintenance": ImpactMaintenance,
+}
+
+// slackStatus maps an incident's status. "active" says only that it is not
+// over, which none of our states says, so it stays unknown (kept raw).
+var slackStatus = map[string]Status{
+	"resolved":  StatusResolved,
+	"scheduled": StatusScheduled,
+	"completed": StatusCompleted,
+}
+
+type slackIncident struct {
+	ID       json.Number `json:"id"`
+	Created  string      `json:"date_created"`
+	Title    string      `json:"title"`
+	Type     string      `json:"type"`
+	Status   string      `json:"status"`
+	URL      string      `json:"url"`
+	Services []string    `json:"services"`
+	Notes    []struct {
+		Created string `json:"date_created"`
+		Body    string `json:"body"`
+	} `json:"notes"`
+}
+
+// slackShape says whether m is a Slack incident.
+func slackShape(m map[string]json.RawMessage) bool {
+	return hasKeys(m, "id", "date_created", "title", "type", "status", "notes")
+}
+
+// slackDecode returns a Slack document's incidents and whether it is the
+// current status (not the history).
+func slackDecode(body []byte) ([]slackIncident, bool, error) {
+	var raw []map[string]json.RawMessage
+	current := false
+	if m := vendorObject(body); m != nil {
+		if !hasKeys(m, "status", "active_incidents", "date_created") || jsonKind(m["active_incidents"]) != '[' {
+			return nil, false, errNotVendor("Slack status", "an object without status, date_created and an active_incidents list")
+		}
+		raw, _ = vendorArray(m["active_incidents"])
+		body, current = m["active_incidents"], true
+	} else {
+		var ok bool
+		if raw, ok = vendorArray(body); !ok {
+			return nil, false, errNotVendor("Slack status", "neither a JSON object nor an array")
+		}
+	}
+	for i, it := range raw {
+		if !slackShape(it) {
+			return nil, false, errNotVendor("Slack status", fmt.Sprintf("incident %d has no id, date_created, title, type, status and notes", i))
+		}
+	}
+	var incidents []slackIncident
+	if err := json.Unmarshal(body, &incidents); err != nil {
+		return nil, false, errNotVendor("Slack status", err.Error())
+	}
+	return incidents, current, nil
+}
+
+func sniffSlack(doc Document) int {
+	incidents, current, err := slackDecode(doc.Body)
+	switch {
+	case err != nil:
+		return 0
+	case len(incidents) > 0 || current:
+		return 85
+	case strings.HasSuffix(feedURLPath(doc.URL), "/api/v2.0.0/history"):
+		return 60
+	}
+	return 0
+}
+
+func parseSlack(doc Document) (*Page, error) {
+	incidents, current, err := slackDecode(doc.Body)
+	if err != nil {
+		return nil, err
+	}
+	page := &Page{Scope: ScopeListing, Incidents: []Incident{}}
+	if current {
+		page.Scope = ScopeCurrent
+		// The history holds every incident; the current status only the
+		// open ones.
+		if path := feedURLPath(doc.URL); strings.HasSuffix(path, "/current") {
+			if origin := statuspageOrigin(doc.URL, ""); origin != "" {
+				page.Follow = append(page.Follow, Follow{URL: origin + strings.TrimSuffix(path, "current") + "history", Reason: FollowNext})
+			}
+		}
+	}
+	for i, s := range incidents {
+		in, err := s.incident()
+		if err != nil {
+			return nil, &ParseError{Field: fmt.Sprintf("incidents[%d]", i), Err: err}
+		}
+		page.Incidents = append(page.Incidents, in)
+	}
+	return page, nil
+}
+
+func (s slackIncident) incident() (Incident, error) {
+	id := s.ID.String()
+	if _, err := strconv.ParseInt(id, 10, 64); err != nil {
+		return Incident{}, fmt.Errorf("%w: incident id %q is not a number", ErrInvalidRecord, id)
+	}
+	in := Incident{
+		ID:        id,
+		Kind:      KindIncident,
+		Title:     s.Title,
+		URL:       s.URL,
+		Impact:    vendorImpact(slackImpact, s.Type),
+		ImpactRaw: s.Type,
+		Status:    vendorStatus(slackStatus, s.Status),
+		StatusRaw: s.Status,
+		Updates:   []Update{},
+	}
+	if in.Impact == ImpactMaintenance {
+		in.Kind = KindMaintenance
+	}
+	for _, name := range s.Services {
+		in.Components = append(in.Components, Component{Name: name})
+	}
+	for i, n := range s.Notes {
+		at, err := apiTime(n.Created)
+		if err == nil && at.IsZero() {
+			err = fmt.Errorf("%w: no date_created", ErrBadTime)
+		}
+		if err != nil {
+			return in, fmt.Errorf("incident %s: notes[%d]: %w", id, i, err)
+		}
+		// A note states no state: it is a progress post.
+		in.Updates = append(in.Updates, Update{Status: StatusUpdate, At: at, Body: n.Body})
+	}
+	return in, nil
+}

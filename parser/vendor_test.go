@@ -1,0 +1,164 @@
+package parser
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/statusarchive/statusarchive/fixtures"
+)
+
+// checkVendorGolden compares page, as indented JSON, with
+// testdata/<dir>/<name>.golden.json, or rewrites it under -update.
+func checkVendorGolden(t *testing.T, dir, name string, page *Page) {
+	t.Helper()
+	got, err := json.MarshalIndent(page, "", "  ")
+	if err != nil {
+		t.Fatalf("marshal page: %v", err)
+	}
+	got = append(got, '\n')
+	file := filepath.Join("testdata", dir, name+".golden.json")
+	if statuspageUpdating() {
+		if err := os.MkdirAll(filepath.Dir(file), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(file, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatalf("read golden file: %v (run go test -update and review the diff)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s differs from the parse (run go test -update and review the diff)\n%s", file, statuspageFirstDiff(got, want))
+	}
+}
+
+// vendorCaptures are the real captures of the platforms with their own
+// JSON or feeds, with the URL each was served from and how many incidents
+// it holds.
+var vendorCaptures = []struct {
+	file        string
+	url         string
+	contentType string
+	format      Format
+	incidents   int
+	scope       Scope
+}{
+	{"realworld/checkly/mistral-unresolved-incidents-20260727.json", "https://status.mistral.ai/api/status-page/mistral-ai/unresolved-incidents", "application/json", FormatCheckly, 1, ScopeCurrent},
+	{"realworld/other/aws-health-currentevents-utf16-20260801.json", "https://health.aws.amazon.com/public/currentevents", "application/json", FormatAWSHealth, 2, ScopeCurrent},
+	{"realworld/other/azure-status-feed-20260723.xml", "https://azure.status.microsoft/en-us/status/feed/", "application/rss+xml", FormatAzure, 1, ScopeCurrent},
+	{"realworld/other/azure-status-feed-westus-20260723.xml", "https://azure.status.microsoft/en-us/status/feed/", "application/rss+xml", FormatAzure, 1, ScopeCurrent},
+	{"realworld/hundio/indeed-home-2021.html", "https://appsstatus.indeed.com/", "text/html; charset=utf-8", FormatHundio, 0, ScopeUnknown},
+}
+
+func TestVendorRealWorld(t *testing.T) {
+	for _, tt := range vendorCaptures {
+		name := strings.TrimSuffix(path.Base(tt.file), path.Ext(tt.file))
+		t.Run(name, func(t *testing.T) {
+			doc := Document{Source: "test", URL: tt.url, ContentType: tt.contentType, Body: readStatuspageFixture(t, tt.file)}
+			if got, err := Detect(doc); err != nil || got != tt.format {
+				t.Errorf("Detect = %q, %v; want %q", got, err, tt.format)
+			}
+			page, err := Parse(doc, tt.format)
+			if err != nil {
+				t.Fatalf("Parse: %v", err)
+			}
+			if len(page.Incidents) != tt.incidents || page.Scope != tt.scope {
+				t.Errorf("%d incidents, scope %q; want %d, %q", len(page.Incidents), page.Scope, tt.incidents, tt.scope)
+			}
+			for _, in := range page.Incidents {
+				for k, u := range in.Updates {
+					if u.At.Text == "" {
+						t.Errorf("incident %s update %d keeps no original time text", in.ID, k)
+					}
+				}
+			}
+			checkVendorGolden(t, string(tt.format), name, page)
+		})
+	}
+}
+
+// Each vendor parser, forced onto another vendor's capture, refuses it as
+// an unknown format instead of reading it as nothing.
+func TestVendorRefusesOthers(t *testing.T) {
+	for _, f := range vendorCaptures {
+		for _, other := range vendorCaptures {
+			if f.format == other.format {
+				continue
+			}
+			doc := Document{URL: other.url, ContentType: other.contentType, Body: readStatuspageFixture(t, other.file)}
+			if _, err := Parse(doc, f.format); !errors.Is(err, ErrUnknownFormat) {
+				t.Errorf("%s on %s: %v, want ErrUnknownFormat", f.format, path.Base(other.file), err)
+			}
+		}
+	}
+}
+
+func fuzzVendor(f *testing.F, format Format, url string, seeds ...string) {
+	for _, tt := range vendorCaptures {
+		if tt.format == format {
+			b, err := fixtures.ReadFile(tt.file)
+			if err != nil {
+				f.Fatal(err)
+			}
+			f.Add(b)
+		}
+	}
+	for _, s := range seeds {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		page, err := Parse(Document{URL: url, Body: body}, format)
+		if err != nil {
+			return
+		}
+		for _, in := range page.Incidents {
+			if err := in.Validate(time.Time{}); err != nil {
+				t.Errorf("parsed incident does not validate: %v", err)
+			}
+		}
+	})
+}
+
+func FuzzCheckly(f *testing.F) {
+	fuzzVendor(f, FormatCheckly, "https://status.example.com/api/status-page/x/unresolved-incidents",
+		`{"incidents":[{"id":"a","name":"b","severity":"MINOR","lastUpdateStatus":"RESOLVED","incidentUpdates":[{"status":"RESOLVED","description":"d","publicIncidentUpdateDate":"2026-01-02T03:04:05Z"}]}]}`)
+}
+
+func FuzzAWSHealth(f *testing.F) {
+	fuzzVendor(f, FormatAWSHealth, "https://health.aws.amazon.com/public/currentevents",
+		`[{"date":"1772369485","arn":"arn:aws:health:x","status":"1","summary":"s","event_log":[{"message":"m","status":1,"timestamp":1772369485}]}]`)
+}
+
+func FuzzAzure(f *testing.F) {
+	fuzzVendor(f, FormatAzure, "https://azure.status.microsoft/en-us/status/feed/",
+		`<rss><channel><title>Azure Status</title></channel></rss>`)
+}
+
+func FuzzGCP(f *testing.F) {
+	fuzzVendor(f, FormatGCP, "https://status.cloud.google.com/incidents.json",
+		`[{"id":"a","begin":"2026-01-01T00:00:00+00:00","end":"2026-01-01T01:00:00+00:00","external_desc":"x","status_impact":"SERVICE_OUTAGE","updates":[{"when":"2026-01-01T00:10:00+00:00","status":"AVAILABLE","text":"t"}],"uri":"incidents/a"}]`)
+}
+
+func FuzzSlack(f *testing.F) {
+	fuzzVendor(f, FormatSlack, "https://slack-status.com/api/v2.0.0/current",
+		`{"status":"active","date_created":"2026-01-01T00:00:00-08:00","date_updated":"2026-01-01T00:00:00-08:00","active_incidents":[{"id":1,"date_created":"2026-01-01T00:00:00-08:00","title":"t","type":"outage","status":"active","url":"u","services":["Login"],"notes":[{"date_created":"2026-01-01T00:00:00-08:00","body":"b"}]}]}`)
+}
+
+func FuzzCachet(f *testing.F) {
+	fuzzVendor(f, FormatCachet, "https://status.example.com/api/v1/incidents",
+		`{"meta":{"pagination":{"links":{"next_page":"/api/v1/incidents?page=2"}}},"data":[{"id":1,"name":"n","status":4,"human_status":"Fixed","message":"m","created_at":"2016-12-05 19:37:20","updates":[{"status":1,"message":"u","created_at":"2016-12-05 19:40:00"}]}]}`)
+}
+
+func FuzzHundio(f *testing.F) {
+	fuzzVendor(f, FormatHundio, "https://status.example.com/")
+}
