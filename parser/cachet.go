@@ -2,8 +2,8 @@ package parser
 
 import (
 	"encoding/json"
-	"net/url"
 	"fmt"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
