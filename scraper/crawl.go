@@ -45,7 +45,9 @@ func (f *Fetcher) Crawl(ctx context.Context, start Request, visit func(*Page) ([
 		return nil, &FetchError{URL: start.URL, Err: err}
 	}
 	home := site(startURL)
-	start.URL = startURL.String()
+	// start.URL stays as the caller wrote it (a plain path stays a path):
+	// the page's Requested, under which its validators are kept, must be
+	// what the next run asks for.
 	seen := map[string]bool{urlKey(startURL): true}
 	queue := []Request{start}
 	res := &Result{}

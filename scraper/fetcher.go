@@ -45,7 +45,7 @@ type Request struct {
 // (decoded from gzip or deflate), and the parser decides what it is.
 type Page struct {
 	URL         string      // final URL, after redirects
-	Requested   string      // the URL as requested
+	Requested   string      // Request.URL exactly as asked for (a plain path stays a path): the key a later run asks by again
 	Status      int         // HTTP status (200 for a file)
 	Header      http.Header // Content-Type, ETag, Last-Modified, Date, Retry-After
 	ContentType string      // the Content-Type header as sent
@@ -179,7 +179,7 @@ func (f *Fetcher) Fetch(ctx context.Context, req Request) (*Page, error) {
 	for attempt := 0; ; attempt++ {
 		page, err := f.fetchOnce(ctx, u, hdr, conditional)
 		if err == nil {
-			page.Requested = target
+			page.Requested = req.URL
 			return page, nil
 		}
 		var he *HTTPError
