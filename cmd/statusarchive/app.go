@@ -3,18 +3,17 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"net/http"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"time"
 
 	"github.com/mattn/go-isatty"
 	"github.com/rs/zerolog"
+	"github.com/spf13/cobra"
 
 	"github.com/statusarchive/statusarchive/parser"
 	"github.com/statusarchive/statusarchive/scraper"
@@ -38,65 +37,214 @@ type Main struct {
 	// Parse parses a fetched page; nil means parser.Parse. Tests count
 	// parse work through it.
 	Parse func(parser.Document, parser.Format) (*parser.Page, error)
+	// Prog is how a user runs this program again, for the commands its
+	// hints suggest ("statusarchive", "./bin/statusarchive").
+	Prog string
 }
 
 // NewMain returns a Main wired to the process's environment.
 func NewMain(stdout, stderr io.Writer) *Main {
-	return &Main{Stdout: stdout, Stderr: stderr, Getenv: os.Getenv, Now: time.Now}
+	return &Main{Stdout: stdout, Stderr: stderr, Getenv: os.Getenv, Now: time.Now, Prog: "statusarchive"}
 }
 
-// command is one subcommand: its name, a line of help, and how to run it.
-type command struct {
-	name    string
-	summary string
-	run     func(m *Main, ctx context.Context, args []string) error
-}
-
-func commands() []command {
-	return []command{
-		{"scrape", "fetch status pages, parse them and archive what changed", (*Main).scrape},
-		{"list", "list archived incidents", (*Main).list},
-		{"show", "show one incident, its timeline and its versions", (*Main).show},
-		{"export", "export incidents or updates as CSV, JSON or NDJSON", (*Main).export},
-		{"stats", "compare sources' reliability: incidents, downtime, time to resolve, availability", (*Main).stats},
-		{"report", "write a self-contained HTML report: charts, timeline, comparison, coverage", (*Main).report},
-		{"diff", "show what changed between two versions of an incident", (*Main).diff},
-		{"changes", "report every change since a time or since the previous run", (*Main).changes},
-		{"reparse", "re-derive records from the stored raw pages with this version's parser", (*Main).reparse},
-		{"sources", "show each source's coverage: runs, failures, how far back it reaches", (*Main).sources},
-		{"check", "verify the archive file and every record's checksum", (*Main).check},
-		{"backup", "write a consistent copy of the archive while it is in use", (*Main).backup},
-		{"compact", "reclaim the space old pages left in the archive file", (*Main).compact},
-		{"demo", "scrape the bundled fixture site offline into a fresh archive", (*Main).demo},
-		{"run", "run as a daemon: scrape every source of a sources file on its schedule", (*Main).run},
-		{"validate", "check a sources file and report every problem with its line", (*Main).validate},
+// progName is how to run the program started as arg0 (os.Args[0]) again
+// from the same shell: a name found on $PATH as it is, a path as typed
+// (make demo runs ./bin/statusarchive), and a binary `go run` built in a
+// temporary directory as the `go run` command.
+func progName(arg0 string) string {
+	switch {
+	case arg0 == "":
+		return "statusarchive"
+	case !strings.ContainsRune(arg0, os.PathSeparator) && !strings.ContainsRune(arg0, '/'):
+		return shellQuote(arg0)
+	case strings.Contains(arg0, string(os.PathSeparator)+"go-build"):
+		return "go run ./cmd/statusarchive"
 	}
+	return shellQuote(arg0)
+}
+
+// shellQuote quotes s for a POSIX shell when it needs quoting.
+func shellQuote(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789@%+=:,./_-") == "" {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+func init() {
+	// Commands are listed in the order of a session: scrape, then reading.
+	cobra.EnableCommandSorting = false
+}
+
+// Command returns the statusarchive command tree wired to m. Run executes
+// it; tests may also drive it directly with SetArgs and SetOut.
+//
+// Help and usage go to m.Stderr: they are not data. Data, and the shell
+// completion protocol, go to m.Stdout.
+func (m *Main) Command() *cobra.Command {
+	root := &cobra.Command{
+		Use:   "statusarchive",
+		Short: "an honest, versioned archive of what vendors say on their status pages",
+		// Errors and usage are printed once, by Run and main, as before
+		// cobra: a usage error prints the usage, then the message.
+		SilenceErrors:     true,
+		SilenceUsage:      true,
+		CompletionOptions: cobra.CompletionOptions{DisableDefaultCmd: true},
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return nil
+			}
+			msg := fmt.Sprintf("unknown command %q", args[0])
+			if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
+				msg += fmt.Sprintf(" (did you mean %s?)", strings.Join(s, " or "))
+			}
+			return &usageError{msg: msg, usage: true}
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return &usageError{usage: true}
+		},
+	}
+	root.SuggestionsMinimumDistance = 2
+	root.SetOut(m.Stderr)
+	root.SetErr(m.Stderr)
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
+		return &usageError{msg: err.Error(), usage: true}
+	})
+	root.AddCommand(
+		m.scrapeCommand(),
+		m.listCommand(),
+		m.showCommand(),
+		m.exportCommand(),
+		m.statsCommand(),
+		m.reportCommand(),
+		m.diffCommand(),
+		m.changesCommand(),
+		m.reparseCommand(),
+		m.sourcesCommand(),
+		m.checkCommand(),
+		m.backupCommand(),
+		m.compactCommand(),
+		m.demoCommand(),
+		m.runCommand(),
+		m.validateCommand(),
+		m.completionCommand(root),
+	)
+	return root
 }
 
 // Run runs the subcommand named by args[0].
 func (m *Main) Run(ctx context.Context, args []string) error {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		m.usage()
-		if len(args) == 0 {
-			return &usageError{}
-		}
-		return nil
+	root := m.Command()
+	if len(args) > 0 && (args[0] == cobra.ShellCompRequestCmd || args[0] == cobra.ShellCompNoDescRequestCmd) {
+		// The completion scripts read their answers from stdout.
+		root.SetOut(m.Stdout)
 	}
-	cmds := commands()
-	i := slices.IndexFunc(cmds, func(c command) bool { return c.name == args[0] })
-	if i < 0 {
-		m.usage()
-		return &usageError{msg: fmt.Sprintf("unknown command %q", args[0])}
+	root.SetArgs(doubleDash(root, args))
+	cmd, err := root.ExecuteContextC(ctx)
+	var ue *usageError
+	if errors.As(err, &ue) && ue.usage && cmd != nil {
+		cmd.Usage()
 	}
-	return cmds[i].run(m, ctx, args[1:])
+	return err
 }
 
-func (m *Main) usage() {
-	fmt.Fprintln(m.Stderr, "usage: statusarchive <command> [flags] [args]\n\ncommands:")
-	for _, c := range commands() {
-		fmt.Fprintf(m.Stderr, "  %-9s %s\n", c.name, c.summary)
+// doubleDash rewrites "-name" and "-name=value" to "--name" forms when name
+// is a long flag of the command args call: the command line used Go's flag
+// package before cobra, which takes one dash or two, and scripts written
+// then keep working. Values of flags and everything after "--" are left
+// alone.
+func doubleDash(root *cobra.Command, args []string) []string {
+	cmd, _, err := root.Find(args)
+	if err != nil || cmd == root {
+		return args
 	}
-	fmt.Fprintln(m.Stderr, "\nRun 'statusarchive <command> -h' for a command's flags.")
+	cmd.InitDefaultHelpFlag()
+	out := make([]string, 0, len(args))
+	value := false // the previous argument was a flag that takes this one
+	for i, a := range args {
+		if a == "--" {
+			return append(out, args[i:]...)
+		}
+		if value {
+			out, value = append(out, a), false
+			continue
+		}
+		long := strings.HasPrefix(a, "--")
+		if !long && len(a) > 2 && a[0] == '-' {
+			name, _, _ := strings.Cut(a[1:], "=")
+			if f := cmd.Flags().Lookup(name); f != nil && len(f.Name) > 1 {
+				a, long = "-"+a, true
+			}
+		}
+		switch {
+		case long:
+			name, _, inline := strings.Cut(a[2:], "=")
+			f := cmd.Flags().Lookup(name)
+			value = f != nil && !inline && f.NoOptDefVal == ""
+		case len(a) == 2 && a[0] == '-':
+			f := cmd.Flags().ShorthandLookup(a[1:])
+			value = f != nil && f.NoOptDefVal == ""
+		}
+		out = append(out, a)
+	}
+	return out
+}
+
+// newCommand returns a subcommand with a line of help, an example, and the
+// flags every command takes (--db only where the command opens the
+// archive).
+func (m *Main) newCommand(use, summary, example string, withDB bool) (*cobra.Command, *flags) {
+	cmd := &cobra.Command{
+		Use:     use,
+		Short:   summary,
+		Example: "  " + example,
+	}
+	fs := cmd.Flags()
+	fs.SortFlags = false
+	f := &flags{}
+	if withDB {
+		fs.StringVar(&f.db, "db", "", "archive file (default $STATUSARCHIVE_DB, else $XDG_DATA_HOME/statusarchive/archive.db)")
+	}
+	fs.StringVar(&f.logLevel, "log-level", "info", "log level: debug, info, warn, error")
+	fs.StringVar(&f.logFormat, "log-format", "", "log format: json or console (default: console on a terminal, json otherwise)")
+	_ = cmd.RegisterFlagCompletionFunc("log-level", fixedCompletion("debug", "info", "warn", "error"))
+	_ = cmd.RegisterFlagCompletionFunc("log-format", fixedCompletion("json", "console"))
+	return cmd, f
+}
+
+// fixedCompletion completes a flag's value from a fixed list.
+func fixedCompletion(values ...string) cobra.CompletionFunc {
+	return cobra.FixedCompletions(values, cobra.ShellCompDirectiveNoFileComp)
+}
+
+// completionCommand writes a shell's completion script for the whole tree.
+func (m *Main) completionCommand(root *cobra.Command) *cobra.Command {
+	return &cobra.Command{
+		Use:   "completion bash|zsh|fish",
+		Short: "write the shell completion script for bash, zsh or fish",
+		Long: `Write the shell completion script for bash, zsh or fish to stdout.
+
+  bash:  source <(statusarchive completion bash)
+         or save it as /etc/bash_completion.d/statusarchive
+  zsh:   statusarchive completion zsh > "${fpath[1]}/_statusarchive"
+  fish:  statusarchive completion fish > ~/.config/fish/completions/statusarchive.fish`,
+		Example:   "  statusarchive completion bash > /etc/bash_completion.d/statusarchive",
+		ValidArgs: []string{"bash", "zsh", "fish"},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) != 1 {
+				return &usageError{msg: "completion takes one shell: bash, zsh or fish", usage: true}
+			}
+			switch args[0] {
+			case "bash":
+				return root.GenBashCompletionV2(m.Stdout, true)
+			case "zsh":
+				return root.GenZshCompletion(m.Stdout)
+			case "fish":
+				return root.GenFishCompletion(m.Stdout, true)
+			}
+			return &usageError{msg: fmt.Sprintf("completion %q: want bash, zsh or fish", args[0]), usage: true}
+		},
+	}
 }
 
 // silentError ends the program with an exit code and no message: the
@@ -106,7 +254,11 @@ type silentError struct{ code int }
 func (e *silentError) Error() string { return fmt.Sprintf("exit status %d", e.code) }
 
 // usageError is a mistake in how the command was called: exit status 2.
-type usageError struct{ msg string }
+// With usage set, Run prints the command's usage before the message.
+type usageError struct {
+	msg   string
+	usage bool
+}
 
 func (e *usageError) Error() string { return "usage: " + e.msg }
 
@@ -115,62 +267,6 @@ type flags struct {
 	db        string
 	logLevel  string
 	logFormat string
-}
-
-// newFlagSet returns a FlagSet for a subcommand with the common flags, a
-// usage text that shows an example, and errors printed to stderr.
-func (m *Main) newFlagSet(name, args, example string, withDB bool) (*flag.FlagSet, *flags) {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(m.Stderr)
-	f := &flags{}
-	if withDB {
-		fs.StringVar(&f.db, "db", "", "archive file (default $STATUSARCHIVE_DB, else $XDG_DATA_HOME/statusarchive/archive.db)")
-	}
-	fs.StringVar(&f.logLevel, "log-level", "info", "log level: debug, info, warn, error")
-	fs.StringVar(&f.logFormat, "log-format", "", "log format: json or console (default: console on a terminal, json otherwise)")
-	fs.Usage = func() {
-		fmt.Fprintf(m.Stderr, "usage: statusarchive %s %s\n\nexample:\n  %s\n\nflags:\n", name, args, example)
-		fs.PrintDefaults()
-	}
-	return fs, f
-}
-
-// parse parses args into fs, mapping flag errors to usage errors. -h is not
-// an error. Flags may follow arguments ("show ID --json"); "--" ends flags.
-func parse(fs *flag.FlagSet, args []string) error {
-	var positional []string
-	for {
-		err := fs.Parse(args)
-		if errors.Is(err, flag.ErrHelp) {
-			return errHelp
-		}
-		if err != nil {
-			return &usageError{}
-		}
-		rest := fs.Args()
-		if len(rest) == 0 {
-			break
-		}
-		if len(args) > len(rest) && args[len(args)-len(rest)-1] == "--" {
-			positional = append(positional, rest...)
-			break
-		}
-		positional = append(positional, rest[0])
-		args = rest[1:]
-	}
-	// Leave the positional arguments where fs.Args finds them.
-	return fs.Parse(append([]string{"--"}, positional...))
-}
-
-// errHelp ends a command that only printed its help.
-var errHelp = errors.New("help requested")
-
-// handled turns errHelp into success.
-func handled(err error) error {
-	if errors.Is(err, errHelp) {
-		return nil
-	}
-	return err
 }
 
 // dbPath resolves the archive path: the flag, $STATUSARCHIVE_DB, then the

@@ -3,16 +3,20 @@ package main
 import (
 	"context"
 	"fmt"
+
+	"github.com/spf13/cobra"
 )
 
-func (m *Main) backup(ctx context.Context, args []string) error {
-	fs, f := m.newFlagSet("backup", "[flags] FILE", "statusarchive backup /var/backups/statusarchive-$(date +%F).db", true)
-	if err := parse(fs, args); err != nil {
-		return handled(err)
-	}
-	if fs.NArg() != 1 {
-		fs.Usage()
-		return &usageError{msg: "backup takes the file to write"}
+func (m *Main) backupCommand() *cobra.Command {
+	cmd, f := m.newCommand("backup [flags] FILE", "write a consistent copy of the archive while it is in use",
+		"statusarchive backup /var/backups/statusarchive-$(date +%F).db", true)
+	cmd.RunE = func(cmd *cobra.Command, args []string) error { return m.backup(cmd.Context(), f, args) }
+	return cmd
+}
+
+func (m *Main) backup(ctx context.Context, f *flags, args []string) error {
+	if len(args) != 1 {
+		return &usageError{msg: "backup takes the file to write", usage: true}
 	}
 	lg, err := m.logger(f)
 	if err != nil {
@@ -23,10 +27,10 @@ func (m *Main) backup(ctx context.Context, args []string) error {
 		return err
 	}
 	defer db.Close()
-	n, err := db.BackupFile(ctx, fs.Arg(0))
+	n, err := db.BackupFile(ctx, args[0])
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(m.Stdout, "backed up %s to %s (%d bytes, consistent as of one transaction)\n", db.Path(), fs.Arg(0), n)
+	fmt.Fprintf(m.Stdout, "backed up %s to %s (%d bytes, consistent as of one transaction)\n", db.Path(), args[0], n)
 	return nil
 }

@@ -6,18 +6,22 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+
+	"github.com/spf13/cobra"
 )
 
 // checkChildEnv marks the child process that check runs the real check in.
 const checkChildEnv = "STATUSARCHIVE_CHECK_CHILD"
 
-func (m *Main) check(ctx context.Context, args []string) error {
-	fs, f := m.newFlagSet("check", "[flags]", "statusarchive check --db archive.db", true)
-	inProcess := fs.Bool("in-process", false, "check in this process (a badly damaged file can then crash it)")
-	if err := parse(fs, args); err != nil {
-		return handled(err)
-	}
-	if fs.NArg() > 0 {
+func (m *Main) checkCommand() *cobra.Command {
+	cmd, f := m.newCommand("check [flags]", "verify the archive file and every record's checksum", "statusarchive check --db archive.db", true)
+	inProcess := cmd.Flags().Bool("in-process", false, "check in this process (a badly damaged file can then crash it)")
+	cmd.RunE = func(cmd *cobra.Command, args []string) error { return m.check(cmd.Context(), f, *inProcess, args) }
+	return cmd
+}
+
+func (m *Main) check(ctx context.Context, f *flags, inProcess bool, args []string) error {
+	if len(args) > 0 {
 		return &usageError{msg: "check takes no arguments"}
 	}
 	path, err := m.dbPath(f.db)
@@ -26,7 +30,7 @@ func (m *Main) check(ctx context.Context, args []string) error {
 	}
 	// A damaged file can fault inside bbolt's memory map, where nothing
 	// recovers: check in a child process so that we can report it.
-	if !*inProcess && m.Getenv(checkChildEnv) == "" {
+	if !inProcess && m.Getenv(checkChildEnv) == "" {
 		exe, err := os.Executable()
 		if err != nil {
 			return fmt.Errorf("check: %w", err)

@@ -6,15 +6,19 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/spf13/cobra"
+
 	"github.com/statusarchive/statusarchive/archive"
 )
 
-func (m *Main) compact(ctx context.Context, args []string) error {
-	fs, f := m.newFlagSet("compact", "[flags]", "statusarchive compact --db archive.db", true)
-	if err := parse(fs, args); err != nil {
-		return handled(err)
-	}
-	if fs.NArg() > 0 {
+func (m *Main) compactCommand() *cobra.Command {
+	cmd, f := m.newCommand("compact [flags]", "reclaim the space old pages left in the archive file", "statusarchive compact --db archive.db", true)
+	cmd.RunE = func(cmd *cobra.Command, args []string) error { return m.compact(cmd.Context(), f, args) }
+	return cmd
+}
+
+func (m *Main) compact(ctx context.Context, f *flags, args []string) error {
+	if len(args) > 0 {
 		return &usageError{msg: "compact takes no arguments"}
 	}
 	lg, err := m.logger(f)

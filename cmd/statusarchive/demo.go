@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/spf13/cobra"
+
 	"github.com/statusarchive/statusarchive/archive"
 	"github.com/statusarchive/statusarchive/archive/export"
 	"github.com/statusarchive/statusarchive/archive/notify"
@@ -18,28 +20,32 @@ import (
 	"github.com/statusarchive/statusarchive/scraper"
 )
 
-func (m *Main) demo(ctx context.Context, args []string) error {
-	fs, f := m.newFlagSet("demo", "[flags]", "statusarchive demo", false)
-	dir := fs.String("dir", "", "where to write the demo archive and export (default: a new temporary directory)")
-	markup := fs.String("markup", "semantic", "markup of the outage-history fixture: semantic or divsoup")
-	if err := parse(fs, args); err != nil {
-		return handled(err)
-	}
-	if fs.NArg() > 0 {
+func (m *Main) demoCommand() *cobra.Command {
+	cmd, f := m.newCommand("demo [flags]", "scrape the bundled fixture site offline into a fresh archive", "statusarchive demo", false)
+	dir := cmd.Flags().String("dir", "", "where to write the demo archive and export (default: a new temporary directory)")
+	markup := cmd.Flags().String("markup", "semantic", "markup of the outage-history fixture: semantic or divsoup")
+	_ = cmd.MarkFlagDirname("dir")
+	_ = cmd.RegisterFlagCompletionFunc("markup", fixedCompletion("semantic", "divsoup"))
+	cmd.RunE = func(cmd *cobra.Command, args []string) error { return m.demo(cmd.Context(), f, *dir, *markup, args) }
+	return cmd
+}
+
+func (m *Main) demo(ctx context.Context, f *flags, dir, markup string, args []string) error {
+	if len(args) > 0 {
 		return &usageError{msg: "demo takes no arguments"}
 	}
 	lg, err := m.logger(f)
 	if err != nil {
 		return err
 	}
-	if *dir == "" {
-		if *dir, err = os.MkdirTemp("", "statusarchive-demo-"); err != nil {
+	if dir == "" {
+		if dir, err = os.MkdirTemp("", "statusarchive-demo-"); err != nil {
 			return fmt.Errorf("demo: %w", err)
 		}
-	} else if err := os.MkdirAll(*dir, 0o755); err != nil {
+	} else if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("demo: %w", err)
 	}
-	dbPath := filepath.Join(*dir, "archive.db")
+	dbPath := filepath.Join(dir, "archive.db")
 	if err := os.Remove(dbPath); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return fmt.Errorf("demo: start a fresh archive: %w", err)
 	}
@@ -50,10 +56,10 @@ func (m *Main) demo(ctx context.Context, args []string) error {
 	defer db.Close()
 
 	sites := []struct{ source, about, path string }{
-		{"workos", "outage-history page (reconstructed from the seed, " + *markup + " markup)", "/providers/workos/outages"},
+		{"workos", "outage-history page (reconstructed from the seed, " + markup + " markup)", "/providers/workos/outages"},
 		{"acme", "Atlassian Statuspage site (built from real Statuspage shapes)", "/"},
 	}
-	ohSrv := fixtures.Serve(fixtures.OutageHistorySite(*markup))
+	ohSrv := fixtures.Serve(fixtures.OutageHistorySite(markup))
 	defer ohSrv.Close()
 	spSrv := fixtures.Serve(fixtures.StatuspageSite(fixtures.StatuspageOptions{}))
 	defer spSrv.Close()
@@ -84,7 +90,7 @@ func (m *Main) demo(ctx context.Context, args []string) error {
 		return err
 	}
 
-	csvPath := filepath.Join(*dir, "incidents.csv")
+	csvPath := filepath.Join(dir, "incidents.csv")
 	err = writeOut(m.Stdout, csvPath, func(w io.Writer) error {
 		return export.Write(w, export.TableIncidents, export.FormatCSV, db.Rows(ctx, archive.Filter{Kind: parser.KindIncident}), export.Options{})
 	})
@@ -103,8 +109,8 @@ func (m *Main) demo(ctx context.Context, args []string) error {
 		}
 	}
 	fmt.Fprintf(m.Stdout, "archive: %s\nexport:  %s\n\nlook around:\n", dbPath, csvPath)
-	for _, c := range []string{"list --source workos", "show workos/" + longest, "changes", "stats --by month", "export --format json --source acme"} {
-		fmt.Fprintf(m.Stdout, "  statusarchive %s --db %s\n", c, dbPath)
+	for _, c := range []string{"list --source workos", "show " + shellQuote("workos/"+longest), "changes", "stats --by month", "export --format json --source acme"} {
+		fmt.Fprintf(m.Stdout, "  %s %s --db %s\n", m.Prog, c, shellQuote(dbPath))
 	}
 	return nil
 }

@@ -4,53 +4,66 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/spf13/cobra"
+
 	"github.com/statusarchive/statusarchive/archive"
 	"github.com/statusarchive/statusarchive/archive/diff"
 	"github.com/statusarchive/statusarchive/parser"
 )
 
-func (m *Main) diff(ctx context.Context, args []string) error {
-	fs, f := m.newFlagSet("diff", "[flags] ID|SOURCE/ID", "statusarchive diff --from 1 --to 3 workos/2741093", true)
-	from := fs.Int("from", 0, "older version (default: the one before --to)")
-	to := fs.Int("to", 0, "newer version (default: the latest)")
-	asJSON := fs.Bool("json", false, "print the diff as JSON")
-	if err := parse(fs, args); err != nil {
-		return handled(err)
+func (m *Main) diffCommand() *cobra.Command {
+	cmd, f := m.newCommand("diff [flags] ID|SOURCE/ID", "show what changed between two versions of an incident",
+		"statusarchive diff --from 1 --to 3 workos/2741093", true)
+	o := &diffFlags{flags: f}
+	fs := cmd.Flags()
+	fs.IntVar(&o.from, "from", 0, "older version (default: the one before --to)")
+	fs.IntVar(&o.to, "to", 0, "newer version (default: the latest)")
+	fs.BoolVar(&o.asJSON, "json", false, "print the diff as JSON")
+	cmd.RunE = func(cmd *cobra.Command, args []string) error { return m.diff(cmd.Context(), o, args) }
+	return cmd
+}
+
+type diffFlags struct {
+	*flags
+	from, to int
+	asJSON   bool
+}
+
+func (m *Main) diff(ctx context.Context, o *diffFlags, args []string) error {
+	if len(args) != 1 {
+		return &usageError{msg: "diff takes exactly one incident id", usage: true}
 	}
-	if fs.NArg() != 1 {
-		fs.Usage()
-		return &usageError{msg: "diff takes exactly one incident id"}
-	}
-	lg, err := m.logger(f)
+	lg, err := m.logger(o.flags)
 	if err != nil {
 		return err
 	}
-	db, err := m.openDB(f, true, lg)
+	db, err := m.openDB(o.flags, true, lg)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	rec, err := db.Incident(ctx, fs.Arg(0))
+	from, to := o.from, o.to
+	rec, err := db.Incident(ctx, args[0])
 	if err != nil {
 		return err
 	}
 	n := len(rec.Versions)
-	if *to == 0 {
-		*to = n
+	if to == 0 {
+		to = n
 	}
-	if *from == 0 {
-		*from = *to - 1
+	if from == 0 {
+		from = to - 1
 	}
-	if n < 2 && *from == 0 {
+	if n < 2 && from == 0 {
 		fmt.Fprintf(m.Stdout, "%s/%s has one version: nothing to compare\n", safe(rec.Source), safe(rec.ID))
 		return nil
 	}
-	if *from < 1 || *to > n || *from >= *to {
+	if from < 1 || to > n || from >= to {
 		return &usageError{msg: fmt.Sprintf("%s/%s has versions 1 to %d: want 1 <= --from < --to <= %d", rec.Source, rec.ID, n, n)}
 	}
-	older, newer := rec.Versions[*from-1], rec.Versions[*to-1]
+	older, newer := rec.Versions[from-1], rec.Versions[to-1]
 	d := diff.Incidents(older.Incident, newer.Incident)
-	if *asJSON {
+	if o.asJSON {
 		return diff.WriteJSON(m.Stdout, struct {
 			Source string    `json:"source"`
 			ID     string    `json:"id"`

@@ -9,62 +9,80 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/spf13/cobra"
+
 	"github.com/statusarchive/statusarchive/archive"
 	"github.com/statusarchive/statusarchive/archive/export"
 	"github.com/statusarchive/statusarchive/archive/stats"
 )
 
-func (m *Main) export(ctx context.Context, args []string) error {
-	fs, f := m.newFlagSet("export", "[flags]", "statusarchive export --source workos --format csv -o workos.csv", true)
-	var sources stringList
-	var since, until, asOf timeFlag
-	fs.Var(&sources, "source", "only these sources (repeat or comma-separate)")
-	fs.Var(&since, "since", "only incidents whose first update is at or after this time")
-	fs.Var(&until, "until", "only incidents whose first update is before this time")
-	fs.Var(&asOf, "as-of", "export what the archive knew at this time")
-	format := fs.String("format", "csv", "csv, json or ndjson")
-	updates := fs.Bool("updates", false, "one update a row instead of one incident a row")
-	table := fs.String("table", "", "incidents, updates, components or monthly (default incidents; --updates means updates)")
-	kind := fs.String("kind", "incident", "incident, maintenance or all")
-	deleted := fs.Bool("deleted", false, "include incidents the vendor deleted (as tombstones)")
-	raw := fs.Bool("raw", false, "CSV: do not neutralise cells that a spreadsheet would run as formulas")
-	out := fs.String("o", "", "write to this file instead of stdout")
-	if err := parse(fs, args); err != nil {
-		return handled(err)
-	}
-	if fs.NArg() > 0 {
+func (m *Main) exportCommand() *cobra.Command {
+	cmd, f := m.newCommand("export [flags]", "export incidents or updates as CSV, JSON or NDJSON",
+		"statusarchive export --source workos --format csv -o workos.csv", true)
+	o := &exportFlags{flags: f}
+	fs := cmd.Flags()
+	fs.Var(&o.sources, "source", "only these sources (repeat or comma-separate)")
+	fs.Var(&o.since, "since", "only incidents whose first update is at or after this time")
+	fs.Var(&o.until, "until", "only incidents whose first update is before this time")
+	fs.Var(&o.asOf, "as-of", "export what the archive knew at this time")
+	fs.StringVar(&o.format, "format", "csv", "csv, json or ndjson")
+	fs.BoolVar(&o.updates, "updates", false, "one update a row instead of one incident a row")
+	fs.StringVar(&o.table, "table", "", "incidents, updates, components or monthly (default incidents; --updates means updates)")
+	fs.StringVar(&o.kind, "kind", "incident", "incident, maintenance or all")
+	fs.BoolVar(&o.deleted, "deleted", false, "include incidents the vendor deleted (as tombstones)")
+	fs.BoolVar(&o.raw, "raw", false, "CSV: do not neutralise cells that a spreadsheet would run as formulas")
+	fs.StringVarP(&o.out, "o", "o", "", "write to this file instead of stdout")
+	_ = cmd.RegisterFlagCompletionFunc("format", fixedCompletion("csv", "json", "ndjson"))
+	_ = cmd.RegisterFlagCompletionFunc("table", fixedCompletion("incidents", "updates", "components", "monthly"))
+	_ = cmd.RegisterFlagCompletionFunc("kind", kindCompletion)
+	cmd.RunE = func(cmd *cobra.Command, args []string) error { return m.export(cmd.Context(), o, args) }
+	return cmd
+}
+
+type exportFlags struct {
+	*flags
+	sources                  stringList
+	since, until, asOf       timeFlag
+	format, table, kind, out string
+	updates, deleted, raw    bool
+}
+
+func (m *Main) export(ctx context.Context, o *exportFlags, args []string) error {
+	if len(args) > 0 {
 		return &usageError{msg: "export takes no arguments"}
 	}
-	k, err := parseKind(*kind)
+	k, err := parseKind(o.kind)
 	if err != nil {
 		return err
 	}
-	if *table == "" {
-		*table = string(export.TableIncidents)
-		if *updates {
-			*table = string(export.TableUpdates)
+	table := o.table
+	if table == "" {
+		table = string(export.TableIncidents)
+		if o.updates {
+			table = string(export.TableUpdates)
 		}
 	}
-	tbl, err := export.ParseTable(*table)
+	tbl, err := export.ParseTable(table)
 	if err != nil {
 		return &usageError{msg: "--table: " + err.Error()}
 	}
-	fm, err := export.ParseFormat(*format)
+	fm, err := export.ParseFormat(o.format)
 	if err != nil {
 		return &usageError{msg: "--format: " + err.Error()}
 	}
-	lg, err := m.logger(f)
+	lg, err := m.logger(o.flags)
 	if err != nil {
 		return err
 	}
-	db, err := m.openDB(f, true, lg)
+	db, err := m.openDB(o.flags, true, lg)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
 
-	filter := archive.Filter{Source: sources, Kind: k, Since: since.t, Until: until.t, AsOf: asOf.t, IncludeDeleted: *deleted}
-	opts := export.Options{Raw: *raw}
+	since, until := o.since, o.until
+	filter := archive.Filter{Source: o.sources, Kind: k, Since: since.t, Until: until.t, AsOf: o.asOf.t, IncludeDeleted: o.deleted}
+	opts := export.Options{Raw: o.raw}
 	if tbl == export.TableMonthly {
 		// Monthly metrics count every kind (maintenance apart) and the
 		// incidents the vendor later deleted: they still happened.
@@ -73,9 +91,9 @@ func (m *Main) export(ctx context.Context, args []string) error {
 		if err != nil {
 			return err
 		}
-		return writeOut(m.Stdout, *out, func(w io.Writer) error { return export.WriteMonthly(w, fm, report.Sources, opts) })
+		return writeOut(m.Stdout, o.out, func(w io.Writer) error { return export.WriteMonthly(w, fm, report.Sources, opts) })
 	}
-	return writeOut(m.Stdout, *out, func(w io.Writer) error {
+	return writeOut(m.Stdout, o.out, func(w io.Writer) error {
 		return export.Write(w, tbl, fm, db.Rows(ctx, filter), opts)
 	})
 }

@@ -1,10 +1,12 @@
 package main
 
 import (
-	"flag"
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/statusarchive/statusarchive/archive/stats"
 	"github.com/statusarchive/statusarchive/parser"
@@ -14,6 +16,8 @@ import (
 type stringList []string
 
 func (s *stringList) String() string { return strings.Join(*s, ",") }
+
+func (s *stringList) Type() string { return "list" }
 
 func (s *stringList) Set(v string) error {
 	for _, part := range strings.Split(v, ",") {
@@ -34,6 +38,8 @@ func (f *timeFlag) String() string {
 	}
 	return f.t.Format(time.RFC3339)
 }
+
+func (f *timeFlag) Type() string { return "time" }
 
 func (f *timeFlag) Set(v string) error {
 	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04", "2006-01-02", "2006-01"} {
@@ -56,6 +62,9 @@ func parseKind(v string) (parser.Kind, error) {
 	return "", &usageError{msg: fmt.Sprintf("--kind %q: want incident, maintenance or all", v)}
 }
 
+// kindCompletion completes --kind.
+var kindCompletion = fixedCompletion("incident", "maintenance", "all")
+
 // windowFlags are the flags that choose a stats window and method, shared
 // by stats and report.
 type windowFlags struct {
@@ -65,7 +74,7 @@ type windowFlags struct {
 	weights        string
 }
 
-func addWindowFlags(fs *flag.FlagSet) *windowFlags {
+func addWindowFlags(fs *pflag.FlagSet) *windowFlags {
 	w := &windowFlags{}
 	fs.Var(&w.sources, "source", "sources to compare (repeat or comma-separate; default all)")
 	fs.Var(&w.since, "since", "start of the window (default: each source's oldest incident)")
@@ -74,6 +83,12 @@ func addWindowFlags(fs *flag.FlagSet) *windowFlags {
 	fs.StringVar(&w.method, "method", "", "availability method: unweighted, statuspage or custom (default: unweighted and statuspage)")
 	fs.StringVar(&w.weights, "weights", "", "custom method's weight per impact, e.g. critical=1,major=1,minor=0.5,none=0")
 	return w
+}
+
+// registerWindowCompletions completes the window flags' fixed values.
+func registerWindowCompletions(cmd *cobra.Command) {
+	_ = cmd.RegisterFlagCompletionFunc("method", fixedCompletion("unweighted", "statuspage", "custom"))
+	_ = cmd.RegisterFlagCompletionFunc("window", fixedCompletion("12m", "24m", "90d", "2y"))
 }
 
 // options turns the flags into stats options, with open incidents ending

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"text/tabwriter"
 
+	"github.com/spf13/cobra"
+
 	"github.com/statusarchive/statusarchive/archive"
 	"github.com/statusarchive/statusarchive/parser"
 )
@@ -24,35 +26,46 @@ type listItem struct {
 	Deleted   bool          `json:"deleted"`
 }
 
-func (m *Main) list(ctx context.Context, args []string) error {
-	fs, f := m.newFlagSet("list", "[flags]", "statusarchive list --source workos", true)
-	var sources stringList
-	fs.Var(&sources, "source", "only these sources (repeat or comma-separate)")
-	kind := fs.String("kind", "all", "incident, maintenance or all")
-	deleted := fs.Bool("deleted", false, "include incidents the vendor deleted")
-	asJSON := fs.Bool("json", false, "print JSON")
-	if err := parse(fs, args); err != nil {
-		return handled(err)
-	}
-	if fs.NArg() > 0 {
+func (m *Main) listCommand() *cobra.Command {
+	cmd, f := m.newCommand("list [flags]", "list archived incidents", "statusarchive list --source workos", true)
+	o := &listFlags{flags: f}
+	fs := cmd.Flags()
+	fs.Var(&o.sources, "source", "only these sources (repeat or comma-separate)")
+	fs.StringVar(&o.kind, "kind", "all", "incident, maintenance or all")
+	fs.BoolVar(&o.deleted, "deleted", false, "include incidents the vendor deleted")
+	fs.BoolVar(&o.asJSON, "json", false, "print JSON")
+	_ = cmd.RegisterFlagCompletionFunc("kind", kindCompletion)
+	cmd.RunE = func(cmd *cobra.Command, args []string) error { return m.list(cmd.Context(), o, args) }
+	return cmd
+}
+
+type listFlags struct {
+	*flags
+	sources         stringList
+	kind            string
+	deleted, asJSON bool
+}
+
+func (m *Main) list(ctx context.Context, o *listFlags, args []string) error {
+	if len(args) > 0 {
 		return &usageError{msg: "list takes no arguments"}
 	}
-	k, err := parseKind(*kind)
+	k, err := parseKind(o.kind)
 	if err != nil {
 		return err
 	}
-	lg, err := m.logger(f)
+	lg, err := m.logger(o.flags)
 	if err != nil {
 		return err
 	}
-	db, err := m.openDB(f, true, lg)
+	db, err := m.openDB(o.flags, true, lg)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
 
 	items := []listItem{}
-	for row, err := range db.Rows(ctx, archive.Filter{Source: sources, Kind: k, IncludeDeleted: *deleted}) {
+	for row, err := range db.Rows(ctx, archive.Filter{Source: o.sources, Kind: k, IncludeDeleted: o.deleted}) {
 		if err != nil {
 			return err
 		}
@@ -65,7 +78,7 @@ func (m *Main) list(ctx context.Context, args []string) error {
 		}
 		items = append(items, item)
 	}
-	if *asJSON {
+	if o.asJSON {
 		enc := json.NewEncoder(m.Stdout)
 		enc.SetIndent("", "  ")
 		return enc.Encode(items)

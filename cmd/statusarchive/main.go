@@ -18,7 +18,9 @@ var version = "dev"
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	err := NewMain(os.Stdout, os.Stderr).Run(ctx, os.Args[1:])
+	m := NewMain(os.Stdout, os.Stderr)
+	m.Prog = progName(os.Args[0])
+	err := m.Run(ctx, os.Args[1:])
 	os.Exit(exitCode(err, os.Stderr))
 }
 

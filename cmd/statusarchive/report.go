@@ -6,37 +6,53 @@ import (
 	"io"
 	"slices"
 
+	"github.com/spf13/cobra"
+
 	"github.com/statusarchive/statusarchive/archive"
 	"github.com/statusarchive/statusarchive/archive/report"
 	"github.com/statusarchive/statusarchive/archive/stats"
 	"github.com/statusarchive/statusarchive/parser"
 )
 
-func (m *Main) report(ctx context.Context, args []string) error {
-	fs, f := m.newFlagSet("report", "--html FILE [flags]", "statusarchive report --html report.html --source workos,github --window 24m", true)
-	out := fs.String("html", "", "write the HTML report to this file (required; - for stdout)")
-	title := fs.String("title", "", "the report's heading (default: statusarchive reliability report)")
-	wf := addWindowFlags(fs)
-	if err := parse(fs, args); err != nil {
-		return handled(err)
-	}
-	if fs.NArg() > 0 {
+func (m *Main) reportCommand() *cobra.Command {
+	cmd, f := m.newCommand("report --html FILE [flags]", "write a self-contained HTML report: charts, timeline, comparison, coverage",
+		"statusarchive report --html report.html --source workos,github --window 24m", true)
+	o := &reportFlags{flags: f}
+	fs := cmd.Flags()
+	fs.StringVar(&o.out, "html", "", "write the HTML report to this file (required; - for stdout)")
+	fs.StringVar(&o.title, "title", "", "the report's heading (default: statusarchive reliability report)")
+	o.window = addWindowFlags(fs)
+	_ = cmd.MarkFlagFilename("html", "html")
+	registerWindowCompletions(cmd)
+	cmd.RunE = func(cmd *cobra.Command, args []string) error { return m.report(cmd.Context(), o, args) }
+	return cmd
+}
+
+type reportFlags struct {
+	*flags
+	out, title string
+	window     *windowFlags
+}
+
+func (m *Main) report(ctx context.Context, o *reportFlags, args []string) error {
+	if len(args) > 0 {
 		return &usageError{msg: "report takes no arguments"}
 	}
-	if *out == "" {
+	if o.out == "" {
 		return &usageError{msg: "report needs --html FILE"}
 	}
+	wf, out := o.window, o.out
 	now := m.Now().UTC()
 	opts, err := wf.options(now)
 	if err != nil {
 		return err
 	}
 	opts.By = "month"
-	lg, err := m.logger(f)
+	lg, err := m.logger(o.flags)
 	if err != nil {
 		return err
 	}
-	db, err := m.openDB(f, true, lg)
+	db, err := m.openDB(o.flags, true, lg)
 	if err != nil {
 		return err
 	}
@@ -60,17 +76,17 @@ func (m *Main) report(ctx context.Context, args []string) error {
 		return &usageError{msg: err.Error()}
 	}
 	data := report.Data{
-		Title:     *title,
+		Title:     o.title,
 		Generated: now,
 		Report:    figures,
 		Incidents: all,
 		Notes:     reportNotes(figures, len(all), deleted),
 	}
-	if err := writeOut(m.Stdout, *out, func(w io.Writer) error { return report.Write(w, data) }); err != nil {
+	if err := writeOut(m.Stdout, out, func(w io.Writer) error { return report.Write(w, data) }); err != nil {
 		return err
 	}
-	if *out != "-" {
-		fmt.Fprintf(m.Stderr, "report: %d sources, %d incidents: %s\n", len(figures.Sources), len(all), *out)
+	if out != "-" {
+		fmt.Fprintf(m.Stderr, "report: %d sources, %d incidents: %s\n", len(figures.Sources), len(all), out)
 	}
 	return nil
 }

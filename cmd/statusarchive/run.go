@@ -17,6 +17,7 @@ import (
 
 	"github.com/robfig/cron/v3"
 	"github.com/rs/zerolog"
+	"github.com/spf13/cobra"
 
 	"github.com/statusarchive/statusarchive/archive"
 	"github.com/statusarchive/statusarchive/archive/notify"
@@ -42,22 +43,34 @@ const (
 // errRunsStuck means runs did not return even after being cancelled.
 var errRunsStuck = errors.New("runs still going after cancellation")
 
-func (m *Main) run(ctx context.Context, args []string) error {
-	fs, f := m.newFlagSet("run", "--config FILE [flags]",
+func (m *Main) runCommand() *cobra.Command {
+	cmd, f := m.newCommand("run --config FILE [flags]", "run as a daemon: scrape every source of a sources file on its schedule",
 		"statusarchive run --config /etc/statusarchive/sources.yaml --db /var/lib/statusarchive/archive.db --listen 127.0.0.1:9090", true)
-	configPath := fs.String("config", "", "sources file (see docs/sources.example.yaml)")
-	grace := fs.Duration("grace", defaultGrace, "on SIGINT or SIGTERM, how long running scrapes may take to finish")
-	listen := fs.String("listen", "", "loopback address to serve /metrics and /healthz on, such as 127.0.0.1:9090 (default: none)")
-	allowPrivate := fs.Bool("allow-private-networks", false, "let every source and webhook reach loopback, private and link-local addresses")
-	if err := parse(fs, args); err != nil {
-		return handled(err)
-	}
-	if fs.NArg() > 0 {
+	o := &runFlags{flags: f}
+	fs := cmd.Flags()
+	fs.StringVar(&o.configPath, "config", "", "sources file (see docs/sources.example.yaml)")
+	fs.DurationVar(&o.grace, "grace", defaultGrace, "on SIGINT or SIGTERM, how long running scrapes may take to finish")
+	fs.StringVar(&o.listen, "listen", "", "loopback address to serve /metrics and /healthz on, such as 127.0.0.1:9090 (default: none)")
+	fs.BoolVar(&o.allowPrivate, "allow-private-networks", false, "let every source and webhook reach loopback, private and link-local addresses")
+	_ = cmd.MarkFlagFilename("config", "yaml", "yml")
+	cmd.RunE = func(cmd *cobra.Command, args []string) error { return m.run(cmd.Context(), o, args) }
+	return cmd
+}
+
+type runFlags struct {
+	*flags
+	configPath, listen string
+	grace              time.Duration
+	allowPrivate       bool
+}
+
+func (m *Main) run(ctx context.Context, o *runFlags, args []string) error {
+	f, configPath, grace, listen, allowPrivate := o.flags, &o.configPath, &o.grace, &o.listen, &o.allowPrivate
+	if len(args) > 0 {
 		return &usageError{msg: "run takes no arguments"}
 	}
 	if *configPath == "" {
-		fs.Usage()
-		return &usageError{msg: "run needs --config FILE"}
+		return &usageError{msg: "run needs --config FILE", usage: true}
 	}
 	if *grace < 0 {
 		return &usageError{msg: fmt.Sprintf("--grace %v: want 0 or more", *grace)}

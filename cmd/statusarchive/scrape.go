@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/rs/zerolog"
+	"github.com/spf13/cobra"
 
 	"github.com/statusarchive/statusarchive/archive"
 	"github.com/statusarchive/statusarchive/archive/notify"
@@ -34,28 +35,40 @@ type scrapeSummary struct {
 	Error     string `json:"error,omitempty"`
 }
 
-func (m *Main) scrape(ctx context.Context, args []string) error {
-	fs, f := m.newFlagSet("scrape", "[flags] URL|PATH...", "statusarchive scrape --source workos https://status.workos.com", true)
-	source := fs.String("source", "", "source name (default: the URL's host, or the file's name)")
-	format := fs.String("format", "auto", "page format of the start page: auto, or one of "+formatList())
-	asJSON := fs.Bool("json", false, "print one JSON object per source")
-	fetch := fetchFlags(fs)
-	if err := parse(fs, args); err != nil {
-		return handled(err)
+func (m *Main) scrapeCommand() *cobra.Command {
+	cmd, f := m.newCommand("scrape [flags] URL|PATH...", "fetch status pages, parse them and archive what changed",
+		"statusarchive scrape --source workos https://status.workos.com", true)
+	o := &scrapeFlags{flags: f}
+	fs := cmd.Flags()
+	fs.StringVar(&o.source, "source", "", "source name (default: the URL's host, or the file's name)")
+	fs.StringVar(&o.format, "format", "auto", "page format of the start page: auto, or one of "+formatList())
+	fs.BoolVar(&o.asJSON, "json", false, "print one JSON object per source")
+	o.fetch = fetchFlags(fs)
+	_ = cmd.RegisterFlagCompletionFunc("format", formatCompletion)
+	cmd.RunE = func(cmd *cobra.Command, args []string) error { return m.scrape(cmd.Context(), o, args) }
+	return cmd
+}
+
+type scrapeFlags struct {
+	*flags
+	source, format string
+	asJSON         bool
+	fetch          *fetchOptions
+}
+
+func (m *Main) scrape(ctx context.Context, o *scrapeFlags, args []string) error {
+	if len(args) == 0 {
+		return &usageError{msg: "scrape needs at least one URL or path", usage: true}
 	}
-	if fs.NArg() == 0 {
-		fs.Usage()
-		return &usageError{msg: "scrape needs at least one URL or path"}
-	}
-	if err := checkFormat(*format); err != nil {
+	if err := checkFormat(o.format); err != nil {
 		return err
 	}
 	// Each argument is a whole run of its source: runs of one source from two
 	// start URLs in one call would each take the other's incidents for
 	// deleted.
-	jobs := make([]job, 0, fs.NArg())
-	for _, arg := range fs.Args() {
-		j := job{source: *source, url: target(arg), format: parser.Format(*format), fetch: fetch.options(m)}
+	jobs := make([]job, 0, len(args))
+	for _, arg := range args {
+		j := job{source: o.source, url: target(arg), format: parser.Format(o.format), fetch: o.fetch.options(m)}
 		if j.source == "" {
 			j.source = sourceName(j.url)
 		}
@@ -64,11 +77,11 @@ func (m *Main) scrape(ctx context.Context, args []string) error {
 		}
 		jobs = append(jobs, j)
 	}
-	lg, err := m.logger(f)
+	lg, err := m.logger(o.flags)
 	if err != nil {
 		return err
 	}
-	db, err := m.openDB(f, false, lg)
+	db, err := m.openDB(o.flags, false, lg)
 	if err != nil {
 		return err
 	}
@@ -87,7 +100,7 @@ func (m *Main) scrape(ctx context.Context, args []string) error {
 		if err != nil {
 			sum.Error = err.Error()
 		}
-		if *asJSON {
+		if o.asJSON {
 			if err := json.NewEncoder(m.Stdout).Encode(sum); err != nil {
 				return err
 			}
@@ -148,6 +161,15 @@ func formatList() string {
 		s += string(f)
 	}
 	return s
+}
+
+// formatCompletion completes --format with the parser's formats.
+func formatCompletion(*cobra.Command, []string, string) ([]cobra.Completion, cobra.ShellCompDirective) {
+	names := []cobra.Completion{string(parser.FormatAuto)}
+	for _, f := range parser.Formats() {
+		names = append(names, string(f))
+	}
+	return names, cobra.ShellCompDirectiveNoFileComp
 }
 
 func checkFormat(name string) error {

@@ -7,41 +7,51 @@ import (
 	"io"
 	"strings"
 
+	"github.com/spf13/cobra"
+
 	"github.com/statusarchive/statusarchive/archive"
 	"github.com/statusarchive/statusarchive/parser"
 )
 
-func (m *Main) show(ctx context.Context, args []string) error {
-	fs, f := m.newFlagSet("show", "[flags] ID|SOURCE/ID", "statusarchive show workos/2284029", true)
-	asJSON := fs.Bool("json", false, "print the incident and all its versions as JSON")
-	var asOf timeFlag
-	fs.Var(&asOf, "as-of", "show what the archive knew at this time")
-	if err := parse(fs, args); err != nil {
-		return handled(err)
+func (m *Main) showCommand() *cobra.Command {
+	cmd, f := m.newCommand("show [flags] ID|SOURCE/ID", "show one incident, its timeline and its versions", "statusarchive show workos/2284029", true)
+	o := &showFlags{flags: f}
+	fs := cmd.Flags()
+	fs.BoolVar(&o.asJSON, "json", false, "print the incident and all its versions as JSON")
+	fs.Var(&o.asOf, "as-of", "show what the archive knew at this time")
+	cmd.RunE = func(cmd *cobra.Command, args []string) error { return m.show(cmd.Context(), o, args) }
+	return cmd
+}
+
+type showFlags struct {
+	*flags
+	asJSON bool
+	asOf   timeFlag
+}
+
+func (m *Main) show(ctx context.Context, o *showFlags, args []string) error {
+	if len(args) != 1 {
+		return &usageError{msg: "show takes exactly one incident id", usage: true}
 	}
-	if fs.NArg() != 1 {
-		fs.Usage()
-		return &usageError{msg: "show takes exactly one incident id"}
-	}
-	lg, err := m.logger(f)
+	lg, err := m.logger(o.flags)
 	if err != nil {
 		return err
 	}
-	db, err := m.openDB(f, true, lg)
+	db, err := m.openDB(o.flags, true, lg)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	rec, err := db.Incident(ctx, fs.Arg(0))
+	rec, err := db.Incident(ctx, args[0])
 	if err != nil {
 		return err
 	}
-	if !asOf.t.IsZero() {
-		if rec, err = rec.AsOf(asOf.t); err != nil {
+	if !o.asOf.t.IsZero() {
+		if rec, err = rec.AsOf(o.asOf.t); err != nil {
 			return err
 		}
 	}
-	if *asJSON {
+	if o.asJSON {
 		enc := json.NewEncoder(m.Stdout)
 		enc.SetIndent("", "  ")
 		return enc.Encode(rec)

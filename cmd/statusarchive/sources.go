@@ -6,16 +6,23 @@ import (
 	"fmt"
 	"text/tabwriter"
 	"time"
+
+	"github.com/spf13/cobra"
 )
 
-func (m *Main) sources(ctx context.Context, args []string) error {
-	fs, f := m.newFlagSet("sources", "[flags]", "statusarchive sources --runs 5", true)
-	runs := fs.Int("runs", 0, "also list each source's latest N runs")
-	asJSON := fs.Bool("json", false, "print JSON")
-	if err := parse(fs, args); err != nil {
-		return handled(err)
+func (m *Main) sourcesCommand() *cobra.Command {
+	cmd, f := m.newCommand("sources [flags]", "show each source's coverage: runs, failures, how far back it reaches",
+		"statusarchive sources --runs 5", true)
+	runs := cmd.Flags().Int("runs", 0, "also list each source's latest N runs")
+	asJSON := cmd.Flags().Bool("json", false, "print JSON")
+	cmd.RunE = func(cmd *cobra.Command, args []string) error {
+		return m.sources(cmd.Context(), f, *runs, *asJSON, args)
 	}
-	if fs.NArg() > 0 {
+	return cmd
+}
+
+func (m *Main) sources(ctx context.Context, f *flags, runs int, asJSON bool, args []string) error {
+	if len(args) > 0 {
 		return &usageError{msg: "sources takes no arguments"}
 	}
 	lg, err := m.logger(f)
@@ -31,7 +38,7 @@ func (m *Main) sources(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	if *asJSON {
+	if asJSON {
 		enc := json.NewEncoder(m.Stdout)
 		enc.SetIndent("", "  ")
 		return enc.Encode(infos)
@@ -45,11 +52,11 @@ func (m *Main) sources(ctx context.Context, args []string) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	if *runs <= 0 {
+	if runs <= 0 {
 		return nil
 	}
 	for _, s := range infos {
-		list, err := db.Runs(ctx, s.Name, *runs)
+		list, err := db.Runs(ctx, s.Name, runs)
 		if err != nil {
 			return err
 		}

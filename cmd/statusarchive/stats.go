@@ -13,6 +13,8 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/spf13/cobra"
+
 	"github.com/statusarchive/statusarchive/archive"
 	"github.com/statusarchive/statusarchive/archive/export"
 	"github.com/statusarchive/statusarchive/archive/report"
@@ -20,37 +22,52 @@ import (
 	"github.com/statusarchive/statusarchive/parser"
 )
 
-func (m *Main) stats(ctx context.Context, args []string) error {
-	fs, f := m.newFlagSet("stats", "[flags]", "statusarchive stats --source workos,github --window 24m --by month", true)
-	wf := addWindowFlags(fs)
-	by := fs.String("by", "", "month: add a monthly breakdown")
-	format := fs.String("format", "table", "table, csv or json")
-	if err := parse(fs, args); err != nil {
-		return handled(err)
-	}
-	if fs.NArg() > 0 {
+func (m *Main) statsCommand() *cobra.Command {
+	cmd, f := m.newCommand("stats [flags]", "compare sources' reliability: incidents, downtime, time to resolve, availability",
+		"statusarchive stats --source workos,github --window 24m --by month", true)
+	o := &statsFlags{flags: f}
+	fs := cmd.Flags()
+	o.window = addWindowFlags(fs)
+	fs.StringVar(&o.by, "by", "", "month: add a monthly breakdown")
+	fs.StringVar(&o.format, "format", "table", "table, csv or json")
+	_ = cmd.RegisterFlagCompletionFunc("by", fixedCompletion("month"))
+	_ = cmd.RegisterFlagCompletionFunc("format", fixedCompletion("table", "csv", "json"))
+	registerWindowCompletions(cmd)
+	cmd.RunE = func(cmd *cobra.Command, args []string) error { return m.stats(cmd.Context(), o, args) }
+	return cmd
+}
+
+type statsFlags struct {
+	*flags
+	window     *windowFlags
+	by, format string
+}
+
+func (m *Main) stats(ctx context.Context, o *statsFlags, args []string) error {
+	if len(args) > 0 {
 		return &usageError{msg: "stats takes no arguments"}
 	}
+	wf := o.window
 	opts, err := wf.options(m.Now().UTC())
 	if err != nil {
 		return err
 	}
-	switch *by {
+	switch o.by {
 	case "", "month":
-		opts.By = *by
+		opts.By = o.by
 	default:
-		return &usageError{msg: fmt.Sprintf("--by %q: want month", *by)}
+		return &usageError{msg: fmt.Sprintf("--by %q: want month", o.by)}
 	}
-	switch *format {
+	switch o.format {
 	case "table", "csv", "json":
 	default:
-		return &usageError{msg: fmt.Sprintf("--format %q: want table, csv or json", *format)}
+		return &usageError{msg: fmt.Sprintf("--format %q: want table, csv or json", o.format)}
 	}
-	lg, err := m.logger(f)
+	lg, err := m.logger(o.flags)
 	if err != nil {
 		return err
 	}
-	db, err := m.openDB(f, true, lg)
+	db, err := m.openDB(o.flags, true, lg)
 	if err != nil {
 		return err
 	}
@@ -70,7 +87,7 @@ func (m *Main) stats(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	switch *format {
+	switch o.format {
 	case "json":
 		enc := json.NewEncoder(m.Stdout)
 		enc.SetIndent("", "  ")

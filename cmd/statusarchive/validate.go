@@ -1,29 +1,33 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"fmt"
+
+	"github.com/spf13/cobra"
 )
 
 // validate checks a sources file and prints every problem with its line.
 // An invalid file exits with status 1, like other config checkers
 // (nginx -t, promtool check config); status 2 stays for a command called
 // wrongly.
-func (m *Main) validate(ctx context.Context, args []string) error {
-	fs, _ := m.newFlagSet("validate", "--config FILE", "statusarchive validate --config /etc/statusarchive/sources.yaml", false)
-	path := fs.String("config", "", "sources file to check")
-	if err := parse(fs, args); err != nil {
-		return handled(err)
-	}
-	if fs.NArg() > 0 {
+func (m *Main) validateCommand() *cobra.Command {
+	cmd, _ := m.newCommand("validate --config FILE", "check a sources file and report every problem with its line",
+		"statusarchive validate --config /etc/statusarchive/sources.yaml", false)
+	path := cmd.Flags().String("config", "", "sources file to check")
+	_ = cmd.MarkFlagFilename("config", "yaml", "yml")
+	cmd.RunE = func(cmd *cobra.Command, args []string) error { return m.validate(*path, args) }
+	return cmd
+}
+
+func (m *Main) validate(configPath string, args []string) error {
+	if len(args) > 0 {
 		return &usageError{msg: "validate takes no arguments"}
 	}
-	if *path == "" {
-		fs.Usage()
-		return &usageError{msg: "validate needs --config FILE"}
+	if configPath == "" {
+		return &usageError{msg: "validate needs --config FILE", usage: true}
 	}
-	cfg, err := LoadConfig(*path)
+	cfg, err := LoadConfig(configPath)
 	var ce *ConfigError
 	if errors.As(err, &ce) {
 		for _, p := range ce.Problems {
@@ -35,8 +39,8 @@ func (m *Main) validate(ctx context.Context, args []string) error {
 		return err
 	}
 	for _, n := range cfg.Notes {
-		fmt.Fprintf(m.Stdout, "%s:%s\n", safe(*path), safe(n.String()))
+		fmt.Fprintf(m.Stdout, "%s:%s\n", safe(configPath), safe(n.String()))
 	}
-	fmt.Fprintf(m.Stdout, "%s: %d sources, no problems\n", safe(*path), len(cfg.Sources))
+	fmt.Fprintf(m.Stdout, "%s: %d sources, no problems\n", safe(configPath), len(cfg.Sources))
 	return nil
 }
