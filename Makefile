@@ -87,5 +87,14 @@ report-demo: build chromium
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
 
+# The daemon against LOADTEST_SOURCES loopback sources for LOADTEST_FOR
+# (docs/benchmarks.md): CPU%, peak RSS, runs done and skipped, growth.
+LOADTEST_SOURCES ?= 1000
+LOADTEST_FOR     ?= 3m
+LOADTEST_EVERY   ?= @every 1m
+loadtest:
+	LOADTEST_SOURCES=$(LOADTEST_SOURCES) LOADTEST_FOR=$(LOADTEST_FOR) LOADTEST_EVERY='$(LOADTEST_EVERY)' \
+		$(GO) test -run '^$$' -bench '^BenchmarkDaemonLoad$$' -benchtime 1x -timeout 2h ./cmd/statusarchive
+
 clean:
 	rm -rf bin out
