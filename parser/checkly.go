@@ -100,7 +100,7 @@ func sniffCheckly(doc Document) int {
 	case len(incidents) > 0:
 		return 85
 	case list && strings.Contains(feedURLPath(doc.URL), "/api/status-page/"):
-		return 60 // {"incidents":[]} from a Checkly path: nothing open
+		return 85 // {"incidents":[]} from a Checkly path: nothing open
 	}
 	return 0
 }
