@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"time"
@@ -15,7 +16,8 @@ import (
 	"github.com/statusarchive/statusarchive/archive/export"
 	"github.com/statusarchive/statusarchive/archive/notify"
 	"github.com/statusarchive/statusarchive/archive/stats"
-	"github.com/statusarchive/statusarchive/fixtures"
+	"github.com/statusarchive/statusarchive/fixtures/outagehistory"
+	"github.com/statusarchive/statusarchive/fixtures/statuspage"
 	"github.com/statusarchive/statusarchive/parser"
 	"github.com/statusarchive/statusarchive/scraper"
 )
@@ -59,9 +61,9 @@ func (m *Main) demo(ctx context.Context, f *flags, dir, markup string, args []st
 		{"workos", "outage-history page (reconstructed from the seed, " + markup + " markup)", "/providers/workos/outages"},
 		{"acme", "Atlassian Statuspage site (built from real Statuspage shapes)", "/"},
 	}
-	ohSrv := fixtures.Serve(fixtures.OutageHistorySite(markup))
+	ohSrv := httptest.NewServer(outagehistory.Site(markup))
 	defer ohSrv.Close()
-	spSrv := fixtures.Serve(fixtures.StatuspageSite(fixtures.StatuspageOptions{}))
+	spSrv := httptest.NewServer(statuspage.Site(statuspage.Options{}))
 	defer spSrv.Close()
 	origins := []string{ohSrv.URL, spSrv.URL}
 	fmt.Fprintf(m.Stdout, "statusarchive demo: the bundled fixture sites are served on loopback; nothing leaves this machine.\n\n")
