@@ -1,0 +1,199 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/statusarchive/statusarchive/archive"
+	"github.com/statusarchive/statusarchive/fixtures"
+)
+
+// BenchmarkVsUrlwatch is `make loadtest-urlwatch`: 100 loopback copies of
+// the fixture Statuspage site, watched by urlwatch (one job per site's home
+// page, css filter on the incident blocks, then html2text) and archived by
+// statusarchive (one scrape per site: home page, history, every incident),
+// each as one process per cycle. Cycle 1 sees every site for the first
+// time; in cycle 2 one site's open incident is retitled on every page; in
+// cycle 3 nothing changes. It reports each cycle's CPU (user+system of the
+// process) for both, their ratio, and how much each one's storage grew. It
+// is skipped unless URLWATCH_COMPARE is set and urlwatch is installed.
+func BenchmarkVsUrlwatch(b *testing.B) {
+	if os.Getenv("URLWATCH_COMPARE") == "" {
+		b.Skip("set URLWATCH_COMPARE=1 (make loadtest-urlwatch) to compare with urlwatch")
+	}
+	uw, err := exec.LookPath("urlwatch")
+	if err != nil {
+		b.Skip("urlwatch is not installed (apt-get install urlwatch)")
+	}
+	const sites = 100
+	const title, retitled = "Increased error rates on file uploads", "Increased error rates on file uploads in the EU"
+	var changed atomic.Bool
+	site := fixtures.StatuspageSite(fixtures.StatuspageOptions{})
+	var urls []string
+	for i := range sites {
+		h := site
+		if i == 0 {
+			h = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if !changed.Load() {
+					site.ServeHTTP(w, r)
+					return
+				}
+				rec := httptest.NewRecorder()
+				site.ServeHTTP(rec, r)
+				body := bytes.ReplaceAll(rec.Body.Bytes(), []byte(title), []byte(retitled))
+				for k, v := range rec.Header() {
+					if k != "Content-Length" {
+						w.Header()[k] = v
+					}
+				}
+				w.WriteHeader(rec.Code)
+				_, _ = w.Write(body)
+			})
+		}
+		srv := httptest.NewServer(h)
+		defer srv.Close()
+		urls = append(urls, srv.URL+"/")
+	}
+
+	dir := b.TempDir()
+	var jobs strings.Builder
+	for i, u := range urls {
+		if i > 0 {
+			jobs.WriteString("---\n")
+		}
+		fmt.Fprintf(&jobs, "name: site%03d\nurl: %s\nfilter:\n  - css: '.unresolved-incidents, .incidents-list, .status-day'\n  - html2text\n", i, u)
+	}
+	urlsFile, uwConfig, uwCache := filepath.Join(dir, "urls.yaml"), filepath.Join(dir, "urlwatch.yaml"), filepath.Join(dir, "cache.db")
+	if err := os.WriteFile(urlsFile, []byte(jobs.String()), 0o600); err != nil {
+		b.Fatal(err)
+	}
+	// urlwatch writes its default configuration when the file is missing;
+	// only the stdout report is kept, and sent to /dev/null.
+	if err := os.WriteFile(uwConfig, []byte("display:\n  new: true\n  error: true\n  unchanged: false\nreport:\n  text:\n    details: true\n    footer: false\n    line_length: 75\n  stdout:\n    color: false\n    enabled: true\n"), 0o600); err != nil {
+		b.Fatal(err)
+	}
+	dbPath := filepath.Join(dir, "archive.db")
+	var args []string
+	for i, u := range urls {
+		args = append(args, fmt.Sprintf("site%03d", i), u)
+	}
+	listFile := filepath.Join(dir, "scrapes.json")
+	list, _ := json.Marshal(args)
+	if err := os.WriteFile(listFile, list, 0o600); err != nil {
+		b.Fatal(err)
+	}
+
+	type cycle struct {
+		name               string
+		saCPU, uwCPU       time.Duration
+		saGrowth, uwGrowth int64
+		saRSS, uwRSS       float64
+	}
+	var cycles []cycle
+	saUsed, uwSize := int64(0), int64(0)
+	b.ResetTimer()
+	for i, name := range []string{"first", "one-changed", "unchanged"} {
+		changed.Store(i >= 1)
+		c := cycle{name: name}
+
+		cmd := exec.CommandContext(b.Context(), os.Args[0], "-test.run=^TestScrapeManyHelper$")
+		cmd.Env = append(os.Environ(), "STATUSARCHIVE_SCRAPE_MANY="+listFile, "STATUSARCHIVE_DB="+dbPath)
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		if err := cmd.Run(); err != nil {
+			b.Fatalf("statusarchive cycle %s: %v\n%s", name, err, stderr.String())
+		}
+		c.saCPU, c.saRSS = childUsage(cmd)
+		used := archiveUsed(b, dbPath)
+		c.saGrowth, saUsed = used-saUsed, used
+
+		cmd = exec.CommandContext(b.Context(), uw, "--urls", urlsFile, "--config", uwConfig, "--cache", uwCache)
+		cmd.Env = append(os.Environ(), "HOME="+dir)
+		cmd.Stdout = nil
+		stderr.Reset()
+		cmd.Stderr = &stderr
+		if err := cmd.Run(); err != nil {
+			b.Fatalf("urlwatch cycle %s: %v\n%s", name, err, stderr.String())
+		}
+		c.uwCPU, c.uwRSS = childUsage(cmd)
+		size := fileSize(uwCache)
+		c.uwGrowth, uwSize = size-uwSize, size
+		cycles = append(cycles, c)
+	}
+	b.StopTimer()
+	for _, c := range cycles {
+		b.ReportMetric(c.saCPU.Seconds(), c.name+"-statusarchive-cpu-s")
+		b.ReportMetric(c.uwCPU.Seconds(), c.name+"-urlwatch-cpu-s")
+		b.ReportMetric(c.saCPU.Seconds()/c.uwCPU.Seconds(), c.name+"-x-urlwatch-cpu")
+		b.ReportMetric(float64(c.saGrowth), c.name+"-statusarchive-growth-bytes")
+		b.ReportMetric(float64(c.uwGrowth), c.name+"-urlwatch-growth-bytes")
+		b.ReportMetric(c.saRSS, c.name+"-statusarchive-rss-MiB")
+		b.ReportMetric(c.uwRSS, c.name+"-urlwatch-rss-MiB")
+	}
+}
+
+// TestScrapeManyHelper is not a test: BenchmarkVsUrlwatch runs the test
+// binary with STATUSARCHIVE_SCRAPE_MANY naming a JSON list of source names
+// and URLs, to scrape them all, one after another, in one process.
+func TestScrapeManyHelper(t *testing.T) {
+	listFile := os.Getenv("STATUSARCHIVE_SCRAPE_MANY")
+	if listFile == "" {
+		t.Skip("scrapes many sources for BenchmarkVsUrlwatch")
+	}
+	b, err := os.ReadFile(listFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var args []string
+	if err := json.Unmarshal(b, &args); err != nil {
+		t.Fatal(err)
+	}
+	db := os.Getenv("STATUSARCHIVE_DB")
+	for i := 0; i+1 < len(args); i += 2 {
+		m := NewMain(os.Stdout, os.Stderr)
+		err := m.Run(context.Background(), []string{"scrape", "--db", db, "--source", args[i], "--delay", "0",
+			"--allow-private-networks", "--log-level", "warn", "--log-format", "json", args[i+1]})
+		if err != nil {
+			t.Fatalf("scrape %s: %v", args[i+1], err)
+		}
+	}
+}
+
+// childUsage is the CPU (user and system) and peak RSS of a finished
+// command.
+func childUsage(cmd *exec.Cmd) (time.Duration, float64) {
+	ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage)
+	if !ok {
+		return 0, 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()), float64(ru.Maxrss) / 1024
+}
+
+// archiveUsed is how much of its file the closed archive at path uses:
+// bbolt's high-water mark, which grows only when the free pages do not
+// hold what a commit writes.
+func archiveUsed(tb testing.TB, path string) int64 {
+	tb.Helper()
+	db, err := archive.Open(path, archive.Options{ReadOnly: true})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer db.Close()
+	u, err := db.Usage(context.Background())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return u.UsedBytes
+}
