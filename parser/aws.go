@@ -16,23 +16,26 @@ const FormatAWSHealth Format = "aws-health"
 
 func init() {
 	register(format{name: FormatAWSHealth, sniff: sniffAWSHealth, parse: parseAWSHealth})
+	describeFormat(FormatInfo{Name: FormatAWSHealth, Platform: "AWS Health",
+		Example: "https://health.aws.amazon.com/public/currentevents",
+		Reads:   "open events JSON (UTF-16) with their event log"})
 }
 
 // awsImpact maps an event's status code, the dashboard's severity:
 // 1 informational, 2 degraded, 3 disrupted. 0 is "operating normally".
-var awsImpact = map[string]Impact{
+var awsImpact = impactWords("AWS Health", "status code", map[string]Impact{
 	"0": ImpactNone,
 	"1": ImpactNone,
 	"2": ImpactMinor,
 	"3": ImpactMajor,
-}
+})
 
 // awsStatus maps a status code to a state: only 0 (operating normally
 // again) is one. The others rate severity and stay unknown (kept raw) on
 // an event, or make a post a progress post.
-var awsStatus = map[string]Status{
+var awsStatus = statusWords("AWS Health", "status code", map[string]Status{
 	"0": StatusResolved,
-}
+})
 
 type awsEvent struct {
 	Date        string `json:"date"`
@@ -65,16 +68,16 @@ func awsShape(m map[string]json.RawMessage) bool {
 func awsDecode(body []byte) ([]awsEvent, error) {
 	items, ok := vendorArray(body)
 	if !ok {
-		return nil, errNotVendor("AWS Health", "not a JSON array")
+		return nil, errWrongPlatform("AWS Health", "not a JSON array")
 	}
 	for i, it := range items {
 		if !awsShape(it) {
-			return nil, errNotVendor("AWS Health", fmt.Sprintf("element %d has no arn:aws:health ARN, date, status and event_log", i))
+			return nil, errWrongPlatform("AWS Health", fmt.Sprintf("element %d has no arn:aws:health ARN, date, status and event_log", i))
 		}
 	}
 	var events []awsEvent
 	if err := json.Unmarshal(body, &events); err != nil {
-		return nil, errNotVendor("AWS Health", err.Error())
+		return nil, errWrongPlatform("AWS Health", err.Error())
 	}
 	return events, nil
 }
@@ -113,9 +116,9 @@ func (e awsEvent) incident() (Incident, error) {
 		ID:        e.ARN,
 		Kind:      KindIncident,
 		Title:     e.Summary,
-		Impact:    vendorImpact(awsImpact, e.Status),
+		Impact:    awsImpact.Impact(e.Status),
 		ImpactRaw: e.Status,
-		Status:    vendorStatus(awsStatus, e.Status),
+		Status:    awsStatus.Status(e.Status),
 		StatusRaw: e.Status,
 		Updates:   []Update{},
 	}
@@ -129,7 +132,7 @@ func (e awsEvent) incident() (Incident, error) {
 			return in, fmt.Errorf("event %s: event_log[%d]: %w", e.ARN, i, err)
 		}
 		code := l.Status.String()
-		st := vendorStatus(awsStatus, code)
+		st := awsStatus.Status(code)
 		if st == StatusUnknown {
 			st = StatusUpdate
 		}

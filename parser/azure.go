@@ -22,6 +22,9 @@ const FormatAzure Format = "azure-status"
 
 func init() {
 	register(format{name: FormatAzure, sniff: sniffAzure, parse: parseAzure})
+	describeFormat(FormatInfo{Name: FormatAzure, Platform: "Azure",
+		Example: "https://azure.status.microsoft/en-us/status/feed/",
+		Reads:   "status RSS: open issues; an empty channel is all clear"})
 }
 
 type azureFeed struct {
@@ -45,10 +48,10 @@ func azureDecode(body []byte) (*azureFeed, error) {
 	dec := xml.NewDecoder(bytes.NewReader(body))
 	dec.Strict = true
 	if err := dec.Decode(&feed); err != nil {
-		return nil, errNotVendor("Azure status feed", "not an RSS feed: "+err.Error())
+		return nil, errWrongPlatform("Azure status feed", "not an RSS feed: "+err.Error())
 	}
 	if !azureChannel(feed.Channel.Title, feed.Channel.Link) {
-		return nil, errNotVendor("Azure status feed", fmt.Sprintf("channel %q at %q is not Azure Status", feed.Channel.Title, feed.Channel.Link))
+		return nil, errWrongPlatform("Azure status feed", fmt.Sprintf("channel %q at %q is not Azure Status", feed.Channel.Title, feed.Channel.Link))
 	}
 	return &feed, nil
 }

@@ -24,17 +24,20 @@ const FormatCachet Format = "cachet"
 
 func init() {
 	register(format{name: FormatCachet, sniff: sniffCachet, parse: parseCachet})
+	describeFormat(FormatInfo{Name: FormatCachet, Platform: "Cachet",
+		Example: "https://status.example.com/api/v1/incidents",
+		Reads:   "incident list JSON, paged to the oldest"})
 }
 
 // cachetStatus maps Cachet's status numbers (the numbers, as the API
 // writes them; human_status is their English label).
-var cachetStatus = map[string]Status{
+var cachetStatus = statusWords("Cachet", "status", map[string]Status{
 	"0": StatusScheduled,
 	"1": StatusInvestigating,
 	"2": StatusIdentified,
 	"3": StatusMonitoring,
 	"4": StatusResolved,
-}
+})
 
 type cachetIncident struct {
 	ID          json.Number    `json:"id"`
@@ -70,20 +73,20 @@ type cachetDoc struct {
 func cachetDecode(body []byte) (*cachetDoc, error) {
 	m := vendorObject(body)
 	if !hasKeys(m, "meta", "data") || jsonKind(m["data"]) != '[' {
-		return nil, errNotVendor("Cachet", "no meta and data list")
+		return nil, errWrongPlatform("Cachet", "no meta and data list")
 	}
 	items, _ := vendorArray(m["data"])
 	for i, it := range items {
 		if !hasKeys(it, "id", "name", "status", "message") {
-			return nil, errNotVendor("Cachet", fmt.Sprintf("data[%d] has no id, name, status and message", i))
+			return nil, errWrongPlatform("Cachet", fmt.Sprintf("data[%d] has no id, name, status and message", i))
 		}
 	}
 	var doc cachetDoc
 	if err := json.Unmarshal(body, &doc); err != nil {
-		return nil, errNotVendor("Cachet", err.Error())
+		return nil, errWrongPlatform("Cachet", err.Error())
 	}
 	if doc.Meta.Pagination == nil {
-		return nil, errNotVendor("Cachet", "no meta.pagination")
+		return nil, errWrongPlatform("Cachet", "no meta.pagination")
 	}
 	return &doc, nil
 }
@@ -158,7 +161,7 @@ func cachetWord(n json.Number, human string) (Status, string) {
 	if raw == "" {
 		raw = n.String()
 	}
-	return vendorStatus(cachetStatus, n.String()), raw
+	return cachetStatus.Status(n.String()), raw
 }
 
 // incident converts one Cachet incident; an incident marked invisible

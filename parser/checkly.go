@@ -16,25 +16,28 @@ const FormatCheckly Format = "checkly"
 
 func init() {
 	register(format{name: FormatCheckly, sniff: sniffCheckly, parse: parseCheckly})
+	describeFormat(FormatInfo{Name: FormatCheckly, Platform: "Checkly",
+		Example: "https://status.example.com/api/status-page/<slug>/unresolved-incidents",
+		Reads:   "incidents JSON: open incidents with their updates"})
 }
 
 // checklySeverity maps Checkly's four severities. MEDIUM is the one
 // Checkly uses for a degraded service ("Audio API Degraded"), so it joins
 // MINOR; CRITICAL, MAJOR and MINOR map to their names.
-var checklySeverity = map[string]Impact{
+var checklySeverity = impactWords("Checkly", "severity", map[string]Impact{
 	"MINOR":    ImpactMinor,
 	"MEDIUM":   ImpactMinor,
 	"MAJOR":    ImpactMajor,
 	"CRITICAL": ImpactCritical,
-}
+})
 
 // checklyStatus maps Checkly's incident update states.
-var checklyStatus = map[string]Status{
+var checklyStatus = statusWords("Checkly", "status", map[string]Status{
 	"INVESTIGATING": StatusInvestigating,
 	"IDENTIFIED":    StatusIdentified,
 	"MONITORING":    StatusMonitoring,
 	"RESOLVED":      StatusResolved,
-}
+})
 
 type checklyIncident struct {
 	ID               string `json:"id"`
@@ -64,30 +67,30 @@ func checklyShape(m map[string]json.RawMessage) bool {
 func checklyDecode(body []byte) ([]checklyIncident, bool, error) {
 	m := vendorObject(body)
 	if m == nil {
-		return nil, false, errNotVendor("Checkly", "not a JSON object")
+		return nil, false, errWrongPlatform("Checkly", "not a JSON object")
 	}
 	if checklyShape(m) {
 		var in checklyIncident
 		if err := json.Unmarshal(body, &in); err != nil {
-			return nil, false, errNotVendor("Checkly", err.Error())
+			return nil, false, errWrongPlatform("Checkly", err.Error())
 		}
 		return []checklyIncident{in}, false, nil
 	}
 	raw, ok := m["incidents"]
 	if !ok || jsonKind(raw) != '[' {
-		return nil, false, errNotVendor("Checkly", "no incidents list")
+		return nil, false, errWrongPlatform("Checkly", "no incidents list")
 	}
 	items, _ := vendorArray(raw)
 	for i, it := range items {
 		if !checklyShape(it) {
-			return nil, false, errNotVendor("Checkly", fmt.Sprintf("incidents[%d] has no id, name, severity and lastUpdateStatus or incidentUpdates", i))
+			return nil, false, errWrongPlatform("Checkly", fmt.Sprintf("incidents[%d] has no id, name, severity and lastUpdateStatus or incidentUpdates", i))
 		}
 	}
 	var doc struct {
 		Incidents []checklyIncident `json:"incidents"`
 	}
 	if err := json.Unmarshal(body, &doc); err != nil {
-		return nil, false, errNotVendor("Checkly", err.Error())
+		return nil, false, errWrongPlatform("Checkly", err.Error())
 	}
 	return doc.Incidents, true, nil
 }
@@ -129,9 +132,9 @@ func (c checklyIncident) incident() (Incident, error) {
 		ID:        c.ID,
 		Kind:      KindIncident,
 		Title:     c.Name,
-		Impact:    vendorImpact(checklySeverity, c.Severity),
+		Impact:    checklySeverity.Impact(c.Severity),
 		ImpactRaw: c.Severity,
-		Status:    vendorStatus(checklyStatus, c.LastUpdateStatus),
+		Status:    checklyStatus.Status(c.LastUpdateStatus),
 		StatusRaw: c.LastUpdateStatus,
 		Updates:   []Update{},
 	}
@@ -153,7 +156,7 @@ func (c checklyIncident) incident() (Incident, error) {
 		if err != nil {
 			return in, fmt.Errorf("incident %s: incidentUpdates[%d]: %w", c.ID, i, err)
 		}
-		in.Updates = append(in.Updates, Update{Status: vendorStatus(checklyStatus, u.Status), StatusRaw: u.Status, At: at, Body: u.Description})
+		in.Updates = append(in.Updates, Update{Status: checklyStatus.Status(u.Status), StatusRaw: u.Status, At: at, Body: u.Description})
 	}
 	if in.StatusRaw == "" {
 		in.Status, in.StatusRaw, _ = latestStatus(in.Updates)

@@ -15,26 +15,29 @@ const FormatGCP Format = "gcp-incidents"
 
 func init() {
 	register(format{name: FormatGCP, sniff: sniffGCP, parse: parseGCP})
+	describeFormat(FormatInfo{Name: FormatGCP, Platform: "Google Cloud",
+		Example: "https://status.cloud.google.com/incidents.json",
+		Reads:   "the whole incident history in one JSON file"})
 }
 
 // gcpImpact maps status_impact, Google's statement of how bad it was.
 // The severity beside it (low, medium, high) is Google's internal rating
 // and is kept in ImpactRaw.
-var gcpImpact = map[string]Impact{
+var gcpImpact = impactWords("Google Cloud", "status_impact", map[string]Impact{
 	"SERVICE_INFORMATION": ImpactNone,
 	"SERVICE_DISRUPTION":  ImpactMinor,
 	"SERVICE_OUTAGE":      ImpactMajor,
-}
+})
 
 // gcpUpdateStatus maps an update's status, which is the state of the
 // service when it was posted, not a step of a workflow: AVAILABLE is the
 // post that ends the incident; the others are progress posts.
-var gcpUpdateStatus = map[string]Status{
+var gcpUpdateStatus = statusWords("Google Cloud", "update status", map[string]Status{
 	"AVAILABLE":           StatusResolved,
 	"SERVICE_INFORMATION": StatusUpdate,
 	"SERVICE_DISRUPTION":  StatusUpdate,
 	"SERVICE_OUTAGE":      StatusUpdate,
-}
+})
 
 type gcpIncident struct {
 	ID           string      `json:"id"`
@@ -66,16 +69,16 @@ func gcpShape(m map[string]json.RawMessage) bool {
 func gcpDecode(body []byte) ([]gcpIncident, error) {
 	items, ok := vendorArray(body)
 	if !ok {
-		return nil, errNotVendor("Google Cloud incidents.json", "not a JSON array")
+		return nil, errWrongPlatform("Google Cloud incidents.json", "not a JSON array")
 	}
 	for i, it := range items {
 		if !gcpShape(it) {
-			return nil, errNotVendor("Google Cloud incidents.json", fmt.Sprintf("element %d has no id, begin, external_desc and updates", i))
+			return nil, errWrongPlatform("Google Cloud incidents.json", fmt.Sprintf("element %d has no id, begin, external_desc and updates", i))
 		}
 	}
 	var incidents []gcpIncident
 	if err := json.Unmarshal(body, &incidents); err != nil {
-		return nil, errNotVendor("Google Cloud incidents.json", err.Error())
+		return nil, errWrongPlatform("Google Cloud incidents.json", err.Error())
 	}
 	return incidents, nil
 }
@@ -115,7 +118,7 @@ func (g gcpIncident) incident(origin string) (Incident, error) {
 		ID:        g.ID,
 		Kind:      KindIncident,
 		Title:     g.Desc,
-		Impact:    vendorImpact(gcpImpact, g.StatusImpact),
+		Impact:    gcpImpact.Impact(g.StatusImpact),
 		ImpactRaw: g.StatusImpact,
 		Updates:   []Update{},
 	}
@@ -151,7 +154,7 @@ func (g gcpIncident) incident(origin string) (Incident, error) {
 		if err != nil {
 			return in, fmt.Errorf("incident %s: updates[%d]: %w", g.ID, i, err)
 		}
-		in.Updates = append(in.Updates, Update{Status: vendorStatus(gcpUpdateStatus, u.Status), StatusRaw: u.Status, At: at, Body: u.Text})
+		in.Updates = append(in.Updates, Update{Status: gcpUpdateStatus.Status(u.Status), StatusRaw: u.Status, At: at, Body: u.Text})
 	}
 	// The incident's state: resolved once Google states an end, else the
 	// service state of its newest post, which is no workflow step.
@@ -161,7 +164,7 @@ func (g gcpIncident) incident(origin string) (Incident, error) {
 	switch {
 	case !in.Resolved.IsZero():
 		in.Status = StatusResolved
-	case vendorStatus(gcpUpdateStatus, in.StatusRaw) == StatusResolved:
+	case gcpUpdateStatus.Status(in.StatusRaw) == StatusResolved:
 		in.Status = StatusResolved
 	}
 	return in, nil

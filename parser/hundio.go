@@ -24,18 +24,21 @@ const FormatHundio Format = "hundio"
 
 func init() {
 	register(format{name: FormatHundio, sniff: sniffHundio, parse: parseHundio})
+	describeFormat(FormatInfo{Name: FormatHundio, Platform: "Hund.io",
+		Example: "https://status.example.com/ (and /history?page=N)",
+		Reads:   "home page and history pages (HTML)"})
 }
 
 // hundImpact maps an event's state class, the words Hund uses for states.
-var hundImpact = map[string]Impact{
+var hundImpact = impactWords("Hund.io", "state class", map[string]Impact{
 	"operational": ImpactNone,
 	"degraded":    ImpactMinor,
 	"outage":      ImpactMajor,
 	"maintenance": ImpactMaintenance,
-}
+})
 
 // hundStatus maps an update's label.
-var hundStatus = map[string]Status{
+var hundStatus = statusWords("Hund.io", "update label", map[string]Status{
 	"Investigating": StatusInvestigating,
 	"Identified":    StatusIdentified,
 	"Monitoring":    StatusMonitoring,
@@ -44,7 +47,7 @@ var hundStatus = map[string]Status{
 	"Scheduled":     StatusScheduled,
 	"In Progress":   StatusInProgress,
 	"Completed":     StatusCompleted,
-}
+})
 
 // hundDOM parses body and says whether it is a Hund.io page: a home page
 // (state bar and component groups) or a history page (section.history and
@@ -73,7 +76,7 @@ func sniffHundio(doc Document) int {
 func parseHundio(doc Document) (*Page, error) {
 	dom, ok := hundDOM(doc.Body)
 	if !ok {
-		return nil, errNotVendor("Hund.io", "no state bar with component groups and no history section")
+		return nil, errWrongPlatform("Hund.io", "no state bar with component groups and no history section")
 	}
 	base, _ := url.Parse(doc.URL)
 	page := &Page{Incidents: []Incident{}}
@@ -123,7 +126,7 @@ func hundEvent(ev *goquery.Selection, base *url.URL) (Incident, error) {
 	state := ev.Find("span.state").First()
 	in.ImpactRaw, _ = state.Attr("title")
 	for _, class := range strings.Fields(state.AttrOr("class", "")) {
-		if imp := vendorImpact(hundImpact, class); imp != ImpactUnknown {
+		if imp := hundImpact.Impact(class); imp != ImpactUnknown {
 			in.Impact = imp
 		}
 	}
@@ -145,7 +148,7 @@ func hundEvent(ev *goquery.Selection, base *url.URL) (Incident, error) {
 		}
 		body := strings.TrimSpace(bodyText(u.Find(".body").Nodes))
 		in.Updates = append(in.Updates, Update{
-			Status:    vendorStatus(hundStatus, label),
+			Status:    hundStatus.Status(label),
 			StatusRaw: label,
 			At:        NewTime(at, strings.TrimSpace(tm.Text())),
 			Body:      body,

@@ -16,23 +16,26 @@ const FormatSlack Format = "slack-status"
 
 func init() {
 	register(format{name: FormatSlack, sniff: sniffSlack, parse: parseSlack})
+	describeFormat(FormatInfo{Name: FormatSlack, Platform: "Slack",
+		Example: "https://slack-status.com/api/v2.0.0/current (leads to /api/v2.0.0/history)",
+		Reads:   "status API JSON: open incidents, and the history"})
 }
 
 // slackImpact maps an incident's type, Slack's only statement of severity.
-var slackImpact = map[string]Impact{
+var slackImpact = impactWords("Slack", "type", map[string]Impact{
 	"notice":      ImpactNone,
 	"incident":    ImpactMinor,
 	"outage":      ImpactMajor,
 	"maintenance": ImpactMaintenance,
-}
+})
 
 // slackStatus maps an incident's status. "active" says only that it is not
 // over, which none of our states says, so it stays unknown (kept raw).
-var slackStatus = map[string]Status{
+var slackStatus = statusWords("Slack", "status", map[string]Status{
 	"resolved":  StatusResolved,
 	"scheduled": StatusScheduled,
 	"completed": StatusCompleted,
-}
+})
 
 type slackIncident struct {
 	ID       json.Number `json:"id"`
@@ -60,24 +63,24 @@ func slackDecode(body []byte) ([]slackIncident, bool, error) {
 	current := false
 	if m := vendorObject(body); m != nil {
 		if !hasKeys(m, "status", "active_incidents", "date_created") || jsonKind(m["active_incidents"]) != '[' {
-			return nil, false, errNotVendor("Slack status", "an object without status, date_created and an active_incidents list")
+			return nil, false, errWrongPlatform("Slack status", "an object without status, date_created and an active_incidents list")
 		}
 		raw, _ = vendorArray(m["active_incidents"])
 		body, current = m["active_incidents"], true
 	} else {
 		var ok bool
 		if raw, ok = vendorArray(body); !ok {
-			return nil, false, errNotVendor("Slack status", "neither a JSON object nor an array")
+			return nil, false, errWrongPlatform("Slack status", "neither a JSON object nor an array")
 		}
 	}
 	for i, it := range raw {
 		if !slackShape(it) {
-			return nil, false, errNotVendor("Slack status", fmt.Sprintf("incident %d has no id, date_created, title, type, status and notes", i))
+			return nil, false, errWrongPlatform("Slack status", fmt.Sprintf("incident %d has no id, date_created, title, type, status and notes", i))
 		}
 	}
 	var incidents []slackIncident
 	if err := json.Unmarshal(body, &incidents); err != nil {
-		return nil, false, errNotVendor("Slack status", err.Error())
+		return nil, false, errWrongPlatform("Slack status", err.Error())
 	}
 	return incidents, current, nil
 }
@@ -131,9 +134,9 @@ func (s slackIncident) incident() (Incident, error) {
 		Kind:      KindIncident,
 		Title:     s.Title,
 		URL:       s.URL,
-		Impact:    vendorImpact(slackImpact, s.Type),
+		Impact:    slackImpact.Impact(s.Type),
 		ImpactRaw: s.Type,
-		Status:    vendorStatus(slackStatus, s.Status),
+		Status:    slackStatus.Status(s.Status),
 		StatusRaw: s.Status,
 		Updates:   []Update{},
 	}

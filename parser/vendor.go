@@ -67,12 +67,6 @@ func jsonKind(raw json.RawMessage) byte {
 	return raw[0]
 }
 
-// errNotVendor builds the error a forced vendor parser returns for a
-// document of another shape.
-func errNotVendor(platform, why string) error {
-	return fmt.Errorf("%w: not a %s document: %s", ErrUnknownFormat, platform, why)
-}
-
 // epochSeconds reads a Unix time in seconds written as digits, keeping the
 // text.
 func epochSeconds(text string) (Time, error) {
@@ -81,18 +75,6 @@ func epochSeconds(text string) (Time, error) {
 		return Time{}, fmt.Errorf("%w: %q is not a Unix time in seconds", ErrBadTime, text)
 	}
 	return NewTime(time.Unix(n, 0), text), nil
-}
-
-// vendorImpact maps a platform's severity word; a word the table lacks is
-// ImpactUnknown, kept raw by the caller.
-func vendorImpact(table map[string]Impact, word string) Impact {
-	return table[strings.TrimSpace(word)]
-}
-
-// vendorStatus maps a platform's state word; a word the table lacks is
-// StatusUnknown, kept raw by the caller.
-func vendorStatus(table map[string]Status, word string) Status {
-	return table[strings.TrimSpace(word)]
 }
 
 // latestStatus returns the status and raw word of the latest update that

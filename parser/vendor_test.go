@@ -88,7 +88,7 @@ func TestVendorRealWorld(t *testing.T) {
 }
 
 // Each vendor parser, forced onto another vendor's capture, refuses it as
-// an unknown format instead of reading it as nothing.
+// another platform's page instead of reading it as nothing.
 func TestVendorRefusesOthers(t *testing.T) {
 	for _, f := range vendorCaptures {
 		for _, other := range vendorCaptures {
@@ -96,8 +96,8 @@ func TestVendorRefusesOthers(t *testing.T) {
 				continue
 			}
 			doc := Document{URL: other.url, ContentType: other.contentType, Body: readStatuspageFixture(t, other.file)}
-			if _, err := Parse(doc, f.format); !errors.Is(err, ErrUnknownFormat) {
-				t.Errorf("%s on %s: %v, want ErrUnknownFormat", f.format, path.Base(other.file), err)
+			if _, err := Parse(doc, f.format); !errors.Is(err, ErrWrongPlatform) {
+				t.Errorf("%s on %s: %v, want ErrWrongPlatform", f.format, path.Base(other.file), err)
 			}
 		}
 	}
