@@ -4,10 +4,24 @@
 //
 // # Using it
 //
-// Open an archive (ErrLocked, ErrNotArchive, ErrSchema tell why not), hand
-// each scrape to Ingest in one call, read with Sources, Runs, Incident,
-// Rows and Changes, and keep it sound with Check, Backup and Compact.
-// Every write is one bbolt transaction, synced before it returns.
+// Open an archive (ErrLocked, ErrNotArchive, ErrSchema tell why not), run
+// each scrape as a Crawl, read with Sources, Runs, Incident, Rows and
+// Changes, and keep it sound with Check, Backup and Compact. Every write
+// is one bbolt transaction, synced before it returns.
+//
+// A Crawl owns the rules of a run. Begin reads, in one short transaction,
+// the validators the source's earlier runs kept; the archive can then be
+// closed while the caller fetches over the network, so that other
+// processes read and write it meanwhile. Visit takes each fetched page:
+// it parses it (PageFormat: the start page in the run's format, the rest
+// as detected, the rule Reparse follows too), or for a 304 stands the
+// digest of what the page parsed to last time in for it, and returns the
+// pages to fetch next. Commit decides whether the run is Complete or a
+// Snapshot, leaves out incidents whose timeline was not fetched, merges
+// the pages, counts an incident only 304 pages showed as a sighting of
+// its archived version (nothing parsed, merged or hashed again), and
+// ingests it all in one write transaction. Ingest takes records that are
+// already merged.
 //
 // # Layout
 //
@@ -27,8 +41,9 @@
 //	        incidents/     one bucket per incident, by the parser's id
 //	            <id>/      bucket sequence = the latest version number
 //	                head   JSON {n, hash, first_seen, last_seen, last_run,
-//	                       deleted, kind, first_update}: where the history
-//	                       stands; an unchanged sighting rewrites only this
+//	                       deleted, kind, first_update, updates}: where the
+//	                       history stands; an unchanged sighting rewrites
+//	                       only this
 //	                #1     JSON Version {n, hash, first_seen, last_seen,
 //	                #2     run, page_url, origin, deleted, incident}: the
 //	                …      full parser.Incident of each version, oldest

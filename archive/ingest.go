@@ -28,6 +28,9 @@ type head struct {
 	Deleted     bool        `json:"deleted,omitempty"` // the latest version is a tombstone
 	Kind        parser.Kind `json:"kind"`
 	FirstUpdate time.Time   `json:"first_update,omitzero"`
+	// Updates is how many updates the latest version has; 0 also in heads
+	// written before it was kept.
+	Updates int `json:"updates,omitempty"`
 }
 
 // sourceState is a source's "state" record: its coverage ledger and what
@@ -92,12 +95,18 @@ const (
 // (ErrSuspect). Either way only the run-log entry is written, and the
 // returned Run describes it alongside the error.
 func (db *DB) Ingest(ctx context.Context, in RunInput, incidents []parser.Incident) (Run, error) {
-	return db.ingest(ctx, in, incidents, nil)
+	return db.ingest(ctx, in, incidents, nil, nil)
 }
 
+// resolver derives a run's records inside its write transaction: the
+// incidents to apply, and the ids of incidents that are only sighted (seen
+// unchanged, their archived version standing). partial is true when the
+// run has failures.
+type resolver func(w *writer, partial bool) (incidents []parser.Incident, sightings []string, err error)
+
 // ingest is Ingest; a reparse passes the page references it re-derived the
-// records from as carried.
-func (db *DB) ingest(ctx context.Context, in RunInput, incidents []parser.Incident, carried []StoredPage) (Run, error) {
+// records from as carried, and a Crawl its resolver.
+func (db *DB) ingest(ctx context.Context, in RunInput, incidents []parser.Incident, carried []StoredPage, resolve resolver) (Run, error) {
 	if err := ctx.Err(); err != nil {
 		return Run{}, fmt.Errorf("ingest %s: %w", in.Source, err)
 	}
@@ -111,7 +120,10 @@ func (db *DB) ingest(ctx context.Context, in RunInput, incidents []parser.Incide
 	// it claims: it must not infer deletions.
 	in.Complete = in.Complete && len(in.Failures) == 0 && !in.Snapshot
 	now := db.now().UTC()
-	invalid := validateRun(in, incidents, now)
+	var invalid error
+	if resolve == nil {
+		invalid = validateRun(in, incidents, now)
+	}
 
 	var run Run
 	var refused error
@@ -128,11 +140,22 @@ func (db *DB) ingest(ctx context.Context, in RunInput, incidents []parser.Incide
 		if run.ID, err = w.runs.b.NextSequence(); err != nil {
 			return fmt.Errorf("next run id: %w", err)
 		}
+		var sighted []sighting
+		if resolve != nil {
+			all, ids, err := resolve(w, len(in.Failures) > 0)
+			if err != nil {
+				return err
+			}
+			if sighted, err = w.sightings(ids); err != nil {
+				return err
+			}
+			incidents, invalid = all, validateRun(in, all, now)
+		}
 		if invalid != nil {
 			run.Outcome, run.Error = OutcomeFailed, invalid.Error()
 			return w.finish(&run)
 		}
-		if reason := db.drift(w.state, in, incidents); reason != "" {
+		if reason := db.drift(w.state, in, incidents, sighted); reason != "" {
 			refused = fmt.Errorf("%w: %s", ErrSuspect, reason)
 			run.Outcome, run.Error = OutcomeSuspect, refused.Error()
 			return w.finish(&run)
@@ -151,6 +174,15 @@ func (db *DB) ingest(ctx context.Context, in RunInput, incidents []parser.Incide
 			}
 			seen[inc.ID] = true
 			if err := w.apply(&run, inc, now); err != nil {
+				return err
+			}
+		}
+		for _, s := range sighted {
+			if first := s.head.FirstUpdate; !first.IsZero() && (oldest.IsZero() || first.Before(oldest)) {
+				oldest = first
+			}
+			seen[s.id] = true
+			if err := w.sight(&run, s, now); err != nil {
 				return err
 			}
 		}
@@ -276,8 +308,9 @@ func validateRun(in RunInput, incidents []parser.Incident, now time.Time) error 
 }
 
 // drift returns why a run looks like markup drift rather than news, or "".
-func (db *DB) drift(st sourceState, in RunInput, incidents []parser.Incident) string {
-	n := len(incidents)
+// sighted are the incidents the run saw unchanged without their records.
+func (db *DB) drift(st sourceState, in RunInput, incidents []parser.Incident, sighted []sighting) string {
+	n := len(incidents) + len(sighted)
 	// A snapshot shows only what is open now: an empty or shrinking one is
 	// normal, so only the count guards are skipped.
 	if !in.Snapshot {
@@ -296,6 +329,11 @@ func (db *DB) drift(st sourceState, in RunInput, incidents []parser.Incident) st
 	lacking := 0
 	for _, inc := range incidents {
 		if len(inc.Updates) == 0 {
+			lacking++
+		}
+	}
+	for _, s := range sighted {
+		if s.updates == 0 {
 			lacking++
 		}
 	}
@@ -428,7 +466,7 @@ func (w *writer) addVersion(ib bucket, h *head, v Version, first time.Time) erro
 		return err
 	}
 	h.N, h.Hash, h.Deleted = v.N, v.Hash, v.Deleted
-	h.Kind, h.FirstUpdate = v.Incident.Kind, first
+	h.Kind, h.FirstUpdate, h.Updates = v.Incident.Kind, first, len(v.Incident.Updates)
 	// Only the vendor's page is a sighting: a reparse's version moves
 	// last_seen only of an incident that has none yet.
 	if !v.Deleted && (v.Origin == OriginVendor || h.LastSeen.IsZero()) {
@@ -436,6 +474,77 @@ func (w *writer) addVersion(ib bucket, h *head, v Version, first time.Time) erro
 	}
 	w.state.Info.Versions++
 	return ib.put([]byte(keyHead), *h)
+}
+
+// sighting is an incident a run saw unchanged without reading its record
+// (its page answered 304 Not Modified): its head and update count.
+type sighting struct {
+	id      string
+	ib      bucket
+	head    head
+	updates int
+}
+
+// sightings reads the heads of incidents ids for a run that saw them
+// unchanged. An incident not archived, or deleted since, is left out: the
+// page that named it is stale, and a tombstoned incident stays deleted
+// until a page shows it again.
+func (w *writer) sightings(ids []string) ([]sighting, error) {
+	out := make([]sighting, 0, len(ids))
+	for _, id := range ids {
+		ib := w.incidents.sub(id)
+		if !ib.exists() {
+			continue
+		}
+		s := sighting{id: id, ib: ib}
+		found, err := ib.get([]byte(keyHead), &s.head)
+		if err != nil {
+			return nil, err
+		}
+		if !found || s.head.Deleted || s.head.N == 0 {
+			continue
+		}
+		s.updates = s.head.Updates
+		if s.updates == 0 {
+			// A head written before update counts were kept, or a
+			// version without updates: count them once.
+			v, err := version(ib, s.head.N)
+			if err != nil {
+				return nil, err
+			}
+			s.updates = len(v.Incident.Updates)
+			s.head.Updates = s.updates
+		}
+		out = append(out, s)
+	}
+	return out, nil
+}
+
+// sight records that run saw incident s unchanged: only its head moves.
+func (w *writer) sight(run *Run, s sighting, now time.Time) error {
+	run.Incidents++
+	run.Updates += s.updates
+	run.Unchanged++
+	w.noteUpdate(s.head.FirstUpdate)
+	h := s.head
+	h.LastSeen, h.LastRun = now, run.ID
+	return s.ib.put([]byte(keyHead), h)
+}
+
+// latest reads the latest version of incident id for a run to merge with
+// what it fetched; ok is false when it is not archived or deleted.
+func (w *writer) latest(id string) (inc parser.Incident, ok bool, err error) {
+	ib := w.incidents.sub(id)
+	if !ib.exists() {
+		return inc, false, nil
+	}
+	var h head
+	found, err := ib.get([]byte(keyHead), &h)
+	if err != nil || !found || h.Deleted || h.N == 0 {
+		return inc, false, err
+	}
+	v, err := version(ib, h.N)
+	return v.Incident, err == nil, err
 }
 
 // version reads version n of the incident in ib.

@@ -519,34 +519,36 @@ func TestValidatorsAndPages(t *testing.T) {
 func TestReparse(t *testing.T) {
 	db, clock := open(t)
 	ctx := context.Background()
-	// parse reads "id|title" lines: a toy format, enough to reparse.
-	parse := func(suffix string) func(archive.Run, []archive.StoredPage) ([]parser.Incident, error) {
-		return func(_ archive.Run, pages []archive.StoredPage) ([]parser.Incident, error) {
-			var out []parser.Incident
-			for _, p := range pages {
-				for line := range strings.Lines(string(p.Body)) {
-					id, title, ok := strings.Cut(strings.TrimSpace(line), "|")
-					if !ok {
-						return nil, fmt.Errorf("line %q: no separator", line)
-					}
-					inc := incident(id, 10)
-					if id == "inc-1" {
-						title += suffix
-					}
-					inc.Title = title
-					out = append(out, inc)
+	// parse reads "id|title" lines: a toy format, enough to reparse. It
+	// keeps the formats it was asked for.
+	var formats []parser.Format
+	parse := func(suffix string) archive.ParseFunc {
+		return func(doc parser.Document, format parser.Format) (*parser.Page, error) {
+			formats = append(formats, format)
+			page := &parser.Page{URL: doc.URL}
+			for line := range strings.Lines(string(doc.Body)) {
+				id, title, ok := strings.Cut(strings.TrimSpace(line), "|")
+				if !ok {
+					return nil, fmt.Errorf("line %q: no separator", line)
 				}
+				inc := incident(id, 10)
+				if id == "inc-1" {
+					title += suffix
+				}
+				inc.Title = title
+				page.Incidents = append(page.Incidents, inc)
 			}
-			return out, nil
+			return page, nil
 		}
 	}
 	page := "inc-0|Login errors\ninc-1|API latency\ninc-2|Webhooks delayed\n"
 	in := scrape(true, page)
-	first, err := parse("")(archive.Run{}, []archive.StoredPage{{Body: []byte(page)}})
+	first, err := parse("")(parser.Document{Body: []byte(page)}, parser.FormatAuto)
 	if err != nil {
 		t.Fatal(err)
 	}
-	scraped := mustIngest(t, db, in, first)
+	formats = nil
+	scraped := mustIngest(t, db, in, first.Incidents)
 
 	clock.Advance(time.Hour)
 	same, err := db.Reparse(ctx, src, parse(""))
@@ -555,6 +557,9 @@ func TestReparse(t *testing.T) {
 	}
 	if len(same) != 1 || same[0].Unchanged != 3 || same[0].Changed+same[0].New != 0 || same[0].Origin != archive.OriginParser {
 		t.Errorf("Reparse with the same parser = %+v, want 3 unchanged", same)
+	}
+	if !slices.Equal(formats, []parser.Format{"test"}) {
+		t.Errorf("Reparse parsed the start page as %q, want the run's format [test]", formats)
 	}
 	clock.Advance(time.Hour)
 	fixed, err := db.Reparse(ctx, src, parse(" (EU)"))
@@ -579,7 +584,7 @@ func TestReparse(t *testing.T) {
 	if pages, err := db.RunPages(ctx, fixed[0].ID); err != nil || len(pages) != 1 || string(pages[0].Body) != page {
 		t.Errorf("pages of the reparse run = %v, %v", pages, err)
 	}
-	broken, err := db.Reparse(ctx, src, func(archive.Run, []archive.StoredPage) ([]parser.Incident, error) {
+	broken, err := db.Reparse(ctx, src, func(parser.Document, parser.Format) (*parser.Page, error) {
 		return nil, errors.New("parser broke")
 	})
 	if err == nil || len(broken) != 1 || broken[0].Outcome != archive.OutcomeFailed {
@@ -612,21 +617,24 @@ func TestReparseAfterNotModified(t *testing.T) {
 		byID[inc.ID] = inc
 	}
 	var bodies []string
-	runs, err := db.Reparse(ctx, src, func(_ archive.Run, pages []archive.StoredPage) ([]parser.Incident, error) {
-		var out []parser.Incident
-		for _, p := range pages {
-			bodies = append(bodies, string(p.Body))
-			for _, id := range strings.Fields(string(p.Body)) {
-				out = append(out, byID[id])
-			}
+	var formats []parser.Format
+	runs, err := db.Reparse(ctx, src, func(doc parser.Document, format parser.Format) (*parser.Page, error) {
+		bodies = append(bodies, string(doc.Body))
+		formats = append(formats, format)
+		page := &parser.Page{URL: doc.URL}
+		for _, id := range strings.Fields(string(doc.Body)) {
+			page.Incidents = append(page.Incidents, byID[id])
 		}
-		return out, nil
+		return page, nil
 	})
 	if err != nil {
 		t.Fatalf("Reparse: %v", err)
 	}
 	if want := []string{"inc-000\ninc-001\n", "inc-002\n"}; !slices.Equal(bodies, want) {
 		t.Errorf("Reparse read bodies %q, want %q", bodies, want)
+	}
+	if want := []parser.Format{"test", parser.FormatAuto}; !slices.Equal(formats, want) {
+		t.Errorf("Reparse parsed the pages as %q, want %q: the start page in the run's format, the rest detected", formats, want)
 	}
 	if len(runs) != 1 || runs[0].Incidents != 3 || runs[0].Unchanged != 3 || runs[0].Outcome != archive.OutcomeOK {
 		t.Errorf("Reparse = %+v, want 3 incidents unchanged", runs)

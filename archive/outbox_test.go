@@ -70,10 +70,10 @@ func TestOutboxPerRun(t *testing.T) {
 	for _, step := range steps {
 		clock.Advance(15 * time.Minute)
 		if step.reparsed {
-			_, err := db.Reparse(ctx, src, func(archive.Run, []archive.StoredPage) ([]parser.Incident, error) {
+			_, err := db.Reparse(ctx, src, func(doc parser.Document, _ parser.Format) (*parser.Page, error) {
 				out := slices.Clone(withNew)
 				out[0].Title = "Re-read title"
-				return out, nil
+				return &parser.Page{URL: doc.URL, Incidents: out}, nil
 			})
 			if err != nil {
 				t.Fatalf("%s: Reparse: %v", step.name, err)

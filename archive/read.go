@@ -504,9 +504,10 @@ func lastGood(tx *bbolt.Tx, source string) (Run, []StoredPage, error) {
 // tombstone. A source whose parse fails gets a failed run-log entry; the
 // others go on. It returns the runs it made.
 //
-// parse gets the run the pages come from (its source, start URL and format)
-// and the pages in fetch order, bodies included.
-func (db *DB) Reparse(ctx context.Context, source string, parse func(from Run, pages []StoredPage) ([]parser.Incident, error)) ([]Run, error) {
+// Each page is parsed as a crawl parses it (PageFormat: the start page in
+// the run's format, the others as detected) with parse, or parser.Parse
+// when nil, and the pages are merged as a crawl merges them.
+func (db *DB) Reparse(ctx context.Context, source string, parse ParseFunc) ([]Run, error) {
 	type job struct {
 		from  Run
 		pages []StoredPage
@@ -541,7 +542,7 @@ func (db *DB) Reparse(ctx context.Context, source string, parse func(from Run, p
 	for _, j := range jobs {
 		now := db.now().UTC()
 		in := RunInput{Source: j.from.Source, URL: j.from.URL, Started: now, Format: j.from.Format, Origin: OriginParser}
-		incidents, perr := parse(j.from, j.pages)
+		incidents, perr := reparsePages(parse, j.from, j.pages)
 		in.Finished = db.now().UTC()
 		var run Run
 		var err error
@@ -556,7 +557,7 @@ func (db *DB) Reparse(ctx context.Context, source string, parse func(from Run, p
 				p.Body = nil
 				refs[i] = p
 			}
-			run, err = db.ingest(ctx, in, incidents, refs)
+			run, err = db.ingest(ctx, in, incidents, refs, nil)
 		}
 		if run.ID != 0 {
 			runs = append(runs, run)
@@ -566,6 +567,29 @@ func (db *DB) Reparse(ctx context.Context, source string, parse func(from Run, p
 		}
 	}
 	return runs, joinErrs(errs)
+}
+
+// reparsePages parses a run's stored pages with today's parser, as the run
+// did, and merges them.
+func reparsePages(parse ParseFunc, from Run, stored []StoredPage) ([]parser.Incident, error) {
+	var pages []*parser.Page
+	var errs []error
+	for i, p := range stored {
+		if len(p.Body) == 0 {
+			continue
+		}
+		doc := parser.Document{Source: from.Source, URL: p.URL, ContentType: p.Header.Get("Content-Type"), Body: p.Body}
+		page, err := parseAs(parse, doc, i == 0, from.Format)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		pages = append(pages, page)
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	return parser.Merge(pages), nil
 }
 
 func joinErrs(errs []error) error {

@@ -81,15 +81,14 @@ func (m *Main) scrape(ctx context.Context, o *scrapeFlags, args []string) error 
 	if err != nil {
 		return err
 	}
-	db, err := m.openDB(o.flags, false, lg)
+	store, err := m.lendDB(o.flags, lg)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
 
 	var errs []error
 	for _, j := range jobs {
-		run, err := m.runJob(ctx, holding(db), lg.With().Str("source", j.source).Logger(), j)
+		run, err := m.runJob(ctx, store, lg.With().Str("source", j.source).Logger(), j)
 		if err != nil {
 			errs = append(errs, err)
 		}
@@ -191,4 +190,31 @@ func (m *Main) openDB(f *flags, readOnly bool, lg zerolog.Logger) (*archive.DB, 
 		return nil, err
 	}
 	return archive.Open(path, archive.Options{ReadOnly: readOnly, Now: m.Now, Logger: lg, Announce: notify.Announce})
+}
+
+// lendDB checks that the archive named by the flags opens (creating it when
+// missing), closes it, and returns a lender that opens it for the length of
+// each use only: a scrape holds no lock while it fetches, so that other
+// processes read and write the archive meanwhile.
+func (m *Main) lendDB(f *flags, lg zerolog.Logger) (withDB, error) {
+	path, err := m.dbPath(f.db)
+	if err != nil {
+		return nil, err
+	}
+	opts := archive.Options{Now: m.Now, Logger: lg, Announce: notify.Announce}
+	db, err := archive.Open(path, opts)
+	if err != nil {
+		return nil, err
+	}
+	if err := db.Close(); err != nil {
+		return nil, err
+	}
+	opts.Timeout = writeLockWait
+	return func(fn func(*archive.DB) error) error {
+		db, err := archive.Open(path, opts)
+		if err != nil {
+			return err
+		}
+		return errors.Join(fn(db), db.Close())
+	}, nil
 }

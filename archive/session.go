@@ -1,0 +1,290 @@
+package archive
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	bbolt "go.etcd.io/bbolt"
+
+	"github.com/statusarchive/statusarchive/parser"
+)
+
+// ParseFunc parses one fetched document in a format (parser.FormatAuto to
+// detect it). parser.Parse is the one statusarchive uses; tests wrap it.
+type ParseFunc func(parser.Document, parser.Format) (*parser.Page, error)
+
+// Plan is what a crawl of one source is: where it starts and how its start
+// page is read.
+type Plan struct {
+	Source  string
+	URL     string        // the start URL
+	Format  parser.Format // the start page's format; "" or FormatAuto detects it
+	Started time.Time
+	// DropThreshold overrides Options.DropThreshold (see RunInput).
+	DropThreshold float64
+	// Parse parses each page; nil means parser.Parse.
+	Parse ParseFunc
+}
+
+// Crawl is one scrape of one source between Begin and Commit. It holds
+// what the archive knew when it began (the validators of the pages the
+// source's runs fetched, and what each of those pages parsed to), and what
+// the crawl has found since; it holds no transaction and no file. Visit it
+// with each fetched page in fetch order, the start page first. A Crawl is
+// not safe for concurrent use.
+type Crawl struct {
+	in    RunInput
+	parse ParseFunc
+	conds map[string]Conditional // by URL, read by Begin
+
+	asked   map[string]parser.Follow // by URL: why each page was asked for
+	visits  []visit                  // in fetch order
+	started bool                     // the start page has been visited
+	scope   parser.Scope             // what the start page's list stands for
+}
+
+// visit is one visited page: what it parsed to, or for a page answered
+// 304 Not Modified, the ids its digest names.
+type visit struct {
+	url       string
+	page      *parser.Page // nil for a 304
+	unchanged []string
+}
+
+// Outcome is how a crawl ended, for Commit.
+type Outcome struct {
+	Finished time.Time
+	// Err fails the run as a whole (the start page, a cancelled context):
+	// only its run-log entry is written.
+	Err error
+	// Failures are the pages that could not be fetched or read, and a cap
+	// that stopped the crawl: the run is partial, infers no deletions,
+	// leaves out incidents whose timeline was not fetched, and keeps no
+	// digests so that the next run fetches its pages again.
+	Failures []string
+}
+
+// Begin starts a crawl of plan.Source in one short read: the validators
+// the source's earlier runs kept, each with the digest of the page they
+// validate. The archive is free again when Begin returns: crawl over the
+// network, then Commit in one write. Two crawls of one source may run at
+// once; each commits its own run.
+//
+// When the archive cannot be read, Begin returns the error and a Crawl
+// that sends no validators, which is always safe to go on with.
+//
+// A crawl, with db lent only for Begin and Commit:
+//
+//	c, err := db.Begin(ctx, archive.Plan{Source: "acme", URL: start, Started: time.Now()})
+//	if err != nil { /* log it: c still works, without conditional requests */ }
+//	// close db; for each page the scraper fetches (ETag and Last-Modified
+//	// from c.Conditional(url)), the start page first:
+//	follow, err := c.Visit(archive.PageInput{URL: url, Status: 200, Header: h, Body: body})
+//	// … fetch follow …; then open db again:
+//	run, err := c.Commit(ctx, db, archive.Outcome{Finished: time.Now()})
+func (db *DB) Begin(ctx context.Context, plan Plan) (*Crawl, error) {
+	c := &Crawl{
+		in: RunInput{Source: plan.Source, URL: plan.URL, Started: plan.Started, Format: string(plan.Format),
+			Origin: OriginVendor, DropThreshold: plan.DropThreshold},
+		parse: plan.Parse,
+		conds: map[string]Conditional{},
+		asked: map[string]parser.Follow{},
+	}
+	if c.in.Format == string(parser.FormatAuto) {
+		c.in.Format = ""
+	}
+	err := db.view(ctx, func(tx *bbolt.Tx) error {
+		index := root(tx, bucketSources).sub(plan.Source).sub(bucketSourceRuns)
+		vb := root(tx, bucketValidators)
+		if !index.exists() || !vb.exists() {
+			return nil
+		}
+		cur := vb.b.Cursor()
+		for k, v := cur.First(); k != nil; k, v = cur.Next() {
+			var rec validatorRecord
+			if err := vb.decode(k, v, &rec); err != nil {
+				return err
+			}
+			// Only this source's runs: a digest names incidents of the
+			// source that kept it.
+			if rec.Digest == nil || index.b.Get(seq(rec.Run)) == nil {
+				continue
+			}
+			c.conds[string(k)] = Conditional{ETag: rec.ETag, LastModified: rec.LastModified, Digest: rec.Digest}
+		}
+		return nil
+	})
+	if err != nil {
+		clear(c.conds)
+		return c, fmt.Errorf("begin a crawl of %s: %w", plan.Source, err)
+	}
+	return c, nil
+}
+
+// Conditional is what a request for url sends: the validators Begin found
+// for it, with the digest they stand for. Its Digest is nil when there are
+// none; then the request must not be conditional.
+func (c *Crawl) Conditional(url string) Conditional { return c.conds[url] }
+
+// Visit takes one fetched page: it parses it (the start page in the
+// plan's format, every other page as detected: PageFormat) and keeps what
+// it parsed to; a page answered 304 Not Modified (Status 304) stands for
+// what it parsed to last time, without parsing or reading the archive. It
+// returns the pages the page leads to that were not asked for yet, each
+// once; their Conditional is ready. The page is kept for Commit even when
+// it cannot be read.
+func (c *Crawl) Visit(p PageInput) ([]parser.Follow, error) {
+	// The start page comes first; no page asked for it.
+	start := !c.started
+	c.started = true
+	requested := cmp.Or(p.Requested, p.URL)
+	if start {
+		c.asked[requested] = parser.Follow{URL: requested}
+	}
+	var page *parser.Page
+	var err error
+	if p.Status == 304 {
+		d := c.conds[requested].Digest
+		if d == nil {
+			err = fmt.Errorf("%s answered 304 Not Modified to a request that was not conditional", p.URL)
+		} else {
+			page = &parser.Page{URL: p.URL, Scope: d.Scope, Claims: d.Claims, Follow: d.Follow}
+			c.visits = append(c.visits, visit{url: p.URL, unchanged: d.IDs})
+		}
+	} else {
+		via := c.asked[requested]
+		if start {
+			via = parser.Follow{}
+		}
+		doc := parser.Document{Source: c.in.Source, URL: p.URL, ContentType: p.Header.Get("Content-Type"), Body: p.Body, Via: via}
+		if page, err = parseAs(c.parse, doc, start, c.in.Format); err == nil {
+			p.Digest = digest(page)
+			c.visits = append(c.visits, visit{url: p.URL, page: page})
+		}
+	}
+	c.in.Pages = append(c.in.Pages, p)
+	if err != nil {
+		return nil, err
+	}
+	if start {
+		c.scope, c.in.Claims = page.Scope, page.Claims
+	}
+	var fresh []parser.Follow
+	for _, f := range page.Follow {
+		if _, seen := c.asked[f.URL]; !seen {
+			c.asked[f.URL] = f
+			fresh = append(fresh, f)
+		}
+	}
+	return fresh, nil
+}
+
+// PageFormat is the format a run reads one of its pages in: the start page
+// in the run's format (auto-detected when it names none), every other page
+// as detected. Crawls and reparses both read pages by it.
+func PageFormat(start bool, runFormat string) parser.Format {
+	if start && runFormat != "" {
+		return parser.Format(runFormat)
+	}
+	return parser.FormatAuto
+}
+
+// parseAs parses doc by PageFormat with parse, or parser.Parse when nil.
+func parseAs(parse ParseFunc, doc parser.Document, start bool, runFormat string) (*parser.Page, error) {
+	if parse == nil {
+		parse = parser.Parse
+	}
+	return parse(doc, PageFormat(start, runFormat))
+}
+
+// digest keeps what a page parsed to, for the day its server answers 304.
+func digest(page *parser.Page) *PageDigest {
+	d := &PageDigest{Follow: page.Follow, Scope: page.Scope, Claims: page.Claims}
+	for _, in := range page.Incidents {
+		d.IDs = append(d.IDs, in.ID)
+	}
+	return d
+}
+
+// Commit archives the crawl in one write transaction, as Ingest does, and
+// returns its run. A crawl that failed as a whole (o.Err) writes only its
+// run-log entry.
+//
+// Only a whole listing crawled without failure is Complete and may infer
+// deletions; a start page that shows only what is open now makes the run a
+// Snapshot. An incident whose pages all answered 304 is a sighting of its
+// archived version: its last-seen time moves, nothing is parsed, merged or
+// hashed again. One that a 304 page names and a fetched page also shows is
+// merged from its archived version and the fresh rendering, as the pages
+// were last time.
+func (c *Crawl) Commit(ctx context.Context, db *DB, o Outcome) (Run, error) {
+	in := c.in
+	in.Finished = o.Finished
+	if o.Err != nil {
+		return db.RecordFailure(ctx, in, o.Err)
+	}
+	in.Failures = append([]string(nil), o.Failures...)
+	in.Complete = len(in.Failures) == 0 && c.scope == parser.ScopeListing
+	in.Snapshot = c.scope == parser.ScopeCurrent
+	if len(in.Failures) > 0 {
+		// Keep no digest: the next run fetches every page afresh instead
+		// of standing a digest in for a page whose incidents were not all
+		// archived.
+		in.Pages = slices.Clone(in.Pages)
+		for i := range in.Pages {
+			in.Pages[i].Digest = nil
+		}
+	}
+	return db.ingest(ctx, in, nil, nil, c.resolve)
+}
+
+// resolve turns the crawl's visits into the records to apply and the ids
+// only 304 pages showed, reading archived versions in w's transaction.
+func (c *Crawl) resolve(w *writer, partial bool) (incidents []parser.Incident, sightings []string, err error) {
+	fresh := map[string]bool{}
+	for _, v := range c.visits {
+		if v.page != nil {
+			for _, inc := range v.page.Incidents {
+				fresh[inc.ID] = true
+			}
+		}
+	}
+	pages := make([]*parser.Page, 0, len(c.visits))
+	sighted := map[string]bool{}
+	for _, v := range c.visits {
+		if v.page != nil {
+			pages = append(pages, v.page)
+			continue
+		}
+		// A 304 page stands for the archived versions of what it showed.
+		page := &parser.Page{URL: v.url}
+		for _, id := range v.unchanged {
+			switch {
+			case !fresh[id]:
+				if !sighted[id] {
+					sighted[id] = true
+					sightings = append(sightings, id)
+				}
+			default:
+				latest, ok, err := w.latest(id)
+				if err != nil {
+					return nil, nil, err
+				}
+				if ok {
+					page.Incidents = append(page.Incidents, latest)
+				}
+			}
+		}
+		pages = append(pages, page)
+	}
+	incidents = parser.Merge(pages)
+	if partial {
+		// Leave out incidents whose full timeline was not fetched rather
+		// than archive them short.
+		incidents = slices.DeleteFunc(incidents, func(inc parser.Incident) bool { return inc.Partial })
+	}
+	return incidents, sightings, nil
+}
