@@ -12,6 +12,7 @@ import (
 	"unicode"
 
 	"golang.org/x/net/html"
+	"golang.org/x/net/html/atom"
 )
 
 // FormatOutageHistory is the outage aggregators' history family (the
@@ -113,7 +114,7 @@ func parseOutageHistory(doc Document) (*Page, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &ohReader{doc: doc, blocks: w.blocks, links: w.links, canonical: w.canonical}
+	r := &ohReader{doc: doc, blocks: w.blocks, links: w.links, canonical: w.canonical, docTitle: w.title}
 	r.base, _ = url.Parse(doc.URL)
 	return r.read()
 }
@@ -125,6 +126,7 @@ type ohReader struct {
 	blocks    []ohBlock
 	links     []ohLink
 	canonical string
+	docTitle  string
 }
 
 var (
@@ -258,81 +260,75 @@ func (r *ohReader) list(labels []int) ([]Incident, error) {
 	return ins, nil
 }
 
-// detail reads an incident's own page: title before the badges, the
-// labelled rows, the components, and the timeline after its heading.
+// detail reads an incident's own page. Everything before the timeline
+// heading is its head, read block by block:
+//   - a labelled row ("Started: <stamp>", or "Started" with the stamp in
+//     the next block; also Resolved, Duration, Detected by, Impact,
+//     Status) whose value fits its label: a time row's value has digits
+//     or says "none" ("—"); an impact or status row's value is such a
+//     word. A label word without a fitting value ("Resolved" before the
+//     rows) is not a row;
+//   - the components, after their heading, up to the next row;
+//   - badges: blocks that are impact and state words ("Minor", "Major ·
+//     Ongoing", "Resolved"), before or after the title;
+//   - the title: of the other blocks of text, leaving out menus (blocks
+//     that are all link text) and the page's footer and navigation, the
+//     first heading (h1 first); else the first whose text begins the
+//     document's <title>; else the first that is not an eyebrow ("Acme
+//     incident"); else the first.
 func (r *ohReader) detail(timeline int) (Incident, error) {
 	in := Incident{Kind: KindIncident}
-	badge, rowsFrom := -1, 0
+	head := r.blocks[:timeline]
 	state := ""
-	for i := 0; i < timeline && badge < 0; i++ {
-		words := strings.Fields(ohLetters(r.blocks[i].text))
-		if len(words) == 0 || NormaliseImpact(words[0]) == ImpactUnknown {
+	var cands []int
+	components := false
+	// A row that fails is reported once the title is known.
+	var rowErr error
+	rowLabel := ""
+	for i := 0; i < len(head); i++ {
+		b := head[i]
+		if ohComponentsRE.MatchString(b.text) {
+			components = true
 			continue
 		}
-		switch {
-		case len(words) > 1 && ohStateWord(words[1]):
-			badge, state, rowsFrom = i, words[1], i+1
-		case len(words) == 1 && i+1 < timeline && ohStateWord(r.blocks[i+1].text):
-			badge, state, rowsFrom = i, r.blocks[i+1].text, i+2
-		default:
-			continue
-		}
-		in.ImpactRaw = words[0]
-		in.Impact = NormaliseImpact(words[0])
-	}
-	switch {
-	case badge > 0:
-		in.Title = r.blocks[badge-1].text
-	default:
-		for i := 0; i+1 < timeline; i++ {
-			if strings.HasSuffix(strings.ToLower(r.blocks[i].text), " incident") && len(r.blocks[i].text) < 120 {
-				in.Title = r.blocks[i+1].text
-				break
+		if label, value, ok := ohRow(b.text); ok {
+			used := 1
+			if value == "" && i+1 < len(head) && ohFits(label, head[i+1].text, false) {
+				value, used = head[i+1].text, 2
+			}
+			if value != "" && ohFits(label, value, used == 2) {
+				if err := r.row(&in, &state, label, value, head[i:i+used]); err != nil && rowErr == nil {
+					rowErr, rowLabel = err, label
+				}
+				components = false
+				i += used - 1
+				continue
 			}
 		}
+		if components {
+			in.Components = append(in.Components, Component{Name: b.text})
+			continue
+		}
+		if impact, st, ok := ohBadge(b.own); ok {
+			if in.ImpactRaw == "" && impact != "" {
+				in.ImpactRaw, in.Impact = impact, NormaliseImpact(impact)
+			}
+			if state == "" {
+				state = st
+			}
+			continue
+		}
+		if b.wholeLink || b.linkOnly || ohInTag(b.node, atom.Nav, atom.Footer) {
+			continue
+		}
+		cands = append(cands, i)
+	}
+	in.Title = r.title(head, cands)
+	if rowErr != nil {
+		return in, r.fail(fmt.Sprintf("incident %q: %s row", in.Title, rowLabel), rowErr)
 	}
 	if in.Title == "" {
-		return in, r.fail("title", fmt.Errorf("%w: detail page has no title before its badges", ErrInvalidRecord))
-	}
-	components := -1
-	for i := rowsFrom; i < timeline; i++ {
-		text := r.blocks[i].text
-		if ohComponentsRE.MatchString(text) {
-			components = i
-			break
-		}
-		label, value, ok := ohRow(text)
-		if !ok {
-			continue
-		}
-		if value == "" && i+1 < timeline {
-			value = r.blocks[i+1].text
-		}
-		var dst *Time
-		switch label {
-		case "started":
-			dst = &in.Started
-		case "resolved":
-			dst = &in.Resolved
-		default:
-			continue
-		}
-		if ohNoValue(value) {
-			continue
-		}
-		t, err := ohParseStamp(ohStampOnly(value))
-		if err == nil {
-			err = ohAgree(t, r.blocks[i:min(i+2, timeline)])
-		}
-		if err != nil {
-			return in, r.fail(fmt.Sprintf("incident %q: %s row", in.Title, label), err)
-		}
-		*dst = t
-	}
-	if components >= 0 {
-		for _, b := range r.blocks[components+1 : timeline] {
-			in.Components = append(in.Components, Component{Name: b.text})
-		}
+		return in, r.fail("title", fmt.Errorf("%w: detail page has no title: no block of text before its update timeline but badges, rows and links", ErrInvalidRecord))
 	}
 	ups, err := r.items(in.Title, r.blocks[timeline].node, r.blocks[timeline+1:])
 	if err != nil {
@@ -348,6 +344,119 @@ func (r *ohReader) detail(timeline int) (Incident, error) {
 		in.Status, in.StatusRaw = NormaliseStatus(state), state
 	}
 	return in, nil
+}
+
+// title picks a detail page's title among the candidate blocks of its
+// head (see detail).
+func (r *ohReader) title(head []ohBlock, cands []int) string {
+	if len(cands) == 0 {
+		return ""
+	}
+	for _, tags := range [][]atom.Atom{{atom.H1}, nil} {
+		for _, i := range cands {
+			if (tags == nil && ohHeading(head[i].node)) || (tags != nil && ohInTag(head[i].node, tags...)) {
+				return head[i].text
+			}
+		}
+	}
+	if r.docTitle != "" {
+		for _, i := range cands {
+			if strings.HasPrefix(strings.ToLower(r.docTitle), strings.ToLower(head[i].text)) {
+				return head[i].text
+			}
+		}
+	}
+	for _, i := range cands {
+		if !ohEyebrowRE.MatchString(head[i].text) {
+			return head[i].text
+		}
+	}
+	return head[cands[0]].text
+}
+
+// ohEyebrowRE is the line above a title that names the vendor: "Acme
+// incident".
+var ohEyebrowRE = regexp.MustCompile(`(?i)^\S.{0,80} incident$`)
+
+// row records one labelled row of a detail page.
+func (r *ohReader) row(in *Incident, state *string, label, value string, blocks []ohBlock) error {
+	switch label {
+	case "started", "resolved":
+		if ohNoValue(value) {
+			return nil
+		}
+		t, err := ohParseStamp(ohStampOnly(value))
+		if err == nil {
+			err = ohAgree(t, blocks)
+		}
+		if err != nil {
+			return err
+		}
+		if label == "started" {
+			in.Started = t
+		} else {
+			in.Resolved = t
+		}
+	case "impact", "severity":
+		if in.ImpactRaw == "" {
+			in.ImpactRaw, in.Impact = value, NormaliseImpact(value)
+		}
+	case "status", "state":
+		if *state == "" {
+			*state = value
+		}
+	}
+	return nil
+}
+
+// ohFits reports whether value can be the value of a row labelled label.
+// next says the value stands in a block of its own after the label.
+func ohFits(label, value string, next bool) bool {
+	switch label {
+	case "impact", "severity":
+		return NormaliseImpact(value) != ImpactUnknown
+	case "status", "state":
+		return ohStateWord(value)
+	}
+	if ohNoValue(value) {
+		return true
+	}
+	if strings.IndexFunc(value, unicode.IsDigit) < 0 {
+		return false
+	}
+	// A block of its own that is itself a labelled row ("Resolved" then
+	// "Started: Jun 2, …") is not the value of the label before it.
+	if next {
+		if _, _, ok := ohRow(value); ok {
+			return false
+		}
+	}
+	return true
+}
+
+// ohBadge reads a block of badges: one to three impact and state words
+// and nothing else (links aside: text is a block's text outside links).
+// It returns the first impact word and the first state word.
+func ohBadge(text string) (impact, state string, ok bool) {
+	if len(text) > 120 {
+		return "", "", false
+	}
+	words := strings.Fields(ohLetters(text))
+	if len(words) == 0 || len(words) > 3 {
+		return "", "", false
+	}
+	for _, w := range words {
+		isImpact, isState := NormaliseImpact(w) != ImpactUnknown, ohStateWord(w)
+		switch {
+		case isImpact && impact == "":
+			impact = w
+		case isState && state == "":
+			state = w
+		case !isImpact && !isState:
+			return "", "", false
+		}
+	}
+	return impact, state, true
 }
 
 // finish fills what every incident derives: id, kind, status.
@@ -444,8 +553,10 @@ var (
 	// ohStampPat is a loose timestamp, so that bad ones are reported
 	// rather than read as body text: month day, year, h:mm [AM] [zone].
 	ohStampPat = `[A-Za-z]{3,9}\.? \d{1,2}, \d{4},? \d{1,2}:\d{2}(?::\d{2})?(?: ?[AaPp]\.?[Mm]\.?)?(?: (?:[A-Z]{1,5}(?:[+-]\d{1,2}(?::?\d{2})?)?|[+-]\d{2}:?\d{2})\b)?`
-	ohItemRE   = regexp.MustCompile(`^([A-Za-z][A-Za-z_\-]*(?: [A-Za-z][A-Za-z_\-]*){0,2}) (` + ohStampPat + `)(.*)$`)
-	ohStampRE  = regexp.MustCompile(`^(` + ohStampPat + `)(.*)$`)
+	// ohItemRE is a status word, a space or a separator ("·", "—", ":",
+	// "|", "-"), and a stamp.
+	ohItemRE  = regexp.MustCompile(`^([A-Za-z][A-Za-z_\-]*(?: [A-Za-z][A-Za-z_\-]*){0,2})(?:\s*[·•:|–—-]\s*|\s+)(` + ohStampPat + `)(.*)$`)
+	ohStampRE = regexp.MustCompile(`^(` + ohStampPat + `)(.*)$`)
 )
 
 // ohItemAt reports whether an update starts at region[i]: its status and
@@ -530,14 +641,27 @@ func ohAgree(t Time, blocks []ohBlock) error {
 
 // ohRowRE matches a detail page's labelled row, its value in the same
 // block or the next.
-var ohRowRE = regexp.MustCompile(`(?i)^(started|resolved|duration|detected by(?: [^\s]+)?)\s*:?(?:\s+(.*))?$`)
+// An impact or status row's value in the same block needs the colon
+// ("Status: Resolved"), so that a title such as "Status page outage" is
+// no row.
+var ohRowRE = regexp.MustCompile(`(?i)^(?:(started|resolved|duration|detected by(?: [^\s:]+)?)\s*:?(?:\s+(.*))?|(impact|severity|status|state)(?:\s*:\s*(.*))?)$`)
 
 func ohRow(text string) (label, value string, ok bool) {
+	if len(text) > 256 {
+		return "", "", false
+	}
 	m := ohRowRE.FindStringSubmatch(text)
 	if m == nil {
 		return "", "", false
 	}
-	return strings.ToLower(m[1]), strings.TrimSpace(m[2]), true
+	if m[1] == "" {
+		m[1], m[2] = m[3], m[4]
+	}
+	label = strings.ToLower(m[1])
+	if strings.HasPrefix(label, "detected by") {
+		label = "detected by"
+	}
+	return label, strings.TrimSpace(m[2]), true
 }
 
 // ohNoValue reports a row shown empty: "—", "-", "–", "n/a".

@@ -21,7 +21,12 @@ type ohBlock struct {
 	// there is one.
 	href      string
 	wholeLink bool
-	times     []ohTimeAttr
+	// linkOnly is set when every letter and digit of the block is link
+	// text: a menu or breadcrumb ("Pingoru / Providers").
+	linkOnly bool
+	// own is the block's text outside links, white space folded.
+	own   string
+	times []ohTimeAttr
 }
 
 // ohTimeAttr is a <time> element's machine-readable value and its text.
@@ -35,6 +40,7 @@ type ohWalker struct {
 	blocks    []ohBlock
 	links     []ohLink
 	canonical string
+	title     string // the document's <title>, white space folded
 
 	buf       strings.Builder
 	space     bool       // a space is due before the next word
@@ -42,6 +48,8 @@ type ohWalker struct {
 	encl      *html.Node // <a> enclosing the current container
 	linkTexts []ohLink   // links that started in the current block
 	times     []ohTimeAttr
+	plain     bool // the current block has a letter or digit outside links
+	own       strings.Builder
 }
 
 // ohBlockTags end a text block where they open and close.
@@ -67,6 +75,13 @@ var ohHiddenTags = map[atom.Atom]bool{
 func (w *ohWalker) walk(n *html.Node, encl *html.Node) {
 	switch n.Type {
 	case html.TextNode:
+		if encl == nil {
+			w.own.WriteString(n.Data)
+			w.own.WriteByte(' ')
+			if !w.plain {
+				w.plain = strings.IndexFunc(n.Data, func(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }) >= 0
+			}
+		}
 		w.text(n.Data)
 		return
 	case html.DocumentNode:
@@ -84,8 +99,12 @@ func (w *ohWalker) walk(n *html.Node, encl *html.Node) {
 	switch n.DataAtom {
 	case atom.Head:
 		for c := n.FirstChild; c != nil; c = c.NextSibling {
-			if c.Type == html.ElementNode && c.DataAtom == atom.Link {
+			switch {
+			case c.Type != html.ElementNode:
+			case c.DataAtom == atom.Link:
 				w.headLink(c)
+			case c.DataAtom == atom.Title && w.title == "":
+				w.title = ohCollapse(ohNodeText(c))
 			}
 		}
 		return
@@ -163,12 +182,17 @@ func (w *ohWalker) flush() {
 	text := w.buf.String()
 	w.buf.Reset()
 	w.space = false
-	links, times := w.linkTexts, w.times
-	w.linkTexts, w.times = nil, nil
+	links, times, plain := w.linkTexts, w.times, w.plain
+	w.linkTexts, w.times, w.plain = nil, nil, false
+	own := w.own.String()
+	w.own.Reset()
 	if text == "" {
 		return
 	}
-	b := ohBlock{text: text, node: w.node, times: times}
+	b := ohBlock{text: text, node: w.node, times: times, linkOnly: !plain}
+	if plain {
+		b.own = ohCollapse(own)
+	}
 	if w.encl != nil {
 		b.href, b.wholeLink = ohAttrValue(w.encl, "href"), true
 	} else {
@@ -250,6 +274,33 @@ func ohCommonAncestor(a, b *html.Node) *html.Node {
 		}
 	}
 	return nil
+}
+
+// ohInTag reports whether n or one of its ancestors is an element with one
+// of the tags, or (for headings) role="heading".
+func ohInTag(n *html.Node, tags ...atom.Atom) bool {
+	for x := n; x != nil; x = x.Parent {
+		if x.Type != html.ElementNode {
+			continue
+		}
+		for _, t := range tags {
+			if x.DataAtom == t {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// ohHeading reports whether n is, or is inside, a heading: h1 to h6 or an
+// element with role="heading".
+func ohHeading(n *html.Node) bool {
+	for x := n; x != nil; x = x.Parent {
+		if x.Type == html.ElementNode && strings.EqualFold(strings.TrimSpace(ohAttrValue(x, "role")), "heading") {
+			return true
+		}
+	}
+	return ohInTag(n, atom.H1, atom.H2, atom.H3, atom.H4, atom.H5, atom.H6)
 }
 
 // ohInside reports whether n is scope or below it; a nil scope holds all.
