@@ -123,6 +123,7 @@ func Parse(doc Document, name Format) (*Page, error) {
 		in := &page.Incidents[k]
 		in.Source = doc.Source
 		in.Sort()
+		in.ReadWindows()
 		if err := in.Validate(time.Time{}); err != nil {
 			return nil, &ParseError{Source: doc.Source, URL: doc.URL, Format: name, Err: err}
 		}

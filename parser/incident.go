@@ -86,6 +86,9 @@ type Update struct {
 	At         Time     `json:"at"`
 	Body       string   `json:"body"`
 	Components []string `json:"components,omitempty"`
+	// Stated are the impact windows the body states, read by the parser
+	// (see Window). Derived from Body and At, they are left out of Hash.
+	Stated []Window `json:"stated,omitempty"`
 }
 
 // Incident is one incident or maintenance as a status page presents it.

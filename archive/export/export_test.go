@@ -60,7 +60,7 @@ func ptime(t testing.TB, s, text string) parser.Time { return parser.NewTime(mus
 // single-update incident, a hostile title and a deleted version.
 func sampleRows(t testing.TB) []archive.Row {
 	seen := mustTime(t, "2026-06-23T08:00:00Z")
-	return []archive.Row{
+	rows := []archive.Row{
 		{
 			Incident: parser.Incident{
 				Source: "workos", ID: "k-1", Kind: parser.KindIncident, Title: "Elevated API Errors",
@@ -103,6 +103,11 @@ func sampleRows(t testing.TB) []archive.Row {
 			Version: 2, FirstSeen: seen, LastSeen: seen, Deleted: true,
 		},
 	}
+	// As the archive holds them: with the windows the parser reads.
+	for i := range rows {
+		rows[i].Incident.ReadWindows()
+	}
+	return rows
 }
 
 // seq yields rows, then err if it is not nil.

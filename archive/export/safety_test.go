@@ -288,6 +288,7 @@ func generated(n, sample int, peak *uint64) iter.Seq2[archive.Row, error] {
 				},
 				Version: 1, FirstSeen: at, LastSeen: at,
 			}
+			r.Incident.ReadWindows()
 			if peak != nil && i%sample == 0 {
 				runtime.ReadMemStats(&ms)
 				*peak = max(*peak, ms.HeapAlloc)

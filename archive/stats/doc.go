@@ -9,42 +9,27 @@
 // SpanOf tries, in order:
 //
 //  1. stated-window: a window the vendor states in an update's words.
-//     Recognised phrasings: "From 13:35 UTC to 14:24 UTC", "From 8:58 to
-//     10:02 UTC", "Between 14:40 and 14:53 UTC", "between 2:50pm – 5:18pm
-//     PT" (hyphen, en or em dash, "to", "and", "until", "through"), and an
-//     end alone: "returned to normal at 11:02am PT" (also "back to
-//     normal", "recovered", "resolved", "restored", "mitigated",
-//     "subsided", "ended" followed by "at", "as of" or "by"). Clocks are
-//     24-hour or 12-hour ("2:50pm", "11:02 a.m.", "5pm"); a start without
-//     a meridiem borrows the end's. A zone must be written at one end at
-//     least and applies to both. The words accepted are UTC, GMT,
-//     PT/PST/PDT, MT, CT, ET, BST, WET, CET, EET (and their summer forms),
-//     JST, KST, SGT, AEST/AEDT and NZST/NZDT, read as parser.ZoneTime reads
-//     them: a named standard or summer abbreviation fixes its own offset
-//     ("PST" written in July is UTC-8), the generic PT, MT, CT and ET take
-//     the offset their zone's rules give on the date. When one end has an
-//     accepted zone, an unknown word at the other is plain text ("From
-//     13:35 UTC to 14:24 API calls failed"); with none at either end, any
-//     other zone word (IST, AST are ambiguous), or none, rejects the
-//     window: we never guess. A date written with the window ("on
-//     2026-07-30 between ...", "On July 30th, from ...", "... UTC on Jun
-//     22") is used as written; a date without a year takes the post's
-//     year, or the year before when that would put it more than a day
-//     after the post. Otherwise the date is the
-//     calendar date, in the window's zone, of the post that states it,
-//     and a window that would then end after that post is moved to the
-//     day before. Posts in the scheduled state announce plans, not what
-//     happened: their windows are not read. An end clock earlier than the start clock
-//     crosses midnight if that makes the window at most MidnightCross.
+//     The parser reads the windows once, when it parses the page, into
+//     parser.Update.Stated (see parser.Window for the phrasings, zones and
+//     dates it reads, and docs/stats.md); this package only judges them
+//     against the incident and never reads the text itself. Posts in the
+//     scheduled state, and windows the post announces ahead ("tonight
+//     from 22:00 - 22:20 PST"), are plans, not what happened: not used.
 //     An end alone starts at the page's started field when it is earlier,
 //     else at the first post.
-//     A window is rejected (and the reason kept in Span.Rejected) when it
-//     is empty or ends before it starts, ends after the post stating it,
-//     ends after the resolving post of a resolved incident, starts more
-//     than WindowLead before the first post, or lasts longer than the
-//     first-to-resolving-post timeline plus WindowSlack. Posts are tried
-//     resolving and postmortem ones first, then the others, latest first;
-//     the first window that fits wins.
+//     A window is rejected (and the reason kept in Span.Rejected) when the
+//     parser could not place it (no zone, a zone we do not guess), it is
+//     empty, ends after the post stating it, ends after the resolving post
+//     of a resolved incident, starts more than WindowLead before the first
+//     post, or lasts longer than the first-to-resolving-post timeline plus
+//     WindowSlack. When the page gives started and resolved fields, a
+//     window must also agree with them: start no later than FieldsMargin
+//     after the started field, and end within FieldsMargin of the resolved
+//     field or of the first post reporting recovery (monitoring or
+//     resolved). One that does not is set aside for the fields and named
+//     in Span.Disagreement (Summary.Disagreements counts them). Posts are
+//     tried resolving and postmortem ones first, then the others, latest
+//     first; the first window that fits wins.
 //  2. started-resolved: the page's started and resolved fields, when it
 //     gives both and resolved is not before started.
 //  3. updates: the first update to a resolving time. A stated resolved

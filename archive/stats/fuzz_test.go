@@ -32,6 +32,7 @@ func FuzzSpanOf(f *testing.F) {
 				{Status: parser.StatusMonitoring, At: parser.NewTime(stating, ""), Body: body},
 				{Status: parser.StatusResolved, At: parser.NewTime(resolving, "")},
 			}}
+		in.ReadWindows()
 		sp := SpanOf(in)
 		if sp.Source != SourceStatedWindow {
 			return

@@ -81,6 +81,7 @@ func readSeed(t *testing.T) ([]parser.Incident, parser.Claims) {
 			in.Status = in.Updates[len(in.Updates)-1].Status
 		}
 		in.ID = parser.StableID(in.Source, in.Title, in.First().At)
+		in.ReadWindows()
 		out = append(out, in)
 	}
 	return out, claims

@@ -1,6 +1,7 @@
 package stats
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -33,9 +34,13 @@ const (
 	// WindowLead is how long before the first post a stated window may
 	// start.
 	WindowLead = 24 * time.Hour
-	// MidnightCross is the longest window read as crossing midnight when
-	// its end clock is earlier than its start clock ("22:40 to 00:15").
-	MidnightCross = 12 * time.Hour
+	// FieldsMargin is how far a stated window's start or end may lie from
+	// the page's own started and resolved fields, when the page gives both.
+	// Further apart, the words describe something other than the
+	// incident's span ("backfilling from 13:30 to 13:55 UTC" in an
+	// incident the API dates 13:33 to 19:00): the fields are used and the
+	// window is reported in Span.Disagreement.
+	FieldsMargin = time.Hour
 	// clockTolerance absorbs posts stamped to the minute.
 	clockTolerance = time.Minute
 )
@@ -55,6 +60,10 @@ type Span struct {
 	Open bool `json:"open,omitempty"`
 	// Rejected says why a stated window was found but not used.
 	Rejected string `json:"rejected,omitempty"`
+	// Disagreement names a stated window that fits the incident's posts
+	// but lies more than FieldsMargin from the page's started and resolved
+	// fields, which were used instead.
+	Disagreement string `json:"disagreement,omitempty"`
 }
 
 // Minutes returns the duration in minutes.
@@ -96,7 +105,8 @@ func SpanOf(in parser.Incident) Span {
 	first, resolving := timeline(in)
 
 	var rejected string
-	if sp, why, ok := statedWindow(in, first, resolving); ok {
+	sp, why, disagree, ok := statedWindow(in, first, resolving)
+	if ok {
 		return sp
 	} else if why != "" {
 		rejected = why
@@ -105,7 +115,7 @@ func SpanOf(in parser.Incident) Span {
 	start, end := in.Started.At, in.Resolved.At
 	switch {
 	case !start.IsZero() && !end.IsZero() && !end.Before(start):
-		return Span{Start: start, End: end, Duration: end.Sub(start), Source: SourceStartedResolved, StatedStart: true, Rejected: rejected}
+		return Span{Start: start, End: end, Duration: end.Sub(start), Source: SourceStartedResolved, StatedStart: true, Rejected: rejected, Disagreement: disagree}
 	case !start.IsZero() && !end.IsZero():
 		rejected = join(rejected, fmt.Sprintf("resolved %s is before started %s", stamp(end), stamp(start)))
 	case !start.IsZero() && open:
@@ -154,11 +164,12 @@ func timeline(in parser.Incident) (first, resolving time.Time) {
 	return first, resolving
 }
 
-// statedWindow looks for a window in the updates' words: resolving and
-// postmortem posts first, then the others, latest first. It returns the
-// first window that fits the incident, or why the most preferred one
-// found did not.
-func statedWindow(in parser.Incident, first, resolving time.Time) (Span, string, bool) {
+// statedWindow looks for a window among those the parser read from the
+// updates (parser.Update.Stated): resolving and postmortem posts first,
+// then the others, latest first. It returns the first window that fits the
+// incident, or why the most preferred one found did not, and the first
+// that disagrees with the page's started and resolved fields.
+func statedWindow(in parser.Incident, first, resolving time.Time) (sp Span, why, disagree string, ok bool) {
 	ups := slices.Clone(in.Updates)
 	slices.SortStableFunc(ups, func(a, b parser.Update) int {
 		ra, rb := resolvedStatus(a.Status), resolvedStatus(b.Status)
@@ -170,74 +181,43 @@ func statedWindow(in parser.Incident, first, resolving time.Time) (Span, string,
 		}
 		return b.At.At.Compare(a.At.At)
 	})
-	var why string
 	for _, u := range ups {
 		// A scheduled post announces a plan, not what happened.
 		if u.At.IsZero() || u.Status == parser.StatusScheduled {
 			continue
 		}
-		for _, st := range statements(u.Body) {
-			sp, err := fit(st, u.At.At, in, first, resolving)
+		for _, w := range u.Stated {
+			sp, err := fit(w, u.At.At, in, first, resolving)
 			if err == nil {
-				return sp, "", true
+				return sp, "", "", true
 			}
+			reason := fmt.Sprintf("%q: %v", w.Text, err)
 			if why == "" {
-				why = fmt.Sprintf("%q: %v", st.text, err)
+				why = reason
+			}
+			if disagree == "" && errors.Is(err, errDisagrees) {
+				disagree = reason
 			}
 		}
 	}
-	return Span{}, why, false
+	return Span{}, why, disagree, false
 }
 
-// fit places st on the calendar and checks it against the incident.
-func fit(st statement, posted time.Time, in parser.Incident, first, resolving time.Time) (Span, error) {
-	fromZone, toZone, err := st.zones()
-	if err != nil {
-		return Span{}, err
+// errDisagrees marks a window further than FieldsMargin from the page's
+// started and resolved fields.
+var errDisagrees = fmt.Errorf("disagrees by more than %v with the page's started and resolved fields", FieldsMargin)
+
+// fit checks w, stated in a post at posted, against the incident.
+func fit(w parser.Window, posted time.Time, in parser.Incident, first, resolving time.Time) (Span, error) {
+	if w.Problem != "" {
+		return Span{}, errors.New(w.Problem)
 	}
-	// The post's calendar date in the zone's place (the zone's own rules).
-	loc, err := parser.LookupZone(toZone)
-	if err != nil {
-		return Span{}, err
+	if w.Future {
+		return Span{}, fmt.Errorf("announced ahead, not what happened")
 	}
-	y, mo, d := posted.In(loc).Date()
-	if st.date != "" {
-		if y, mo, d, err = statedDate(st.date, posted); err != nil {
-			return Span{}, err
-		}
-	}
-	// endDay and startDay are the days after (or before) d that the ends
-	// fall on.
-	endDay, startDay := 0, 0
-	end, ok := st.to.in(toZone, y, mo, d)
-	if !ok {
-		return Span{}, fmt.Errorf("no such time of day")
-	}
-	var start time.Time
-	if st.hasFrom {
-		if start, ok = st.from.in(fromZone, y, mo, d); !ok {
-			return Span{}, fmt.Errorf("no such time of day")
-		}
-		if end.Before(start) {
-			endDay = 1
-			end, _ = st.to.in(toZone, y, mo, d+endDay)
-			if end.Sub(start) > MidnightCross {
-				return Span{}, fmt.Errorf("ends before it starts")
-			}
-		}
-	}
-	// Without a written date the date is the post's own; a window that
-	// would end after the post stating it happened the day before.
-	if st.date == "" && end.After(posted.Add(clockTolerance)) {
-		endDay--
-		startDay--
-		end, _ = st.to.in(toZone, y, mo, d+endDay)
-		if st.hasFrom {
-			start, _ = st.from.in(fromZone, y, mo, d+startDay)
-		}
-	}
-	statedStart := st.hasFrom
-	if !st.hasFrom {
+	start, end := w.Start, w.End
+	statedStart := !start.IsZero()
+	if !statedStart {
 		// An end alone starts at the stated impact start, else the first post.
 		start = first
 		if !in.Started.IsZero() && in.Started.At.Before(end) {
@@ -259,9 +239,33 @@ func fit(st statement, posted time.Time, in parser.Incident, first, resolving ti
 	case end.Sub(start) > resolving.Sub(first)+WindowSlack:
 		return Span{}, fmt.Errorf("lasts %v, longer than the timeline (%v) allows", end.Sub(start), resolving.Sub(first))
 	}
+	if fs, fe := in.Started.At, in.Resolved.At; !fs.IsZero() && !fe.IsZero() && !fe.Before(fs) {
+		// The impact may begin before the incident was opened, not well
+		// after; it ends near the resolved field or near the first post
+		// that reports recovery (monitoring, resolved).
+		rec := recovered(in)
+		endNear := absolute(end.Sub(fe)) <= FieldsMargin || !rec.IsZero() && absolute(end.Sub(rec)) <= FieldsMargin
+		if start.After(fs.Add(FieldsMargin)) || !endNear {
+			return Span{}, fmt.Errorf("%w (%s – %s against %s – %s)", errDisagrees, stamp(start), stamp(end), stamp(fs), stamp(fe))
+		}
+	}
 	start, end = start.UTC(), end.UTC()
-	return Span{Start: start, End: end, Duration: end.Sub(start), Source: SourceStatedWindow, Text: st.text, StatedStart: statedStart}, nil
+	return Span{Start: start, End: end, Duration: end.Sub(start), Source: SourceStatedWindow, Text: w.Text, StatedStart: statedStart}, nil
 }
+
+// recovered returns the time of the first post that reports the impact
+// over: monitoring, resolved, completed or postmortem.
+func recovered(in parser.Incident) time.Time {
+	var first time.Time
+	for _, u := range in.Updates {
+		if (u.Status == parser.StatusMonitoring || resolvedStatus(u.Status)) && !u.At.IsZero() && (first.IsZero() || u.At.At.Before(first)) {
+			first = u.At.At
+		}
+	}
+	return first
+}
+
+func absolute(d time.Duration) time.Duration { return max(d, -d) }
 
 func stamp(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 

@@ -1,6 +1,7 @@
 package stats
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -23,8 +24,11 @@ func upd(t testing.TB, status parser.Status, when, body string) parser.Update {
 	return parser.Update{Status: status, StatusRaw: string(status), At: parser.NewTime(at(t, when), ""), Body: body}
 }
 
+// incident builds an incident whose windows are read, as Parse reads them.
 func incident(status parser.Status, ups ...parser.Update) parser.Incident {
-	return parser.Incident{Source: "test", ID: "x", Kind: parser.KindIncident, Title: "t", Status: status, Updates: ups}
+	in := parser.Incident{Source: "test", ID: "x", Kind: parser.KindIncident, Title: "t", Status: status, Updates: ups}
+	in.ReadWindows()
+	return in
 }
 
 func TestSpanStatedWindow(t *testing.T) {
@@ -461,5 +465,108 @@ func BenchmarkSpanOf(b *testing.B) {
 		if sp := SpanOf(in); sp.Source != SourceStatedWindow {
 			b.Fatalf("SpanOf source = %q, want stated-window", sp.Source)
 		}
+	}
+}
+
+// TestSpanStatedInContext: issue 12's cases. Windows are read in context
+// by the parser (parser.TestStatedWindows); here, what SpanOf makes of them.
+func TestSpanStatedInContext(t *testing.T) {
+	tests := []struct {
+		name         string
+		in           parser.Incident
+		wantSource   DurationSource
+		wantStart    string
+		wantEnd      string
+		wantReason   string // a part of Rejected
+		disagreement bool
+	}{
+		{
+			// A post at 2011-01-24 19:14 UTC announcing maintenance
+			// "tonight from 22:00 - 22:20 PST" (Jan 25 06:00-06:20 UTC):
+			// a plan, never what happened.
+			name: "announced window is a plan",
+			in: func() parser.Incident {
+				in := incident(parser.StatusCompleted,
+					upd(t, parser.StatusUnknown, "2011-01-24T19:14:00Z", "We will be performing maintenance tonight from 22:00 - 22:20 PST."),
+					upd(t, parser.StatusCompleted, "2011-01-25T06:25:00Z", "The maintenance is complete."),
+				)
+				in.Kind = parser.KindMaintenance
+				return in
+			}(),
+			wantSource: SourceUpdates, wantStart: "2011-01-24T19:14:00Z", wantEnd: "2011-01-25T06:25:00Z",
+			wantReason: "announced ahead",
+		},
+		{
+			// The API dates the incident 13:33-19:00; a sentence about a
+			// backfill is not its span.
+			name: "window far from the started and resolved fields",
+			in: func() parser.Incident {
+				in := incident(parser.StatusResolved,
+					upd(t, parser.StatusInvestigating, "2026-05-12T13:33:00Z", "We are investigating delayed metrics."),
+					upd(t, parser.StatusIdentified, "2026-05-12T16:10:00Z", "We are backfilling from 13:30 to 13:55 UTC first."),
+					upd(t, parser.StatusMonitoring, "2026-05-12T18:20:00Z", "Metrics are current; monitoring."),
+					upd(t, parser.StatusResolved, "2026-05-12T19:00:00Z", "Resolved."),
+				)
+				in.Started = parser.NewTime(at(t, "2026-05-12T13:33:00Z"), "")
+				in.Resolved = parser.NewTime(at(t, "2026-05-12T19:00:00Z"), "")
+				return in
+			}(),
+			wantSource: SourceStartedResolved, wantStart: "2026-05-12T13:33:00Z", wantEnd: "2026-05-12T19:00:00Z",
+			wantReason: "disagrees by more than 1h0m0s", disagreement: true,
+		},
+		{
+			// The fields are the first and resolving posts; the window ends
+			// where the monitoring post reports recovery: it agrees.
+			name: "window near the first post reporting recovery",
+			in: func() parser.Incident {
+				in := incident(parser.StatusResolved,
+					upd(t, parser.StatusInvestigating, "2026-06-22T14:03:00Z", "We are investigating elevated error rates."),
+					upd(t, parser.StatusMonitoring, "2026-06-22T14:42:00Z", "Errors have since recovered."),
+					upd(t, parser.StatusResolved, "2026-06-22T18:01:00Z", "From 13:35 UTC to 14:24 UTC users saw errors."),
+				)
+				in.Started = parser.NewTime(at(t, "2026-06-22T14:03:00Z"), "")
+				in.Resolved = parser.NewTime(at(t, "2026-06-22T18:01:00Z"), "")
+				return in
+			}(),
+			wantSource: SourceStatedWindow, wantStart: "2026-06-22T13:35:00Z", wantEnd: "2026-06-22T14:24:00Z",
+		},
+		{
+			// Starting well after the started field: another part of the
+			// incident.
+			name: "window starting well after the started field",
+			in: func() parser.Incident {
+				in := incident(parser.StatusResolved,
+					upd(t, parser.StatusInvestigating, "2026-06-22T10:00:00Z", "Investigating."),
+					upd(t, parser.StatusResolved, "2026-06-22T14:30:00Z", "Between 14:00 and 14:25 UTC a second wave of errors hit EU users."),
+				)
+				in.Started = parser.NewTime(at(t, "2026-06-22T10:00:00Z"), "")
+				in.Resolved = parser.NewTime(at(t, "2026-06-22T14:30:00Z"), "")
+				return in
+			}(),
+			wantSource: SourceStartedResolved, wantStart: "2026-06-22T10:00:00Z", wantEnd: "2026-06-22T14:30:00Z",
+			wantReason: "disagrees", disagreement: true,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := SpanOf(tt.in)
+			if got.Source != tt.wantSource || !got.Start.Equal(at(t, tt.wantStart)) || !got.End.Equal(at(t, tt.wantEnd)) {
+				t.Errorf("SpanOf = %s %s – %s (rejected %q), want %s %s – %s", got.Source, stamp(got.Start), stamp(got.End), got.Rejected, tt.wantSource, tt.wantStart, tt.wantEnd)
+			}
+			if !strings.Contains(got.Rejected, tt.wantReason) {
+				t.Errorf("Rejected = %q, want it to contain %q", got.Rejected, tt.wantReason)
+			}
+			if (got.Disagreement != "") != tt.disagreement {
+				t.Errorf("Disagreement = %q, want set %v", got.Disagreement, tt.disagreement)
+			}
+		})
+	}
+	// Compute reports the set-aside window.
+	rep, err := Compute(slices.Values([]parser.Incident{tests[1].in, tests[2].in}), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := rep.Sources[0].Disagreements; got != 1 {
+		t.Errorf("Disagreements = %d, want 1", got)
 	}
 }

@@ -95,6 +95,9 @@ type Summary struct {
 	Undated     int `json:"undated"`     // incidents of the source with no time at all, left out
 	// UnknownImpact counts incidents whose page gives no impact.
 	UnknownImpact int `json:"unknown_impact"`
+	// Disagreements counts incidents whose stated window was set aside
+	// for the page's started and resolved fields (Span.Disagreement).
+	Disagreements int `json:"stated_disagreements,omitempty"`
 	// PerMonth is Incidents / MonthsInWindow.
 	PerMonth float64 `json:"per_month"`
 
@@ -320,6 +323,9 @@ func summarise(source string, all []measured, newest time.Time, opts Options, me
 		s.DurationSources[m.span.Source]++
 		if m.impact == parser.ImpactUnknown {
 			s.UnknownImpact++
+		}
+		if m.span.Disagreement != "" {
+			s.Disagreements++
 		}
 		if m.span.Open {
 			s.Open++

@@ -105,6 +105,11 @@ func reportNotes(r stats.Report, archived, deleted int) []string {
 	if undated > 0 {
 		notes = append(notes, fmt.Sprintf("%d archived incidents carry no time at all (a history entry listing no updates) and are left out of every figure.", undated))
 	}
+	for _, s := range r.Sources {
+		if s.Disagreements > 0 {
+			notes = append(notes, s.Source+": "+disagreementNote(s.Disagreements)+".")
+		}
+	}
 	if archived == 0 {
 		notes = append(notes, "The archive holds no incidents for these sources: scrape them first (statusarchive scrape).")
 	}

@@ -214,6 +214,9 @@ func writeStatsTable(w io.Writer, r stats.Report) error {
 		if s.Coverage.Note != "" {
 			fmt.Fprintf(w, "note: %s: %s\n", safe(s.Source), safe(s.Coverage.Note))
 		}
+		if s.Disagreements > 0 {
+			fmt.Fprintf(w, "note: %s: %s\n", safe(s.Source), disagreementNote(s.Disagreements))
+		}
 	}
 	for _, s := range r.Sources {
 		if len(s.Months) == 0 {
@@ -231,6 +234,12 @@ func writeStatsTable(w io.Writer, r stats.Report) error {
 	}
 	fmt.Fprintln(w, "\nmethods: see docs/stats.md. Durations come from the vendor's stated impact window, else the page's started/resolved fields, else first to resolving update; a single-update incident has none.")
 	return nil
+}
+
+// disagreementNote says that n stated windows were set aside for the
+// page's started and resolved fields.
+func disagreementNote(n int) string {
+	return fmt.Sprintf("%d stated impact windows lie over %v from the page's started/resolved fields; the fields were used (see docs/stats.md)", n, stats.FieldsMargin)
 }
 
 // methods lists the availability methods the report computed, in order.
