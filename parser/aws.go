@@ -1,10 +1,13 @@
 package parser
 
 import (
+	"bytes"
 	"encoding/json"
+	"encoding/xml"
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 )
 
 // FormatAWSHealth is the AWS Health Dashboard's public JSON,
@@ -149,4 +152,201 @@ func (e awsEvent) incident() (Incident, error) {
 		in.Components = []Component{{Name: e.ServiceName}}
 	}
 	return in, nil
+}
+
+// FormatAWSHealthRSS is the AWS Health Dashboard's RSS feeds
+// (status.aws.amazon.com/rss/all.rss and one per service and region):
+// one item per post, newest first, its kind as a title prefix
+// ("Informational message:", "Service is operating normally: [RESOLVED]
+// …"), a pubDate in US Pacific time labelled PST or PDT (both in one feed,
+// as the season changes), and a guid "#<service>-<region>_<epoch>". Posts
+// of one event share their service and title; they are grouped into one
+// incident, identified by its first post's guid.
+const FormatAWSHealthRSS Format = "aws-health-rss"
+
+func init() {
+	register(format{name: FormatAWSHealthRSS, sniff: sniffAWSHealthRSS, parse: parseAWSHealthRSS})
+	describeFormat(FormatInfo{Name: FormatAWSHealthRSS, Platform: "AWS Health",
+		Example: "https://status.aws.amazon.com/rss/all.rss (or /rss/<service>-<region>.rss)",
+		Reads:   "status RSS: one item per post, grouped into events"})
+}
+
+// awsPrefixImpact maps a post's title prefix to the severity it states.
+var awsPrefixImpact = impactWords("AWS Health", "RSS title prefix", map[string]Impact{
+	"Informational message":         ImpactNone,
+	"Service is operating normally": ImpactNone,
+	"Performance issues":            ImpactMinor,
+	"Service degradation":           ImpactMinor,
+	"Service impact":                ImpactMajor,
+	"Service disruption":            ImpactMajor,
+})
+
+// awsPrefixStatus: "Service is operating normally" (and a [RESOLVED]
+// marker or "Resolved:" prefix) ends an event; the others are progress.
+var awsPrefixStatus = statusWords("AWS Health", "RSS title prefix", map[string]Status{
+	"Service is operating normally": StatusResolved,
+	"Resolved":                      StatusResolved,
+	"Informational message":         StatusUpdate,
+	"Performance issues":            StatusUpdate,
+	"Service degradation":           StatusUpdate,
+	"Service impact":                StatusUpdate,
+	"Service disruption":            StatusUpdate,
+})
+
+type awsRSS struct {
+	XMLName xml.Name `xml:"rss"`
+	Channel struct {
+		Title     string `xml:"title"`
+		Link      string `xml:"link"`
+		Generator string `xml:"generator"`
+		Items     []struct {
+			Title       string `xml:"title"`
+			PubDate     string `xml:"pubDate"`
+			GUID        string `xml:"guid"`
+			Description string `xml:"description"`
+		} `xml:"item"`
+	} `xml:"channel"`
+}
+
+func awsRSSDecode(body []byte) (*awsRSS, error) {
+	var feed awsRSS
+	dec := xml.NewDecoder(bytes.NewReader(body))
+	dec.Strict = true
+	if err := dec.Decode(&feed); err != nil {
+		return nil, errWrongPlatform("AWS Health RSS", "not an RSS feed: "+err.Error())
+	}
+	gen := strings.TrimSpace(feed.Channel.Generator)
+	if gen != "AWS Service Health Dashboard RSS Generator" {
+		return nil, errWrongPlatform("AWS Health RSS", fmt.Sprintf("generator %q is not the AWS Service Health Dashboard's", gen))
+	}
+	return &feed, nil
+}
+
+func sniffAWSHealthRSS(doc Document) int {
+	if _, err := awsRSSDecode(doc.Body); err != nil {
+		return 0
+	}
+	return 90
+}
+
+// awsPost is one RSS item read.
+type awsPost struct {
+	key    string // the service part of the guid and the event title
+	id     string // the guid's fragment
+	prefix string
+	upd    Update
+	impact Impact
+}
+
+// awsTitle splits an item title into its prefix (or "") and the event
+// title, and says whether it marks the event resolved.
+func awsTitle(title string) (prefix, event string, resolved bool) {
+	event = strings.TrimSpace(title)
+	for {
+		p, rest, ok := strings.Cut(event, ":")
+		p = strings.TrimSpace(p)
+		if !ok || (awsPrefixImpact.Impact(p) == ImpactUnknown && awsPrefixStatus.Status(p) == StatusUnknown) {
+			break
+		}
+		if prefix == "" || awsPrefixImpact.Impact(p) != ImpactUnknown {
+			prefix = p
+		}
+		resolved = resolved || awsPrefixStatus.Status(p) == StatusResolved
+		event = strings.TrimSpace(rest)
+	}
+	if after, ok := strings.CutPrefix(event, "[RESOLVED]"); ok {
+		event, resolved = strings.TrimSpace(after), true
+	}
+	return prefix, event, resolved
+}
+
+// awsPubDate reads "Tue, 03 Mar 2026 08:40:00 PST": the clock at the
+// offset its label names.
+func awsPubDate(text string) (Time, error) {
+	f := strings.Fields(text)
+	if len(f) != 6 {
+		return Time{}, fmt.Errorf("%w: pubDate %q", ErrBadTime, text)
+	}
+	wall, err := time.Parse("2 Jan 2006 15:04:05", strings.Join(f[1:5], " "))
+	if err != nil {
+		return Time{}, fmt.Errorf("%w: pubDate %q: %w", ErrBadTime, text, err)
+	}
+	at, err := ZoneTime(f[5], wall.Year(), wall.Month(), wall.Day(), wall.Hour(), wall.Minute())
+	if err != nil {
+		return Time{}, fmt.Errorf("pubDate %q: %w", text, err)
+	}
+	return NewTime(at.Add(time.Duration(wall.Second())*time.Second), text), nil
+}
+
+func parseAWSHealthRSS(doc Document) (*Page, error) {
+	feed, err := awsRSSDecode(doc.Body)
+	if err != nil {
+		return nil, err
+	}
+	component := strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(feed.Channel.Title), "Service Status"))
+	if component == "Amazon Web Services" {
+		component = ""
+	}
+	var posts []awsPost
+	for i, it := range feed.Channel.Items {
+		at, err := awsPubDate(it.PubDate)
+		if err != nil {
+			return nil, &ParseError{Field: fmt.Sprintf("item[%d]", i), Err: err}
+		}
+		_, frag, _ := strings.Cut(strings.TrimSpace(it.GUID), "#")
+		if frag == "" {
+			return nil, &ParseError{Field: fmt.Sprintf("item[%d]", i), Err: fmt.Errorf("%w: guid %q has no #<service>_<time> part", ErrInvalidRecord, it.GUID)}
+		}
+		service, _, _ := strings.Cut(frag, "_")
+		prefix, event, resolved := awsTitle(it.Title)
+		if event == "" {
+			return nil, &ParseError{Field: fmt.Sprintf("item %s", frag), Err: fmt.Errorf("%w: empty title", ErrInvalidRecord)}
+		}
+		body, err := htmlText(it.Description)
+		if err != nil {
+			return nil, &ParseError{Field: fmt.Sprintf("item %s", frag), Err: err}
+		}
+		st := StatusUpdate
+		if resolved {
+			st = StatusResolved
+		}
+		if prefix == "" {
+			st = StatusUnknown
+		}
+		posts = append(posts, awsPost{key: service + "\x00" + NormaliseText(event), id: frag, prefix: prefix,
+			impact: awsPrefixImpact.Impact(prefix),
+			upd:    Update{Status: st, StatusRaw: prefix, At: at, Body: body}})
+	}
+	// Oldest first, then one incident per run of posts with one key that
+	// a resolving post ends.
+	slices.SortStableFunc(posts, func(a, b awsPost) int { return a.upd.At.At.Compare(b.upd.At.At) })
+	page := &Page{Scope: ScopeListing, Incidents: []Incident{}}
+	open := map[string]int{} // key: index in page.Incidents
+	for _, p := range posts {
+		k, ok := open[p.key]
+		if !ok {
+			_, event, _ := strings.Cut(p.key, "\x00")
+			in := Incident{ID: p.id, Kind: KindIncident, Title: event, Updates: []Update{}}
+			if component != "" {
+				in.Components = []Component{{Name: component}}
+			}
+			page.Incidents = append(page.Incidents, in)
+			k = len(page.Incidents) - 1
+			open[p.key] = k
+		}
+		in := &page.Incidents[k]
+		in.Updates = append(in.Updates, p.upd)
+		if impactRank(p.impact) > impactRank(in.Impact) {
+			in.Impact, in.ImpactRaw = p.impact, p.prefix
+		}
+		in.StatusRaw = p.prefix
+		in.Status = StatusUnknown
+		if p.upd.Status == StatusResolved {
+			in.Status = StatusResolved
+			delete(open, p.key)
+		}
+	}
+	// Newest first, as the feed lists them.
+	slices.Reverse(page.Incidents)
+	return page, nil
 }

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path"
 	"path/filepath"
@@ -161,4 +163,67 @@ func FuzzCachet(f *testing.F) {
 
 func FuzzHundio(f *testing.F) {
 	fuzzVendor(f, FormatHundio, "https://status.example.com/")
+}
+
+// renderVendor returns what the fixture site of platform serves at path.
+func renderVendor(t *testing.T, platform, path string) (*fixtures.VendorSite, Document) {
+	t.Helper()
+	site, err := fixtures.NewVendorSite(platform)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := httptest.NewRecorder()
+	site.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "http://status.acme.test"+path, nil))
+	if rec.Code != http.StatusOK {
+		t.Fatalf("%s %s: %d", platform, path, rec.Code)
+	}
+	return site, Document{URL: "http://status.acme.test" + path, ContentType: rec.Header().Get("Content-Type"), Body: rec.Body.Bytes()}
+}
+
+// The AWS RSS feed mixes PST and PDT labels as the season changes; every
+// post lands on the instant the site posted it, and one event's posts make
+// one incident.
+func TestAWSHealthRSSZones(t *testing.T) {
+	site, doc := renderVendor(t, fixtures.VendorAWSRSS, "/rss/all.rss")
+	page, err := Parse(doc, FormatAuto)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if page.Format != FormatAWSHealthRSS {
+		t.Fatalf("detected %q, want %q", page.Format, FormatAWSHealthRSS)
+	}
+	posted := map[string][]time.Time{}
+	for _, in := range site.Data().Incidents {
+		if in.Impact != "maintenance" {
+			for _, u := range in.Updates {
+				posted[in.Title] = append(posted[in.Title], u.At.UTC())
+			}
+		}
+	}
+	if len(page.Incidents) != len(posted) {
+		t.Fatalf("%d incidents, the site posted %d events", len(page.Incidents), len(posted))
+	}
+	labels := map[string]bool{}
+	for _, in := range page.Incidents {
+		want := posted[in.Title]
+		if len(in.Updates) != len(want) {
+			t.Errorf("%q: %d updates, want %d", in.Title, len(in.Updates), len(want))
+			continue
+		}
+		for k, u := range in.Updates {
+			if !u.At.At.Equal(want[k]) {
+				t.Errorf("%q update %d at %v (%q), want %v", in.Title, k, u.At.At, u.At.Text, want[k])
+			}
+			labels[u.At.Text[len(u.At.Text)-3:]] = true
+		}
+	}
+	if !labels["PST"] || !labels["PDT"] {
+		t.Errorf("zone labels %v, want both PST and PDT", labels)
+	}
+	checkVendorGolden(t, string(FormatAWSHealthRSS), "fixture-all", page)
+}
+
+func FuzzAWSHealthRSS(f *testing.F) {
+	fuzzVendor(f, FormatAWSHealthRSS, "https://status.aws.amazon.com/rss/all.rss",
+		`<rss><channel><generator>AWS Service Health Dashboard RSS Generator</generator><item><title>Service disruption: x</title><pubDate>Tue, 03 Mar 2026 08:40:00 PST</pubDate><guid>https://status.aws.amazon.com/#ec2-us-east-1_1</guid><description>d</description></item></channel></rss>`)
 }

@@ -15,7 +15,7 @@ func vendorWant(site *fixtures.VendorSite, platform string) []string {
 	var ids []string
 	for _, in := range site.Data().Incidents {
 		switch {
-		case (platform == fixtures.VendorGCP || platform == fixtures.VendorCheckly || platform == fixtures.VendorAWS ||
+		case (platform == fixtures.VendorGCP || platform == fixtures.VendorCheckly || platform == fixtures.VendorAWS || platform == fixtures.VendorAWSRSS ||
 			platform == fixtures.VendorAzure) && in.Impact == "maintenance":
 			// These platforms list no maintenance.
 		case site.HasHistory() || in.Open():
