@@ -139,11 +139,7 @@ func (d *daemon) deliverDue(ctx context.Context, client *http.Client) (next time
 
 // notifyHealth queues a stale or recovered notification for source. It is
 // called once per transition, never while the archive is lent.
-func (d *daemon) notifyHealth(lg zerolog.Logger, source, event string, failures int) {
-	ctx := d.jobCtx
-	if ctx == nil {
-		ctx = context.Background()
-	}
+func (d *daemon) notifyHealth(ctx context.Context, lg zerolog.Logger, source, event string, failures int) {
 	n := archive.Notification{Event: event, Source: source, Failures: failures, At: d.m.Now().UTC(),
 		Text: notify.StatusText(event, source, failures)}
 	err := d.withDB(func(db *archive.DB) error {

@@ -113,8 +113,6 @@ func notifyingDaemon(t *testing.T, tr http.RoundTripper, src Source, hooks ...no
 	cfg := &Config{StaleAfter: 3, Concurrency: 1, Sources: []Source{src}, Notify: Notify{Webhooks: hooks}}
 	logs := &syncBuffer{}
 	d := newDaemon(testMain(tr), zerolog.New(logs), filepath.Join(t.TempDir(), "archive.db"), "", cfg)
-	d.jobCtx, d.cancelJobs = context.WithCancel(t.Context())
-	t.Cleanup(d.cancelJobs)
 	client := notify.NewClient(tr, 5*time.Second)
 	return d, logs, client
 }
@@ -175,7 +173,7 @@ func TestNotifyNewAndEdited(t *testing.T) {
 	}
 	for _, step := range steps {
 		site.edit(step.edit)
-		d.runSource("acme")
+		d.runSource(t.Context(), "acme")
 		mustDeliver(t, d, client)
 		mustDeliver(t, d, client) // a second round must not repeat anything
 		if got := jsonHook.events(); !slices.Equal(got, step.wantJSON) {
@@ -242,7 +240,7 @@ func TestNotifyStaleOnce(t *testing.T) {
 	run := func(n int, failing bool) {
 		s.failing.Store(failing)
 		for range n {
-			d.runSource("flaky")
+			d.runSource(t.Context(), "flaky")
 			mustDeliver(t, d, client)
 		}
 	}

@@ -70,9 +70,7 @@ func TestFromHeaderFromSourcesFile(t *testing.T) {
 		t.Fatalf("from = %q, source from = %q, want ops@example.com for both", cfg.From, cfg.Sources[0].From)
 	}
 	d := newDaemon(testMain(tr), zerolog.Nop(), filepath.Join(t.TempDir(), "archive.db"), "", cfg)
-	d.jobCtx, d.cancelJobs = context.WithCancel(t.Context())
-	defer d.cancelJobs()
-	d.runSource("a")
+	d.runSource(t.Context(), "a")
 
 	s.mu.Lock()
 	defer s.mu.Unlock()

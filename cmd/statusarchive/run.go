@@ -153,9 +153,8 @@ type daemon struct {
 	// dbMu makes this process open the archive for one write at a time.
 	dbMu sync.Mutex
 
-	// cron and jobCtx are set by serve before the first run.
+	// cron and cancelJobs are set by serve before the first run.
 	cron       *cron.Cron
-	jobCtx     context.Context
 	cancelJobs context.CancelFunc
 	// stopping is closed when shutdown begins: queued runs do not start.
 	stopping chan struct{}
@@ -223,8 +222,10 @@ func (d *daemon) withDB(fn func(db *archive.DB) error) error {
 // running scrapes the grace period to finish and returns. ln, when not
 // nil, serves /metrics and /healthz.
 func (d *daemon) serve(ctx context.Context, ln net.Listener) error {
-	d.jobCtx, d.cancelJobs = context.WithCancel(context.WithoutCancel(ctx))
-	defer d.cancelJobs()
+	// Runs outlive ctx by the grace period: shutdown cancels jobs.
+	jobs, cancelJobs := context.WithCancel(context.WithoutCancel(ctx))
+	d.cancelJobs = cancelJobs
+	defer cancelJobs()
 	d.cron = cron.New(cron.WithLogger(cronLogger{lg: d.lg}))
 
 	d.mu.Lock()
@@ -243,7 +244,7 @@ func (d *daemon) serve(ctx context.Context, ln net.Listener) error {
 	}
 	d.mu.Lock()
 	for _, s := range cfg.Sources {
-		d.schedule(s)
+		d.schedule(jobs, s)
 	}
 	d.mu.Unlock()
 
@@ -282,7 +283,7 @@ func (d *daemon) serve(ctx context.Context, ln net.Listener) error {
 			<-served
 			return err
 		case <-d.hup:
-			d.reload(ctx)
+			d.reload(ctx, jobs)
 		}
 	}
 }
@@ -291,11 +292,11 @@ func (d *daemon) serve(ctx context.Context, ln net.Listener) error {
 // order that matters: SkipIfStillRunning outside Recover. The other way
 // round, cron v3.0.1 never releases the skip after a panic and the source
 // never runs again (robfig/cron#366). The chain's logger names the source,
-// so that a skip or a panic says whose it was. d.mu is held.
-func (d *daemon) schedule(s Source) {
+// so that a skip or a panic says whose it was. Runs get ctx. d.mu is held.
+func (d *daemon) schedule(ctx context.Context, s Source) {
 	name := s.Name
 	cl := cronLogger{lg: d.lg.With().Str("source", name).Logger(), source: name, d: d}
-	job := cron.NewChain(cron.SkipIfStillRunning(cl), cron.Recover(cl)).Then(cron.FuncJob(func() { d.runSource(name) }))
+	job := cron.NewChain(cron.SkipIfStillRunning(cl), cron.Recover(cl)).Then(cron.FuncJob(func() { d.runSource(ctx, name) }))
 	id := d.cron.Schedule(s.Schedule, job)
 	d.entries[name] = entry{id: id, spec: s.Spec, job: job}
 	d.metrics.addSource(name)
@@ -379,7 +380,7 @@ func (d *daemon) source(name string) (Source, *Config, bool) {
 }
 
 // runSource is one scheduled run of one source.
-func (d *daemon) runSource(name string) {
+func (d *daemon) runSource(ctx context.Context, name string) {
 	lg := d.lg.With().Str("source", name).Logger()
 	if d.beforeRun != nil {
 		d.beforeRun(name)
@@ -422,11 +423,11 @@ func (d *daemon) runSource(name string) {
 	defer d.metrics.running(-1)
 	j := job{source: name, url: src.URL, format: src.Format, fetch: src.fetchOptions(d.m, d.fetching)}
 	start := time.Now()
-	run, err := d.m.runJob(d.jobCtx, d.withDB, d.base.With().Str("source", name).Logger(), j)
+	run, err := d.m.runJob(ctx, d.withDB, d.base.With().Str("source", name).Logger(), j)
 	d.committed(run)
-	d.finished(lg, src, cfg, run, err, time.Since(start))
+	d.finished(ctx, lg, src, cfg, run, err, time.Since(start))
 	if len(src.Components) > 0 && run.Good() {
-		d.followed(lg, src, run)
+		d.followed(ctx, lg, src, run)
 	}
 }
 
@@ -434,7 +435,7 @@ func (d *daemon) runSource(name string) {
 // back after a deletion, that names a component the source follows. The
 // archive keeps every incident either way: leaving the others out of a
 // complete run would make the archive infer that they were deleted.
-func (d *daemon) followed(lg zerolog.Logger, src Source, run archive.Run) {
+func (d *daemon) followed(ctx context.Context, lg zerolog.Logger, src Source, run archive.Run) {
 	changes := map[string][]string{"new": run.NewIDs, "changed": run.ChangedIDs, "restored": run.RestoredIDs}
 	if len(run.NewIDs)+len(run.ChangedIDs)+len(run.RestoredIDs) == 0 {
 		return
@@ -442,7 +443,7 @@ func (d *daemon) followed(lg zerolog.Logger, src Source, run archive.Run) {
 	err := d.withDB(func(db *archive.DB) error {
 		for _, change := range []string{"new", "changed", "restored"} {
 			for _, id := range changes[change] {
-				rec, err := db.Incident(d.jobCtx, src.Name+"/"+id)
+				rec, err := db.Incident(ctx, src.Name+"/"+id)
 				if err != nil {
 					return err
 				}
@@ -512,11 +513,11 @@ func (s Source) fetchOptions(m *Main, shared *fetchShared) scraper.Options {
 
 // finished logs a run's one line, counts it and updates the source's
 // health.
-func (d *daemon) finished(lg zerolog.Logger, src Source, cfg *Config, run archive.Run, err error, took time.Duration) {
+func (d *daemon) finished(ctx context.Context, lg zerolog.Logger, src Source, cfg *Config, run archive.Run, err error, took time.Duration) {
 	outcome := run.Outcome
 	switch {
 	case outcome != "":
-	case d.jobCtx.Err() != nil:
+	case ctx.Err() != nil:
 		outcome = "cancelled" // by shutdown, after the grace period
 	default:
 		outcome = "error" // the run log has no entry: the archive could not be written
@@ -537,13 +538,13 @@ func (d *daemon) finished(lg zerolog.Logger, src Source, cfg *Config, run archiv
 	ev.Msg("run")
 	d.metrics.observeRun(src.Name, outcome, !good, took, d.m.Now())
 	if outcome != "cancelled" {
-		d.trackHealth(lg, src, cfg, good)
+		d.trackHealth(ctx, lg, src, cfg, good)
 	}
 }
 
 // trackHealth moves a source's failure streak on by one run, and logs only
 // the moments it turns stale and fresh again.
-func (d *daemon) trackHealth(lg zerolog.Logger, src Source, cfg *Config, good bool) {
+func (d *daemon) trackHealth(ctx context.Context, lg zerolog.Logger, src Source, cfg *Config, good bool) {
 	d.mu.Lock()
 	h := d.health[src.Name]
 	if h == nil {
@@ -563,11 +564,11 @@ func (d *daemon) trackHealth(lg zerolog.Logger, src Source, cfg *Config, good bo
 	case stale && !wasStale:
 		d.metrics.setStale(src.Name, true)
 		lg.Warn().Int("failures", failures).Msg("source is stale: its last runs all failed; its records stay as they were")
-		d.notifyHealth(lg, src.Name, archive.EventStale, failures)
+		d.notifyHealth(ctx, lg, src.Name, archive.EventStale, failures)
 	case !stale && wasStale:
 		d.metrics.setStale(src.Name, false)
 		lg.Info().Msg("source recovered: a run archived its records again")
-		d.notifyHealth(lg, src.Name, archive.EventRecovered, 0)
+		d.notifyHealth(ctx, lg, src.Name, archive.EventRecovered, 0)
 	}
 }
 
@@ -578,7 +579,7 @@ func (d *daemon) panicked(name string) {
 		return
 	}
 	d.metrics.observeRun(name, "panic", true, 0, d.m.Now())
-	d.trackHealth(d.lg.With().Str("source", name).Logger(), src, cfg, false)
+	d.trackHealth(context.Background(), d.lg.With().Str("source", name).Logger(), src, cfg, false)
 }
 
 // shutdown stops scheduling and waits for running scrapes: up to the grace
@@ -618,7 +619,7 @@ func (d *daemon) shutdown() error {
 // the running configuration kept. Sources whose schedule changed get a new
 // cron entry; every other setting is read at each run's start, so it
 // applies from the next run.
-func (d *daemon) reload(ctx context.Context) {
+func (d *daemon) reload(ctx, jobs context.Context) {
 	cfg, err := LoadConfig(d.configPath)
 	if err != nil {
 		d.lg.Error().Err(err).Msg("reload refused: keeping the running sources")
@@ -650,7 +651,7 @@ func (d *daemon) reload(ctx context.Context) {
 		} else {
 			added = append(added, s.Name)
 		}
-		d.schedule(s)
+		d.schedule(jobs, s)
 	}
 	d.mu.Unlock()
 	overdue, err := d.seed(ctx, cfg, added)

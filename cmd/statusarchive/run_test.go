@@ -505,13 +505,11 @@ func TestStaleLoggedOnce(t *testing.T) {
 	logs := &syncBuffer{}
 	path := filepath.Join(t.TempDir(), "archive.db")
 	d := newDaemon(testMain(tr), zerolog.New(logs), path, "", cfg)
-	d.jobCtx, d.cancelJobs = context.WithCancel(t.Context())
-	defer d.cancelJobs()
 
-	d.runSource("flaky") // one good run, so that there are records to keep
+	d.runSource(t.Context(), "flaky") // one good run, so that there are records to keep
 	s.failing.Store(true)
 	for range 5 {
-		d.runSource("flaky")
+		d.runSource(t.Context(), "flaky")
 	}
 	if got := logs.count(t, "source is stale: its last runs all failed; its records stay as they were", "flaky"); got != 1 {
 		t.Errorf("stale warnings after 5 failures = %d, want 1", got)
@@ -520,8 +518,8 @@ func TestStaleLoggedOnce(t *testing.T) {
 		t.Errorf("staleSources = %q, want [flaky]", got)
 	}
 	s.failing.Store(false)
-	d.runSource("flaky")
-	d.runSource("flaky")
+	d.runSource(t.Context(), "flaky")
+	d.runSource(t.Context(), "flaky")
 	if got := logs.count(t, "source recovered: a run archived its records again", "flaky"); got != 1 {
 		t.Errorf("recoveries logged = %d, want 1", got)
 	}
@@ -566,11 +564,9 @@ func TestSeed(t *testing.T) {
 		testSource(t, "new", good.url(), "@every 1h"),
 	}}
 	first := newDaemon(testMain(tr), zerolog.Nop(), path, "", cfg)
-	first.jobCtx, first.cancelJobs = context.WithCancel(t.Context())
-	defer first.cancelJobs()
-	first.runSource("good")
-	first.runSource("bad")
-	first.runSource("bad")
+	first.runSource(t.Context(), "good")
+	first.runSource(t.Context(), "bad")
+	first.runSource(t.Context(), "bad")
 	ranAt := time.Now()
 
 	for _, tc := range []struct {
@@ -743,11 +739,9 @@ func TestFollowedComponents(t *testing.T) {
 	cfg := &Config{StaleAfter: 3, Concurrency: 1, Sources: []Source{actions, pages}}
 	logs := &syncBuffer{}
 	d := newDaemon(testMain(tr), zerolog.New(logs), filepath.Join(t.TempDir(), "archive.db"), "", cfg)
-	d.jobCtx, d.cancelJobs = context.WithCancel(t.Context())
-	defer d.cancelJobs()
-	d.runSource("actions")
-	d.runSource("pages")
-	d.runSource("actions")
+	d.runSource(t.Context(), "actions")
+	d.runSource(t.Context(), "pages")
+	d.runSource(t.Context(), "actions")
 	var got []string
 	for _, l := range logs.lines(t) {
 		if l["message"] == "followed component" {
@@ -778,10 +772,8 @@ func BenchmarkWithDB(b *testing.B) {
 	cfg := &Config{StaleAfter: 3, Concurrency: 1, Sources: []Source{{Name: "gh", URL: srv.URL + "/api/v2/incidents/f0mhbz9xn497.json",
 		Format: "auto", Spec: "@hourly", Schedule: sched, Limits: Limits{HasDelay: true, MaxPages: 5}}}}
 	d := newDaemon(testMain(tr), zerolog.Nop(), filepath.Join(b.TempDir(), "archive.db"), "", cfg)
-	d.jobCtx, d.cancelJobs = context.WithCancel(b.Context())
-	defer d.cancelJobs()
 	for range 20 {
-		d.runSource("gh")
+		d.runSource(b.Context(), "gh")
 	}
 	b.ResetTimer()
 	for b.Loop() {
