@@ -22,11 +22,18 @@
 //     5xx or no answer: everything is disallowed (§2.3.1.4; colly treats a
 //     5xx as allow). Options.Robots shares verdicts across runs for 24 hours
 //     (§2.4); only definite answers are shared, so a robots.txt that was
-//     down is asked again next run. Crawl-delay is not read.
+//     down is asked again next run; fetchers sharing the cache wait for one
+//     fetch of a site's robots.txt rather than each asking. A Crawl-delay
+//     for our group longer than the delay is honoured, up to
+//     MaxCrawlDelay (1 min).
 //   - One request in flight per host:port, and 1 s plus up to 0.5 s at
 //     random between the end of one request and the start of the next,
-//     robots.txt included. Status pages are small; a run of a few pages per
-//     vendor takes seconds, and a vendor's site never sees a burst from us.
+//     robots.txt included; SetDelay scales the jitter with the delay (half
+//     of it), so a 1 ms delay waits at most 1.5 ms. Status pages are small;
+//     a run of a few pages per vendor takes seconds, and a vendor's site
+//     never sees a burst from us. The budget lives in a Gate: a daemon
+//     shares one across all its sources (Options.Gate), so a thousand
+//     sources on one host wait their turn like the pages of one source.
 //   - 20 s per request, dial to last byte: a stalled or dripping server is
 //     abandoned rather than holding the run.
 //   - 8 MiB per body, counted after decompression, read to cap+1: a larger
@@ -39,8 +46,11 @@
 //     again at random), or the server's Retry-After in seconds or as an
 //     HTTP-date when it sends one. A Retry-After above 60 s fails the fetch
 //     with ErrRetryAfterTooLong instead of sleeping: a CLI run should not
-//     hang, and a scheduler can read HTTPError.RetryAfter and skip the host
-//     until then. Other 4xx and network errors are not retried.
+//     hang. Either way the Gate holds the host until then: every fetcher
+//     sharing it fails at once with a *HeldError (ErrHostHeld) instead of
+//     asking, and Gate.OnHold lets the caller keep the hold across
+//     restarts (the daemon keeps it in the archive). Other 4xx and network
+//     errors are not retried.
 //   - At most 5 redirects, each on the first URL's site (its registrable
 //     domain; for an IP address or localhost, the same host:port). The hop
 //     off-site is refused before any connection is made.

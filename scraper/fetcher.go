@@ -63,7 +63,7 @@ type Fetcher struct {
 	lg        zerolog.Logger
 	collector *colly.Collector
 	transport *capTransport
-	gate      *hostGate
+	gate      *Gate
 
 	robotsMu sync.Mutex
 	robots   map[string]*robotsEntry // this run's verdicts, by scheme://host
@@ -93,7 +93,10 @@ func New(opts Options, lg zerolog.Logger) (*Fetcher, error) {
 		transport: newCapTransport(opts.Transport, opts.MaxBodyBytes),
 		robots:    make(map[string]*robotsEntry),
 	}
-	f.gate = newHostGate(&f.opts)
+	f.gate = opts.Gate
+	if f.gate == nil {
+		f.gate = NewGate()
+	}
 	f.collector = f.newCollector()
 	return f, nil
 }
@@ -188,6 +191,11 @@ func (f *Fetcher) Fetch(ctx context.Context, req Request) (*Page, error) {
 		}
 		wait := f.backoff(attempt)
 		if he.retryAfterSet {
+			if u.Scheme != "file" && he.RetryAfter > 0 {
+				// Every fetcher sharing the gate leaves the host alone
+				// until then, this run's and later runs'.
+				f.gate.Hold(hostKey(u), f.opts.Now().Add(he.RetryAfter))
+			}
 			if he.RetryAfter > f.opts.MaxRetryAfter {
 				return nil, &FetchError{URL: target, Err: fmt.Errorf("%w: wait of %v exceeds cap of %v: %w",
 					he, he.RetryAfter, f.opts.MaxRetryAfter, ErrRetryAfterTooLong)}
@@ -239,7 +247,7 @@ func (f *Fetcher) fetchOnce(ctx context.Context, u *url.URL, hdr http.Header, co
 // do not see each other). It holds the host's politeness slot throughout.
 func (f *Fetcher) exchange(ctx context.Context, u *url.URL, hdr http.Header, limit int64, truncate bool) (*exchange, error) {
 	if u.Scheme != "file" {
-		release, err := f.gate.acquire(ctx, hostKey(u))
+		release, err := f.gate.acquire(ctx, hostKey(u), &f.opts)
 		if err != nil {
 			return nil, err
 		}

@@ -52,11 +52,17 @@ type Options struct {
 
 	// Delay is the least time between the end of one request to a host and
 	// the start of the next; RandomDelay adds up to that much at random.
+	// SetDelay sets both, the jitter at half the delay. A robots.txt
+	// Crawl-delay longer than Delay wins (up to MaxCrawlDelay).
 	Delay       time.Duration
 	RandomDelay time.Duration
 	// Parallelism is how many requests may be in flight to one host
 	// (host:port) at once.
 	Parallelism int
+	// Gate, if set, is the per-host budget shared by every fetcher of the
+	// process (a daemon's sources), Retry-After holds included. Without it
+	// each fetcher keeps its own.
+	Gate *Gate
 
 	// Retries is how many times a 408, 429 or 5xx answer is retried.
 	Retries int
@@ -107,6 +113,13 @@ func DefaultOptions() Options {
 		MaxRetryAfter:  60 * time.Second,
 		MaxRedirects:   5,
 	}
+}
+
+// SetDelay sets the delay between two requests to one host and scales the
+// random jitter with it (half the delay), so that a short delay is short:
+// --delay 1ms waits at most 1.5 ms, not the default's half second.
+func (o *Options) SetDelay(d time.Duration) {
+	o.Delay, o.RandomDelay = d, d/2
 }
 
 // validate reports the first option that is out of range.

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -21,6 +22,18 @@ type robotsRules struct {
 	data      *robotstxt.RobotsData // nil when err is set
 	err       error                 // set when everything is disallowed
 	fetchedAt time.Time
+}
+
+// crawlDelay is the Crawl-delay of the group that applies to agent, 0
+// when none.
+func (r *robotsRules) crawlDelay(agent string) time.Duration {
+	if r.err != nil || r.data == nil {
+		return 0
+	}
+	if g := r.data.FindGroup(agent); g != nil {
+		return g.CrawlDelay
+	}
+	return 0
 }
 
 // allows reports whether agent may fetch u under these rules.
@@ -51,6 +64,10 @@ type RobotsCache struct {
 
 	mu      sync.Mutex
 	entries map[string]*robotsRules
+	// loading holds the sites whose robots.txt a fetcher is fetching now:
+	// fetchers of other sources on the site wait for its answer rather
+	// than each asking.
+	loading map[string]*robotsEntry
 }
 
 // NewRobotsCache returns an empty cache whose entries live ttl (RobotsTTL if
@@ -59,7 +76,7 @@ func NewRobotsCache(ttl time.Duration) *RobotsCache {
 	if ttl <= 0 {
 		ttl = RobotsTTL
 	}
-	return &RobotsCache{ttl: ttl, entries: make(map[string]*robotsRules)}
+	return &RobotsCache{ttl: ttl, entries: make(map[string]*robotsRules), loading: make(map[string]*robotsEntry)}
 }
 
 // Len returns how many sites the cache holds.
@@ -77,6 +94,29 @@ func (c *RobotsCache) get(key string, now time.Time) *robotsRules {
 		return nil
 	}
 	return r
+}
+
+// begin returns the load of key in progress, or nil after making the
+// caller the one to load it (it must call end).
+func (c *RobotsCache) begin(key string) *robotsEntry {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if e := c.loading[key]; e != nil {
+		return e
+	}
+	c.loading[key] = &robotsEntry{done: make(chan struct{})}
+	return nil
+}
+
+// end publishes the loader's verdict (nil when nothing was decided) to
+// those waiting.
+func (c *RobotsCache) end(key string, r *robotsRules) {
+	c.mu.Lock()
+	e := c.loading[key]
+	delete(c.loading, key)
+	c.mu.Unlock()
+	e.rules = r
+	close(e.done)
 }
 
 func (c *RobotsCache) put(key string, r *robotsRules, now time.Time) {
@@ -98,7 +138,8 @@ type robotsEntry struct {
 	err   error // the fetch was cancelled; nothing was decided
 }
 
-// checkRobots returns nil if robots.txt lets us fetch u.
+// checkRobots returns nil if robots.txt lets us fetch u. It also passes
+// the site's Crawl-delay to the gate.
 func (f *Fetcher) checkRobots(ctx context.Context, u *url.URL) error {
 	if f.opts.IgnoreRobots || u.Scheme == "file" {
 		return nil
@@ -111,6 +152,14 @@ func (f *Fetcher) checkRobots(ctx context.Context, u *url.URL) error {
 		f.robots[key] = e
 		f.robotsMu.Unlock()
 		e.rules, e.err = f.loadRobots(ctx, u, key)
+		if e.err == nil {
+			if d := e.rules.crawlDelay(f.opts.UserAgent); d > 0 {
+				if d > MaxCrawlDelay {
+					f.lg.Warn().Str("host", hostKey(u)).Dur("crawl_delay", d).Dur("cap", MaxCrawlDelay).Msg("robots.txt crawl-delay capped")
+				}
+				f.gate.setCrawlDelay(hostKey(u), d, f.opts.Parallelism)
+			}
+		}
 		if e.err != nil {
 			f.robotsMu.Lock()
 			delete(f.robots, key)
@@ -135,17 +184,40 @@ func (f *Fetcher) checkRobots(ctx context.Context, u *url.URL) error {
 // fetching /robots.txt under the same politeness budget as pages. Following
 // RFC 9309: 2xx → its rules; 4xx → allow all; 5xx or no answer → disallow
 // all. The error is only for a cancelled context.
-func (f *Fetcher) loadRobots(ctx context.Context, u *url.URL, key string) (*robotsRules, error) {
+func (f *Fetcher) loadRobots(ctx context.Context, u *url.URL, key string) (rules *robotsRules, err error) {
 	if c := f.opts.Robots; c != nil {
-		if r := c.get(key, f.opts.Now()); r != nil {
-			return r, nil
+		for {
+			if r := c.get(key, f.opts.Now()); r != nil {
+				return r, nil
+			}
+			e := c.begin(key)
+			if e == nil {
+				defer func() { c.end(key, rules) }()
+				break
+			}
+			select {
+			case <-e.done:
+				if e.rules != nil {
+					return e.rules, nil
+				}
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			}
 		}
 	}
+	return f.fetchRobots(ctx, u, key)
+}
+
+// fetchRobots fetches and reads a site's robots.txt.
+func (f *Fetcher) fetchRobots(ctx context.Context, u *url.URL, key string) (*robotsRules, error) {
 	robotsURL := &url.URL{Scheme: u.Scheme, Host: u.Host, Path: "/robots.txt"}
 	lg := f.lg.With().Str("robots", robotsURL.String()).Logger()
 	ex, err := f.exchange(ctx, robotsURL, f.header("text/plain,*/*;q=0.5"), f.opts.MaxRobotsBytes, true)
 	if ctxErr := ctx.Err(); ctxErr != nil {
 		return nil, ctxErr
+	}
+	if errors.Is(err, ErrHostHeld) {
+		return nil, err // nothing was asked, so nothing is decided
 	}
 	rules := &robotsRules{fetchedAt: f.opts.Now()}
 	switch {
@@ -189,8 +261,9 @@ func allowAll() *robotstxt.RobotsData {
 }
 
 // robotsGroups keeps the lines RFC 9309 defines (user-agent, allow,
-// disallow) and drops a leading BOM, rules before the first user-agent, and
-// everything else (sitemap, crawl-delay, junk), which the robotstxt package
+// disallow) and readable crawl-delay lines inside a group, and drops a
+// leading BOM, rules before the first user-agent, and everything else
+// (sitemap, a garbled crawl-delay, junk), which the robotstxt package
 // would otherwise reject the whole file for.
 func robotsGroups(body []byte) []byte {
 	body = bytes.TrimPrefix(body, []byte("\xef\xbb\xbf"))
@@ -210,6 +283,12 @@ func robotsGroups(body []byte) []byte {
 			seenAgent = true
 		case "allow", "disallow":
 			if !seenAgent {
+				continue
+			}
+		case "crawl-delay":
+			_, v, _ := bytes.Cut(text, []byte(":"))
+			secs, err := strconv.ParseFloat(string(bytes.TrimSpace(v)), 64)
+			if !seenAgent || err != nil || !(secs >= 0 && secs <= 1e6) {
 				continue
 			}
 		default:

@@ -1,10 +1,18 @@
 package main
 
 import (
+	"context"
+	"fmt"
 	"net/http"
 	"slices"
 	"strings"
+	"text/tabwriter"
+	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/rs/zerolog"
+
+	"github.com/statusarchive/statusarchive/archive"
 	"github.com/statusarchive/statusarchive/scraper"
 )
 
@@ -14,13 +22,17 @@ type fetchShared struct {
 	// RobotsTTL), so that a source scraped every few minutes does not
 	// fetch it every time.
 	robots *scraper.RobotsCache
+	// gate is the one per-host budget (delay, parallelism, Retry-After
+	// holds) of every source: 1,000 sources on one host wait their turn
+	// like the pages of one source.
+	gate *scraper.Gate
 	// allowPrivate is --allow-private-networks: every source and webhook
 	// may reach internal addresses.
 	allowPrivate bool
 }
 
 func newFetchShared() *fetchShared {
-	return &fetchShared{robots: scraper.NewRobotsCache(0)}
+	return &fetchShared{robots: scraper.NewRobotsCache(0), gate: scraper.NewGate()}
 }
 
 // webhookTransport is the webhook client's transport: the injected one,
@@ -42,4 +54,96 @@ func (d *daemon) webhookTransport() http.RoundTripper {
 		},
 	}
 	return g.Transport()
+}
+
+// restoreHolds seeds the daemon's gate with the Retry-After holds the
+// archive kept (a restart does not ask a host early), then keeps every new
+// hold in the archive as it happens.
+func (d *daemon) restoreHolds(ctx context.Context) {
+	gate := d.fetching.gate
+	err := d.withDB(func(db *archive.DB) error {
+		holds, err := db.HostHolds(ctx)
+		now := d.m.Now()
+		for _, h := range holds {
+			if !h.Until.After(now) {
+				continue
+			}
+			gate.Hold(h.Host, h.Until)
+			d.lg.Info().Str("host", h.Host).Time("until", h.Until).Msg("host held back: it asked us to wait (retry-after)")
+		}
+		return err
+	})
+	if err != nil {
+		d.lg.Error().Err(err).Msg("cannot read the hosts held back by retry-after")
+	}
+	gate.OnHold = func(host string, until time.Time) {
+		d.lg.Warn().Str("host", host).Time("until", until).Msg("host asked us to wait (retry-after): not asked again before then")
+		err := d.withDB(func(db *archive.DB) error { return db.HoldHost(context.WithoutCancel(ctx), host, until) })
+		if err != nil {
+			d.lg.Error().Err(err).Str("host", host).Msg("cannot keep the retry-after hold in the archive")
+		}
+	}
+}
+
+// hostGate is a one-shot scrape's gate: seeded with the archive's
+// Retry-After holds, keeping new ones in it.
+func (m *Main) hostGate(ctx context.Context, store withDB, lg zerolog.Logger) *scraper.Gate {
+	gate := scraper.NewGate()
+	err := store(func(db *archive.DB) error {
+		holds, err := db.HostHolds(ctx)
+		for _, h := range holds {
+			gate.Hold(h.Host, h.Until)
+		}
+		return err
+	})
+	if err != nil {
+		lg.Error().Err(err).Msg("cannot read the hosts held back by retry-after")
+	}
+	gate.OnHold = func(host string, until time.Time) {
+		lg.Warn().Str("host", host).Time("until", until).Msg("host asked us to wait (retry-after): not asked again before then")
+		err := store(func(db *archive.DB) error { return db.HoldHost(context.WithoutCancel(ctx), host, until) })
+		if err != nil {
+			lg.Error().Err(err).Str("host", host).Msg("cannot keep the retry-after hold in the archive")
+		}
+	}
+	return gate
+}
+
+// holdDesc describes the hold gauge.
+var holdDesc = prometheus.NewDesc("statusarchive_host_retry_after_until_timestamp_seconds",
+	"When a host that answered with a long Retry-After may be asked again, in Unix seconds; only hosts held now.",
+	[]string{"host"}, nil)
+
+// holdCollector exposes the gate's holds at each scrape of /metrics.
+type holdCollector struct {
+	gate *scraper.Gate
+	now  func() time.Time
+}
+
+func (c holdCollector) Describe(ch chan<- *prometheus.Desc) { ch <- holdDesc }
+
+func (c holdCollector) Collect(ch chan<- prometheus.Metric) {
+	for host, until := range c.gate.Holds(c.now()) {
+		ch <- prometheus.MustNewConstMetric(holdDesc, prometheus.GaugeValue, float64(until.UnixNano())/1e9, host)
+	}
+}
+
+// printHolds lists the hosts held back by a Retry-After, for sources.
+func (m *Main) printHolds(ctx context.Context, db *archive.DB) error {
+	holds, err := db.HostHolds(ctx)
+	if err != nil || len(holds) == 0 {
+		return err
+	}
+	now := m.Now()
+	holds = slices.DeleteFunc(holds, func(h archive.HostHold) bool { return !h.Until.After(now) })
+	if len(holds) == 0 {
+		return nil
+	}
+	fmt.Fprintln(m.Stdout, "\nhosts that asked us to wait (Retry-After):")
+	tw := tabwriter.NewWriter(m.Stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "  HOST\tNOT ASKED BEFORE (UTC)")
+	for _, h := range holds {
+		fmt.Fprintf(tw, "  %s\t%s\n", safe(h.Host), minute(h.Until))
+	}
+	return tw.Flush()
 }

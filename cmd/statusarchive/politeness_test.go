@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -225,4 +226,158 @@ func TestWebhookTransportGuard(t *testing.T) {
 			t.Errorf("POST %s = %v, want refused %v", tc.url, err, tc.refused)
 		}
 	}
+}
+
+// serveDaemon runs d until the returned stop is called.
+func serveDaemon(t *testing.T, d *daemon, ln net.Listener) (stop func()) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(t.Context())
+	served := make(chan error, 1)
+	go func() { served <- d.serve(ctx, ln) }()
+	return func() {
+		cancel()
+		select {
+		case err := <-served:
+			if err != nil {
+				t.Errorf("serve = %v", err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatal("the daemon did not stop")
+		}
+	}
+}
+
+// TestRetryAfterOutlivesRun is issue 13's "6 requests in 11 s": a source
+// answering 429 with Retry-After: 999999 on an @every 2s schedule gets
+// exactly one request, across several ticks and across a restart of the
+// daemon; /metrics and sources show the host held back.
+func TestRetryAfterOutlivesRun(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs two daemons for about 7 seconds")
+	}
+	tr := noLeaks(t)
+	var pageHits atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != incidentPath {
+			http.NotFound(w, r)
+			return
+		}
+		pageHits.Add(1)
+		w.Header().Set("Retry-After", "999999")
+		w.WriteHeader(http.StatusTooManyRequests)
+	}))
+	defer srv.Close()
+	host := strings.TrimPrefix(srv.URL, "http://")
+	cfg := &Config{StaleAfter: 100, Concurrency: 1, Sources: []Source{testSource(t, "limited", srv.URL+incidentPath, "@every 2s")}}
+	path := filepath.Join(t.TempDir(), "archive.db")
+
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	logs := &syncBuffer{}
+	d := newDaemon(testMain(tr), zerolog.New(logs), path, "", cfg)
+	stop := serveDaemon(t, d, ln)
+	time.Sleep(4500 * time.Millisecond) // the overdue run at once, ticks at 2 s and 4 s
+	metricsText := get(t, tr, "http://"+ln.Addr().String()+"/metrics", http.StatusOK)
+	stop()
+	runs := logs.count(t, "run", "limited")
+	if runs < 2 {
+		t.Errorf("%d runs in 4.5 s on @every 2s, want at least 2", runs)
+	}
+	want := `statusarchive_host_retry_after_until_timestamp_seconds{host="` + host + `"} `
+	if !strings.Contains(metricsText, want) {
+		t.Errorf("/metrics has no line starting %q:\n%s", want, metricsText)
+	}
+
+	// A restart reads the hold back from the archive.
+	restarted := newDaemon(testMain(tr), zerolog.New(logs), path, "", cfg)
+	stop = serveDaemon(t, restarted, nil)
+	time.Sleep(2500 * time.Millisecond)
+	stop()
+	if got := logs.count(t, "run", "limited"); got <= runs {
+		t.Errorf("the restarted daemon made no run (%d before, %d after)", runs, got)
+	}
+	if n := pageHits.Load(); n != 1 {
+		t.Errorf("the server got %d requests over both daemons, want exactly 1", n)
+	}
+
+	var stdout bytes.Buffer
+	m := NewMain(&stdout, io.Discard)
+	m.Getenv = func(string) string { return "" }
+	if err := m.Run(t.Context(), []string{"sources", "--db", path}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(stdout.String(), host) || !strings.Contains(stdout.String(), "Retry-After") {
+		t.Errorf("sources does not show %s held back:\n%s", host, stdout.String())
+	}
+}
+
+// TestDaemonOneHostGate is issue 11's "1,000 sources on one host sent
+// 1,000 requests within 4-7 s": many sources on one loopback host, all
+// due at once, share one gate: one request at a time, each gap at least
+// the delay, and one robots.txt fetch for all of them.
+func TestDaemonOneHostGate(t *testing.T) {
+	tr := noLeaks(t)
+	page, err := fixtures.ReadFile("realworld/statuspage/githubstatus-incident-113cggyjrxpr.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n, delay = 30, 20 * time.Millisecond
+	var mu sync.Mutex
+	inFlight, maxInFlight, robots := 0, 0, 0
+	var starts, ends []time.Time
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		inFlight++
+		maxInFlight = max(maxInFlight, inFlight)
+		starts = append(starts, time.Now())
+		if r.URL.Path == "/robots.txt" {
+			robots++
+		}
+		mu.Unlock()
+		defer func() {
+			mu.Lock()
+			inFlight--
+			ends = append(ends, time.Now())
+			mu.Unlock()
+		}()
+		if r.URL.Path != incidentPath {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		w.Write(page)
+	}))
+	defer srv.Close()
+	cfg := &Config{StaleAfter: 3, Concurrency: n}
+	for i := range n {
+		s := testSource(t, fmt.Sprintf("s%02d", i), srv.URL+incidentPath, "@hourly")
+		s.Limits.Delay = delay
+		cfg.Sources = append(cfg.Sources, s)
+	}
+	d := newDaemon(testMain(tr), zerolog.Nop(), filepath.Join(t.TempDir(), "archive.db"), "", cfg)
+	stop := serveDaemon(t, d, nil)
+	waitFor(t, "every source's request", func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return len(ends) >= n+1
+	})
+	stop()
+	mu.Lock()
+	defer mu.Unlock()
+	if len(starts) != n+1 || robots != 1 {
+		t.Errorf("the host got %d requests (%d for robots.txt), want %d: one robots.txt and one page per source", len(starts), robots, n+1)
+	}
+	if maxInFlight != 1 {
+		t.Errorf("max in flight = %d, want 1", maxInFlight)
+	}
+	minGap := time.Hour
+	for i := 1; i < len(starts); i++ {
+		minGap = min(minGap, starts[i].Sub(ends[i-1]))
+	}
+	if minGap < delay {
+		t.Errorf("smallest gap %v, want at least the delay %v", minGap, delay)
+	}
+	t.Logf("%d sources on one host: %d requests, max in flight %d, smallest gap %v", n, len(starts), maxInFlight, minGap)
 }

@@ -185,7 +185,7 @@ type health struct {
 }
 
 func newDaemon(m *Main, lg zerolog.Logger, path, configPath string, cfg *Config) *daemon {
-	return &daemon{
+	d := &daemon{
 		m:          m,
 		base:       lg,
 		lg:         lg.With().Str("component", "daemon").Logger(),
@@ -203,6 +203,8 @@ func newDaemon(m *Main, lg zerolog.Logger, path, configPath string, cfg *Config)
 		sem:        make(chan struct{}, cfg.Concurrency),
 		notes:      newNotifier(),
 	}
+	d.metrics.registry.MustRegister(holdCollector{gate: d.fetching.gate, now: m.Now})
+	return d
 }
 
 // withDB is the daemon's way of lending the archive: one write at a time
@@ -227,6 +229,7 @@ func (d *daemon) serve(ctx context.Context, ln net.Listener) error {
 	d.cancelJobs = cancelJobs
 	defer cancelJobs()
 	d.cron = cron.New(cron.WithLogger(cronLogger{lg: d.lg}))
+	d.restoreHolds(ctx)
 
 	d.mu.Lock()
 	cfg := d.cfg
@@ -506,7 +509,7 @@ func (s Source) fetchOptions(m *Main, shared *fetchShared) scraper.Options {
 	}
 	o.allowPrivate = s.AllowPrivateNetworks || shared.allowPrivate
 	opts := o.options(m)
-	opts.Robots = shared.robots
+	opts.Robots, opts.Gate = shared.robots, shared.gate
 	opts.From = s.From
 	return opts
 }

@@ -85,9 +85,11 @@ func (m *Main) scrape(ctx context.Context, o *scrapeFlags, args []string) error 
 	if err != nil {
 		return err
 	}
+	gate := m.hostGate(ctx, store, lg)
 
 	var errs []error
 	for _, j := range jobs {
+		j.fetch.Gate = gate
 		run, err := m.runJob(ctx, store, lg.With().Str("source", j.source).Logger(), j)
 		if err != nil {
 			errs = append(errs, err)
@@ -130,7 +132,7 @@ func fetchFlags(fs interface {
 	d := scraper.DefaultOptions()
 	o := &fetchOptions{}
 	fs.IntVar(&o.maxPages, "max-pages", d.MaxPages, "most pages fetched in one run")
-	fs.DurationVar(&o.delay, "delay", d.Delay, "pause between two requests to one host")
+	fs.DurationVar(&o.delay, "delay", d.Delay, "pause between two requests to one host, plus up to half of it at random (a longer robots.txt Crawl-delay wins)")
 	fs.DurationVar(&o.timeout, "timeout", d.RequestTimeout, "time limit of one request")
 	fs.Int64Var(&o.maxBody, "max-body", d.MaxBodyBytes, "largest response body in bytes, after decompression")
 	fs.BoolVar(&o.allowPrivate, "allow-private-networks", false, "let requests reach loopback, private and link-local addresses (a plainly written loopback URL is allowed without it)")
@@ -140,10 +142,8 @@ func fetchFlags(fs interface {
 func (o *fetchOptions) options(m *Main) scraper.Options {
 	opts := scraper.DefaultOptions()
 	opts.UserAgent = scraper.UserAgent(version)
-	opts.MaxPages, opts.Delay, opts.RequestTimeout, opts.MaxBodyBytes = o.maxPages, o.delay, o.timeout, o.maxBody
-	if o.delay == 0 {
-		opts.RandomDelay = 0
-	}
+	opts.MaxPages, opts.RequestTimeout, opts.MaxBodyBytes = o.maxPages, o.timeout, o.maxBody
+	opts.SetDelay(o.delay)
 	opts.AllowPrivateNetworks, opts.Resolver = o.allowPrivate, m.Resolver
 	if m.Transport != nil {
 		opts.Transport = m.Transport

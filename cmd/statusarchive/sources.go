@@ -52,6 +52,9 @@ func (m *Main) sources(ctx context.Context, f *flags, runs int, asJSON bool, arg
 	if err := tw.Flush(); err != nil {
 		return err
 	}
+	if err := m.printHolds(ctx, db); err != nil {
+		return err
+	}
 	if runs <= 0 {
 		return nil
 	}
