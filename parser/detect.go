@@ -194,6 +194,17 @@ var blockTokens = map[string]string{
 	"cf-turnstile":            "cloudflare challenge",
 }
 
+// blockToken is what blockTokens says of tok, in any case, or "". It
+// allocates nothing: blocked asks it of every class of every element.
+func blockToken(tok string) string {
+	for k, why := range blockTokens {
+		if len(tok) == len(k) && strings.EqualFold(tok, k) {
+			return why
+		}
+	}
+	return ""
+}
+
 // blockScripts are what challenge pages load or set in their scripts.
 var blockScripts = []struct{ mark, why string }{
 	{"challenges.cloudflare.com", "cloudflare challenge"},
@@ -248,10 +259,13 @@ func blocked(doc Document) string {
 			// invisible reCAPTCHA) guards that form, not the page; a
 			// challenge shows the widget in a container of its own.
 			if n.DataAtom != atom.Input && n.DataAtom != atom.Button {
-				for _, tok := range append(strings.Fields(attrOf(n, "class")), strings.TrimSpace(attrOf(n, "id"))) {
-					if w, ok := blockTokens[strings.ToLower(tok)]; ok && why == "" {
+				for tok := range strings.FieldsSeq(attrOf(n, "class")) {
+					if w := blockToken(tok); w != "" && why == "" {
 						why = w
 					}
+				}
+				if w := blockToken(strings.TrimSpace(attrOf(n, "id"))); w != "" && why == "" {
+					why = w
 				}
 			}
 			walk(n.FirstChild)

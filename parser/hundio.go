@@ -52,29 +52,35 @@ var hundStatus = statusWords("Hund.io", "update label", map[string]Status{
 // hundDOM parses body and says whether it is a Hund.io page: a home page
 // (state bar and component groups) or a history page (section.history and
 // the "Powered By Hund.io" link).
-func hundDOM(body []byte) (*goquery.Document, bool) {
-	head := bytes.TrimSpace(body)
+func hundDOM(doc Document) (*goquery.Document, bool) {
+	head := bytes.TrimSpace(doc.Body)
 	if len(head) == 0 || head[0] != '<' {
 		return nil, false
 	}
-	dom, err := goquery.NewDocumentFromReader(bytes.NewReader(body))
+	root, err := doc.html()
 	if err != nil {
 		return nil, false
 	}
-	home := dom.Find("aside.state-bar").Length() > 0 && dom.Find("section.groups section.group").Length() > 0
-	history := dom.Find("section.history").Length() > 0 && dom.Find(`a[href^="https://hund.io"]`).Length() > 0
-	return dom, home || history
+	dom := goquery.NewDocumentFromNode(root)
+	// The sniffer and the parse both ask; the tree is shared, the answer
+	// is kept.
+	ok := memoize(doc, "hund", func() bool {
+		home := dom.Find("aside.state-bar").Length() > 0 && dom.Find("section.groups section.group").Length() > 0
+		history := dom.Find("section.history").Length() > 0 && dom.Find(`a[href^="https://hund.io"]`).Length() > 0
+		return home || history
+	})
+	return dom, ok
 }
 
 func sniffHundio(doc Document) int {
-	if _, ok := hundDOM(doc.Body); ok {
+	if _, ok := hundDOM(doc); ok {
 		return 75
 	}
 	return 0
 }
 
 func parseHundio(doc Document) (*Page, error) {
-	dom, ok := hundDOM(doc.Body)
+	dom, ok := hundDOM(doc)
 	if !ok {
 		return nil, errWrongPlatform("Hund.io", "no state bar with component groups and no history section")
 	}

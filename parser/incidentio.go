@@ -180,7 +180,7 @@ func parseIncidentIO(doc Document) (*Page, error) {
 }
 
 func sniffIncidentIOHTML(doc Document) int {
-	props, ok := nextData(doc.Body)
+	props, ok := nextData(doc)
 	if !ok {
 		return 0
 	}
@@ -191,7 +191,7 @@ func sniffIncidentIOHTML(doc Document) int {
 }
 
 func parseIncidentIOHTML(doc Document) (*Page, error) {
-	props, ok := nextData(doc.Body)
+	props, ok := nextData(doc)
 	if !ok {
 		return nil, errWrongPlatform("incident.io", "not a Next.js page (no __NEXT_DATA__ script)")
 	}

@@ -243,7 +243,7 @@ func decodeInstatusProps(props map[string]json.RawMessage) (isDoc, error) {
 }
 
 func sniffInstatusHTML(doc Document) int {
-	props, ok := nextData(doc.Body)
+	props, ok := nextData(doc)
 	if !ok {
 		return 0
 	}
@@ -254,7 +254,7 @@ func sniffInstatusHTML(doc Document) int {
 }
 
 func parseInstatusHTML(doc Document) (*Page, error) {
-	props, ok := nextData(doc.Body)
+	props, ok := nextData(doc)
 	if !ok {
 		return nil, errWrongPlatform("Instatus", "not a Next.js page (no __NEXT_DATA__ script)")
 	}

@@ -152,29 +152,38 @@ func isJSONArray(raw json.RawMessage) bool {
 
 // nextData returns the page props a Next.js page embeds in its
 // <script id="__NEXT_DATA__" type="application/json">, and whether it has
-// such a script. Both incident.io and Instatus render their pages so.
-func nextData(body []byte) (map[string]json.RawMessage, bool) {
-	head := bytes.TrimSpace(body)
-	if len(head) == 0 || head[0] != '<' {
-		return nil, false
+// such a script. Both incident.io and Instatus render their pages so. It
+// reads the document's shared tree, once per document: auto-detection
+// asks for it from several sniffers.
+func nextData(doc Document) (map[string]json.RawMessage, bool) {
+	type result struct {
+		props map[string]json.RawMessage
+		ok    bool
 	}
-	dom, err := goquery.NewDocumentFromReader(bytes.NewReader(body))
-	if err != nil {
-		return nil, false
-	}
-	script := dom.Find(`script#__NEXT_DATA__`).First()
-	if script.Length() == 0 {
-		return nil, false
-	}
-	var data struct {
-		Props struct {
-			PageProps map[string]json.RawMessage `json:"pageProps"`
-		} `json:"props"`
-	}
-	if json.Unmarshal([]byte(script.Text()), &data) != nil || data.Props.PageProps == nil {
-		return map[string]json.RawMessage{}, true
-	}
-	return data.Props.PageProps, true
+	r := memoize(doc, "next-data", func() result {
+		head := bytes.TrimSpace(doc.Body)
+		if len(head) == 0 || head[0] != '<' {
+			return result{}
+		}
+		root, err := doc.html()
+		if err != nil {
+			return result{}
+		}
+		script := goquery.NewDocumentFromNode(root).Find(`script#__NEXT_DATA__`).First()
+		if script.Length() == 0 {
+			return result{}
+		}
+		var data struct {
+			Props struct {
+				PageProps map[string]json.RawMessage `json:"pageProps"`
+			} `json:"props"`
+		}
+		if json.Unmarshal([]byte(script.Text()), &data) != nil || data.Props.PageProps == nil {
+			return result{map[string]json.RawMessage{}, true}
+		}
+		return result{data.Props.PageProps, true}
+	})
+	return r.props, r.ok
 }
 
 // originOf returns the scheme and host of raw, or "".
@@ -238,7 +247,7 @@ func closest(doc Document) string {
 		}
 		return ""
 	}
-	if props, ok := nextData(doc.Body); ok {
+	if props, ok := nextData(doc); ok {
 		keys := make([]string, 0, len(props))
 		for k := range props {
 			keys = append(keys, k)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/PuerkitoBio/goquery"
 	"golang.org/x/net/html"
+	"golang.org/x/net/html/atom"
 )
 
 // Atlassian Statuspage renders two HTML pages worth archiving on the server:
@@ -473,12 +474,77 @@ const maxEpochSeconds = 7258118400
 // issuedAt reads the page's render time from <meta name="issued"> (epoch
 // seconds), or the zero time.
 func issuedAt(dom *goquery.Document) time.Time {
-	v := strings.TrimSpace(dom.Find(`meta[name="issued"]`).AttrOr("content", ""))
-	at, err := epochAttr("issued", v, time.Second)
+	return issuedAtText(dom.Find(`meta[name="issued"]`).AttrOr("content", ""))
+}
+
+// issuedAtText reads the content of <meta name="issued">, or the zero time.
+func issuedAtText(v string) time.Time {
+	at, err := epochAttr("issued", strings.TrimSpace(v), time.Second)
 	if err != nil {
 		return time.Time{}
 	}
 	return at
+}
+
+// homeIndex is what a home page's parse looks up in the whole tree, found
+// in one walk instead of a selector match over the tree for each: the
+// blocks by class (in document order), whether there is an incidents list,
+// the first canonical link's href and the first issued meta's content.
+type homeIndex struct {
+	days, unresolved, upcoming []*html.Node
+	list                       bool
+	canonical, issued          string
+	haveCanonical, haveIssued  bool
+}
+
+// indexHome walks the tree under root once. It matches as the selectors
+// .status-day, .unresolved-incident, .scheduled-maintenance,
+// .incidents-list, link[rel="canonical"] and meta[name="issued"] do.
+func indexHome(root *html.Node) homeIndex {
+	var idx homeIndex
+	var walk func(n *html.Node)
+	walk = func(n *html.Node) {
+		for ; n != nil; n = n.NextSibling {
+			if n.Type != html.ElementNode {
+				walk(n.FirstChild)
+				continue
+			}
+			for _, a := range n.Attr {
+				switch {
+				case a.Namespace != "":
+				case a.Key == "class":
+					for c := range strings.FieldsSeq(a.Val) {
+						switch c {
+						case "status-day":
+							idx.days = appendOnce(idx.days, n)
+						case "unresolved-incident":
+							idx.unresolved = appendOnce(idx.unresolved, n)
+						case "scheduled-maintenance":
+							idx.upcoming = appendOnce(idx.upcoming, n)
+						case "incidents-list":
+							idx.list = true
+						}
+					}
+				case a.Key == "rel" && a.Val == "canonical" && n.DataAtom == atom.Link && !idx.haveCanonical:
+					idx.canonical, idx.haveCanonical = attr(n, "href"), true
+				case a.Key == "name" && a.Val == "issued" && n.DataAtom == atom.Meta && !idx.haveIssued:
+					idx.issued, idx.haveIssued = attr(n, "content"), true
+				}
+			}
+			walk(n.FirstChild)
+		}
+	}
+	walk(root)
+	return idx
+}
+
+// appendOnce appends n unless it is already the last element (an element
+// whose class attribute names a class twice).
+func appendOnce(nodes []*html.Node, n *html.Node) []*html.Node {
+	if len(nodes) > 0 && nodes[len(nodes)-1] == n {
+		return nodes
+	}
+	return append(nodes, n)
 }
 
 // homeUpdate is one div.update of a home page block.
@@ -570,13 +636,14 @@ func parseStatuspageHome(doc Document) (*Page, error) {
 	if err != nil {
 		return nil, err
 	}
-	days := dom.Find(".status-day")
-	unresolved := dom.Find(".unresolved-incident")
-	upcoming := dom.Find(".scheduled-maintenance")
-	if days.Length() == 0 && unresolved.Length() == 0 && upcoming.Length() == 0 && dom.Find(".incidents-list").Length() == 0 {
+	idx := indexHome(dom.Nodes[0])
+	days := dom.FindNodes(idx.days...)
+	unresolved := dom.FindNodes(idx.unresolved...)
+	upcoming := dom.FindNodes(idx.upcoming...)
+	if days.Length() == 0 && unresolved.Length() == 0 && upcoming.Length() == 0 && !idx.list {
 		return nil, errNotStatuspage("no status-day, unresolved-incident or scheduled-maintenance blocks")
 	}
-	r := &homeReader{doc: doc, origin: statuspageOriginOf(doc, dom), rendered: issuedAt(dom), out: &Page{Incidents: []Incident{}, Scope: ScopeListing}, seen: map[string]bool{}}
+	r := &homeReader{doc: doc, origin: statuspageOrigin(doc.URL, idx.canonical), rendered: issuedAtText(idx.issued), out: &Page{Incidents: []Incident{}, Scope: ScopeListing}, seen: map[string]bool{}}
 	if r.rendered.IsZero() {
 		// The newest day header is the page's own date.
 		days.EachWithBreak(func(_ int, day *goquery.Selection) bool {
