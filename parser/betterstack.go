@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 )
 
 // FormatBetterStack is a Better Stack (Better Uptime) status page's
@@ -146,6 +147,7 @@ func parseBetterStack(doc Document) (*Page, error) {
 		}
 	}
 	out := &Page{Incidents: []Incident{}, Scope: ScopeListing}
+	var oldest time.Time
 	for i, r := range *d.Included {
 		if r.Type != "status_report" {
 			continue
@@ -155,6 +157,13 @@ func parseBetterStack(doc Document) (*Page, error) {
 			return nil, &ParseError{Field: fmt.Sprintf("included[%d]", i), Err: err}
 		}
 		out.Incidents = append(out.Incidents, in)
+		if first := firstTime(in.Started, in.ScheduledFor, in.First()); !first.IsZero() && (oldest.IsZero() || first.At.Before(oldest)) {
+			oldest = first.At
+		}
+	}
+	// The history goes on from the months of the oldest report shown here.
+	if originOf(doc.URL) != "" && !oldest.IsZero() {
+		out.Follow = append(out.Follow, Follow{URL: originOf(doc.URL) + betterStackRangePath(oldest), Reason: FollowNext})
 	}
 	return out, nil
 }

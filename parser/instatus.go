@@ -192,6 +192,10 @@ func parseInstatus(doc Document) (*Page, error) {
 	if origin == "" {
 		origin = originOf(d.Page.URL)
 	}
+	// The summary shows what is open; the history holds the rest.
+	if originOf(doc.URL) != "" {
+		out.Follow = append(out.Follow, Follow{URL: origin + "/history", Reason: FollowNext})
+	}
 	for _, l := range []struct {
 		field string
 		items []isIncident

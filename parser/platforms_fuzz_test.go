@@ -12,8 +12,13 @@ import (
 func fuzzPlatform(f *testing.F, name Format, seeds []string, url string) {
 	for _, pattern := range seeds {
 		files, _ := fixtures.Glob(pattern)
+		read := fixtures.ReadFile
+		if len(files) == 0 {
+			files, _ = fixtures.PlatformGlob(pattern)
+			read = fixtures.PlatformReadFile
+		}
 		for _, file := range files {
-			b, err := fixtures.ReadFile(file)
+			b, err := read(file)
 			if err != nil {
 				f.Fatal(err)
 			}
@@ -59,4 +64,12 @@ func FuzzBetterStack(f *testing.F) {
 func FuzzStatusIO(f *testing.F) {
 	f.Add([]byte(`{"result":{"status_overall":{"status_code":300},"incidents":[{"_id":"a","name":"b","messages":[{"datetime":"2026-01-01T00:00:00Z","status":300,"state":100,"details":"x"}]}]}}`))
 	fuzzPlatform(f, FormatStatusIO, []string{"realworld/statusio/*.json"}, "https://status.example.com/1.0/status/p")
+}
+
+func FuzzBetterStackHTML(f *testing.F) {
+	fuzzPlatform(f, FormatBetterStackHTML, []string{"betterstack/site/incidents/*.html", "betterstack/site/incidents/*/*.html"}, "https://status.example.com/incidents/2026-04/2026-06")
+}
+
+func FuzzStatusIOHTML(f *testing.F) {
+	fuzzPlatform(f, FormatStatusIOHTML, []string{"statusio/site/pages/history/*.html", "statusio/site/pages/incident/*/*.html"}, "https://status.example.com/pages/incident/p1/i1")
 }

@@ -165,9 +165,9 @@ func TestPlatformFormatsRefuseOtherPages(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	mine := []Format{FormatIncidentIO, FormatIncidentIOHTML, FormatInstatus, FormatInstatusHTML, FormatBetterStack, FormatStatusIO}
+	mine := []Format{FormatIncidentIO, FormatIncidentIOHTML, FormatInstatus, FormatInstatusHTML, FormatBetterStack, FormatBetterStackHTML, FormatStatusIO, FormatStatusIOHTML}
 	family := map[Format]string{FormatIncidentIO: "incidentio", FormatIncidentIOHTML: "incidentio", FormatInstatus: "instatus",
-		FormatInstatusHTML: "instatus", FormatBetterStack: "betterstack", FormatStatusIO: "statusio"}
+		FormatInstatusHTML: "instatus", FormatBetterStack: "betterstack", FormatBetterStackHTML: "betterstack", FormatStatusIO: "statusio", FormatStatusIOHTML: "statusio"}
 	for _, name := range names {
 		if strings.HasSuffix(name, ".md") {
 			continue

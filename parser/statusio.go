@@ -3,6 +3,7 @@ package parser
 import (
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 )
@@ -127,6 +128,9 @@ func decodeStatusIO(m map[string]json.RawMessage) (sioResult, error) {
 	return r, nil
 }
 
+// statusIOAPIPath matches the API's /1.0/status/<page_id>.
+var statusIOAPIPath = regexp.MustCompile(`/1\.0/status/([0-9A-Za-z]+)/?(?:[?#].*)?$`)
+
 func sniffStatusIO(doc Document) int {
 	if _, err := decodeStatusIO(jsonMembers(doc.Body)); err != nil {
 		return 0
@@ -139,8 +143,15 @@ func parseStatusIO(doc Document) (*Page, error) {
 	if err != nil {
 		return nil, err
 	}
-	origin := originOf(doc.URL)
 	out := &Page{Incidents: []Incident{}, Scope: ScopeCurrent}
+	// The API shows open incidents only; the history page links them all.
+	// Incident pages hang from the page id the API's URL names.
+	base := ""
+	if m := statusIOAPIPath.FindStringSubmatch(doc.URL); m != nil && originOf(doc.URL) != "" {
+		origin := originOf(doc.URL)
+		base = origin + "/pages/incident/" + m[1] + "/"
+		out.Follow = append(out.Follow, Follow{URL: origin + "/pages/history/" + m[1], Reason: FollowNext})
+	}
 	lists := []struct {
 		field string
 		items []sioIncident
@@ -161,7 +172,7 @@ func parseStatusIO(doc Document) (*Page, error) {
 	}
 	for _, l := range lists {
 		for i, item := range l.items {
-			in, err := item.incident(origin, l.maint)
+			in, err := item.incident(base, l.maint)
 			if err != nil {
 				return nil, &ParseError{Field: fmt.Sprintf("%s[%d]", l.field, i), Err: err}
 			}
@@ -172,11 +183,12 @@ func parseStatusIO(doc Document) (*Page, error) {
 }
 
 // incident converts one status.io incident, or a maintenance when maint is
-// the state its list gives it.
-func (a sioIncident) incident(origin string, maint Status) (Incident, error) {
+// the state its list gives it; base, when known, is the URL its page hangs
+// from.
+func (a sioIncident) incident(base string, maint Status) (Incident, error) {
 	in := Incident{ID: a.ID, Kind: KindIncident, Title: a.Name, Updates: []Update{}}
-	if origin != "" {
-		in.URL = origin + "/pages/incident/" + a.ID
+	if base != "" {
+		in.URL = base + a.ID
 	}
 	var err error
 	if in.Started, err = platformTime("datetime_open", a.DatetimeOpen); err != nil {

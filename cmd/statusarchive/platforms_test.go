@@ -1,0 +1,110 @@
+package main
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/statusarchive/statusarchive/fixtures"
+)
+
+// platformSite is what a platform fixture's data file says: its incidents
+// and how many updates each has.
+type platformSite struct {
+	Incidents []struct {
+		ID      string `json:"id"`
+		Title   string `json:"title"`
+		Updates []struct {
+			Body string `json:"body"`
+		} `json:"updates"`
+	} `json:"incidents"`
+}
+
+func readPlatformSite(t *testing.T, platform string) platformSite {
+	t.Helper()
+	b, err := fixtures.PlatformData(platform)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var s platformSite
+	if err := json.Unmarshal(b, &s); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// TestScrapePlatformSites crawls each platform's loopback site from the
+// page a user would give, through its history, and checks that every
+// incident of the data file is archived with its whole timeline; that a
+// second run makes no version; and that one edit by the vendor, seen by
+// every rendering, makes exactly one.
+func TestScrapePlatformSites(t *testing.T) {
+	starts := map[string]string{
+		"incidentio":  "/",
+		"instatus":    "/history",
+		"betterstack": "/index.json",
+		"statusio":    "/pages/history/5f00000000000000000000aa",
+	}
+	for _, platform := range fixtures.Platforms {
+		t.Run(platform, func(t *testing.T) {
+			data := readPlatformSite(t, platform)
+			// The vendor later edits one update of the oldest incident,
+			// which only the history reaches; every rendering shows the edit.
+			oldest := data.Incidents[len(data.Incidents)-1]
+			body := oldest.Updates[0].Body
+			site := &switchable{handlers: []http.Handler{
+				fixtures.PlatformSite(platform, fixtures.PlatformOptions{}),
+				fixtures.PlatformSite(platform, fixtures.PlatformOptions{Replace: [2]string{body, body + " (edited)"}}),
+			}}
+			srv := httptest.NewServer(site)
+			defer srv.Close()
+			c := newCLI(t)
+			first, err := c.scrape(platform, srv.URL+starts[platform])
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := c.export()
+			if len(got) != len(data.Incidents) || first.New != len(data.Incidents) {
+				t.Fatalf("archived %d incidents (%d new), the site has %d", len(got), first.New, len(data.Incidents))
+			}
+			byID := map[string]exported{}
+			for _, in := range got {
+				byID[in.ID] = in
+			}
+			for _, want := range data.Incidents {
+				in, ok := byID[want.ID]
+				if !ok {
+					t.Errorf("incident %s %q not archived", want.ID, want.Title)
+					continue
+				}
+				if in.Title != want.Title || len(in.Updates) != len(want.Updates) {
+					t.Errorf("incident %s: %q with %d updates, want %q with %d", want.ID, in.Title, len(in.Updates), want.Title, len(want.Updates))
+				}
+			}
+
+			again, err := c.scrape(platform, srv.URL+starts[platform])
+			if err != nil {
+				t.Fatal(err)
+			}
+			if again.New != 0 || again.Changed != 0 || again.Deleted != 0 {
+				t.Errorf("second run: %+v, want no new, changed or deleted incident", again)
+			}
+
+			site.current.Store(1)
+			third, err := c.scrape(platform, srv.URL+starts[platform])
+			if err != nil {
+				t.Fatal(err)
+			}
+			if third.Changed != 1 || third.New != 0 {
+				t.Errorf("after one edit: %+v, want exactly one changed incident", third)
+			}
+			for _, in := range c.export() {
+				if in.ID == oldest.ID && !strings.Contains(in.Updates[0].Text, "(edited)") {
+					t.Errorf("incident %s first update %q, want the edit", in.ID, in.Updates[0].Text)
+				}
+			}
+		})
+	}
+}
