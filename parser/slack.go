@@ -30,7 +30,9 @@ var slackImpact = impactWords("Slack", "type", map[string]Impact{
 })
 
 // slackStatus maps an incident's status. "active" says only that it is not
-// over, which none of our states says, so it stays unknown (kept raw).
+// over, which none of our states says, and "cancelled" (a maintenance that
+// did not happen) has no state of ours either: both stay unknown, kept raw.
+// scheduled, completed and cancelled are maintenance states.
 var slackStatus = statusWords("Slack", "status", map[string]Status{
 	"resolved":  StatusResolved,
 	"scheduled": StatusScheduled,
@@ -140,8 +142,13 @@ func (s slackIncident) incident() (Incident, error) {
 		StatusRaw: s.Status,
 		Updates:   []Update{},
 	}
-	if in.Impact == ImpactMaintenance {
+	switch {
+	case in.Impact == ImpactMaintenance:
 		in.Kind = KindMaintenance
+	case s.Status == "scheduled" || s.Status == "completed" || s.Status == "cancelled":
+		// Slack's documented types are incident, notice and outage; its
+		// maintenance shows in the status.
+		in.Kind, in.Impact = KindMaintenance, ImpactMaintenance
 	}
 	for _, name := range s.Services {
 		in.Components = append(in.Components, Component{Name: name})
