@@ -94,3 +94,40 @@ func latestStatus(updates []Update) (Status, string, bool) {
 	}
 	return st, raw, found
 }
+
+func init() {
+	closeCalls = append(closeCalls, closeToVendorJSON)
+}
+
+// closeToVendorJSON names the vendor a JSON object almost is, and what it
+// lacks, for a document no parser reads.
+func closeToVendorJSON(m map[string]json.RawMessage) string {
+	body, err := json.Marshal(m)
+	if err != nil {
+		return ""
+	}
+	why := func(err error) string {
+		msg := err.Error()
+		if _, after, ok := strings.Cut(msg, ": "); ok {
+			if _, rest, ok := strings.Cut(after, ": "); ok {
+				return rest
+			}
+		}
+		return msg
+	}
+	switch {
+	case jsonKind(m["incidents"]) == '[' && (bytes.Contains(m["incidents"], []byte(`"incidentUpdates"`)) || bytes.Contains(m["incidents"], []byte(`"lastUpdateStatus"`))):
+		if _, _, err := checklyDecode(body); err != nil {
+			return "looks like a Checkly incident list but " + why(err)
+		}
+	case hasKeys(m, "meta") && bytes.Contains(m["meta"], []byte(`"pagination"`)):
+		if _, err := cachetDecode(body); err != nil {
+			return "looks like a Cachet API list but " + why(err)
+		}
+	case hasKeys(m, "active_incidents"):
+		if _, _, err := slackDecode(body); err != nil {
+			return "looks like Slack's status API but " + why(err)
+		}
+	}
+	return ""
+}

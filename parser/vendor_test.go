@@ -227,3 +227,19 @@ func FuzzAWSHealthRSS(f *testing.F) {
 	fuzzVendor(f, FormatAWSHealthRSS, "https://status.aws.amazon.com/rss/all.rss",
 		`<rss><channel><generator>AWS Service Health Dashboard RSS Generator</generator><item><title>Service disruption: x</title><pubDate>Tue, 03 Mar 2026 08:40:00 PST</pubDate><guid>https://status.aws.amazon.com/#ec2-us-east-1_1</guid><description>d</description></item></channel></rss>`)
 }
+
+// A document that almost is a vendor's is refused naming the vendor and
+// what it lacks.
+func TestVendorCloseCalls(t *testing.T) {
+	tests := []struct{ body, want string }{
+		{`{"incidents":[{"id":"a","name":"b","incidentUpdates":[]}]}`, "looks like a Checkly incident list but incidents[0] has no id, name, severity"},
+		{`{"meta":{"pagination":{}},"data":[{"id":1}]}`, "looks like a Cachet API list but data[0] has no id, name, status and message"},
+		{`{"active_incidents":[]}`, "looks like Slack's status API but an object without status, date_created"},
+	}
+	for _, tt := range tests {
+		_, err := Parse(Document{URL: "https://status.example.com/x", ContentType: "application/json", Body: []byte(tt.body)}, FormatAuto)
+		if !errors.Is(err, ErrUnknownFormat) || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("Parse(%s) = %v\nwant ErrUnknownFormat saying %q", tt.body, err, tt.want)
+		}
+	}
+}
