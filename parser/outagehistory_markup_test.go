@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	"github.com/statusarchive/statusarchive/fixtures/outagehistory/markup"
+
+	"github.com/statusarchive/statusarchive/fixtures/golden"
 )
 
 // ohSiteURL is where the fixture server serves a rendered file of s.
@@ -74,7 +76,7 @@ func TestOutageHistoryRandomSitesAgree(t *testing.T) {
 				if g := got[rel]; !reflect.DeepEqual(g, want) {
 					gj, _ := json.MarshalIndent(g, "", "  ")
 					wj, _ := json.MarshalIndent(want, "", "  ")
-					t.Errorf("site %d, %s: markup %s parses differently from %s:\n%s", seed, rel, name, names[0], ohFirstDiff(gj, wj))
+					t.Errorf("site %d, %s: markup %s parses differently from %s:\n%s", seed, rel, name, names[0], golden.FirstDiff(gj, wj))
 				}
 			}
 		}

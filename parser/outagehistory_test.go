@@ -1,14 +1,10 @@
 package parser
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
-	"flag"
-	"fmt"
 	"io"
 	"net/http"
-	"os"
 	"path"
 	"path/filepath"
 	"reflect"
@@ -19,15 +15,8 @@ import (
 	"time"
 
 	"github.com/statusarchive/statusarchive/fixtures"
+	"github.com/statusarchive/statusarchive/fixtures/golden"
 )
-
-func init() {
-	// The golden tests of this package share one -update flag; whichever
-	// file initialises first defines it.
-	if flag.Lookup("update") == nil {
-		flag.Bool("update", false, "rewrite golden files under testdata/")
-	}
-}
 
 // ohOrigin is the origin the fixture site writes into its absolute links.
 const ohOrigin = "https://outages.example"
@@ -84,19 +73,6 @@ func ohParse(t testing.TB, doc Document) *Page {
 	return page
 }
 
-func ohUpdating() bool {
-	f := flag.Lookup("update")
-	if f == nil {
-		return false
-	}
-	g, ok := f.Value.(flag.Getter)
-	if !ok {
-		return false
-	}
-	on, _ := g.Get().(bool)
-	return on
-}
-
 func TestOutageHistoryGolden(t *testing.T) {
 	for _, markup := range fixtures.Markups() {
 		for _, name := range ohPages(t, markup) {
@@ -105,49 +81,11 @@ func TestOutageHistoryGolden(t *testing.T) {
 				if f, err := Detect(doc); err != nil || f != FormatOutageHistory {
 					t.Errorf("Detect = %q, %v; want %q", f, err, FormatOutageHistory)
 				}
-				got, err := json.MarshalIndent(ohParse(t, doc), "", "  ")
-				if err != nil {
-					t.Fatal(err)
-				}
-				got = append(got, '\n')
 				file := filepath.Join("testdata", "outagehistory", markup, strings.TrimSuffix(name, ".html")+".golden.json")
-				if ohUpdating() {
-					if err := os.MkdirAll(filepath.Dir(file), 0o755); err != nil {
-						t.Fatal(err)
-					}
-					if err := os.WriteFile(file, got, 0o644); err != nil {
-						t.Fatal(err)
-					}
-					return
-				}
-				want, err := os.ReadFile(file)
-				if err != nil {
-					t.Fatalf("%v (run go test -update and review the diff)", err)
-				}
-				if !bytes.Equal(got, want) {
-					t.Errorf("%s differs from %s (run go test -update and review the diff)\n%s", name, file, ohFirstDiff(got, want))
-				}
+				golden.CheckJSON(t, file, ohParse(t, doc))
 			})
 		}
 	}
-}
-
-// ohFirstDiff shows the first differing line of two texts, got first.
-func ohFirstDiff(got, want []byte) string {
-	g, w := strings.Split(string(got), "\n"), strings.Split(string(want), "\n")
-	for i := 0; i < max(len(g), len(w)); i++ {
-		var gl, wl string
-		if i < len(g) {
-			gl = g[i]
-		}
-		if i < len(w) {
-			wl = w[i]
-		}
-		if gl != wl {
-			return fmt.Sprintf("line %d:\n got: %s\nwant: %s", i+1, gl, wl)
-		}
-	}
-	return "no line differs"
 }
 
 // Every markup must give exactly the records of the semantic one.
@@ -167,7 +105,7 @@ func TestOutageHistoryMarkupsAgree(t *testing.T) {
 				if !reflect.DeepEqual(got, want) {
 					gj, _ := json.MarshalIndent(got, "", "  ")
 					wj, _ := json.MarshalIndent(want, "", "  ")
-					t.Errorf("%s parses differently from %s:\n%s", markup, ref, ohFirstDiff(gj, wj))
+					t.Errorf("%s parses differently from %s:\n%s", markup, ref, golden.FirstDiff(gj, wj))
 				}
 				for k := range got.Incidents {
 					if gh, wh := got.Incidents[k].Hash(), want.Incidents[k].Hash(); gh != wh {

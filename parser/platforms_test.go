@@ -1,10 +1,7 @@
 package parser
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
-	"os"
 	"path"
 	"path/filepath"
 	"strings"
@@ -12,34 +9,14 @@ import (
 	"time"
 
 	"github.com/statusarchive/statusarchive/fixtures"
+	"github.com/statusarchive/statusarchive/fixtures/golden"
 )
 
 // checkPlatformGolden compares page, as indented JSON, with
 // testdata/platforms/<name>.golden.json, or rewrites it under -update.
 func checkPlatformGolden(t *testing.T, name string, v any) {
 	t.Helper()
-	got, err := json.MarshalIndent(v, "", "  ")
-	if err != nil {
-		t.Fatalf("marshal: %v", err)
-	}
-	got = append(got, '\n')
-	file := filepath.Join("testdata", "platforms", name+".golden.json")
-	if statuspageUpdating() {
-		if err := os.MkdirAll(filepath.Dir(file), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(file, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(file)
-	if err != nil {
-		t.Fatalf("read golden file: %v (run go test -update and review the diff)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs from the parse (run go test -update and review the diff)\n%s", file, statuspageFirstDiff(got, want))
-	}
+	golden.CheckJSON(t, filepath.Join("testdata", "platforms", name+".golden.json"), v)
 }
 
 // TestPlatformRealWorld parses every real capture of the incident.io,

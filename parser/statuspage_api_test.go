@@ -1,87 +1,22 @@
 package parser
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
-	"flag"
-	"os"
 	"path"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/statusarchive/statusarchive/fixtures"
+	"github.com/statusarchive/statusarchive/fixtures/golden"
 )
-
-func init() {
-	// Several golden tests in this package share one -update flag; whichever
-	// file initialises first defines it.
-	if flag.Lookup("update") == nil {
-		flag.Bool("update", false, "rewrite golden files under testdata/")
-	}
-}
-
-// statuspageUpdating reports whether -update was given.
-func statuspageUpdating() bool {
-	f := flag.Lookup("update")
-	if f == nil {
-		return false
-	}
-	g, ok := f.Value.(flag.Getter)
-	if !ok {
-		return false
-	}
-	on, _ := g.Get().(bool)
-	return on
-}
 
 // checkStatuspageGolden compares page, as indented JSON, with
 // testdata/statuspage/<name>.golden.json, or rewrites it under -update.
 func checkStatuspageGolden(t *testing.T, name string, page *Page) {
 	t.Helper()
-	got, err := json.MarshalIndent(page, "", "  ")
-	if err != nil {
-		t.Fatalf("marshal page: %v", err)
-	}
-	got = append(got, '\n')
-	file := filepath.Join("testdata", "statuspage", name+".golden.json")
-	if statuspageUpdating() {
-		if err := os.MkdirAll(filepath.Dir(file), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(file, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(file)
-	if err != nil {
-		t.Fatalf("read golden file: %v (run go test -update and review the diff)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs from the parse (run go test -update and review the diff)\ngot:\n%s", file, statuspageFirstDiff(got, want))
-	}
-}
-
-// statuspageFirstDiff shows the first differing line of two texts, got before want.
-func statuspageFirstDiff(got, want []byte) string {
-	g, w := strings.Split(string(got), "\n"), strings.Split(string(want), "\n")
-	for i := 0; i < len(g) || i < len(w); i++ {
-		var gl, wl string
-		if i < len(g) {
-			gl = g[i]
-		}
-		if i < len(w) {
-			wl = w[i]
-		}
-		if gl != wl {
-			return "line " + strconv.Itoa(i+1) + ": got  " + gl + "\n        want " + wl
-		}
-	}
-	return "(no line differs)"
+	golden.CheckJSON(t, filepath.Join("testdata", "statuspage", name+".golden.json"), page)
 }
 
 func readStatuspageFixture(t testing.TB, name string) []byte {

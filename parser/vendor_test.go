@@ -1,12 +1,9 @@
 package parser
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"path"
 	"path/filepath"
 	"strings"
@@ -14,34 +11,14 @@ import (
 	"time"
 
 	"github.com/statusarchive/statusarchive/fixtures"
+	"github.com/statusarchive/statusarchive/fixtures/golden"
 )
 
 // checkVendorGolden compares page, as indented JSON, with
 // testdata/<dir>/<name>.golden.json, or rewrites it under -update.
 func checkVendorGolden(t *testing.T, dir, name string, page *Page) {
 	t.Helper()
-	got, err := json.MarshalIndent(page, "", "  ")
-	if err != nil {
-		t.Fatalf("marshal page: %v", err)
-	}
-	got = append(got, '\n')
-	file := filepath.Join("testdata", dir, name+".golden.json")
-	if statuspageUpdating() {
-		if err := os.MkdirAll(filepath.Dir(file), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(file, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(file)
-	if err != nil {
-		t.Fatalf("read golden file: %v (run go test -update and review the diff)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs from the parse (run go test -update and review the diff)\n%s", file, statuspageFirstDiff(got, want))
-	}
+	golden.CheckJSON(t, filepath.Join("testdata", dir, name+".golden.json"), page)
 }
 
 // vendorCaptures are the real captures of the platforms with their own

@@ -3,7 +3,6 @@ package diff
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -13,32 +12,9 @@ import (
 	"time"
 
 	"github.com/statusarchive/statusarchive/parser"
+
+	"github.com/statusarchive/statusarchive/fixtures/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata")
-
-// golden compares got with the file testdata/name, or rewrites the file
-// when -update is set.
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update and review the diff)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs from the golden file (run go test -update and review the diff)\n--- got\n%s\n--- want\n%s", path, got, want)
-	}
-}
 
 // step is one new version in a scripted history.
 type step struct {
@@ -164,7 +140,7 @@ func TestHistoryGolden(t *testing.T) {
 			if err := WriteReport(&text, []Change{c}, ReportOptions{}); err != nil {
 				t.Fatal(err)
 			}
-			golden(t, name+".txt", text.Bytes())
+			golden.Check(t, filepath.Join("testdata", name+".txt"), text.Bytes())
 			js, err := json.MarshalIndent(struct {
 				Kind ChangeKind `json:"kind"`
 				Diff *Diff      `json:"diff"`
@@ -172,7 +148,7 @@ func TestHistoryGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			golden(t, name+".json", append(js, '\n'))
+			golden.Check(t, filepath.Join("testdata", name+".json"), append(js, '\n'))
 		})
 	}
 }
@@ -230,7 +206,7 @@ func TestReportGolden(t *testing.T) {
 	if err := WriteReport(&text, changes, opts); err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "report.txt", text.Bytes())
+	golden.Check(t, filepath.Join("testdata", "report.txt"), text.Bytes())
 	if bad := rawControl(text.String()); bad != "" {
 		t.Errorf("report holds %s:\n%s", bad, text.String())
 	}
@@ -238,7 +214,7 @@ func TestReportGolden(t *testing.T) {
 	if err := WriteReportJSON(&js, changes, opts); err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "report.json", js.Bytes())
+	golden.Check(t, filepath.Join("testdata", "report.json"), js.Bytes())
 	var back Report
 	if err := json.Unmarshal(js.Bytes(), &back); err != nil {
 		t.Fatalf("report JSON does not read back: %v", err)

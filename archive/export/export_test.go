@@ -5,11 +5,9 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"iter"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -20,30 +18,9 @@ import (
 	"github.com/statusarchive/statusarchive/archive"
 	"github.com/statusarchive/statusarchive/archive/stats"
 	"github.com/statusarchive/statusarchive/parser"
+
+	"github.com/statusarchive/statusarchive/fixtures/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/ and docs/export.md")
-
-// golden compares got with the file at path, or rewrites it under -update.
-func golden(t *testing.T, path string, got []byte) {
-	t.Helper()
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("read golden file: %v (run go test -update and review the diff)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s is stale; got:\n%s\nwant:\n%s\n(run go test -update and review the diff)", path, got, want)
-	}
-}
 
 func mustTime(t testing.TB, s string) time.Time {
 	t.Helper()
@@ -138,7 +115,7 @@ func TestGolden(t *testing.T) {
 	for _, table := range []Table{TableIncidents, TableUpdates, TableComponents} {
 		for _, format := range []Format{FormatCSV, FormatJSON, FormatNDJSON} {
 			t.Run(string(table)+"."+string(format), func(t *testing.T) {
-				golden(t, filepath.Join("testdata", string(table)+"."+string(format)), write(t, table, format, rows, Options{}))
+				golden.Check(t, filepath.Join("testdata", string(table)+"."+string(format)), write(t, table, format, rows, Options{}))
 			})
 		}
 	}
@@ -152,7 +129,7 @@ func TestGolden(t *testing.T) {
 			if err := WriteMonthly(&b, format, sums, Options{}); err != nil {
 				t.Fatalf("WriteMonthly: %v", err)
 			}
-			golden(t, filepath.Join("testdata", "monthly."+string(format)), b.Bytes())
+			golden.Check(t, filepath.Join("testdata", "monthly."+string(format)), b.Bytes())
 		}
 	})
 }
@@ -398,7 +375,7 @@ resolved_at and duration_minutes are found is explained in [stats.md](stats.md).
 			fmt.Fprintf(&b, "| `%s` | %s | %s |\n", c.Name, typ, c.Description)
 		}
 	}
-	golden(t, filepath.Join("..", "..", "docs", "export.md"), []byte(b.String()))
+	golden.Check(t, filepath.Join("..", "..", "docs", "export.md"), []byte(b.String()))
 }
 
 // readCSV parses out (BOM and all) with encoding/csv.

@@ -2,9 +2,7 @@ package report
 
 import (
 	"bytes"
-	"flag"
 	"fmt"
-	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -16,9 +14,9 @@ import (
 
 	"github.com/statusarchive/statusarchive/archive/stats"
 	"github.com/statusarchive/statusarchive/parser"
-)
 
-var update = flag.Bool("update", false, "rewrite the golden files in testdata")
+	"github.com/statusarchive/statusarchive/fixtures/golden"
+)
 
 var now = time.Date(2026, 7, 1, 12, 0, 0, 0, time.UTC)
 
@@ -78,19 +76,7 @@ func render(t *testing.T, d Data) []byte {
 
 func TestWriteGolden(t *testing.T) {
 	got := render(t, sampleData(t, sampleIncidents()))
-	path := filepath.Join("testdata", "report.html")
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update and review the diff)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("report differs from %s: run go test -update and review the diff\ngot:\n%s", path, got)
-	}
+	golden.Check(t, filepath.Join("testdata", "report.html"), got)
 }
 
 // TestWriteFigures checks that each figure the stats command prints is in

@@ -4,12 +4,15 @@ import (
 	"bytes"
 	"fmt"
 	"path"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/statusarchive/statusarchive/fixtures"
 	"github.com/statusarchive/statusarchive/parser"
+
+	"github.com/statusarchive/statusarchive/fixtures/golden"
 )
 
 // TestRealworldSpans runs SpanOf over every incident the parser reads from
@@ -65,7 +68,7 @@ func TestRealworldSpans(t *testing.T) {
 	if counts[SourceStatedWindow] == 0 {
 		t.Errorf("no stated window found in the real captures, want some (they hold \"From 9:45pm to 2:55am PST\", \"Between 07:58 and 08:05 UTC\", ...)")
 	}
-	golden(t, "realworld-windows.txt", listing.Bytes())
+	golden.Check(t, filepath.Join("testdata", "realworld-windows.txt"), listing.Bytes())
 }
 
 func orDash(t time.Time) string {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
@@ -13,6 +14,8 @@ import (
 
 	"github.com/statusarchive/statusarchive/fixtures"
 	"github.com/statusarchive/statusarchive/parser"
+
+	"github.com/statusarchive/statusarchive/fixtures/golden"
 )
 
 // The seed page's visible text, read by a small line parser of the tests'
@@ -138,7 +141,7 @@ func TestSeedSpans(t *testing.T) {
 	if stated != len(want) {
 		t.Errorf("seed incidents with a stated window = %d, want %d", stated, len(want))
 	}
-	golden(t, "seed-spans.txt", b.Bytes())
+	golden.Check(t, filepath.Join("testdata", "seed-spans.txt"), b.Bytes())
 }
 
 func TestSeedClaim(t *testing.T) {
@@ -182,7 +185,7 @@ func TestSeedClaim(t *testing.T) {
 	}
 	b.Write(js)
 	b.WriteByte('\n')
-	golden(t, "seed-claim.txt", b.Bytes())
+	golden.Check(t, filepath.Join("testdata", "seed-claim.txt"), b.Bytes())
 }
 
 func TestClaimSentence(t *testing.T) {

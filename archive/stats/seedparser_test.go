@@ -4,12 +4,15 @@ import (
 	"bytes"
 	"encoding/json"
 	"path"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/statusarchive/statusarchive/fixtures"
 	"github.com/statusarchive/statusarchive/parser"
+
+	"github.com/statusarchive/statusarchive/fixtures/golden"
 )
 
 // TestSeedThroughParser computes the seed's figures from the project's own
@@ -69,7 +72,7 @@ func TestSeedThroughParser(t *testing.T) {
 			b.Write(js)
 			b.WriteByte('\n')
 			// Both markups show the same text: one golden file.
-			golden(t, "seed-parsed-claim.txt", b.Bytes())
+			golden.Check(t, filepath.Join("testdata", "seed-parsed-claim.txt"), b.Bytes())
 		})
 	}
 }
@@ -121,7 +124,7 @@ func TestSiteThroughParser(t *testing.T) {
 				t.Errorf("markup %s gives other figures than %s:\n%s", markup, fixtures.Markups()[0], got)
 			}
 			want = got
-			golden(t, "site-summary.json", append(got, '\n'))
+			golden.Check(t, filepath.Join("testdata", "site-summary.json"), append(got, '\n'))
 		})
 	}
 }

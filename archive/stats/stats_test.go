@@ -1,43 +1,18 @@
 package stats
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
-	"flag"
 	"math"
-	"os"
 	"path/filepath"
 	"slices"
 	"testing"
 	"time"
 
 	"github.com/statusarchive/statusarchive/parser"
+
+	"github.com/statusarchive/statusarchive/fixtures/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
-
-// golden compares got with testdata/name, or rewrites it under -update.
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("read golden file: %v (run go test -update and review the diff)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs from the golden file; got:\n%s\nwant:\n%s\n(run go test -update and review the diff)", name, got, want)
-	}
-}
 
 // handIncident builds an incident with stated started/resolved fields and
 // one post firstPost after its start (a zero resolved leaves it open).
@@ -212,7 +187,7 @@ func TestComputeHandChecked(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "hand-report.json", append(got, '\n'))
+	golden.Check(t, filepath.Join("testdata", "hand-report.json"), append(got, '\n'))
 }
 
 func TestComputeOptions(t *testing.T) {

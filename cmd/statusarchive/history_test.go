@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"flag"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -16,9 +15,9 @@ import (
 	"time"
 
 	"github.com/statusarchive/statusarchive/fixtures"
-)
 
-var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
+	"github.com/statusarchive/statusarchive/fixtures/golden"
+)
 
 // scripted is a vendor's /api/v2/incidents.json that the test rewrites
 // between scrapes, the way a vendor edits its history.
@@ -114,28 +113,6 @@ func baseline() []apiIncident {
 	}
 }
 
-// golden compares got with testdata/name, or rewrites it with -update.
-func golden(t *testing.T, name, got string) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v: run go test -update and review the diff", err)
-	}
-	if got != string(want) {
-		t.Errorf("%s differs from the golden file: run go test -update and review the diff\ngot:\n%s\nwant:\n%s", name, got, want)
-	}
-}
-
 // origin hides the loopback port, which differs on every run.
 var origin = regexp.MustCompile(`http://127\.0\.0\.1:\d+`)
 
@@ -197,21 +174,21 @@ func TestScriptedHistory(t *testing.T) {
 		}
 		fmt.Fprintf(&reports, "### step %d: %s\n%s\n", i, step.name, c.must("changes"))
 	}
-	golden(t, "history/changes-per-run.txt", origin.ReplaceAllString(reports.String(), "ORIGIN"))
+	golden.Check(t, filepath.Join("testdata", "history/changes-per-run.txt"), []byte(origin.ReplaceAllString(reports.String(), "ORIGIN")))
 
 	since := start.Format("2006-01-02T15:04:05Z")
-	golden(t, "history/changes-all.txt", origin.ReplaceAllString(c.must("changes", "--since", since), "ORIGIN"))
-	golden(t, "history/changes-all.json", origin.ReplaceAllString(c.must("changes", "--since", since, "--json"), "ORIGIN"))
+	golden.Check(t, filepath.Join("testdata", "history/changes-all.txt"), []byte(origin.ReplaceAllString(c.must("changes", "--since", since), "ORIGIN")))
+	golden.Check(t, filepath.Join("testdata", "history/changes-all.json"), []byte(origin.ReplaceAllString(c.must("changes", "--since", since, "--json"), "ORIGIN")))
 
 	var diffs strings.Builder
 	for v := 2; v <= 4; v++ {
 		fmt.Fprintf(&diffs, "### aaaaaaaaaaaa v%d -> v%d\n%s\n", v-1, v, c.must("diff", "--from", fmt.Sprint(v-1), "--to", fmt.Sprint(v), "acme/aaaaaaaaaaaa"))
 	}
-	golden(t, "history/diffs.txt", origin.ReplaceAllString(diffs.String(), "ORIGIN"))
+	golden.Check(t, filepath.Join("testdata", "history/diffs.txt"), []byte(origin.ReplaceAllString(diffs.String(), "ORIGIN")))
 	// Content hashes cover the incident's URL, whose loopback port differs
 	// on every run: show them as HASH.
 	shown := origin.ReplaceAllString(c.must("show", "acme/bbbbbbbbbbbb"), "ORIGIN")
-	golden(t, "history/show-deleted-and-restored.txt", hashes.ReplaceAllString(shown, "HASH\n"))
+	golden.Check(t, filepath.Join("testdata", "history/show-deleted-and-restored.txt"), []byte(hashes.ReplaceAllString(shown, "HASH\n")))
 
 	// Versions: A has 4 (downgrade, edit, postmortem), B 3 (tombstone,
 	// restored), C 2.

@@ -3,10 +3,13 @@ package main
 import (
 	"encoding/json"
 	"net/http/httptest"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/statusarchive/statusarchive/fixtures"
+
+	"github.com/statusarchive/statusarchive/fixtures/golden"
 )
 
 // TestStatsOnTheSeed pins what stats prints for the seed's site, the
@@ -19,13 +22,13 @@ func TestStatsOnTheSeed(t *testing.T) {
 		t.Fatal(err)
 	}
 	table := c.must("stats", "--by", "month", "--until", "2026-07-01")
-	golden(t, "stats/seed-table.txt", table)
+	golden.Check(t, filepath.Join("testdata", "stats/seed-table.txt"), []byte(table))
 	for _, want := range []string{"what the page claims", "WorkOS had 44 outages in the last 2 years totaling 122h 18m", "availability, method statuspage"} {
 		if !strings.Contains(table, want) {
 			t.Errorf("stats table lacks %q", want)
 		}
 	}
-	golden(t, "stats/seed.csv", c.must("stats", "--format", "csv", "--until", "2026-07-01"))
+	golden.Check(t, filepath.Join("testdata", "stats/seed.csv"), []byte(c.must("stats", "--format", "csv", "--until", "2026-07-01")))
 	var report struct {
 		Sources []struct {
 			Incidents     int   `json:"incidents"`
