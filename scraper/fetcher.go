@@ -77,7 +77,7 @@ func New(opts Options, lg zerolog.Logger) (*Fetcher, error) {
 	}
 	lg = lg.With().Str("component", "scraper").Logger()
 	if opts.Transport == nil {
-		g := &Guard{AllowPrivate: opts.AllowPrivateNetworks, Resolver: opts.Resolver, Logger: lg}
+		g := &Guard{AllowPrivate: opts.AllowPrivateNetworks, Resolver: opts.Resolver, Logger: lg, Timeout: opts.RequestTimeout}
 		opts.Transport = g.Transport()
 	}
 	if opts.Now == nil {

@@ -53,7 +53,7 @@ type Guard struct {
 	AllowHost func(host string) bool
 	// Resolver finds addresses; nil means net.DefaultResolver.
 	Resolver Resolver
-	// Timeout bounds one dial; 0 means 30 s.
+	// Timeout bounds one dial, name lookup included; 0 means 30 s.
 	Timeout time.Duration
 	// Logger notes each explicitly allowed loopback host, once.
 	Logger zerolog.Logger
@@ -70,6 +70,9 @@ func (g *Guard) DialContext(ctx context.Context, network, addr string) (net.Conn
 		return nil, err
 	}
 	allowAll, explicit := g.allowed(ctx, host)
+	// A resolver that never answers is bounded like a dial.
+	ctx, cancel := context.WithTimeout(ctx, g.timeout())
+	defer cancel()
 	ips, err := g.resolve(ctx, host)
 	if err != nil {
 		return nil, err
