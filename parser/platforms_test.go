@@ -184,3 +184,14 @@ func TestMappingsKeepUnknownWords(t *testing.T) {
 		}
 	}
 }
+
+// TestEveryFormatIsDescribed: `statusarchive formats` can show every
+// format with its platform and an example URL.
+func TestEveryFormatIsDescribed(t *testing.T) {
+	for _, name := range Formats() {
+		info, ok := Describe(name)
+		if !ok || info.Platform == "" || info.Example == "" || info.Reads == "" {
+			t.Errorf("format %s: description %+v, want platform, example and what it reads", name, info)
+		}
+	}
+}

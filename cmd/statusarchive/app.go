@@ -127,6 +127,7 @@ func (m *Main) Command() *cobra.Command {
 		m.demoCommand(),
 		m.runCommand(),
 		m.validateCommand(),
+		m.formatsCommand(),
 		m.completionCommand(root),
 	)
 	return root
