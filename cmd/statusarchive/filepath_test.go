@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -8,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/statusarchive/statusarchive/archive"
 	"github.com/statusarchive/statusarchive/fixtures"
 )
 
@@ -44,5 +46,46 @@ func TestScrapePlainPathGets304(t *testing.T) {
 	}
 	if len(statuses) != 2 || statuses[0] != 200 || statuses[1] != 304 {
 		t.Errorf("statuses of the file's requests over two runs = %v, want [200 304]", statuses)
+	}
+}
+
+// A one-shot scrape has nobody to notify: it queues no notification, even
+// for an incident that changed (issue 11: the outbox filled regardless).
+func TestScrapeQueuesNoNotifications(t *testing.T) {
+	body, err := fixtures.ReadFile("realworld/statuspage/githubstatus-incident-113cggyjrxpr.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	name := filepath.Join(t.TempDir(), "incident.json")
+	c := newCLI(t)
+	for i, b := range [][]byte{body, bytes.Replace(body, []byte("Incident with"), []byte("Outage of"), 1)} {
+		if bytes.Equal(b, body) && i > 0 {
+			t.Fatal("the edit changed nothing")
+		}
+		if err := os.WriteFile(name, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		// A new modification time each write: Last-Modified has whole
+		// seconds.
+		mtime := time.Now().Add(time.Duration(i-2) * time.Hour)
+		if err := os.Chtimes(name, mtime, mtime); err != nil {
+			t.Fatal(err)
+		}
+		if _, stderr, err := c.run("scrape", "--delay", "0", "--source", "gh", name); err != nil {
+			t.Fatalf("scrape %d: %v\nstderr:\n%s", i, err, stderr)
+		}
+	}
+	db, err := archive.Open(c.db, archive.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	runs, err := db.Runs(t.Context(), "gh", 0)
+	if err != nil || len(runs) != 2 || runs[0].Changed+runs[1].Changed != 1 {
+		t.Fatalf("runs = %+v, %v; want two, one with a changed incident", runs, err)
+	}
+	queued, err := db.Outbox(t.Context(), time.Now().Add(24*time.Hour), 100)
+	if err != nil || len(queued) != 0 {
+		t.Errorf("outbox after a changed incident = %d notifications, %v; want none", len(queued), err)
 	}
 }

@@ -213,7 +213,14 @@ func newDaemon(m *Main, lg zerolog.Logger, path, configPath string, cfg *Config)
 func (d *daemon) withDB(fn func(db *archive.DB) error) error {
 	d.dbMu.Lock()
 	defer d.dbMu.Unlock()
-	db, err := archive.Open(d.path, archive.Options{Timeout: d.lockWait, Now: d.m.Now, Logger: d.base, Announce: notify.Announce})
+	opts := archive.Options{Timeout: d.lockWait, Now: d.m.Now, Logger: d.base}
+	// Notifications are queued only when there is a webhook to send them to.
+	d.mu.Lock()
+	if len(d.cfg.Notify.Webhooks) > 0 {
+		opts.Announce = notify.Announce
+	}
+	d.mu.Unlock()
+	db, err := archive.Open(d.path, opts)
 	if err != nil {
 		return err
 	}

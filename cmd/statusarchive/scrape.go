@@ -201,7 +201,8 @@ func (m *Main) lendDB(f *flags, lg zerolog.Logger) (withDB, error) {
 	if err != nil {
 		return nil, err
 	}
-	opts := archive.Options{Now: m.Now, Logger: lg, Announce: notify.Announce}
+	// A one-shot scrape has nobody to notify: it queues no notifications.
+	opts := archive.Options{Now: m.Now, Logger: lg}
 	db, err := archive.Open(path, opts)
 	if err != nil {
 		return nil, err
