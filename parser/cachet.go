@@ -19,7 +19,8 @@ import (
 // APP_TIMEZONE, which is UTC unless the operator changed it; they are read
 // as UTC and the text is kept. An incident's own status can stay
 // "Investigating" after an update fixed it, so the incident's state is its
-// newest post's.
+// newest post's; its message is its first post, with the incident's status
+// only when no update follows it.
 const FormatCachet Format = "cachet"
 
 func init() {
@@ -193,11 +194,16 @@ func (c cachetIncident) incident(origin string) (Incident, error) {
 	if err != nil {
 		return in, fmt.Errorf("incident %s: %w", id, err)
 	}
-	// The incident's message is its first post, under the incident's own
-	// status.
+	// The incident's message is its first post. The incident's status is
+	// its current one (or a stale one), not the first post's: with updates
+	// beside it, the first post states no state of its own.
 	st, raw := cachetWord(c.Status, c.HumanStatus)
 	in.Status, in.StatusRaw = st, raw
-	in.Updates = append(in.Updates, Update{Status: st, StatusRaw: raw, At: at, Body: c.Message})
+	post := Update{Status: st, StatusRaw: raw, At: at, Body: c.Message}
+	if len(c.Updates) > 0 {
+		post.Status, post.StatusRaw = StatusUpdate, ""
+	}
+	in.Updates = append(in.Updates, post)
 	for i, u := range c.Updates {
 		at, err := cachetTime(u.CreatedAt)
 		if err == nil && at.IsZero() {

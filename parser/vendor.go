@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -115,12 +116,16 @@ func closeToVendorJSON(m map[string]json.RawMessage) string {
 		}
 		return msg
 	}
+	items, _ := vendorArray(m["incidents"])
+	checkly := slices.ContainsFunc(items, func(it map[string]json.RawMessage) bool {
+		return hasKeys(it, "incidentUpdates") || hasKeys(it, "lastUpdateStatus")
+	})
 	switch {
-	case jsonKind(m["incidents"]) == '[' && (bytes.Contains(m["incidents"], []byte(`"incidentUpdates"`)) || bytes.Contains(m["incidents"], []byte(`"lastUpdateStatus"`))):
+	case checkly:
 		if _, _, err := checklyDecode(body); err != nil {
 			return "looks like a Checkly incident list but " + why(err)
 		}
-	case hasKeys(m, "meta") && bytes.Contains(m["meta"], []byte(`"pagination"`)):
+	case hasKeys(vendorObject(m["meta"]), "pagination"):
 		if _, err := cachetDecode(body); err != nil {
 			return "looks like a Cachet API list but " + why(err)
 		}

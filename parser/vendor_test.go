@@ -220,3 +220,34 @@ func TestVendorCloseCalls(t *testing.T) {
 		}
 	}
 }
+
+// The loopback sites' pages, for the platforms and pages no real capture
+// shows (Google Cloud, Slack, Cachet, Hund.io events): goldens pin what
+// each parses to.
+func TestVendorFixtureGoldens(t *testing.T) {
+	tests := []struct {
+		platform, path string
+		format         Format
+		golden         string
+	}{
+		{fixtures.VendorGCP, "/incidents.json", FormatGCP, "fixture-incidents"},
+		{fixtures.VendorSlack, "/api/v2.0.0/current", FormatSlack, "fixture-current"},
+		{fixtures.VendorSlack, "/api/v2.0.0/history", FormatSlack, "fixture-history"},
+		{fixtures.VendorCachet, "/api/v1/incidents?page=1", FormatCachet, "fixture-page-1"},
+		{fixtures.VendorHundio, "/", FormatHundio, "fixture-home"},
+		{fixtures.VendorHundio, "/history?page=2", FormatHundio, "fixture-history-2"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.platform+tt.path, func(t *testing.T) {
+			_, doc := renderVendor(t, tt.platform, tt.path)
+			page, err := Parse(doc, FormatAuto)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if page.Format != tt.format || len(page.Incidents) == 0 {
+				t.Fatalf("detected %q with %d incidents, want %q with some", page.Format, len(page.Incidents), tt.format)
+			}
+			checkVendorGolden(t, string(tt.format), tt.golden, page)
+		})
+	}
+}
