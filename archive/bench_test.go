@@ -40,7 +40,6 @@ func benchHistory(n, variant int) []parser.Incident {
 // BenchmarkIngest10k ingests one scrape of 10,000 new incidents into a
 // fresh archive per iteration: one transaction, one fsync pair.
 func BenchmarkIngest10k(b *testing.B) {
-	defer archive.SetStrict(archive.SetStrict(false))
 	incidents := benchHistory(10_000, 0)
 	ctx := context.Background()
 	b.ReportAllocs()
@@ -71,7 +70,6 @@ func BenchmarkIngest10k(b *testing.B) {
 // BenchmarkIngestUnchanged10k re-ingests 10,000 unchanged incidents: the
 // steady state of a scheduled scrape.
 func BenchmarkIngestUnchanged10k(b *testing.B) {
-	defer archive.SetStrict(archive.SetStrict(false))
 	incidents := benchHistory(10_000, 0)
 	ctx := context.Background()
 	clock := archivetest.NewClock(t0)
@@ -97,7 +95,6 @@ func BenchmarkIngestUnchanged10k(b *testing.B) {
 // rate, the allocations per row and the heap growth over a scan, which
 // must not depend on the archive's size.
 func BenchmarkRows(b *testing.B) {
-	defer archive.SetStrict(archive.SetStrict(false))
 	const incidents, versions = 25_000, 4
 	ctx := context.Background()
 	clock := archivetest.NewClock(t0)

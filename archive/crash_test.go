@@ -35,7 +35,7 @@ func TestChildProcess(t *testing.T) {
 		flipChild(t, path, strings.Split(os.Getenv("ARCHIVE_CHILD_FLIPS"), ","))
 		return
 	}
-	db, err := archive.Open(path, archive.Options{Logger: quiet()})
+	db, err := archive.Open(path, archive.Options{Strict: true, Logger: quiet()})
 	if err != nil {
 		t.Fatalf("child open: %v", err)
 	}
@@ -160,7 +160,7 @@ func crashTrial(t *testing.T, path string, wait time.Duration) []ack {
 func verifyAcks(t *testing.T, path string, acks []ack) {
 	t.Helper()
 	start := time.Now()
-	db, err := archive.Open(path, archive.Options{Logger: quiet()})
+	db, err := archive.Open(path, archive.Options{Strict: true, Logger: quiet()})
 	if took := time.Since(start); took > time.Second {
 		t.Errorf("reopen after the kill took %v, want under 1s", took)
 	}

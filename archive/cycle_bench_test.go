@@ -26,7 +26,6 @@ import (
 // BenchmarkIngestChanged10k ingests scrapes in which each of 10,000
 // archived incidents has changed: one new version each.
 func BenchmarkIngestChanged10k(b *testing.B) {
-	defer archive.SetStrict(archive.SetStrict(false))
 	const n = 10_000
 	ctx := context.Background()
 	clock := archivetest.NewClock(t0)
@@ -68,7 +67,6 @@ func BenchmarkIngestChanged10k(b *testing.B) {
 // file with bbolt alone, touching every key and value. x-raw-scan is the
 // export's rate as a fraction of the scan's (issue 11 asks for >= 0.5).
 func BenchmarkExportVsRawScan(b *testing.B) {
-	defer archive.SetStrict(archive.SetStrict(false))
 	const n = 64_000
 	ctx := context.Background()
 	path := filepath.Join(b.TempDir(), "archive.db")
@@ -137,7 +135,6 @@ func BenchmarkExportVsRawScan(b *testing.B) {
 // unchanged run leaves in the file (every key and value, counted by a raw
 // scan before and after), and the bytes it writes to the file.
 func BenchmarkUnchangedRun(b *testing.B) {
-	defer archive.SetStrict(archive.SetStrict(false))
 	const n = 25
 	ctx := context.Background()
 	body := strings.Repeat("<div class=\"incident\">an incident on the history page</div>\n", 1500)

@@ -1,6 +1,7 @@
 package archive
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -66,7 +67,17 @@ type Options struct {
 	// Announce decides what a vendor run's new versions tell readers (see
 	// Announcer); nil queues no incident notifications.
 	Announce Announcer
+	// Strict has bbolt check the whole file after every commit and panic
+	// on any inconsistency. Tests turn it on; it is far too slow otherwise.
+	Strict bool
+	// MaxDeadLetters bounds the dead-letter bucket: the oldest go first.
+	// 0 means DefaultMaxDeadLetters.
+	MaxDeadLetters int
 }
+
+// DefaultMaxDeadLetters is how many abandoned notifications the archive
+// keeps unless Options say otherwise.
+const DefaultMaxDeadLetters = 1000
 
 // DB is an open archive. Its methods are safe for concurrent use; writes
 // are serialised by bbolt.
@@ -78,6 +89,7 @@ type DB struct {
 	lg        zerolog.Logger
 	threshold float64
 	announce  Announcer
+	maxDead   int // Options.MaxDeadLetters
 
 	closeOnce sync.Once
 	closeErr  error
@@ -105,10 +117,6 @@ const (
 
 	keyFormat = "format"
 )
-
-// strictMode has bbolt check the whole file after every commit and panic
-// on any inconsistency. Tests switch it on; it is far too slow otherwise.
-var strictMode = false
 
 var rootBuckets = []string{bucketMeta, bucketSources, bucketRuns, bucketPages, bucketRunPages, bucketValidators}
 
@@ -194,6 +202,7 @@ func Open(path string, opts Options) (*DB, error) {
 		lg:        opts.Logger.With().Str("component", "archive").Str("archive", path).Logger(),
 		threshold: opts.DropThreshold,
 		announce:  opts.Announce,
+		maxDead:   cmp.Or(opts.MaxDeadLetters, DefaultMaxDeadLetters),
 	}
 	if err := bdb.View(func(tx *bbolt.Tx) error { db.opened = uint64(tx.ID()); return nil }); err != nil {
 		_ = bdb.Close()
@@ -227,7 +236,7 @@ func openBolt(path string, opts Options, readOnly bool) (*bbolt.DB, *os.File, er
 	switch {
 	case err == nil:
 		bdb.AllocSize = allocSize
-		bdb.StrictMode = strictMode
+		bdb.StrictMode = opts.Strict
 		return bdb, file, nil
 	case errors.Is(err, berrors.ErrTimeout):
 		return nil, nil, fmt.Errorf("archive %s is in use by another process (waited %s for its lock): %w", path, opts.Timeout, ErrLocked)

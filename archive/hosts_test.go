@@ -15,7 +15,7 @@ func TestHostHolds(t *testing.T) {
 	path := tempPath(t, "archive.db")
 	now := time.Date(2026, 7, 1, 12, 0, 0, 0, time.UTC)
 	clock := func() time.Time { return now }
-	db, err := archive.Open(path, archive.Options{Now: clock})
+	db, err := archive.Open(path, archive.Options{Strict: true, Now: clock})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,7 +54,7 @@ func TestHostHolds(t *testing.T) {
 	db.Close()
 
 	// The next hold drops the one that is over.
-	db, err = archive.Open(path, archive.Options{Now: clock})
+	db, err = archive.Open(path, archive.Options{Strict: true, Now: clock})
 	if err != nil {
 		t.Fatal(err)
 	}

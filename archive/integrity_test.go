@@ -107,7 +107,7 @@ func TestCheckFindsRollback(t *testing.T) {
 	writeFile(t, path, raw)
 
 	for _, readOnly := range []bool{true, false} {
-		db, err := archive.Open(path, archive.Options{ReadOnly: readOnly, Logger: quiet()})
+		db, err := archive.Open(path, archive.Options{Strict: true, ReadOnly: readOnly, Logger: quiet()})
 		if err != nil {
 			t.Fatalf("Open (read-only %v) after tearing the newest meta page: %v", readOnly, err)
 		}

@@ -22,7 +22,7 @@ import (
 
 func TestOpenCreatesArchiveAndParent(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "nested", "dir", "archive.db")
-	db, err := archive.Open(path, archive.Options{})
+	db, err := archive.Open(path, archive.Options{Strict: true})
 	if err != nil {
 		t.Fatalf("Open: %v", err)
 	}
@@ -63,7 +63,7 @@ func TestOpenReadOnlyMissingFileCreatesNothing(t *testing.T) {
 
 func TestReadOnlyRefusesWrites(t *testing.T) {
 	path := tempPath(t, "archive.db")
-	db, err := archive.Open(path, archive.Options{})
+	db, err := archive.Open(path, archive.Options{Strict: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -123,7 +123,7 @@ func assertLocked(t *testing.T, err error, path string, took time.Duration) {
 
 func mustOpenPath(t *testing.T, path string) *archive.DB {
 	t.Helper()
-	db, err := archive.Open(path, archive.Options{Logger: quiet()})
+	db, err := archive.Open(path, archive.Options{Strict: true, Logger: quiet()})
 	if err != nil {
 		t.Fatalf("Open: %v", err)
 	}
@@ -163,7 +163,7 @@ func TestLockAcrossProcesses(t *testing.T) {
 	}
 	for _, readOnly := range []bool{false, true} {
 		start := time.Now()
-		db, err := archive.Open(path, archive.Options{ReadOnly: readOnly})
+		db, err := archive.Open(path, archive.Options{Strict: true, ReadOnly: readOnly})
 		took := time.Since(start)
 		if err == nil {
 			db.Close()
@@ -175,7 +175,7 @@ func TestLockAcrossProcesses(t *testing.T) {
 	if err := cmd.Wait(); err != nil {
 		t.Fatalf("child: %v", err)
 	}
-	db, err := archive.Open(path, archive.Options{})
+	db, err := archive.Open(path, archive.Options{Strict: true})
 	if err != nil {
 		t.Fatalf("Open after the child let go: %v", err)
 	}
@@ -227,7 +227,7 @@ func TestOpenRefusesForeignFiles(t *testing.T) {
 			tc.write(t, path)
 			before := readFile(t, path)
 			for _, readOnly := range []bool{false, true} {
-				db, err := archive.Open(path, archive.Options{ReadOnly: readOnly})
+				db, err := archive.Open(path, archive.Options{Strict: true, ReadOnly: readOnly})
 				if err == nil {
 					db.Close()
 					t.Fatalf("Open (read-only %v) accepted a foreign file", readOnly)
@@ -256,7 +256,7 @@ func TestOpenRefusesNewerSchema(t *testing.T) {
 	})
 	before := readFile(t, path)
 	for _, readOnly := range []bool{false, true} {
-		db, err := archive.Open(path, archive.Options{ReadOnly: readOnly})
+		db, err := archive.Open(path, archive.Options{Strict: true, ReadOnly: readOnly})
 		if err == nil {
 			db.Close()
 			t.Fatalf("Open (read-only %v) accepted schema 99", readOnly)
@@ -321,7 +321,7 @@ func TestOpenRefusesTruncatedArchive(t *testing.T) {
 			cut := tempPath(t, "cut.db")
 			writeFile(t, cut, full[:n])
 			for _, readOnly := range []bool{true, false} {
-				db, err := archive.Open(cut, archive.Options{ReadOnly: readOnly})
+				db, err := archive.Open(cut, archive.Options{Strict: true, ReadOnly: readOnly})
 				if err == nil {
 					db.Close()
 					t.Fatalf("Open (read-only %v) of an archive cut to %d of %d bytes succeeded", readOnly, n, used.UsedBytes)

@@ -25,7 +25,7 @@ func TestBoltOptions(t *testing.T) {
 		}
 		db.Close()
 		// The timeout is only visible by waiting on it.
-		holder, _ := Open(path, Options{})
+		holder, _ := Open(path, Options{Strict: true})
 		start := time.Now()
 		_, err = Open(path, opts)
 		took := time.Since(start)
@@ -37,5 +37,27 @@ func TestBoltOptions(t *testing.T) {
 		if err == nil || took < want*9/10 || took > want+time.Second {
 			t.Errorf("Open(%+v) while held: %v after %v, want ErrLocked after about %v", opts, err, took, want)
 		}
+	}
+}
+
+// TestStrictAndDeadLetterOptions: Options.Strict reaches bbolt's
+// StrictMode, and MaxDeadLetters defaults to DefaultMaxDeadLetters.
+func TestStrictAndDeadLetterOptions(t *testing.T) {
+	for _, tc := range []struct {
+		opts    Options
+		strict  bool
+		maxDead int
+	}{
+		{Options{}, false, DefaultMaxDeadLetters},
+		{Options{Strict: true, MaxDeadLetters: 3}, true, 3},
+	} {
+		db, err := Open(filepath.Join(t.TempDir(), "archive.db"), tc.opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if db.bolt.StrictMode != tc.strict || db.maxDead != tc.maxDead {
+			t.Errorf("Open(%+v): StrictMode %v, dead letters kept %d; want %v, %d", tc.opts, db.bolt.StrictMode, db.maxDead, tc.strict, tc.maxDead)
+		}
+		db.Close()
 	}
 }

@@ -39,10 +39,6 @@ const (
 	bucketDead   = "outbox_dead"
 )
 
-// maxDead bounds the dead-letter bucket: the oldest are dropped first.
-// Tests lower it with SetMaxDead.
-var maxDead = 1000
-
 // maxLastError bounds the error a failed attempt leaves on an entry.
 const maxLastError = 512
 
@@ -328,7 +324,7 @@ func (db *DB) Retry(ctx context.Context, id uint64, cause error, next time.Time,
 
 // Abandon gives up on notification id: it moves from the outbox to the
 // dead-letter bucket with its last error, where DeadLetters lists it. The
-// dead-letter bucket keeps the latest 1000 (maxDead).
+// dead-letter bucket keeps the latest Options.MaxDeadLetters.
 func (db *DB) Abandon(ctx context.Context, id uint64, cause error) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("abandon notification %d: %w", id, err)
@@ -355,7 +351,7 @@ func (db *DB) Abandon(ctx context.Context, id uint64, cause error) error {
 		if err := b.b.Delete(seq(id)); err != nil {
 			return fmt.Errorf("delete %s: %w", b.keyPath(seq(id)), err)
 		}
-		return trimDead(dead)
+		return trimDead(dead, db.maxDead)
 	})
 	if err != nil {
 		return fmt.Errorf("abandon notification %d: %w", id, err)
@@ -366,7 +362,7 @@ func (db *DB) Abandon(ctx context.Context, id uint64, cause error) error {
 // trimDead drops the oldest dead letters beyond maxDead. It counts with a
 // cursor: Bucket.Stats reads only committed pages and misses this
 // transaction's writes.
-func trimDead(dead bucket) error {
+func trimDead(dead bucket, maxDead int) error {
 	c := dead.b.Cursor()
 	n := 0
 	for k, _ := c.First(); k != nil; k, _ = c.Next() {

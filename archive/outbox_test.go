@@ -216,7 +216,7 @@ func TestOutboxDelivery(t *testing.T) {
 	if err := db.Close(); err != nil {
 		t.Fatal(err)
 	}
-	db, err = archive.Open(db.Path(), archive.Options{Now: clock.Now, Logger: archivetest.TestLogger(t)})
+	db, err = archive.Open(db.Path(), archive.Options{Strict: true, Now: clock.Now, Logger: archivetest.TestLogger(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -260,8 +260,7 @@ func TestOutboxDelivery(t *testing.T) {
 // dead-letter bucket keeps: the oldest two go, and Abandon returns.
 func TestAbandonKeepsLatestDead(t *testing.T) {
 	const keep = 3
-	defer archive.SetMaxDead(archive.SetMaxDead(keep))
-	db, _ := open(t)
+	db := archivetest.MustOpenWith(t, archive.Options{Now: archivetest.NewClock(t0).Now, Logger: archivetest.TestLogger(t), MaxDeadLetters: keep})
 	ctx := context.Background()
 	var ids []uint64
 	for range keep + 2 {
@@ -305,7 +304,6 @@ func TestNotifyRefusesEmpty(t *testing.T) {
 // against the previous version in the same transaction) and as a reparse
 // (no notification): the difference is the outbox's cost.
 func BenchmarkEditRun(b *testing.B) {
-	defer archive.SetStrict(archive.SetStrict(false))
 	for _, origin := range []archive.Origin{archive.OriginVendor, archive.OriginParser} {
 		b.Run(string(origin), func(b *testing.B) {
 			clock := archivetest.NewClock(t0)

@@ -31,8 +31,13 @@ func TestLogger(tb testing.TB) zerolog.Logger {
 
 // MustOpenWith is MustOpen with options. Without an Announcer in opts, the
 // archive announces changes with notify.Announce, as statusarchive does.
+// Tests (not benchmarks) run in Options.Strict: bbolt checks the whole file
+// after every commit.
 func MustOpenWith(tb testing.TB, opts archive.Options) *archive.DB {
 	tb.Helper()
+	if _, bench := tb.(*testing.B); !bench {
+		opts.Strict = true
+	}
 	if opts.Announce == nil {
 		opts.Announce = notify.Announce
 	}
