@@ -17,8 +17,10 @@
 // as detected, the rule Reparse follows too), or for a 304 stands the
 // digest of what the page parsed to last time in for it, and returns the
 // pages to fetch next. Commit decides whether the run is Complete or a
-// Snapshot, leaves out incidents whose timeline was not fetched, merges
-// the pages, counts an incident only 304 pages showed as a sighting of
+// Snapshot, merges the pages, keeps an incident whose own page failed as
+// its list showed it, marked incomplete (parser.Incident.Partial; never a
+// version that takes updates away from a complete one), groups the run's
+// failures by cause (Run.Causes), counts an incident only 304 pages showed as a sighting of
 // its archived version (nothing parsed, merged or hashed again), and
 // ingests it all in one write transaction. Ingest takes records that are
 // already merged.

@@ -100,9 +100,8 @@ func (db *DB) Ingest(ctx context.Context, in RunInput, incidents []parser.Incide
 
 // resolver derives a run's records inside its write transaction: the
 // incidents to apply, and the ids of incidents that are only sighted (seen
-// unchanged, their archived version standing). partial is true when the
-// run has failures.
-type resolver func(w *writer, partial bool) (incidents []parser.Incident, sightings []string, err error)
+// unchanged, their archived version standing).
+type resolver func(w *writer) (incidents []parser.Incident, sightings []string, err error)
 
 // ingest is Ingest; a reparse passes the page references it re-derived the
 // records from as carried, and a Crawl its resolver.
@@ -142,7 +141,7 @@ func (db *DB) ingest(ctx context.Context, in RunInput, incidents []parser.Incide
 		}
 		var sighted []sighting
 		if resolve != nil {
-			all, ids, err := resolve(w, len(in.Failures) > 0)
+			all, ids, err := resolve(w)
 			if err != nil {
 				return err
 			}
@@ -258,7 +257,7 @@ func newRun(in RunInput, now time.Time) Run {
 	return Run{
 		Source: in.Source, URL: in.URL, Started: in.Started.UTC(), Finished: in.Finished.UTC(), Recorded: now,
 		Format: in.Format, Origin: in.Origin, Complete: in.Complete, Pages: len(in.Pages),
-		Failures: append([]string(nil), in.Failures...), Claims: in.Claims,
+		Failures: append([]string(nil), in.Failures...), Causes: in.Causes, Claims: in.Claims,
 	}
 }
 
@@ -398,6 +397,19 @@ func (w *writer) apply(run *Run, inc parser.Incident, now time.Time) error {
 		return err
 	}
 	hash := inc.Hash()
+	if found && !h.Deleted && h.Hash != hash && h.N > 0 && inc.Partial {
+		// An incomplete rendering (a list whose incident page failed)
+		// never takes updates away from a complete version: the complete
+		// one wins, filled with what the list adds.
+		prev, err := version(ib, h.N)
+		if err != nil {
+			return err
+		}
+		if !prev.Incident.Partial {
+			inc = parser.Merge([]*parser.Page{{Incidents: []parser.Incident{inc}}, {Incidents: []parser.Incident{prev.Incident}}})[0]
+			hash = inc.Hash()
+		}
+	}
 	if found && !h.Deleted && h.Hash != hash && h.N > 0 {
 		// What this rendering leaves unsaid (a feed's impact, a list's
 		// components) is not a change: take it from the last version.

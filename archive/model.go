@@ -79,6 +79,7 @@ type RunInput struct {
 	// inferred deleted from it.
 	Snapshot bool
 	Failures []string // what went wrong in a run that still has records: outcome "partial"
+	Causes   []Cause  // Failures grouped by cause
 	Origin   Origin   // OriginVendor when empty
 	// Claims are what the start page says about itself ("44 outages in the
 	// last 2 years"), kept with the run so that figures computed from the
@@ -113,6 +114,7 @@ type Run struct {
 	Deleted   int       `json:"deleted"`
 	Error     string    `json:"error,omitempty"`
 	Failures  []string  `json:"failures,omitempty"`
+	Causes    []Cause   `json:"causes,omitempty"` // Failures grouped by cause
 	// Claims are the start page's claims about itself, when it makes any.
 	Claims *parser.Claims `json:"claims,omitempty"`
 

@@ -3,8 +3,10 @@ package archive
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	bbolt "go.etcd.io/bbolt"
@@ -62,9 +64,97 @@ type Outcome struct {
 	Err error
 	// Failures are the pages that could not be fetched or read, and a cap
 	// that stopped the crawl: the run is partial, infers no deletions,
-	// leaves out incidents whose timeline was not fetched, and keeps no
-	// digests so that the next run fetches its pages again.
-	Failures []string
+	// and keeps no digests, so that the next run fetches its pages again.
+	// An incident whose own page failed is archived as the list showed it,
+	// marked incomplete (parser.Incident.Partial).
+	Failures []Failure
+}
+
+// Failure is one page a crawl could not fetch or read, or with no URL a
+// failure of no one page (a cap that stopped the crawl).
+type Failure struct {
+	URL string
+	Err error
+}
+
+// Cause is one cause of a run's failures: how many pages failed with it
+// and the first few of them.
+type Cause struct {
+	Cause string   `json:"cause"`
+	Count int      `json:"count"`
+	URLs  []string `json:"urls,omitempty"` // the first three
+}
+
+// causeURLs is how many URLs a Cause names.
+const causeURLs = 3
+
+// String is "12 pages: detail page has no title (https://a, https://b,
+// https://c, 9 more)".
+func (c Cause) String() string {
+	s := c.Cause
+	if c.Count > 1 || len(c.URLs) > 0 {
+		s = fmt.Sprintf("%d page%s: %s", c.Count, map[bool]string{true: "s"}[c.Count != 1], c.Cause)
+	}
+	if len(c.URLs) > 0 {
+		s += " (" + strings.Join(c.URLs, ", ")
+		if more := c.Count - len(c.URLs); more > 0 {
+			s += fmt.Sprintf(", %d more", more)
+		}
+		s += ")"
+	}
+	return s
+}
+
+// Causes groups failures by cause, in the order each cause first failed:
+// the error without the page's URL in it.
+func Causes(failures []Failure) []Cause {
+	var out []Cause
+	for _, f := range failures {
+		cause := causeOf(f)
+		i := slices.IndexFunc(out, func(c Cause) bool { return c.Cause == cause })
+		if i < 0 {
+			out = append(out, Cause{Cause: cause})
+			i = len(out) - 1
+		}
+		out[i].Count++
+		if f.URL != "" && len(out[i].URLs) < causeURLs {
+			out[i].URLs = append(out[i].URLs, f.URL)
+		}
+	}
+	return out
+}
+
+// causeOf is f's error without its URL and without per-page detail: the
+// first error down its chain that does not name the URL (a
+// parser.ParseError's part and cause), then, while the error it wraps
+// only lacks a detail it appends ("unrecognised page format (78 bytes…)"),
+// that one.
+func causeOf(f Failure) string {
+	if f.Err == nil {
+		return "unknown error"
+	}
+	e := f.Err
+	for f.URL != "" && e != nil && strings.Contains(e.Error(), f.URL) {
+		if pe, ok := e.(*parser.ParseError); ok && pe.Field != "" {
+			return pe.Field + ": " + generic(pe.Err)
+		}
+		e = errors.Unwrap(e)
+	}
+	if e == nil {
+		return strings.ReplaceAll(f.Err.Error(), f.URL, "the page")
+	}
+	return generic(e)
+}
+
+// generic is e's message without the detail its wrapping added at the end.
+func generic(e error) string {
+	for {
+		inner := errors.Unwrap(e)
+		if inner == nil || !strings.HasPrefix(e.Error(), inner.Error()) {
+			return e.Error()
+		}
+		e = inner
+	}
 }
 
 // Begin starts a crawl of plan.Source in one short read: the validators
@@ -215,7 +305,10 @@ func digest(page *parser.Page) *PageDigest {
 //
 // Only a whole listing crawled without failure is Complete and may infer
 // deletions; a start page that shows only what is open now makes the run a
-// Snapshot. An incident whose pages all answered 304 is a sighting of its
+// Snapshot. An incident whose own page failed keeps the list's rendering,
+// marked incomplete (Partial); an incomplete rendering never replaces an
+// archived complete version (see Ingest). An incident whose pages all
+// answered 304 is a sighting of its
 // archived version: its last-seen time moves, nothing is parsed, merged or
 // hashed again. One that a 304 page names and a fetched page also shows is
 // merged from its archived version and the fresh rendering, as the pages
@@ -226,7 +319,10 @@ func (c *Crawl) Commit(ctx context.Context, db *DB, o Outcome) (Run, error) {
 	if o.Err != nil {
 		return db.RecordFailure(ctx, in, o.Err)
 	}
-	in.Failures = append([]string(nil), o.Failures...)
+	for _, f := range o.Failures {
+		in.Failures = append(in.Failures, f.Err.Error())
+	}
+	in.Causes = Causes(o.Failures)
 	in.Complete = len(in.Failures) == 0 && c.scope == parser.ScopeListing
 	in.Snapshot = c.scope == parser.ScopeCurrent
 	if len(in.Failures) > 0 {
@@ -243,7 +339,7 @@ func (c *Crawl) Commit(ctx context.Context, db *DB, o Outcome) (Run, error) {
 
 // resolve turns the crawl's visits into the records to apply and the ids
 // only 304 pages showed, reading archived versions in w's transaction.
-func (c *Crawl) resolve(w *writer, partial bool) (incidents []parser.Incident, sightings []string, err error) {
+func (c *Crawl) resolve(w *writer) (incidents []parser.Incident, sightings []string, err error) {
 	fresh := map[string]bool{}
 	for _, v := range c.visits {
 		if v.page != nil {
@@ -280,11 +376,5 @@ func (c *Crawl) resolve(w *writer, partial bool) (incidents []parser.Incident, s
 		}
 		pages = append(pages, page)
 	}
-	incidents = parser.Merge(pages)
-	if partial {
-		// Leave out incidents whose full timeline was not fetched rather
-		// than archive them short.
-		incidents = slices.DeleteFunc(incidents, func(inc parser.Incident) bool { return inc.Partial })
-	}
-	return incidents, sightings, nil
+	return parser.Merge(pages), sightings, nil
 }

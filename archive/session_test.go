@@ -45,7 +45,7 @@ func (s *site) parse(doc parser.Document, _ parser.Format) (*parser.Page, error)
 			inc.Source, inc.Partial = doc.Source, len(f) > 3 && f[3] == "partial"
 			page.Incidents = append(page.Incidents, inc)
 		default:
-			return nil, fmt.Errorf("%s: unreadable line %q", doc.URL, line)
+			return nil, &parser.ParseError{URL: doc.URL, Format: "toy", Err: fmt.Errorf("unreadable line %q", line)}
 		}
 	}
 	return page, nil
@@ -63,12 +63,12 @@ func (s *site) crawl(t *testing.T, db *archive.DB, source string, unchanged, bro
 		t.Fatalf("Begin: %v", err)
 	}
 	queue, conditional := []string{home}, 0
-	var failures []string
+	var failures []archive.Failure
 	for len(queue) > 0 {
 		url := queue[0]
 		queue = queue[1:]
 		if slices.Contains(broken, url) {
-			failures = append(failures, url+": 500 Internal Server Error")
+			failures = append(failures, archive.Failure{URL: url, Err: fmt.Errorf("fetch %s: http status 500", url)})
 			continue
 		}
 		p := archive.PageInput{URL: url, Status: http.StatusOK, FetchedAt: t0, Body: []byte(s.pages[url]),
@@ -81,7 +81,7 @@ func (s *site) crawl(t *testing.T, db *archive.DB, source string, unchanged, bro
 		}
 		follow, err := c.Visit(p)
 		if err != nil {
-			failures = append(failures, err.Error())
+			failures = append(failures, archive.Failure{URL: url, Err: err})
 		}
 		for _, f := range follow {
 			queue = append(queue, f.URL)
@@ -144,9 +144,10 @@ func TestCrawlNotModified(t *testing.T) {
 	}
 }
 
-// TestCrawlPartial fails one detail page: the incident only its list
-// showed is left out, the run is partial and infers no deletion, and no
-// digest is kept, so the next crawl asks for every page afresh.
+// TestCrawlPartial fails one detail page: the incident keeps the list's
+// rendering, marked incomplete; the run is partial, infers no deletion and
+// keeps no digest, so that the next crawl asks for every page afresh and
+// completes the incident.
 func TestCrawlPartial(t *testing.T) {
 	db, clock := open(t)
 	s := newSite()
@@ -154,13 +155,73 @@ func TestCrawlPartial(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if run.Outcome != archive.OutcomePartial || run.Complete || !slices.Equal(run.NewIDs, []string{"inc-a"}) {
-		t.Errorf("crawl with a failed page = %+v, want partial, incomplete, only inc-a new", run)
+	if run.Outcome != archive.OutcomePartial || run.Complete || run.New != 2 {
+		t.Errorf("crawl with a failed page = %+v, want partial, incomplete, 2 new", run)
+	}
+	if b := mustRecord(t, db, "inc-b").Latest().Incident; !b.Partial || len(b.Updates) != 1 {
+		t.Errorf("inc-b after its page failed: partial %v with %d updates, want the list's one update, marked partial", b.Partial, len(b.Updates))
 	}
 	clock.Advance(time.Hour)
 	next, conditional, err := s.crawl(t, db, src, all, nil)
-	if err != nil || conditional != 0 || !slices.Equal(next.NewIDs, []string{"inc-b"}) {
-		t.Errorf("next crawl = %+v, %d conditional, %v; want no conditional request and inc-b new", next, conditional, err)
+	if err != nil || conditional != 0 || !slices.Equal(next.ChangedIDs, []string{"inc-b"}) || next.Outcome != archive.OutcomeOK {
+		t.Errorf("next crawl = %+v, %d conditional, %v; want no conditional request and inc-b completed", next, conditional, err)
+	}
+	if b := mustRecord(t, db, "inc-b").Latest().Incident; b.Partial || len(b.Updates) != 2 {
+		t.Errorf("inc-b after the next crawl: partial %v with %d updates, want complete with 2", b.Partial, len(b.Updates))
+	}
+}
+
+// TestCrawlUnreadablePages fails every detail page after a good crawl:
+// the incomplete list renderings make no version that would take updates
+// away, and the run's failures are grouped by cause.
+func TestCrawlUnreadablePages(t *testing.T) {
+	db, clock := open(t)
+	s := newSite()
+	if _, _, err := s.crawl(t, db, src, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	clock.Advance(time.Hour)
+	s.pages[home+"a"], s.pages[home+"b"] = "<html>redesigned</html>", "<html>redesigned</html>"
+	run, _, err := s.crawl(t, db, src, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if run.Outcome != archive.OutcomePartial || run.Unchanged != 2 || run.Changed+run.New != 0 {
+		t.Errorf("crawl with unreadable detail pages = %+v, want partial, both incidents unchanged", run)
+	}
+	for _, id := range []string{"inc-a", "inc-b"} {
+		if rec := mustRecord(t, db, id); len(rec.Versions) != 1 {
+			t.Errorf("%s has %d versions, want 1: an incomplete rendering replaced a complete one", id, len(rec.Versions))
+		}
+	}
+	want := []archive.Cause{{Cause: `unreadable line "<html>redesigned</html>"`, Count: 2, URLs: []string{home + "a", home + "b"}}}
+	if got := run.Causes; !equalJSON(got, want) {
+		t.Errorf("causes = %+v, want %+v", got, want)
+	}
+}
+
+// TestCauses groups failures: one cause per distinct error without its
+// URL, counted, naming the first three pages.
+func TestCauses(t *testing.T) {
+	var fs []archive.Failure
+	for i := range 5 {
+		u := fmt.Sprintf("https://x.example/incidents/%d", i)
+		fs = append(fs, archive.Failure{URL: u, Err: &parser.ParseError{URL: u, Format: "f", Field: "title", Err: errors.New("no title")}})
+	}
+	fs = append(fs, archive.Failure{URL: "https://x.example/h", Err: fmt.Errorf("fetch https://x.example/h: %w", errors.New("http status 500"))},
+		archive.Failure{Err: errors.New("page cap of 50 hit")})
+	got := archive.Causes(fs)
+	var lines []string
+	for _, c := range got {
+		lines = append(lines, c.String())
+	}
+	want := []string{
+		"5 pages: title: no title (https://x.example/incidents/0, https://x.example/incidents/1, https://x.example/incidents/2, 2 more)",
+		"1 page: http status 500 (https://x.example/h)",
+		"page cap of 50 hit",
+	}
+	if !slices.Equal(lines, want) {
+		t.Errorf("causes:\n%s\nwant:\n%s", strings.Join(lines, "\n"), strings.Join(want, "\n"))
 	}
 }
 

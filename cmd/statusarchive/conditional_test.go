@@ -3,8 +3,10 @@ package main
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync/atomic"
 	"testing"
 
@@ -112,8 +114,9 @@ func TestConditionalGetSeesEdits(t *testing.T) {
 }
 
 // TestPartialRunKeepsNoDigest: a run that could not fetch one detail page
-// leaves that incident out; the next run must not stand the list page's
-// digest in for it (the incident was never archived), but fetch afresh.
+// archives that incident as the list showed it, incomplete; the next run
+// must not stand the list page's digest in for it, but fetch afresh and
+// complete it.
 func TestPartialRunKeepsNoDigest(t *testing.T) {
 	var failing atomic.Bool
 	failing.Store(true)
@@ -133,10 +136,63 @@ func TestPartialRunKeepsNoDigest(t *testing.T) {
 	}
 	failing.Store(false)
 	sum, err := c.scrape("workos", srv.URL+workosPath)
-	if err != nil || sum.Outcome != "ok" || sum.New != 1 {
-		t.Fatalf("next run: %+v, %v; want ok with the missing incident new", sum, err)
+	if err != nil || sum.Outcome != "ok" || sum.Changed != 1 || sum.New != 0 {
+		t.Fatalf("next run: %+v, %v; want ok with the incomplete incident completed", sum, err)
 	}
 	if sum, err := c.scrape("workos", srv.URL+workosPath); err != nil || sum.New+sum.Changed+sum.Deleted != 0 {
 		t.Fatalf("third run over 304s: %+v, %v; want nothing new", sum, err)
+	}
+}
+
+// TestUnreadableDetailPages scrapes a Statuspage site whose every
+// incident page is unreadable: each incident is archived as the history
+// list shows it, marked incomplete, the run is partial and its error
+// groups the failures by cause; once the pages read again, the next run
+// completes every incomplete incident.
+func TestUnreadableDetailPages(t *testing.T) {
+	var broken atomic.Bool
+	var unreadable atomic.Int32
+	broken.Store(true)
+	site := &etagged{h: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.Contains(r.URL.Path, "/incidents/") && broken.Load() {
+			unreadable.Add(1)
+			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+			fmt.Fprintf(w, "<!doctype html><html><body><div>Incident</div><p>Redesigned: %s</p></body></html>", r.URL.Path)
+			return
+		}
+		fixtures.StatuspageSite(fixtures.StatuspageOptions{}).ServeHTTP(w, r)
+	})}
+	srv := httptest.NewServer(site)
+	defer srv.Close()
+
+	c := newCLI(t)
+	sum, err := c.scrape("acme", srv.URL)
+	if err == nil || sum.Outcome != "partial" || sum.New != statuspageIncidents(t) {
+		t.Fatalf("scrape with every incident page unreadable: %+v, %v; want a partial run archiving all %d incidents", sum, err, statuspageIncidents(t))
+	}
+	incomplete := 0
+	for _, in := range c.export() {
+		if in.Partial {
+			incomplete++
+		}
+	}
+	if incomplete == 0 {
+		t.Fatal("no archived incident is marked incomplete")
+	}
+	// One cause, counted, naming three pages and how many more: not a
+	// line with every URL in it.
+	if msg, n := err.Error(), unreadable.Load(); !strings.Contains(msg, fmt.Sprintf("%d pages: unrecognised page format (", n)) || strings.Count(msg, srv.URL) != 3 {
+		t.Errorf("error %q: want the failures grouped by cause, %d pages, three URLs named", msg, n)
+	}
+
+	broken.Store(false)
+	next, err := c.scrape("acme", srv.URL)
+	if err != nil || next.Outcome != "ok" || next.New != 0 {
+		t.Fatalf("next run with the pages readable: %+v, %v; want ok, nothing new", next, err)
+	}
+	for _, in := range c.export() {
+		if in.Partial {
+			t.Errorf("%s is still incomplete after a good run", in.ID)
+		}
 	}
 }

@@ -61,10 +61,10 @@ func (m *Main) runJob(ctx context.Context, store withDB, lg zerolog.Logger, j jo
 	out := archive.Outcome{Finished: m.Now(), Err: crawlErr}
 	if res != nil {
 		for _, f := range res.Failures {
-			out.Failures = append(out.Failures, f.Err.Error())
+			out.Failures = append(out.Failures, archive.Failure{URL: f.URL, Err: f.Err})
 		}
 		if res.CapHit {
-			out.Failures = append(out.Failures, fmt.Sprintf("page cap of %d hit: older pages not fetched", j.fetch.MaxPages))
+			out.Failures = append(out.Failures, archive.Failure{Err: fmt.Errorf("page cap of %d hit: older pages not fetched", j.fetch.MaxPages)})
 		}
 	}
 	var run archive.Run
@@ -78,8 +78,12 @@ func (m *Main) runJob(ctx context.Context, store withDB, lg zerolog.Logger, j jo
 	case err != nil:
 		return run, fmt.Errorf("scrape %s: %w", j.source, err)
 	case len(out.Failures) > 0:
+		var causes []string
+		for _, c := range archive.Causes(out.Failures) {
+			causes = append(causes, c.String())
+		}
 		return run, fmt.Errorf("scrape %s: partial run, %d incidents archived, not everything was fetched: %s",
-			j.source, run.Incidents, strings.Join(out.Failures, "; "))
+			j.source, run.Incidents, strings.Join(causes, "; "))
 	}
 	return run, nil
 }

@@ -90,6 +90,7 @@ type exported struct {
 	ResolvedAt      *string  `json:"resolved_at"`
 	DurationMinutes *float64 `json:"duration_minutes"`
 	Version         int      `json:"version"`
+	Partial         bool     `json:"partial"`
 	Updates         []struct {
 		Status    *string `json:"status"`
 		RawStatus string  `json:"raw_status"`
