@@ -51,6 +51,9 @@ type cachetIncident struct {
 	OccurredAt  string         `json:"occurred_at"`
 	CreatedAt   string         `json:"created_at"`
 	Updates     []cachetUpdate `json:"updates"`
+	// Cachet 2.4 states the newest update's status beside the incident's.
+	LatestStatus      *json.Number `json:"latest_status"`
+	LatestHumanStatus string       `json:"latest_human_status"`
 }
 
 type cachetUpdate struct {
@@ -215,7 +218,10 @@ func (c cachetIncident) incident(origin string) (Incident, error) {
 		st, raw := cachetWord(u.Status, u.HumanStatus)
 		in.Updates = append(in.Updates, Update{Status: st, StatusRaw: raw, At: at, Body: u.Message})
 	}
-	if st, raw, ok := latestStatus(in.Updates); ok {
+	if c.LatestStatus != nil && len(c.Updates) == 0 {
+		// Updates not embedded: the newest one's status, as stated.
+		in.Status, in.StatusRaw = cachetWord(*c.LatestStatus, c.LatestHumanStatus)
+	} else if st, raw, ok := latestStatus(in.Updates); ok {
 		in.Status, in.StatusRaw = st, raw
 	}
 	if in.Status == StatusScheduled || !in.ScheduledFor.IsZero() {

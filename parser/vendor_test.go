@@ -251,3 +251,26 @@ func TestVendorFixtureGoldens(t *testing.T) {
 		})
 	}
 }
+
+// Cachet: a fixed incident whose own status stayed "Investigating" is
+// resolved by its newest update; without embedded updates, latest_status
+// says the same.
+func TestCachetStaleStatus(t *testing.T) {
+	body := `{"meta":{"pagination":{"links":{"next_page":null}}},"data":[
+	 {"id":7,"name":"Stale","status":1,"human_status":"Investigating","message":"Looking.","created_at":"2024-03-01 10:00:00",
+	  "updates":[{"status":4,"human_status":"Fixed","message":"Fixed.","created_at":"2024-03-01 11:00:00"}]},
+	 {"id":8,"name":"Not embedded","status":1,"human_status":"Investigating","message":"Looking.","created_at":"2024-03-02 10:00:00",
+	  "latest_status":4,"latest_human_status":"Fixed"}]}`
+	page, err := Parse(Document{URL: "https://status.example.com/api/v1/incidents", Body: []byte(body)}, FormatAuto)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, in := range page.Incidents {
+		if in.Status != StatusResolved || in.StatusRaw != "Fixed" {
+			t.Errorf("incident %s %q: status %q (%q), want resolved (Fixed)", in.ID, in.Title, in.Status, in.StatusRaw)
+		}
+		if got := in.Updates[0].At.At; !got.Equal(time.Date(2024, 3, int(in.ID[0]-'6'), 10, 0, 0, 0, time.UTC)) {
+			t.Errorf("incident %s: first post at %v, want 10:00 UTC", in.ID, got)
+		}
+	}
+}
