@@ -91,8 +91,20 @@ func sniff(doc Document) (Format, error) {
 // Parse parses doc as the named format, or as the detected one when name is
 // empty or FormatAuto. Every record it returns has passed Validate (without
 // an upper time bound: the parser has no clock) and carries doc.Source.
-// Every error it returns for a page names the page's source and URL.
+// Every error it returns for a page names the page's source and URL; for
+// a page fetched to complete an incident (doc.Via.Reason is FollowDetail)
+// it is a *DetailError around that error.
 func Parse(doc Document, name Format) (*Page, error) {
+	page, err := parse(doc, name)
+	if err != nil && doc.Via.Reason == FollowDetail {
+		// A page that was to complete an incident: the run keeps the
+		// list page's record (DetailError).
+		return nil, &DetailError{Follow: doc.Via, URL: doc.URL, Err: err}
+	}
+	return page, err
+}
+
+func parse(doc Document, name Format) (*Page, error) {
 	auto := name == "" || name == FormatAuto
 	if auto {
 		name = ""
@@ -123,6 +135,7 @@ func Parse(doc Document, name Format) (*Page, error) {
 		in := &page.Incidents[k]
 		in.Source = doc.Source
 		in.Sort()
+		in.Truncate()
 		in.ReadWindows()
 		if err := in.Validate(time.Time{}); err != nil {
 			return nil, &ParseError{Source: doc.Source, URL: doc.URL, Format: name, Err: err}

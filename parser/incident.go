@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
 	"golang.org/x/text/unicode/norm"
 )
@@ -118,6 +119,15 @@ type Incident struct {
 	// that shows fewer updates than it claims, a history entry that carries
 	// only the last message). A complete rendering replaces it on merge.
 	Partial bool `json:"partial,omitempty"`
+	// Truncated marks a record whose title or an update body was longer
+	// than its cap (MaxTitle, MaxBody) and was cut, ending in
+	// TruncationMarker.
+	Truncated bool `json:"truncated,omitempty"`
+	// Incomplete marks a record kept from a list page because the
+	// incident's own page, which would have completed it, could not be
+	// parsed (see DetailError and MarkIncomplete). It says how this crawl
+	// went, not what the vendor states, so it is not hashed.
+	Incomplete bool `json:"incomplete,omitempty"`
 }
 
 // Claims are what a page says about itself in prose: its own totals. They
@@ -156,6 +166,9 @@ type Follow struct {
 	Fallback string `json:"fallback,omitempty"`
 	// EmptyBefore counts the consecutive empty list pages before this one.
 	EmptyBefore int `json:"empty_before,omitempty"`
+	// Incident is the id of the record a detail page completes, so that a
+	// failure of that page can mark the record Incomplete (DetailError).
+	Incident string `json:"incident,omitempty"`
 }
 
 // Document is one fetched page handed to the parser.
@@ -235,7 +248,9 @@ type canonUpd struct {
 // "in_progress", a free "Update" post or the unchanged state an API repeats
 // for it), and the current status of the components it names. Any change a
 // reader could see in what the vendor states hashes differently, including
-// a status or impact word we do not recognise.
+// a status or impact word we do not recognise. A value cut at its cap is
+// hashed as kept (see MaxTitle); Partial, Truncated and Incomplete are not
+// hashed themselves.
 func (in Incident) Hash() string {
 	c := canonical{
 		Kind:           in.Kind,
@@ -387,11 +402,53 @@ func StableID(source, title string, first time.Time) string {
 	return "k-" + hex.EncodeToString(sum[:8])
 }
 
-// Limits on what a record may hold; longer values are refused by Validate.
+// Limits on what a record may hold. Parse cuts a longer title or update
+// body to its cap (Truncate); Validate refuses what is still over it.
+//
+// A cut value keeps its first bytes up to the cap, less the marker, at a
+// character boundary, and ends in TruncationMarker. The hash covers the
+// value as kept, marker included: an edit to the kept part (and a body
+// growing past its cap, which gains the marker) makes a new version; an
+// edit beyond the cap, which no reader of the archive could see, does not.
 const (
-	MaxTitle = 1 << 10
-	MaxBody  = 256 << 10
+	MaxTitle = 1 << 10   // bytes of UTF-8
+	MaxBody  = 256 << 10 // bytes of UTF-8, per update
 )
+
+// TruncationMarker ends a value cut at its cap.
+const TruncationMarker = " […truncated]"
+
+// Truncate cuts a title longer than MaxTitle and update bodies longer than
+// MaxBody, and sets Truncated when it cut anything. The other fields and
+// the other incidents of a page are untouched.
+func (in *Incident) Truncate() {
+	if t, cut := truncate(in.Title, MaxTitle); cut {
+		in.Title, in.Truncated = t, true
+	}
+	cloned := false
+	for i := range in.Updates {
+		if b, cut := truncate(in.Updates[i].Body, MaxBody); cut {
+			if !cloned {
+				// The updates may share their array with another record.
+				in.Updates, cloned = slices.Clone(in.Updates), true
+			}
+			in.Updates[i].Body, in.Truncated = b, true
+		}
+	}
+}
+
+// truncate returns s cut to at most limit bytes, ending in the marker, and
+// whether it cut. The cut falls on a character boundary.
+func truncate(s string, limit int) (string, bool) {
+	if len(s) <= limit {
+		return s, false
+	}
+	keep := limit - len(TruncationMarker)
+	for keep > 0 && !utf8.RuneStart(s[keep]) {
+		keep--
+	}
+	return strings.TrimRightFunc(s[:keep], unicode.IsSpace) + TruncationMarker, true
+}
 
 // earliest is the oldest time a status page can plausibly show.
 var earliest = time.Date(1995, 1, 1, 0, 0, 0, 0, time.UTC)

@@ -195,7 +195,7 @@ func (r *ohReader) read() (*Page, error) {
 	for _, in := range page.Incidents {
 		if in.Partial && in.URL != "" && !seen[in.URL] {
 			seen[in.URL] = true
-			page.Follow = append(page.Follow, Follow{URL: in.URL, Reason: FollowDetail})
+			page.Follow = append(page.Follow, Follow{URL: in.URL, Reason: FollowDetail, Incident: in.ID})
 		}
 	}
 	if timeline < 0 || len(labels) > 0 {

@@ -238,7 +238,7 @@ func TestOutageHistoryListPages(t *testing.T) {
 				t.Fatalf("partial incidents = %+v, want only Authkit and Admin Portal Errors with 0 of 11 updates", partial)
 			}
 			detail := ohOrigin + "/providers/workos/incidents/" + partial[0].ID
-			wantFollow := []Follow{{URL: detail, Reason: FollowDetail}, {URL: ohListURL + "?page=2", Reason: FollowNext}}
+			wantFollow := []Follow{{URL: detail, Reason: FollowDetail, Incident: partial[0].ID}, {URL: ohListURL + "?page=2", Reason: FollowNext}}
 			if !reflect.DeepEqual(p1.Follow, wantFollow) {
 				t.Errorf("page 1 follows %+v, want %+v", p1.Follow, wantFollow)
 			}

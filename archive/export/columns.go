@@ -3,6 +3,8 @@ package export
 import (
 	"fmt"
 	"slices"
+
+	"github.com/statusarchive/statusarchive/parser"
 )
 
 // SchemaVersion is the version of the column sets below. Columns are only
@@ -99,6 +101,8 @@ var columns = map[Table][]Column{
 		{Name: "scheduled_for", Type: TypeTime, Description: "Start of a maintenance window, as the page schedules it."},
 		{Name: "scheduled_until", Type: TypeTime, Description: "End of a maintenance window, as the page schedules it."},
 		{Name: "partial", Type: TypeBoolean, Description: "true when the page showed only part of the timeline (fewer updates than it claims)."},
+		{Name: "truncated", Type: TypeBoolean, Description: fmt.Sprintf("true when the title was longer than %d bytes or an update's body longer than %d KiB, and was cut there, ending in %q.", parser.MaxTitle, parser.MaxBody>>10, parser.TruncationMarker)},
+		{Name: "incomplete", Type: TypeBoolean, Description: "true when this version is a list page's record kept because the incident's own page could not be parsed."},
 	},
 	TableUpdates: {
 		{Name: "source", Type: TypeString, Description: "The source's name in the archive."},

@@ -76,7 +76,8 @@ func sampleRows(t testing.TB) []archive.Row {
 		},
 		{
 			Incident: parser.Incident{Source: "acme", ID: "inc-4", Kind: parser.KindMaintenance, Title: "Database upgrade", Impact: parser.ImpactMaintenance,
-				ScheduledFor: ptime(t, "2026-07-01T22:00:00Z", ""), ScheduledUntil: ptime(t, "2026-07-02T01:00:00Z", ""), Partial: true},
+				ScheduledFor: ptime(t, "2026-07-01T22:00:00Z", ""), ScheduledUntil: ptime(t, "2026-07-02T01:00:00Z", ""), Partial: true,
+				Truncated: true, Incomplete: true},
 			Version: 2, FirstSeen: seen, LastSeen: seen, Deleted: true,
 		},
 	}

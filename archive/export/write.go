@@ -143,6 +143,7 @@ func incidentRecords(r archive.Row, vals []value, emit func([]value) error) erro
 		text(string(sp.Source)), text(sp.Text),
 		boolValue(sp.Open), boolValue(r.Deleted), list(comps),
 		timeValue(in.ScheduledFor.At), timeValue(in.ScheduledUntil.At), boolValue(in.Partial),
+		boolValue(in.Truncated), boolValue(in.Incomplete),
 	)
 	return emit(vals)
 }
