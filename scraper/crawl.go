@@ -7,7 +7,18 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"time"
 )
+
+// Progress is how far a Crawl has got.
+type Progress struct {
+	Start   string    // the start URL
+	Fetched int       // fetches made, failed ones included
+	Queued  int       // pages waiting to be fetched
+	Failed  int       // pages that failed to fetch or visit
+	Began   time.Time // when the crawl started
+	Done    bool      // the crawl has ended
+}
 
 // Result is what a Crawl fetched and what it could not.
 type Result struct {
@@ -53,7 +64,18 @@ func (f *Fetcher) Crawl(ctx context.Context, start Request, visit func(*Page) ([
 	res := &Result{}
 	bodies := map[[sha256.Size]byte]bool{}
 	fetched := 0
+	began := f.opts.Now()
+	report := func(done bool) {
+		if f.opts.Progress != nil {
+			f.opts.Progress(Progress{Start: start.URL, Fetched: fetched, Queued: len(queue), Failed: len(res.Failures), Began: began, Done: done})
+		}
+	}
+	report(false)
+	defer report(true)
 	for len(queue) > 0 {
+		if fetched > 0 {
+			report(false)
+		}
 		if err := ctx.Err(); err != nil {
 			return res, err
 		}

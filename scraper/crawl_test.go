@@ -375,3 +375,34 @@ func TestCrawlStopsAtRepeatedContent(t *testing.T) {
 		t.Errorf("server got %d page requests, want 4", n)
 	}
 }
+
+// TestCrawlProgress checks the counts Crawl reports for a progress
+// display: at the start, after each page, and at the end.
+func TestCrawlProgress(t *testing.T) {
+	srv := linkSite(t, map[string]string{
+		"/":  "follow /a\nfollow /b\nfollow /c",
+		"/a": "follow /d",
+		"/b": "page b",
+		"/d": "page d",
+	})
+	o := testOptions(newFakeClock())
+	var got []string
+	o.Progress = func(p Progress) {
+		got = append(got, fmt.Sprintf("fetched %d queued %d failed %d done %v", p.Fetched, p.Queued, p.Failed, p.Done))
+	}
+	f := newFetcher(t, o)
+	if _, err := f.Crawl(t.Context(), Request{URL: srv.URL + "/"}, (&followLinks{}).visit); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		"fetched 0 queued 1 failed 0 done false",
+		"fetched 1 queued 3 failed 0 done false",
+		"fetched 2 queued 3 failed 0 done false",
+		"fetched 3 queued 2 failed 0 done false",
+		"fetched 4 queued 1 failed 1 done false",
+		"fetched 5 queued 0 failed 1 done true",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("progress reports:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}

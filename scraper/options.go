@@ -85,6 +85,11 @@ type Options struct {
 	// net.DefaultResolver. Tests inject a stub.
 	Resolver Resolver
 
+	// Progress, when set, is called by Crawl after each page (and once at
+	// the start) with the counts so far, for a progress display. It runs
+	// on the crawling goroutine: keep it quick.
+	Progress func(Progress)
+
 	// Transport carries the requests. Nil means a clone of
 	// http.DefaultTransport dialing through a Guard (see
 	// AllowPrivateNetworks); a Transport given here is used as it is.

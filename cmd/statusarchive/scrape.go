@@ -90,7 +90,7 @@ func (m *Main) scrape(ctx context.Context, o *scrapeFlags, args []string) error 
 	var errs []error
 	for _, j := range jobs {
 		j.fetch.Gate = gate
-		run, err := m.runJob(ctx, store, lg.With().Str("source", j.source).Logger(), j)
+		run, err := m.withProgress(o.flags, &j).runJob(ctx, store, lg.With().Str("source", j.source).Logger(), j)
 		if err != nil {
 			errs = append(errs, err)
 		}
