@@ -598,3 +598,23 @@ func joinErrs(errs []error) error {
 	}
 	return errors.Join(errs...)
 }
+
+// claimRunsScanned bounds how far back LatestClaims searches the run log.
+const claimRunsScanned = 50
+
+// LatestClaims returns the claims the start page of the source's latest
+// good run that had any made about itself ("44 outages in the last 2
+// years"), and when that run recorded them; nil when none of its last 50
+// runs had any.
+func (db *DB) LatestClaims(ctx context.Context, source string) (*parser.Claims, time.Time, error) {
+	runs, err := db.Runs(ctx, source, claimRunsScanned)
+	if err != nil {
+		return nil, time.Time{}, err
+	}
+	for _, r := range runs {
+		if r.Good() && r.Claims != nil {
+			return r.Claims, r.Recorded, nil
+		}
+	}
+	return nil, time.Time{}, nil
+}

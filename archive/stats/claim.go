@@ -99,10 +99,11 @@ func printable(s string) string {
 	return lineBreaks.Replace(diff.SafeText(s))
 }
 
-var windowRE = regexp.MustCompile(`^\s*(\d+)\s*(year|month|week|day)s?\s*$`)
+var windowRE = regexp.MustCompile(`^\s*(\d+)\s*(years?|months?|weeks?|days?|y|m|w|d)\s*$`)
 
-// WindowSince returns the start of a window a page names ("2 years", "90
-// days", "1 month") that ends at until.
+// WindowSince returns the start of a window that ends at until, as a page
+// names it ("2 years", "90 days", "1 month") or in short ("2y", "24m",
+// "3w", "90d").
 func WindowSince(window string, until time.Time) (time.Time, error) {
 	m := windowRE.FindStringSubmatch(strings.ToLower(window))
 	if m == nil {
@@ -112,13 +113,34 @@ func WindowSince(window string, until time.Time) (time.Time, error) {
 	if err != nil || n <= 0 {
 		return time.Time{}, fmt.Errorf("%w: window %q: bad count", ErrBadOptions, window)
 	}
-	switch m[2] {
-	case "year":
+	switch m[2][0] {
+	case 'y':
 		return until.AddDate(-n, 0, 0), nil
-	case "month":
+	case 'm':
 		return until.AddDate(0, -n, 0), nil
-	case "week":
+	case 'w':
 		return until.AddDate(0, 0, -7*n), nil
 	}
 	return until.AddDate(0, 0, -n), nil
+}
+
+// ClaimWindow is the window a page's claims speak of, for setting the
+// archive's figures beside them: from the claim's own start date, else its
+// window back from seen (when the run saw the claim), to seen, or to
+// opts.Until when that is earlier. ok is false when the claim names no
+// window that can be read.
+func ClaimWindow(c parser.Claims, seen time.Time, opts Options) (window Options, ok bool) {
+	window = opts
+	window.By = ""
+	if window.Until.IsZero() || seen.Before(window.Until) {
+		window.Until = seen
+	}
+	window.Since = c.Since.At
+	if window.Since.IsZero() {
+		var err error
+		if window.Since, err = WindowSince(c.Window, seen); err != nil {
+			return window, false
+		}
+	}
+	return window, true
 }

@@ -224,7 +224,12 @@ func TestWindowSince(t *testing.T) {
 		{"2 years", time.Date(2024, 6, 23, 0, 0, 0, 0, time.UTC), true},
 		{"90 days", time.Date(2026, 3, 25, 0, 0, 0, 0, time.UTC), true},
 		{"1 month", time.Date(2026, 5, 23, 0, 0, 0, 0, time.UTC), true},
+		{"24m", time.Date(2024, 6, 23, 0, 0, 0, 0, time.UTC), true},
+		{"90d", time.Date(2026, 3, 25, 0, 0, 0, 0, time.UTC), true},
+		{"2y", time.Date(2024, 6, 23, 0, 0, 0, 0, time.UTC), true},
+		{"2w", time.Date(2026, 6, 9, 0, 0, 0, 0, time.UTC), true},
 		{"forever", time.Time{}, false},
+		{"m", time.Time{}, false},
 		{"0 years", time.Time{}, false},
 	}
 	for _, tt := range tests {

@@ -151,21 +151,10 @@ func incidents(rows iter.Seq2[archive.Row, error]) (iter.Seq[parser.Incident], f
 	return seq, func() error { return err }
 }
 
-// windowStart turns "24m", "90d", "2y" or a page's "2 years" into the
-// window's start.
+// windowStart is the start of --window's window (stats.WindowSince)
+// ending at until; a window it cannot read is a usage error.
 func windowStart(window string, until time.Time) (time.Time, error) {
-	w := strings.TrimSpace(window)
-	if n, err := strconv.Atoi(strings.TrimRight(w, "dmy")); err == nil && n > 0 && len(w) > 1 {
-		switch w[len(w)-1] {
-		case 'd':
-			return until.AddDate(0, 0, -n), nil
-		case 'm':
-			return until.AddDate(0, -n, 0), nil
-		case 'y':
-			return until.AddDate(-n, 0, 0), nil
-		}
-	}
-	start, err := stats.WindowSince(w, until)
+	start, err := stats.WindowSince(window, until)
 	if err != nil {
 		return time.Time{}, &usageError{msg: fmt.Sprintf("--window %q: want 24m, 90d, 2y or \"2 years\"", window)}
 	}
