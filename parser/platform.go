@@ -2,6 +2,7 @@ package parser
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -101,9 +102,24 @@ func Mappings() []WordMapping {
 		}
 	}
 	slices.SortFunc(rows, func(a, b WordMapping) int {
-		return cmpStrings(a.Platform, b.Platform, a.Field, b.Field, a.Word, b.Word)
+		return cmpStrings(a.Platform, b.Platform, a.Field, b.Field, a.Word, b.Word, string(a.Impact), string(b.Impact), string(a.Status), string(b.Status))
 	})
-	return rows
+	// A word that two tables of one field map (to an impact and to a
+	// status) is one row.
+	var merged []WordMapping
+	for _, r := range rows {
+		if n := len(merged); n > 0 {
+			last := &merged[n-1]
+			if last.Platform == r.Platform && last.Field == r.Field && last.Word == r.Word &&
+				(last.Impact == ImpactUnknown || r.Impact == ImpactUnknown) && (last.Status == StatusUnknown || r.Status == StatusUnknown) {
+				last.Impact = cmp.Or(last.Impact, r.Impact)
+				last.Status = cmp.Or(last.Status, r.Status)
+				continue
+			}
+		}
+		merged = append(merged, r)
+	}
+	return merged
 }
 
 func cmpStrings(pairs ...string) int {
