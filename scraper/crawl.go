@@ -172,6 +172,11 @@ func (f *Fetcher) admit(base *url.URL, n Request, home string, seen map[string]b
 		f.lg.Warn().Err(err).Str("url", n.URL).Msg("follow refused")
 		return n, false
 	}
+	if u.User != nil {
+		res.Refused = append(res.Refused, u.Redacted())
+		f.lg.Warn().Err(ErrCredentials).Str("url", u.Redacted()).Msg("follow refused")
+		return n, false
+	}
 	if site(u) != home {
 		res.Refused = append(res.Refused, u.String())
 		f.lg.Warn().Err(ErrOffSite).Str("url", u.String()).Msg("follow refused")

@@ -87,7 +87,8 @@
 // *HTTPError (Status, RetryAfter) matching ErrHTTPStatus. Sentinels say
 // what went wrong: ErrBodyTooLarge, ErrRobotsDisallowed,
 // ErrRobotsUnreachable, ErrOffSite, ErrTooManyRedirects,
-// ErrRetryAfterTooLong, ErrTimeout, ErrUnsupportedEncoding, ErrPrivateAddress,
+// ErrRetryAfterTooLong, ErrHostHeld, ErrTimeout, ErrUnsupportedEncoding,
+// ErrPrivateAddress, ErrCredentials,
 // ErrUnsupportedScheme. A cancelled context comes back as the context's
 // error, so Ctrl-C is not mistaken for a timeout.
 package scraper

@@ -37,6 +37,10 @@ var (
 	// ErrUnsupportedEncoding means the body uses a Content-Encoding we cannot
 	// decode with a size cap (anything but gzip, deflate and identity).
 	ErrUnsupportedEncoding = errors.New("unsupported content-encoding")
+	// ErrCredentials means a redirect or a followed link carries a user
+	// name or password (http://user@host/): refused, so that no server
+	// can make us send credentials or store them.
+	ErrCredentials = errors.New("credentials in url refused")
 	// ErrUnsupportedScheme means the URL is neither http, https nor file.
 	ErrUnsupportedScheme = errors.New("unsupported url scheme")
 )

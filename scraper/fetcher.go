@@ -138,6 +138,9 @@ func (f *Fetcher) checkRedirect(req *http.Request, via []*http.Request) error {
 	if len(via) > f.opts.MaxRedirects {
 		return fmt.Errorf("%w: stopped after %d", ErrTooManyRedirects, f.opts.MaxRedirects)
 	}
+	if req.URL.User != nil {
+		return fmt.Errorf("%w: redirect to %s", ErrCredentials, req.URL.Redacted())
+	}
 	next := *req.URL
 	u, err := checkScheme(&next)
 	if err != nil {

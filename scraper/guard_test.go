@@ -85,9 +85,11 @@ func TestCheckHost(t *testing.T) {
 		{"[fe80::1]", true, false},
 		{"[ff02::1]", true, false},
 		{"[::]", true, false},
-		{"[64:ff9b::a00:1]", true, false},   // NAT64 of 10.0.0.1
-		{"[2002:7f00:1::]", true, false},    // 6to4 of 127.0.0.1
-		{"[::127.0.0.1]", true, false},      // IPv4-compatible
+		{"[64:ff9b::a00:1]", true, false}, // NAT64 of 10.0.0.1
+		{"[2002:7f00:1::]", true, false},  // 6to4 of 127.0.0.1
+		{"[::127.0.0.1]", true, false},    // IPv4-compatible
+		{"203.0.113.7", true, false},
+		{"[2001:db8::1]", true, false},
 		{"8.8.8.8", false, false},           // public
 		{"[2606:4700::1111]", false, false}, // public
 		{"status.example.com", false, false},
@@ -255,5 +257,37 @@ func TestGuardSchemes(t *testing.T) {
 	// file: reads local files by design (saved pages); it never dials.
 	if u, err := url.Parse("file:///etc/hostname"); err != nil || u.Host != "" {
 		t.Fatal("file url parse")
+	}
+}
+
+// TestCredentialsInRedirectsAndLinks checks RELIABILITY test 17's
+// userinfo vector: a redirect to http://user@host/ is refused before it
+// is followed, and a link carrying credentials is not fetched; neither
+// shows the password.
+func TestCredentialsInRedirectsAndLinks(t *testing.T) {
+	srv := newServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/redirect":
+			http.Redirect(w, r, "http://alice:S3cretPW@"+r.Host+"/private", http.StatusFound)
+		case "/":
+			fmt.Fprintf(w, "follow http://alice:S3cretPW@%s/private\n", r.Host)
+		default:
+			fmt.Fprint(w, "page")
+		}
+	}))
+	f := newFetcher(t, testOptions(nil))
+	_, err := f.Fetch(t.Context(), Request{URL: srv.URL + "/redirect"})
+	if !errors.Is(err, ErrCredentials) || strings.Contains(err.Error(), "S3cretPW") {
+		t.Errorf("Fetch(redirect to credentials) = %v, want ErrCredentials without the password", err)
+	}
+	res, err := f.Crawl(t.Context(), Request{URL: srv.URL + "/"}, (&followLinks{}).visit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Refused) != 1 || strings.Contains(res.Refused[0], "S3cretPW") {
+		t.Errorf("Refused = %q, want the link with its password redacted", res.Refused)
+	}
+	if n := srv.Hits("/private"); n != 0 {
+		t.Errorf("/private was fetched %d times, want 0", n)
 	}
 }
