@@ -17,6 +17,7 @@ import (
 	"github.com/statusarchive/statusarchive/archive"
 	"github.com/statusarchive/statusarchive/archive/archivetest"
 	"github.com/statusarchive/statusarchive/archive/export"
+	"github.com/statusarchive/statusarchive/archive/notify"
 )
 
 // The benchmarks here keep issue 11's archive figures honest: each reports
@@ -24,42 +25,55 @@ import (
 // the same run, so that a loaded machine slows both alike.
 
 // BenchmarkIngestChanged10k ingests scrapes in which each of 10,000
-// archived incidents has changed: one new version each.
+// archived incidents has changed: one new version each, into an archive
+// that queues notifications (a daemon with webhooks) and into one that
+// does not (a one-shot scrape, a daemon without).
 func BenchmarkIngestChanged10k(b *testing.B) {
-	const n = 10_000
-	ctx := context.Background()
-	clock := archivetest.NewClock(t0)
-	db := archivetest.MustOpenWith(b, archive.Options{Now: clock.Now, Logger: quiet()})
-	if _, err := db.Ingest(ctx, scrape(true, "page 0"), benchHistory(n, 0)); err != nil {
-		b.Fatal(err)
+	for _, bc := range []struct {
+		name     string
+		announce archive.Announcer
+	}{{"no-notifier", nil}, {"notifier", notify.Announce}} {
+		b.Run(bc.name, func(b *testing.B) {
+			const n = 10_000
+			ctx := context.Background()
+			clock := archivetest.NewClock(t0)
+			db, err := archive.Open(filepath.Join(b.TempDir(), "archive.db"), archive.Options{Now: clock.Now, Logger: quiet(), Announce: bc.announce})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer db.Close()
+			if _, err := db.Ingest(ctx, scrape(true, "page 0"), benchHistory(n, 0)); err != nil {
+				b.Fatal(err)
+			}
+			before, err := db.Usage(ctx)
+			if err != nil {
+				b.Fatal(err)
+			}
+			var wall, cpu time.Duration
+			variant := 0
+			for b.Loop() {
+				b.StopTimer()
+				variant++
+				incidents := benchHistory(n, variant)
+				clock.Advance(time.Minute)
+				b.StartTimer()
+				start, cpuStart := time.Now(), cpuTime()
+				run, err := db.Ingest(ctx, scrape(true, fmt.Sprintf("page %d", variant)), incidents)
+				wall, cpu = wall+time.Since(start), cpu+cpuTime()-cpuStart
+				if err != nil || run.Changed != n {
+					b.Fatalf("Ingest = %d changed, %v; want %d", run.Changed, err, n)
+				}
+			}
+			after, err := db.Usage(ctx)
+			if err != nil {
+				b.Fatal(err)
+			}
+			versions := float64(n * variant)
+			b.ReportMetric(versions/wall.Seconds(), "versions/s")
+			b.ReportMetric(versions/cpu.Seconds(), "versions/cpu-s")
+			b.ReportMetric(float64(after.UsedBytes-before.UsedBytes)/versions, "used-bytes/version")
+		})
 	}
-	before, err := db.Usage(ctx)
-	if err != nil {
-		b.Fatal(err)
-	}
-	var wall, cpu time.Duration
-	variant := 0
-	for b.Loop() {
-		b.StopTimer()
-		variant++
-		incidents := benchHistory(n, variant)
-		clock.Advance(time.Minute)
-		b.StartTimer()
-		start, cpuStart := time.Now(), cpuTime()
-		run, err := db.Ingest(ctx, scrape(true, fmt.Sprintf("page %d", variant)), incidents)
-		wall, cpu = wall+time.Since(start), cpu+cpuTime()-cpuStart
-		if err != nil || run.Changed != n {
-			b.Fatalf("Ingest = %d changed, %v; want %d", run.Changed, err, n)
-		}
-	}
-	after, err := db.Usage(ctx)
-	if err != nil {
-		b.Fatal(err)
-	}
-	versions := float64(n * variant)
-	b.ReportMetric(versions/wall.Seconds(), "versions/s")
-	b.ReportMetric(versions/cpu.Seconds(), "versions/cpu-s")
-	b.ReportMetric(float64(after.UsedBytes-before.UsedBytes)/versions, "used-bytes/version")
 }
 
 // BenchmarkExportVsRawScan exports the incidents of an archive of 64,000

@@ -351,6 +351,10 @@ type writer struct {
 	runs      bucket // runs
 	state     sourceState
 	announce  Announcer // nil: queue no notifications
+	// superseded holds, by incident id, the version a new one replaced in
+	// this run, as rewritten: the announcer compares the two without
+	// reading it back. Kept only when there is an announcer.
+	superseded map[string]Version
 }
 
 func openWriter(tx *bbolt.Tx, source string) (*writer, error) {
@@ -397,14 +401,16 @@ func (w *writer) apply(run *Run, inc parser.Incident, now time.Time) error {
 		return err
 	}
 	hash := inc.Hash()
+	var prev *Version // the latest version, when read
 	if found && !h.Deleted && h.Hash != hash && h.N > 0 && inc.Partial {
 		// An incomplete rendering (a list whose incident page failed)
 		// never takes updates away from a complete version: the complete
 		// one wins, filled with what the list adds.
-		prev, err := version(ib, h.N)
+		p, err := version(ib, h.N)
 		if err != nil {
 			return err
 		}
+		prev = &p
 		if !prev.Incident.Partial {
 			inc = parser.Merge([]*parser.Page{{Incidents: []parser.Incident{inc}}, {Incidents: []parser.Incident{prev.Incident}}})[0]
 			hash = inc.Hash()
@@ -413,9 +419,12 @@ func (w *writer) apply(run *Run, inc parser.Incident, now time.Time) error {
 	if found && !h.Deleted && h.Hash != hash && h.N > 0 {
 		// What this rendering leaves unsaid (a feed's impact, a list's
 		// components) is not a change: take it from the last version.
-		prev, err := version(ib, h.N)
-		if err != nil {
-			return err
+		if prev == nil {
+			p, err := version(ib, h.N)
+			if err != nil {
+				return err
+			}
+			prev = &p
 		}
 		inc.FillUnknown(prev.Incident)
 		hash = inc.Hash()
@@ -449,21 +458,31 @@ func (w *writer) apply(run *Run, inc parser.Incident, now time.Time) error {
 		pageURL = run.URL
 	}
 	v := Version{Hash: hash, FirstSeen: now, LastSeen: now, RunID: run.ID, PageURL: pageURL, Origin: run.Origin, Incident: inc}
-	return w.addVersion(ib, &h, v, first)
+	return w.addVersion(ib, &h, v, first, prev)
 }
 
 // addVersion appends v to the incident in ib and moves its head on. The
-// version it supersedes keeps the last time it was seen.
-func (w *writer) addVersion(ib bucket, h *head, v Version, first time.Time) error {
+// version it supersedes keeps the last time it was seen; prev is that
+// version when the caller has read it already, else nil.
+func (w *writer) addVersion(ib bucket, h *head, v Version, first time.Time, prev *Version) error {
 	ib.b.FillPercent = 0.9
 	if h.N > 0 {
-		prev, err := version(ib, h.N)
-		if err != nil {
-			return err
+		if prev == nil || prev.N != h.N {
+			p, err := version(ib, h.N)
+			if err != nil {
+				return err
+			}
+			prev = &p
 		}
 		prev.LastSeen = h.LastSeen
 		if err := ib.put(seq(uint64(h.N)), prev); err != nil {
 			return err
+		}
+		if w.announce != nil && len(ib.path) > 0 {
+			if w.superseded == nil {
+				w.superseded = map[string]Version{}
+			}
+			w.superseded[ib.path[len(ib.path)-1]] = *prev
 		}
 	}
 	n, err := ib.b.NextSequence()
@@ -607,7 +626,7 @@ func (w *writer) tombstones(run *Run, seen map[string]bool, oldest, now time.Tim
 		}
 		tomb := Version{Hash: h.Hash, FirstSeen: now, LastSeen: now, RunID: run.ID, PageURL: last.PageURL,
 			Origin: run.Origin, Deleted: true, Incident: last.Incident}
-		if err := w.addVersion(ib, &h, tomb, h.FirstUpdate); err != nil {
+		if err := w.addVersion(ib, &h, tomb, h.FirstUpdate, nil); err != nil {
 			return err
 		}
 		run.Deleted++

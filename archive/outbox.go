@@ -160,7 +160,9 @@ func (w *writer) notifyIncident(out bucket, run *Run, id string, now time.Time) 
 		return err
 	}
 	c := IncidentChange{Source: run.Source, RunID: run.ID, At: now, Version: cur}
-	if h.N > 1 {
+	if p, ok := w.superseded[id]; ok && p.N == h.N-1 {
+		c.Previous = &p
+	} else if h.N > 1 {
 		p, err := version(ib, h.N-1)
 		if err != nil {
 			return err
