@@ -44,6 +44,12 @@ func TestScrapeVendorSites(t *testing.T) {
 			if err != nil {
 				t.Fatalf("first scrape: %v", err)
 			}
+			// The history is walked: Hund.io's home page, then its history
+			// pages; Cachet's pages; Slack's current status, then its history.
+			pages := map[string]int{fixtures.VendorHundio: 4, fixtures.VendorCachet: 3, fixtures.VendorSlack: 2}[platform]
+			if pages > 0 && first.Pages != pages {
+				t.Errorf("first scrape fetched %d pages, want %d", first.Pages, pages)
+			}
 			got := c.export()
 			if len(got) != len(want) || first.New != len(want) {
 				t.Fatalf("archived %d incidents (%d new), the site shows %d", len(got), first.New, len(want))
