@@ -27,6 +27,10 @@ type Data struct {
 	// Those of a source the report does not hold, or starting outside its
 	// window, are counted in a note and not drawn.
 	Incidents []parser.Incident
+	// LastSeen is, by "source/id", when the archive last saw an incident on
+	// the vendor's page: an open incident is drawn until then (under
+	// stats.OpenUntilLastSeen), else until its latest post.
+	LastSeen map[string]time.Time
 	// Notes are shown under the coverage notes, as written.
 	Notes []string
 }
@@ -58,6 +62,14 @@ type Metric struct {
 	Cells []string
 }
 
+// openShare writes how much of s's downtime comes from open incidents.
+func openShare(s stats.Summary) string {
+	if s.Downtime <= 0 {
+		return stats.HoursMinutes(s.OpenDowntime)
+	}
+	return fmt.Sprintf("%s (%.0f%%)", stats.HoursMinutes(s.OpenDowntime), 100*s.OpenDowntime.Seconds()/s.Downtime.Seconds())
+}
+
 // Metrics returns the comparison table of r: the figures the stats command
 // prints, in the same order and the same units.
 func Metrics(r stats.Report) []Metric {
@@ -75,7 +87,11 @@ func Metrics(r stats.Report) []Metric {
 		func(s stats.Summary) string { return fmt.Sprintf("%.1f", s.MonthsInWindow) })
 	row("incidents", "incidents", "starting in the window, maintenance apart",
 		func(s stats.Summary) string { return strconv.Itoa(s.Incidents) })
-	row("open", "still open", "unresolved; runs until the report's now or the window's end",
+	openHow := "unresolved; runs until the archive last saw it open (--open-until last-seen), never past the window's end"
+	if r.OpenUntil == stats.OpenUntilNow {
+		openHow = "unresolved; runs until the report's now (--open-until now) or the window's end"
+	}
+	row("open", "still open", openHow,
 		func(s stats.Summary) string { return strconv.Itoa(s.Open) })
 	row("maintenance", "maintenance", "kind or impact maintenance, counted apart from every other figure",
 		func(s stats.Summary) string { return strconv.Itoa(s.Maintenance) })
@@ -85,6 +101,10 @@ func Metrics(r stats.Report) []Metric {
 		func(s stats.Summary) string { return stats.HoursMinutes(s.Downtime) })
 	row("downtime-union", "downtime, union of overlaps", "time under overlapping incidents counted once",
 		func(s stats.Summary) string { return stats.HoursMinutes(s.DowntimeUnion) })
+	if slices.ContainsFunc(r.Sources, func(s stats.Summary) bool { return s.Open > 0 }) {
+		row("downtime-open", "of it from open incidents", "the part of the plain sum from incidents still unresolved",
+			func(s stats.Summary) string { return openShare(s) })
+	}
 	row("ttr-mean", "time to resolve: mean", "resolved incidents with a duration",
 		func(s stats.Summary) string { return dist(s.TimeToResolve, s.TimeToResolve.Mean) })
 	row("ttr-median", "time to resolve: median", "mean of the two middle values for an even count",

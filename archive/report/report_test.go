@@ -179,10 +179,28 @@ func TestWriteTimeline(t *testing.T) {
 	if a2, a3 := byID["a2"].w, byID["a3"].w; !(a3 > a2) {
 		t.Errorf("width of a3 = %v, of a2 = %v: want a3 wider", a3, a2)
 	}
-	// The open incident b2 runs to now, the report's end: it reaches the right edge.
-	if b2, edge := byID["b2"], chartWidth-timelineRight; b2.x+b2.w < edge-1 {
-		t.Errorf("open incident b2 ends at x = %v, want the right edge %v", b2.x+b2.w, edge)
+	// The open incident b2 runs to the archive's last sighting of it (its
+	// latest post here), not to now, the report's end.
+	if b2, edge := byID["b2"], chartWidth-timelineRight; b2.x+b2.w >= edge-1 {
+		t.Errorf("open incident b2 ends at x = %v, the right edge %v: want its last sighting, before", b2.x+b2.w, edge)
 	}
+	// With --open-until now it reaches the right edge.
+	r, err := stats.Compute(slices.Values(ins), stats.Options{
+		Since: time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC), Until: now, Now: now, By: "month", OpenUntil: stats.OpenUntilNow})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.Report = r
+	nowDoc := parse(t, render(t, d))
+	walk(nowDoc, func(n *html.Node) {
+		if n.Type == html.ElementNode && n.Data == "rect" && attr(n, "data-id") == "b2" {
+			x, _ := strconv.ParseFloat(attr(n, "x"), 64)
+			w, _ := strconv.ParseFloat(attr(n, "width"), 64)
+			if edge := chartWidth - timelineRight; x+w < edge-1 {
+				t.Errorf("open until now: b2 ends at x = %v, want the right edge %v", x+w, edge)
+			}
+		}
+	})
 	for id, class := range map[string]string{"a1": "impact-major", "a3": "impact-critical", "b1": "impact-unknown", "m1": "impact-maintenance"} {
 		if got := byID[id].class; got != "mark "+class {
 			t.Errorf("mark %s class = %q, want %q", id, got, "mark "+class)

@@ -80,7 +80,7 @@ func build(d Data) view {
 	if !start.IsZero() {
 		v.Window = day(start) + " .. " + day(end)
 	}
-	v.Timeline, v.Incidents, v.Left = drawTimeline(d.Report, d.Incidents, start, end)
+	v.Timeline, v.Incidents, v.Left = drawTimeline(d.Report, d.Incidents, d.LastSeen, start, end)
 	return v
 }
 
@@ -217,7 +217,7 @@ type timeline struct {
 // starting in its source's window: at its start, as wide as its duration
 // (an open one until the report's now), coloured by impact. It also lists
 // the incidents drawn and says why others were left out.
-func drawTimeline(r stats.Report, incidents []parser.Incident, start, end time.Time) (timeline, []incidentRow, []string) {
+func drawTimeline(r stats.Report, incidents []parser.Incident, lastSeen map[string]time.Time, start, end time.Time) (timeline, []incidentRow, []string) {
 	tl := timeline{Width: chartWidth, X0: laneLabel, X1: chartWidth - timelineRight, Y1: padTop}
 	tl.Y0 = tl.Y1 + laneHeight*float64(max(len(r.Sources), 1))
 	tl.Height = tl.Y0 + 30
@@ -272,6 +272,15 @@ func drawTimeline(r stats.Report, incidents []parser.Incident, start, end time.T
 			stop = s.Until
 			if !r.Now.IsZero() && r.Now.Before(stop) {
 				stop = r.Now
+			}
+			if r.OpenUntil != stats.OpenUntilNow {
+				seen, ok := lastSeen[in.Source+"/"+in.ID]
+				if !ok {
+					seen = in.Last().At
+				}
+				if seen.Before(stop) {
+					stop = seen
+				}
 			}
 			duration = "open"
 		case !sp.HasDuration():

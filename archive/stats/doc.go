@@ -49,8 +49,11 @@
 // resolved time. Otherwise it is open, unless a stated window gives its
 // end (the vendor says the impact is over while it keeps monitoring).
 // An open incident starts at its started field or first post; in Compute
-// it runs until Options.Now, or the window's end if earlier, and counts in
-// downtime and availability up to there. With neither it adds nothing. Open
+// it runs until the archive last saw it open (Observed.LastSeen, else its
+// latest post) under OpenUntilLastSeen, the default, or until Options.Now
+// under OpenUntilNow; never past the window's end. It counts in downtime
+// and availability up to there, and Summary.OpenDowntime says how much of
+// the downtime open incidents make. With no end it adds nothing. Open
 // incidents are never part of time-to-resolve or Longest. Summary.Open
 // counts them.
 //

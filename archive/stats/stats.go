@@ -42,6 +42,29 @@ var statuspageWeights = map[parser.Impact]float64{
 	parser.ImpactMaintenance: 0,
 }
 
+// OpenUntil says until when an unresolved incident counts.
+type OpenUntil string
+
+// Ends of an open incident.
+const (
+	// OpenUntilLastSeen, the default, counts an open incident until the
+	// last time the archive saw it open on the vendor's page (its
+	// last_seen), never beyond: an incident the archive last saw months
+	// ago is not months of downtime.
+	OpenUntilLastSeen OpenUntil = "last-seen"
+	// OpenUntilNow counts it until Options.Now, as if it were still open.
+	OpenUntilNow OpenUntil = "now"
+)
+
+// Observed is an incident as the archive holds it: its content and the
+// last time the archive saw it on the vendor's page.
+type Observed struct {
+	Incident parser.Incident
+	// LastSeen is the archive's last sighting; zero when not known, and
+	// then the incident's latest post stands for it.
+	LastSeen time.Time
+}
+
 // ErrBadOptions means Compute was asked for something it cannot compute.
 var ErrBadOptions = errors.New("invalid stats options")
 
@@ -53,9 +76,14 @@ type Options struct {
 	// or at the source's newest post when Now is zero too, and that post's
 	// instant is then inside the window.
 	Since, Until time.Time
-	// Now ends open incidents (see the package documentation). Pass the
-	// archive's clock; zero leaves open incidents without downtime.
+	// Now is the archive's clock: the end of a window without Until, and
+	// of open incidents under OpenUntilNow (zero leaves them without
+	// downtime).
 	Now time.Time
+	// OpenUntil ends open incidents: OpenUntilLastSeen (the default, also
+	// when empty) or OpenUntilNow. Either way no open incident counts past
+	// the window's end.
+	OpenUntil OpenUntil
 	// Method restricts availability to one method; empty computes
 	// unweighted and statuspage, and custom when Weights are given.
 	Method Method
@@ -74,10 +102,12 @@ type Options struct {
 // Report holds one Summary per source, sorted by source name, so that
 // sources can be read side by side.
 type Report struct {
-	Since   time.Time `json:"since,omitzero"`
-	Until   time.Time `json:"until,omitzero"`
-	Now     time.Time `json:"now,omitzero"`
-	Sources []Summary `json:"sources"`
+	Since time.Time `json:"since,omitzero"`
+	Until time.Time `json:"until,omitzero"`
+	Now   time.Time `json:"now,omitzero"`
+	// OpenUntil is how open incidents were ended.
+	OpenUntil OpenUntil `json:"open_until"`
+	Sources   []Summary `json:"sources"`
 }
 
 // Summary is one source's reliability figures over the window.
@@ -105,6 +135,9 @@ type Summary struct {
 	// time covered by overlapping incidents once.
 	Downtime      time.Duration `json:"downtime"`
 	DowntimeUnion time.Duration `json:"downtime_union"`
+	// OpenDowntime is the part of Downtime that comes from incidents still
+	// open (see Options.OpenUntil).
+	OpenDowntime time.Duration `json:"open_downtime,omitzero"`
 
 	// TimeToResolve covers resolved incidents with a duration.
 	TimeToResolve Distribution `json:"time_to_resolve"`
@@ -176,16 +209,38 @@ type measured struct {
 	maintenance bool
 	span        Span
 	end         time.Time // span end, or the open incident's cut-off
+	lastSeen    time.Time // the archive's last sighting, else the latest post
 	firstPost   time.Time
 	statedStart bool
 }
 
-// Compute returns the reliability figures of each source in incidents. It
-// keeps one small record per incident, not the incidents themselves.
+// Compute returns the reliability figures of each source in incidents,
+// incidents whose archive sightings are not known: an open one counts (under
+// OpenUntilLastSeen) until its latest post. See ComputeObserved.
 func Compute(incidents iter.Seq[parser.Incident], opts Options) (Report, error) {
+	return ComputeObserved(func(yield func(Observed) bool) {
+		for in := range incidents {
+			if !yield(Observed{Incident: in}) {
+				return
+			}
+		}
+	}, opts)
+}
+
+// ComputeObserved returns the reliability figures of each source in
+// observed. It keeps one small record per incident, not the incidents
+// themselves.
+func ComputeObserved(observed iter.Seq[Observed], opts Options) (Report, error) {
 	methods, err := opts.methods()
 	if err != nil {
 		return Report{}, err
+	}
+	switch opts.OpenUntil {
+	case "":
+		opts.OpenUntil = OpenUntilLastSeen
+	case OpenUntilLastSeen, OpenUntilNow:
+	default:
+		return Report{}, fmt.Errorf("%w: open until %q: want %q or %q", ErrBadOptions, opts.OpenUntil, OpenUntilLastSeen, OpenUntilNow)
 	}
 	if !opts.Since.IsZero() && !opts.Until.IsZero() && !opts.Until.After(opts.Since) {
 		return Report{}, fmt.Errorf("%w: until %s is not after since %s", ErrBadOptions, stamp(opts.Until), stamp(opts.Since))
@@ -197,7 +252,8 @@ func Compute(incidents iter.Seq[parser.Incident], opts Options) (Report, error) 
 	bySource := map[string][]measured{}
 	undated := map[string]int{}
 	newest := map[string]time.Time{}
-	for in := range incidents {
+	for ob := range observed {
+		in := ob.Incident
 		sp := SpanOf(in)
 		if _, ok := bySource[in.Source]; !ok {
 			bySource[in.Source] = nil
@@ -214,11 +270,15 @@ func Compute(incidents iter.Seq[parser.Incident], opts Options) (Report, error) 
 			maintenance: in.Kind == parser.KindMaintenance || in.Impact == parser.ImpactMaintenance,
 			firstPost:   in.First().At,
 			statedStart: sp.StatedStart,
+			lastSeen:    ob.LastSeen,
+		}
+		if m.lastSeen.IsZero() {
+			m.lastSeen = in.Last().At
 		}
 		bySource[in.Source] = append(bySource[in.Source], m)
 	}
 
-	rep := Report{Since: opts.Since, Until: opts.Until, Now: opts.Now}
+	rep := Report{Since: opts.Since, Until: opts.Until, Now: opts.Now, OpenUntil: opts.OpenUntil}
 	for _, source := range slices.Sorted(maps.Keys(bySource)) {
 		s := summarise(source, bySource[source], newest[source], opts, methods)
 		s.Undated = undated[source]
@@ -329,10 +389,18 @@ func summarise(source string, all []measured, newest time.Time, opts Options, me
 		}
 		if m.span.Open {
 			s.Open++
-			// An open incident runs to Now (or the window's end, if
-			// earlier); with neither it has no downtime yet.
-			if !cutoff.IsZero() && cutoff.After(m.span.Start) {
-				m.end = cutoff
+			// An open incident runs to its last sighting (or to Now under
+			// OpenUntilNow), never past the window's end; with neither it
+			// has no downtime yet.
+			end := cutoff
+			if opts.OpenUntil != OpenUntilNow {
+				end = m.lastSeen
+				if !opts.Until.IsZero() && opts.Until.Before(end) {
+					end = opts.Until
+				}
+			}
+			if !end.IsZero() && end.After(m.span.Start) {
+				m.end = end
 			}
 		}
 		if m.statedStart && !m.firstPost.IsZero() {
@@ -345,6 +413,9 @@ func summarise(source string, all []measured, newest time.Time, opts Options, me
 		d := m.end.Sub(m.span.Start)
 		s.Downtime += d
 		mo.Downtime += d
+		if m.span.Open {
+			s.OpenDowntime += d
+		}
 		kept = append(kept, m)
 		intervals = append(intervals, interval{m.span.Start, m.end, 1})
 		if !m.span.Open {

@@ -62,6 +62,9 @@ func handOptions(t testing.TB) Options {
 		Since: at(t, "2026-01-01T00:00:00Z"),
 		Until: at(t, "2026-03-01T00:00:00Z"),
 		Now:   at(t, "2026-03-01T00:00:00Z"),
+		// The hand-checked figures run the open incident F to Now;
+		// TestComputeOpenUntil checks the default, its last sighting.
+		OpenUntil: OpenUntilNow,
 		Weights: map[parser.Impact]float64{
 			parser.ImpactCritical: 1, parser.ImpactMajor: 0.5, parser.ImpactMinor: 0.5, parser.ImpactNone: 0.1,
 		},
@@ -310,5 +313,56 @@ func TestComputeUntilNewest(t *testing.T) {
 	}
 	if want := []string{"2026-01", "2026-02"}; !slices.Equal(months, want) || s.Months[1].Incidents != 1 {
 		t.Errorf("months = %v (%+v), want %v with one incident in 2026-02", months, s.Months, want)
+	}
+}
+
+// TestComputeOpenUntil: an unresolved incident counts until the archive
+// last saw it open, not until now. The demo's case: an incident last seen
+// open months before the report's now added 5,817 h of downtime and showed
+// 52.8 % availability.
+func TestComputeOpenUntil(t *testing.T) {
+	open := handIncident(t, "acme", "F", parser.ImpactMajor, "2026-01-10T10:00:00Z", "", 20*time.Minute)
+	done := handIncident(t, "acme", "A", parser.ImpactMajor, "2026-01-05T10:00:00Z", "2026-01-05T12:00:00Z", 15*time.Minute)
+	lastSeen := at(t, "2026-01-10T16:00:00Z")
+	obs := []Observed{{Incident: done, LastSeen: at(t, "2026-01-06T00:00:00Z")}, {Incident: open, LastSeen: lastSeen}}
+	now := at(t, "2026-09-01T00:00:00Z")
+	base := Options{Since: at(t, "2026-01-01T00:00:00Z"), Now: now}
+	tests := []struct {
+		name         string
+		obs          []Observed
+		edit         func(*Options)
+		wantOpenUtil OpenUntil
+		wantDowntime time.Duration
+		wantOpen     time.Duration
+	}{
+		{name: "default: last seen", obs: obs, wantOpenUtil: OpenUntilLastSeen, wantDowntime: 2*time.Hour + 6*time.Hour, wantOpen: 6 * time.Hour},
+		{name: "last seen, named", obs: obs, edit: func(o *Options) { o.OpenUntil = OpenUntilLastSeen }, wantOpenUtil: OpenUntilLastSeen,
+			wantDowntime: 8 * time.Hour, wantOpen: 6 * time.Hour},
+		{name: "now", obs: obs, edit: func(o *Options) { o.OpenUntil = OpenUntilNow }, wantOpenUtil: OpenUntilNow,
+			wantDowntime: 2*time.Hour + now.Sub(at(t, "2026-01-10T10:00:00Z")), wantOpen: now.Sub(at(t, "2026-01-10T10:00:00Z"))},
+		{name: "last seen after the window's end is cut there", obs: obs, edit: func(o *Options) { o.Until = at(t, "2026-01-10T13:00:00Z") },
+			wantOpenUtil: OpenUntilLastSeen, wantDowntime: 5 * time.Hour, wantOpen: 3 * time.Hour},
+		{name: "sighting unknown: the latest post", obs: []Observed{{Incident: done}, {Incident: open}}, wantOpenUtil: OpenUntilLastSeen,
+			wantDowntime: 2*time.Hour + 20*time.Minute, wantOpen: 20 * time.Minute},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			opts := base
+			if tt.edit != nil {
+				tt.edit(&opts)
+			}
+			rep, err := ComputeObserved(slices.Values(tt.obs), opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			s := rep.Sources[0]
+			if rep.OpenUntil != tt.wantOpenUtil || s.Downtime != tt.wantDowntime || s.OpenDowntime != tt.wantOpen || s.Open != 1 {
+				t.Errorf("open until %q, downtime %v, of it open %v, open %d; want %q, %v, %v, 1",
+					rep.OpenUntil, s.Downtime, s.OpenDowntime, s.Open, tt.wantOpenUtil, tt.wantDowntime, tt.wantOpen)
+			}
+		})
+	}
+	if _, err := ComputeObserved(slices.Values(obs), Options{OpenUntil: "forever"}); !errors.Is(err, ErrBadOptions) {
+		t.Errorf("OpenUntil forever: error %v, want ErrBadOptions", err)
 	}
 }

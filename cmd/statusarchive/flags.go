@@ -72,6 +72,7 @@ type windowFlags struct {
 	since, until   timeFlag
 	window, method string
 	weights        string
+	openUntil      string
 }
 
 func addWindowFlags(fs *pflag.FlagSet) *windowFlags {
@@ -82,6 +83,7 @@ func addWindowFlags(fs *pflag.FlagSet) *windowFlags {
 	fs.StringVar(&w.window, "window", "", "window length back from --until: 24m (months), 90d (days), 2y (years); excludes --since")
 	fs.StringVar(&w.method, "method", "", "availability method: unweighted, statuspage or custom (default: unweighted and statuspage)")
 	fs.StringVar(&w.weights, "weights", "", "custom method's weight per impact, e.g. critical=1,major=1,minor=0.5,none=0")
+	fs.StringVar(&w.openUntil, "open-until", string(stats.OpenUntilLastSeen), "an unresolved incident counts until last-seen (the archive's last sighting of it) or now")
 	return w
 }
 
@@ -89,12 +91,18 @@ func addWindowFlags(fs *pflag.FlagSet) *windowFlags {
 func registerWindowCompletions(cmd *cobra.Command) {
 	_ = cmd.RegisterFlagCompletionFunc("method", fixedCompletion("unweighted", "statuspage", "custom"))
 	_ = cmd.RegisterFlagCompletionFunc("window", fixedCompletion("12m", "24m", "90d", "2y"))
+	_ = cmd.RegisterFlagCompletionFunc("open-until", fixedCompletion(string(stats.OpenUntilLastSeen), string(stats.OpenUntilNow)))
 }
 
-// options turns the flags into stats options, with open incidents ending
-// at now.
+// options turns the flags into stats options, with now the archive's
+// clock.
 func (w *windowFlags) options(now time.Time) (stats.Options, error) {
-	opts := stats.Options{Since: w.since.t, Until: w.until.t, Now: now, Method: stats.Method(w.method)}
+	opts := stats.Options{Since: w.since.t, Until: w.until.t, Now: now, Method: stats.Method(w.method), OpenUntil: stats.OpenUntil(w.openUntil)}
+	switch opts.OpenUntil {
+	case stats.OpenUntilLastSeen, stats.OpenUntilNow:
+	default:
+		return opts, &usageError{msg: fmt.Sprintf("--open-until %q: want last-seen or now", w.openUntil)}
+	}
 	if w.window != "" {
 		if !w.since.t.IsZero() {
 			return opts, &usageError{msg: "give --window or --since, not both"}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -61,17 +62,21 @@ func (m *Main) report(ctx context.Context, o *reportFlags, args []string) error 
 	// The timeline draws every incident, so they are read once and kept;
 	// an incident the vendor later deleted still happened and counts.
 	var all []parser.Incident
+	var seen []stats.Observed
+	lastSeen := map[string]time.Time{}
 	deleted := 0
 	for row, err := range db.Rows(ctx, archive.Filter{Source: wf.sources, IncludeDeleted: true}) {
 		if err != nil {
 			return err
 		}
 		all = append(all, row.Incident)
+		seen = append(seen, stats.Observed{Incident: row.Incident, LastSeen: row.LastSeen})
+		lastSeen[row.Incident.Source+"/"+row.Incident.ID] = row.LastSeen
 		if row.Deleted {
 			deleted++
 		}
 	}
-	figures, err := stats.Compute(slices.Values(all), opts)
+	figures, err := stats.ComputeObserved(slices.Values(seen), opts)
 	if err != nil {
 		return &usageError{msg: err.Error()}
 	}
@@ -80,6 +85,7 @@ func (m *Main) report(ctx context.Context, o *reportFlags, args []string) error 
 		Generated: now,
 		Report:    figures,
 		Incidents: all,
+		LastSeen:  lastSeen,
 		Notes:     reportNotes(figures, len(all), deleted),
 	}
 	if err := writeOut(m.Stdout, out, func(w io.Writer) error { return report.Write(w, data) }); err != nil {

@@ -125,25 +125,26 @@ func writeClaims(w io.Writer, claims []stats.Comparison) error {
 // computeStats computes stats over the rows f selects. Options stats
 // refuses are a usage error.
 func computeStats(ctx context.Context, db *archive.DB, f archive.Filter, opts stats.Options) (stats.Report, error) {
-	seq, failed := incidents(db.Rows(ctx, f))
-	report, err := stats.Compute(seq, opts)
+	seq, failed := observed(db.Rows(ctx, f))
+	report, err := stats.ComputeObserved(seq, opts)
 	if err != nil {
 		return report, &usageError{msg: err.Error()}
 	}
 	return report, failed()
 }
 
-// incidents adapts archive rows to the incidents stats reads; failed
-// reports the first error the rows gave, once the sequence was consumed.
-func incidents(rows iter.Seq2[archive.Row, error]) (iter.Seq[parser.Incident], func() error) {
+// observed adapts archive rows to the incidents stats reads, each with
+// the archive's last sighting of it; failed reports the first error the
+// rows gave, once the sequence was consumed.
+func observed(rows iter.Seq2[archive.Row, error]) (iter.Seq[stats.Observed], func() error) {
 	var err error
-	seq := func(yield func(parser.Incident) bool) {
+	seq := func(yield func(stats.Observed) bool) {
 		for row, rerr := range rows {
 			if rerr != nil {
 				err = rerr
 				return
 			}
-			if !yield(row.Incident) {
+			if !yield(stats.Observed{Incident: row.Incident, LastSeen: row.LastSeen}) {
 				return
 			}
 		}
