@@ -322,7 +322,13 @@ func (db *DB) Backup(ctx context.Context, w io.Writer) (int64, error) {
 	var n int64
 	err := db.view(ctx, func(tx *bbolt.Tx) error {
 		var err error
-		n, err = tx.WriteTo(ctxWriter{ctx, w})
+		// Stop copying when ctx ends.
+		n, err = tx.WriteTo(writerFunc(func(p []byte) (int, error) {
+			if err := ctx.Err(); err != nil {
+				return 0, err
+			}
+			return w.Write(p)
+		}))
 		return err
 	})
 	if err != nil {
@@ -331,17 +337,10 @@ func (db *DB) Backup(ctx context.Context, w io.Writer) (int64, error) {
 	return n, nil
 }
 
-type ctxWriter struct {
-	ctx context.Context
-	w   io.Writer
-}
+// writerFunc is a function as an io.Writer.
+type writerFunc func(p []byte) (int, error)
 
-func (c ctxWriter) Write(p []byte) (int, error) {
-	if err := c.ctx.Err(); err != nil {
-		return 0, err
-	}
-	return c.w.Write(p)
-}
+func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
 
 // BackupFile writes a consistent copy of the archive to path: to a
 // temporary file beside it, synced, then renamed over path, so that path
