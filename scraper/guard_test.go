@@ -141,6 +141,24 @@ func TestGuardNames(t *testing.T) {
 		"v6.test":       {"::1"},
 		"mapped.test":   {"::ffff:127.0.0.1"},
 	}}
+	// RELIABILITY test 17's ranges, each behind a name: refused at dial
+	// time, before any connection.
+	for i, ip := range []string{"127.0.0.2", "10.1.2.3", "172.16.0.1", "192.168.0.1", "169.254.169.254", "100.64.0.1",
+		"0.0.0.0", "::1", "fc00::1", "fd12::1", "fe80::1", "::ffff:10.0.0.1", "64:ff9b::a9fe:a9fe"} {
+		res.answers[fmt.Sprintf("range%d.test", i)] = []string{ip}
+	}
+	for i := range 13 {
+		host := fmt.Sprintf("range%d.test", i)
+		o := testOptions(nil)
+		o.Resolver, o.IgnoreRobots = res, true
+		f := newFetcher(t, o)
+		if _, err := f.Fetch(t.Context(), Request{URL: fmt.Sprintf("http://%s:%d/", host, port)}); !errors.Is(err, ErrPrivateAddress) {
+			t.Errorf("Fetch via %s (%s) = %v, want ErrPrivateAddress", host, res.answers[host], err)
+		}
+	}
+	if n := srv.accepts.Load(); n != 0 {
+		t.Errorf("the server accepted %d connections for refused names, want 0", n)
+	}
 	for _, tc := range []struct {
 		host    string
 		allow   bool

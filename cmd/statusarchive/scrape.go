@@ -85,11 +85,11 @@ func (m *Main) scrape(ctx context.Context, o *scrapeFlags, args []string) error 
 	if err != nil {
 		return err
 	}
-	gate := m.hostGate(ctx, store, lg)
+	gate, robots := m.hostGate(ctx, store, lg), scraper.NewRobotsCache(0)
 
 	var errs []error
 	for _, j := range jobs {
-		j.fetch.Gate = gate
+		j.fetch.Gate, j.fetch.Robots = gate, robots
 		run, err := m.withProgress(o.flags, &j).runJob(ctx, store, lg.With().Str("source", j.source).Logger(), j)
 		if err != nil {
 			errs = append(errs, err)
