@@ -41,8 +41,13 @@ func betterStackDOM(doc Document) (*goquery.Document, bool) {
 	if len(head) == 0 || head[0] != '<' {
 		return nil, false
 	}
-	dom, err := goquery.NewDocumentFromReader(bytes.NewReader(doc.Body))
-	return dom, err == nil
+	// The tree detection parsed, shared with the other sniffers and the
+	// parse.
+	root, err := doc.html()
+	if err != nil {
+		return nil, false
+	}
+	return goquery.NewDocumentFromNode(root), true
 }
 
 func sniffBetterStackHTML(doc Document) int {

@@ -234,3 +234,21 @@ func TestBlockedIgnoresSpelling(t *testing.T) {
 		}
 	}
 }
+
+// A feed is read as XML: how its content's markup spells the data-var
+// attribute, or whether the content is escaped or CDATA, does not matter.
+func TestDetectFeedFromDecodedContent(t *testing.T) {
+	for _, content := range []string{
+		`&lt;p&gt;&lt;small&gt;Jan &lt;var data-var="date"&gt;21&lt;/var&gt;&lt;/small&gt;&lt;/p&gt;`,
+		`<![CDATA[<p><small>Jan <VAR DATA-VAR = 'date'>21</VAR></small></p>]]>`,
+	} {
+		body := `<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0"><channel><title>Acme Status</title><link>https://status.acme.example</link>
+<item><title>Outage</title><description>` + content + `</description><pubDate>Thu, 21 Jan 2021 19:00:00 +0000</pubDate>
+<link>https://status.acme.example/incidents/abc123</link><guid>https://status.acme.example/incidents/abc123</guid></item></channel></rss>`
+		doc := Document{Source: "acme", URL: "https://status.acme.example/feed.rss", Body: []byte(body)}
+		if f, err := Detect(doc); f != FormatStatuspageFeed || err != nil {
+			t.Errorf("Detect(feed with %.40q…) = %q, %v; want %s", content, f, err, FormatStatuspageFeed)
+		}
+	}
+}

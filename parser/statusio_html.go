@@ -52,11 +52,13 @@ func statusIODOM(doc Document) (*goquery.Document, bool) {
 	if len(head) == 0 || head[0] != '<' {
 		return nil, false
 	}
-	dom, err := goquery.NewDocumentFromReader(bytes.NewReader(doc.Body))
+	// The tree detection parsed, shared with the other sniffers and the
+	// parse.
+	root, err := doc.html()
 	if err != nil {
 		return nil, false
 	}
-	return dom, true
+	return goquery.NewDocumentFromNode(root), true
 }
 
 // statusIOHistoryLinks are the incident links of a history page.

@@ -66,32 +66,96 @@ type feedEntry struct {
 	refText string
 }
 
+// sniffStatuspageFeed reads the decoded feed (kept for the parse): an Atom
+// feed whose entries have Statuspage ids ("tag:…,2005:Incident/…") and
+// incident links, a feed whose entries link to incidents and whose content
+// marks its times with <var data-var>, an empty Statuspage history feed,
+// or an RSS /history.rss whose items link to incidents.
 func sniffStatuspageFeed(doc Document) int {
 	if doc.syntax() != syntaxXML {
 		return 0
 	}
 	root, _ := doc.xmlRoot()
-	isAtom := root.Local == "feed"
-	isRSS := root.Local == "rss"
+	isAtom, isRSS := root.Local == "feed", root.Local == "rss"
 	if !isAtom && !isRSS {
 		return 0
 	}
-	head := doc.Body
-	if len(head) > 4096 {
-		head = head[:4096]
+	feed, err := decodeFeed(doc)
+	if err != nil {
+		return 0
 	}
-	hasIncidents := bytes.Contains(doc.Body, []byte("/incidents/"))
+	hasIncidents, statuspageIDs := false, false
+	var content string
+	for _, e := range feed.Entries {
+		for _, l := range e.Links {
+			hasIncidents = hasIncidents || incidentCode(l.Href) != ""
+		}
+		statuspageIDs = statuspageIDs || strings.Contains(e.ID, ",2005:Incident/")
+		if content == "" {
+			content = e.Content
+		}
+	}
+	for _, it := range feed.Channel.Items {
+		hasIncidents = hasIncidents || incidentCode(it.Link) != "" || incidentCode(it.GUID) != ""
+		if content == "" {
+			content = it.Description
+		}
+	}
 	switch {
-	case isAtom && hasIncidents && bytes.Contains(doc.Body, []byte(",2005:Incident/")):
+	case isAtom && hasIncidents && statuspageIDs:
 		return 85
-	case hasIncidents && bytes.Contains(doc.Body, []byte("data-var=")):
+	case hasIncidents && hasDataVar(content):
 		return 85
-	case isAtom && bytes.Contains(head, []byte(",2005:/history<")) && !bytes.Contains(doc.Body, []byte("<entry")):
+	case isAtom && len(feed.Entries) == 0 && strings.HasSuffix(strings.TrimSpace(feed.ID), ",2005:/history"):
 		return 60 // a Statuspage feed with nothing in it yet
 	case isRSS && hasIncidents && strings.HasSuffix(feedURLPath(doc.URL), "/history.rss"):
 		return 80
 	}
 	return 0
+}
+
+// decodeFeed decodes doc as an Atom or RSS feed, once per view.
+func decodeFeed(doc Document) (*feedDoc, error) {
+	type result struct {
+		feed *feedDoc
+		err  error
+	}
+	r := memoize(doc, "statuspage-feed", func() result {
+		var feed feedDoc
+		dec := xml.NewDecoder(bytes.NewReader(doc.Body))
+		dec.Strict = true
+		if err := dec.Decode(&feed); err != nil {
+			return result{nil, errNotStatuspage("not an XML feed: " + err.Error())}
+		}
+		return result{&feed, nil}
+	})
+	return r.feed, r.err
+}
+
+// hasDataVar reports whether the HTML of an entry's content has an element
+// with a data-var attribute (Statuspage's <var data-var="time">).
+func hasDataVar(content string) bool {
+	if content == "" {
+		return false
+	}
+	root, err := html.Parse(strings.NewReader(content))
+	if err != nil {
+		return false
+	}
+	found := false
+	var walk func(n *html.Node)
+	walk = func(n *html.Node) {
+		for ; n != nil && !found; n = n.NextSibling {
+			if n.Type == html.ElementNode {
+				for _, a := range n.Attr {
+					found = found || strings.EqualFold(a.Key, "data-var")
+				}
+			}
+			walk(n.FirstChild)
+		}
+	}
+	walk(root)
+	return found
 }
 
 // feedURLPath returns the path of a URL, or "" when it does not parse.
@@ -104,11 +168,9 @@ func feedURLPath(raw string) string {
 }
 
 func parseStatuspageFeed(doc Document) (*Page, error) {
-	var feed feedDoc
-	dec := xml.NewDecoder(bytes.NewReader(doc.Body))
-	dec.Strict = true
-	if err := dec.Decode(&feed); err != nil {
-		return nil, errNotStatuspage("not an XML feed: " + err.Error())
+	feed, err := decodeFeed(doc)
+	if err != nil {
+		return nil, err
 	}
 	var entries []feedEntry
 	switch feed.XMLName.Local {
