@@ -73,6 +73,13 @@ type Options struct {
 	// MaxDeadLetters bounds the dead-letter bucket: the oldest go first.
 	// 0 means DefaultMaxDeadLetters.
 	MaxDeadLetters int
+	// AcceptRollback opens for writing an archive that is behind its last
+	// recorded commit (see ErrRolledBack): the user has looked and accepts
+	// the file as it is. The recorded mark is lowered to the file's
+	// transaction, so the archive checks clean again. Without it, such an
+	// archive opens only read-only: the next write would erase the
+	// evidence of the lost commits.
+	AcceptRollback bool
 }
 
 // DefaultMaxDeadLetters is how many abandoned notifications the archive
@@ -210,8 +217,23 @@ func Open(path string, opts Options) (*DB, error) {
 	}
 	db.recorded = readHighWater(path)
 	if db.recorded > db.opened {
-		db.lg.Warn().Uint64("txid", db.opened).Uint64("recorded_txid", db.recorded).
-			Msg("archive is behind the last commit recorded for it: recent commits were lost or the file was restored from an older copy")
+		switch {
+		case opts.ReadOnly:
+			db.lg.Warn().Uint64("txid", db.opened).Uint64("recorded_txid", db.recorded).
+				Msg("archive is behind the last commit recorded for it: recent commits were lost or the file was restored from an older copy")
+		case opts.AcceptRollback:
+			db.lg.Warn().Uint64("txid", db.opened).Uint64("recorded_txid", db.recorded).
+				Msg("accepting the archive as it is, behind the last commit recorded for it: the commits after its transaction are gone")
+			if err := writeHighWater(path, db.opened); err != nil {
+				_ = bdb.Close()
+				return nil, fmt.Errorf("open archive %s: accept the rollback: %w", path, err)
+			}
+			db.recorded = db.opened
+		default:
+			err := db.Behind()
+			_ = bdb.Close()
+			return nil, fmt.Errorf("open archive %s for writing: %w; writing now would erase that evidence", path, err)
+		}
 	}
 	return db, nil
 }
@@ -432,6 +454,19 @@ func (db *DB) update(fn func(tx *bbolt.Tx) error) error {
 		db.lg.Warn().Err(err).Msg("cannot record the transaction high-water mark")
 	}
 	return nil
+}
+
+// Behind returns an error wrapping ErrRolledBack when the archive was, at
+// open, at an older transaction than the last one recorded as committed to
+// it; nil otherwise.
+func (db *DB) Behind() error {
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	if db.recorded <= db.opened {
+		return nil
+	}
+	return fmt.Errorf("%w: the file is at transaction %d, but transaction %d was committed to it (recorded in %s): commits were lost or the file was restored from an older copy",
+		ErrRolledBack, db.opened, db.recorded, filepath.Base(highWaterPath(db.path)))
 }
 
 // The high-water mark is the last transaction id this machine saw committed

@@ -106,17 +106,73 @@ func TestCheckFindsRollback(t *testing.T) {
 	raw[newest*pageSize+16+56] ^= 0xff
 	writeFile(t, path, raw)
 
-	for _, readOnly := range []bool{true, false} {
-		db, err := archive.Open(path, archive.Options{Strict: true, ReadOnly: readOnly, Logger: quiet()})
-		if err != nil {
-			t.Fatalf("Open (read-only %v) after tearing the newest meta page: %v", readOnly, err)
+	db, err := archive.Open(path, archive.Options{Strict: true, ReadOnly: true, Logger: quiet()})
+	if err != nil {
+		t.Fatalf("Open read-only after tearing the newest meta page: %v", err)
+	}
+	err = db.Check(context.Background())
+	db.Close()
+	if !errors.Is(err, archive.ErrRolledBack) {
+		t.Fatalf("Check = %v, want ErrRolledBack", err)
+	}
+	t.Logf("Check: %v", err)
+
+	// Writing would erase the evidence: opening for writing refuses until
+	// the user accepts the file as it is.
+	if db, err := archive.Open(path, archive.Options{Strict: true, Logger: quiet()}); !errors.Is(err, archive.ErrRolledBack) {
+		if err == nil {
+			db.Close()
 		}
-		err = db.Check(context.Background())
-		db.Close()
-		if !errors.Is(err, archive.ErrRolledBack) {
-			t.Fatalf("Check (read-only %v) = %v, want ErrRolledBack", readOnly, err)
+		t.Fatalf("Open for writing = %v, want ErrRolledBack", err)
+	}
+	db, err = archive.Open(path, archive.Options{Strict: true, Logger: quiet(), AcceptRollback: true})
+	if err != nil {
+		t.Fatalf("Open with AcceptRollback: %v", err)
+	}
+	if err := db.Check(context.Background()); err != nil {
+		t.Errorf("Check after accepting the rollback: %v", err)
+	}
+	mustIngest(t, db, scrape(true, "page three"), history(5))
+	db.Close()
+	mustOpenPath(t, path).Close()
+}
+
+// TestCheckOutput: a file about to be written may not be the archive, a
+// file kept beside it or another archive; anything else may be written.
+func TestCheckOutput(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "archive.db")
+	db := mustOpenPath(t, path)
+	mustIngest(t, db, scrape(true, "page one"), history(3))
+	db.Close()
+	other := filepath.Join(dir, "other.db")
+	mustOpenPath(t, other).Close()
+	text := filepath.Join(dir, "notes.txt")
+	writeFile(t, text, []byte("notes\n"))
+	link := filepath.Join(dir, "link.csv")
+	if err := os.Symlink(path, link); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		out           string
+		otherArchives bool
+		refuse        bool
+	}{
+		{path, false, true},
+		{path, true, true},
+		{filepath.Join(dir, ".", "archive.db"), false, true},
+		{link, false, true},
+		{path + ".txid", true, true},
+		{path + ".compact", true, true},
+		{other, false, true},
+		{other, true, false},
+		{text, false, false},
+		{filepath.Join(dir, "new.csv"), false, false},
+	} {
+		err := archive.CheckOutput(path, tc.out, tc.otherArchives)
+		if got := errors.Is(err, archive.ErrOverwrite); got != tc.refuse {
+			t.Errorf("CheckOutput(%s, other archives %v) = %v, want refusal %v", tc.out, tc.otherArchives, err, tc.refuse)
 		}
-		t.Logf("Check (read-only %v): %v", readOnly, err)
 	}
 }
 

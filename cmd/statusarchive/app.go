@@ -15,6 +15,7 @@ import (
 	"github.com/rs/zerolog"
 	"github.com/spf13/cobra"
 
+	"github.com/statusarchive/statusarchive/archive"
 	"github.com/statusarchive/statusarchive/parser"
 	"github.com/statusarchive/statusarchive/scraper"
 )
@@ -268,6 +269,26 @@ type flags struct {
 	db        string
 	logLevel  string
 	logFormat string
+	// acceptRollback is --accept-rollback, which commands that write the
+	// archive take (addAcceptRollback).
+	acceptRollback bool
+}
+
+// addAcceptRollback adds --accept-rollback to a command that writes the
+// archive.
+func addAcceptRollback(cmd *cobra.Command, f *flags) {
+	cmd.Flags().BoolVar(&f.acceptRollback, "accept-rollback", false,
+		"write to an archive that is behind its last recorded commit (check reports it), accepting the file as it is")
+}
+
+// rollbackHint adds what to do to a refusal to write a rolled-back
+// archive.
+func (m *Main) rollbackHint(err error, path string) error {
+	if !errors.Is(err, archive.ErrRolledBack) {
+		return err
+	}
+	return fmt.Errorf("%w (look with '%s check --db %s'; accept the file as it is with '%s check --repair --db %s', or --accept-rollback)",
+		err, m.Prog, shellQuote(path), m.Prog, shellQuote(path))
 }
 
 // dbPath resolves the archive path: the flag, $STATUSARCHIVE_DB, then the

@@ -13,6 +13,7 @@ import (
 
 func (m *Main) compactCommand() *cobra.Command {
 	cmd, f := m.newCommand("compact [flags]", "reclaim the space old pages left in the archive file", "statusarchive compact --db archive.db", true)
+	addAcceptRollback(cmd, f)
 	cmd.RunE = func(cmd *cobra.Command, args []string) error { return m.compact(cmd.Context(), f, args) }
 	return cmd
 }
@@ -32,6 +33,12 @@ func (m *Main) compact(ctx context.Context, f *flags, args []string) error {
 	db, err := archive.Open(path, archive.Options{ReadOnly: true, Now: m.Now, Logger: lg})
 	if err != nil {
 		return err
+	}
+	// The compacted file gets a new transaction high-water mark: a file
+	// behind its mark would lose the evidence.
+	if err := db.Behind(); err != nil && !f.acceptRollback {
+		_ = db.Close()
+		return m.rollbackHint(fmt.Errorf("compact %s: %w; compacting now would erase that evidence", path, err), path)
 	}
 	tmp := path + ".compact"
 	res, err := db.Compact(ctx, tmp)

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 
@@ -91,24 +92,51 @@ func (m *Main) export(ctx context.Context, o *exportFlags, args []string) error 
 		if err != nil {
 			return err
 		}
-		return writeOut(m.Stdout, o.out, func(w io.Writer) error { return export.WriteMonthly(w, fm, report.Sources, opts) })
+		return writeOut(m.Stdout, db.Path(), o.out, func(w io.Writer) error { return export.WriteMonthly(w, fm, report.Sources, opts) })
 	}
-	return writeOut(m.Stdout, o.out, func(w io.Writer) error {
+	return writeOut(m.Stdout, db.Path(), o.out, func(w io.Writer) error {
 		return export.Write(w, tbl, fm, db.Rows(ctx, filter), opts)
 	})
 }
 
+// checkFolder says, before anything is written, why a file cannot be
+// written at path: its folder is missing or not a folder, or path is a
+// folder itself. (Otherwise the error would name a temporary file.)
+func checkFolder(path string) error {
+	dir := filepath.Dir(path)
+	switch fi, err := os.Stat(dir); {
+	case errors.Is(err, fs.ErrNotExist):
+		return fmt.Errorf("write %s: the folder %s does not exist", path, dir)
+	case err != nil:
+		return fmt.Errorf("write %s: %w", path, err)
+	case !fi.IsDir():
+		return fmt.Errorf("write %s: %s is not a folder", path, dir)
+	}
+	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
+		return fmt.Errorf("write %s: it is a folder", path)
+	}
+	return nil
+}
+
 // writeOut runs write against stdout, or against a temporary file renamed
 // to path once everything was written, so that a failed export never leaves
-// a half-written file behind.
-func writeOut(stdout io.Writer, path string, write func(io.Writer) error) error {
+// a half-written file behind. It refuses a path that would replace the
+// archive at archivePath, a file kept beside it, or another archive.
+func writeOut(stdout io.Writer, archivePath, path string, write func(io.Writer) error) error {
 	if path == "" || path == "-" {
 		bw := bufio.NewWriter(stdout)
 		return errors.Join(write(bw), bw.Flush())
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err := archive.CheckOutput(archivePath, path, false); err != nil {
+		return err
+	}
+	if err := checkFolder(path); err != nil {
+		return err
+	}
+	dir := filepath.Dir(path)
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*")
 	if err != nil {
-		return fmt.Errorf("export: %w", err)
+		return fmt.Errorf("write %s: %w", path, err)
 	}
 	defer os.Remove(tmp.Name())
 	bw := bufio.NewWriter(tmp)

@@ -11,6 +11,7 @@ func (m *Main) reparseCommand() *cobra.Command {
 	cmd, f := m.newCommand("reparse [flags]", "re-derive records from the stored raw pages with this version's parser",
 		"statusarchive reparse --source workos", true)
 	source := cmd.Flags().String("source", "", "only this source (default: every source)")
+	addAcceptRollback(cmd, f)
 	cmd.RunE = func(cmd *cobra.Command, args []string) error { return m.reparse(cmd.Context(), f, *source, args) }
 	return cmd
 }

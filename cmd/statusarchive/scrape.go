@@ -44,6 +44,7 @@ func (m *Main) scrapeCommand() *cobra.Command {
 	fs.StringVar(&o.format, "format", "auto", "page format of the start page: auto, or one of "+formatList())
 	fs.BoolVar(&o.asJSON, "json", false, "print one JSON object per source")
 	o.fetch = fetchFlags(fs)
+	addAcceptRollback(cmd, f)
 	_ = cmd.RegisterFlagCompletionFunc("format", formatCompletion)
 	cmd.RunE = func(cmd *cobra.Command, args []string) error { return m.scrape(cmd.Context(), o, args) }
 	return cmd
@@ -189,7 +190,8 @@ func (m *Main) openDB(f *flags, readOnly bool, lg zerolog.Logger) (*archive.DB, 
 	if err != nil {
 		return nil, err
 	}
-	return archive.Open(path, archive.Options{ReadOnly: readOnly, Now: m.Now, Logger: lg, Announce: notify.Announce})
+	db, err := archive.Open(path, archive.Options{ReadOnly: readOnly, Now: m.Now, Logger: lg, Announce: notify.Announce, AcceptRollback: f.acceptRollback})
+	return db, m.rollbackHint(err, path)
 }
 
 // lendDB checks that the archive named by the flags opens (creating it when
@@ -202,10 +204,10 @@ func (m *Main) lendDB(f *flags, lg zerolog.Logger) (withDB, error) {
 		return nil, err
 	}
 	// A one-shot scrape has nobody to notify: it queues no notifications.
-	opts := archive.Options{Now: m.Now, Logger: lg}
+	opts := archive.Options{Now: m.Now, Logger: lg, AcceptRollback: f.acceptRollback}
 	db, err := archive.Open(path, opts)
 	if err != nil {
-		return nil, err
+		return nil, m.rollbackHint(err, path)
 	}
 	if err := db.Close(); err != nil {
 		return nil, err
