@@ -18,7 +18,9 @@ func (m *Main) checkCommand() *cobra.Command {
 	cmd, f := m.newCommand("check [flags]", "verify the archive file and every record's checksum", "statusarchive check --db archive.db", true)
 	inProcess := cmd.Flags().Bool("in-process", false, "check in this process (a badly damaged file can then crash it)")
 	repair := cmd.Flags().Bool("repair", false, "accept an archive that is behind its last recorded commit as it is, so that it takes writes again")
-	cmd.RunE = func(cmd *cobra.Command, args []string) error { return m.check(cmd.Context(), f, *inProcess, *repair, args) }
+	cmd.RunE = func(cmd *cobra.Command, args []string) error {
+		return m.check(cmd.Context(), f, *inProcess, *repair, args)
+	}
 	return cmd
 }
 
