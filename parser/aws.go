@@ -271,7 +271,7 @@ func awsPubDate(text string) (Time, error) {
 	if err != nil {
 		return Time{}, fmt.Errorf("%w: pubDate %q: %w", ErrBadTime, text, err)
 	}
-	at, err := ZoneTime(f[5], wall.Year(), wall.Month(), wall.Day(), wall.Hour(), wall.Minute())
+	at, err := zoneTime(f[5], wall.Year(), wall.Month(), wall.Day(), wall.Hour(), wall.Minute())
 	if err != nil {
 		return Time{}, fmt.Errorf("pubDate %q: %w", text, err)
 	}

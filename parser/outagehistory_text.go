@@ -97,13 +97,13 @@ func ohParseStamp(text string) (Time, error) {
 
 // ohZoneTime turns a wall-clock reading and its zone label into an instant.
 // This family prints UTC; every label goes through the shared zone table
-// (ZoneTime), which refuses what it does not know with ErrUnknownZone. A
+// (zoneTime), which refuses what it does not know with ErrUnknownZone. A
 // reading with no zone is refused: we never guess UTC.
 func ohZoneTime(zone string, year int, month time.Month, day, hour, minute int) (time.Time, error) {
 	if zone == "" {
 		return time.Time{}, fmt.Errorf("%w: no time zone", ErrBadTime)
 	}
-	return ZoneTime(zone, year, month, day, hour, minute)
+	return zoneTime(zone, year, month, day, hour, minute)
 }
 
 var (

@@ -88,7 +88,7 @@ func statedWindows(body string, posted time.Time, status Status) []Window {
 }
 
 // proseZones are the zone words a vendor's prose may use in a stated
-// window, read as ZoneTime reads them: a named standard or summer
+// window, read as zoneTime reads them: a named standard or summer
 // abbreviation fixes its own offset (PST is UTC-8 even in July), a generic
 // one (PT, MT, CT, ET) takes the offset its zone's rules give on the date.
 // The list is narrower than zoneAbbrevs on purpose: words that are
@@ -177,7 +177,7 @@ func (c proseClock) in(zone string, y int, m time.Month, day int) (time.Time, bo
 	if !ok {
 		return time.Time{}, false
 	}
-	t, err := ZoneTime(zone, y, m, day, h, c.minute)
+	t, err := zoneTime(zone, y, m, day, h, c.minute)
 	return t, err == nil
 }
 
@@ -409,7 +409,7 @@ func (st statement) place(posted time.Time) Window {
 		return fail(err)
 	}
 	// The post's calendar date in the zone's place (the zone's own rules).
-	loc, err := LookupZone(toZone)
+	loc, err := lookupZone(toZone)
 	if err != nil {
 		return fail(err)
 	}

@@ -214,7 +214,7 @@ func parseStatusIOTime(text string) (Time, error) {
 	if strings.EqualFold(m[6], "PM") {
 		hour += 12
 	}
-	at, err := ZoneTime(m[7], year, month, day, hour, minute)
+	at, err := zoneTime(m[7], year, month, day, hour, minute)
 	if err != nil {
 		return Time{}, fmt.Errorf("%q: %w", text, err)
 	}

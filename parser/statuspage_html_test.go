@@ -128,7 +128,7 @@ func TestStatuspageHTMLTimesAgreeWithText(t *testing.T) {
 		for _, in := range page.Incidents {
 			for k, u := range in.Updates {
 				f := strings.Fields(u.At.Text)
-				loc, err := LookupZone(f[len(f)-1])
+				loc, err := lookupZone(f[len(f)-1])
 				if err != nil {
 					t.Fatalf("%s %s update %d: %v", tt.file, in.ID, k, err)
 				}

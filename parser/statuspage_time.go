@@ -190,7 +190,7 @@ func (c clock) instant(zone string, ref time.Time, slack time.Duration) (time.Ti
 	if zone == "" {
 		return time.Time{}, fmt.Errorf("%w: none given", ErrUnknownZone)
 	}
-	return ZoneTime(zone, y, c.month, c.day, c.hour, c.minute)
+	return zoneTime(zone, y, c.month, c.day, c.hour, c.minute)
 }
 
 // ParseStatuspageStamp parses one time as Statuspage prints it: "Jan 12,
@@ -198,7 +198,7 @@ func (c clock) instant(zone string, ref time.Time, slack time.Duration) (time.Ti
 // Jan 29, 2024 - 16:49 PST", or the same with its <var data-var=...>
 // markup. A text without a year takes the one InferYear gives against ref
 // (a day header, the page's render date, a feed entry's time); a text with
-// a year ignores ref. The zone abbreviation goes through ZoneTime.
+// a year ignores ref. The zone abbreviation goes through zoneTime.
 //
 // The result is in UTC and keeps the folded text. Text that does not read
 // as a time gives ErrBadTime; a missing or unknown zone gives

@@ -32,7 +32,7 @@ type zoneAbbrev struct {
 //     prints "CST" for both; US pages are by far the more common).
 //   - IST is India Standard Time, not Irish Summer Time or Israel Standard
 //     Time (Dublin pages print "IST" in summer, but Statuspage's Dublin
-//     customers are few; the choice is documented in LookupZone).
+//     customers are few; the choice is documented in lookupZone).
 //   - AST is Atlantic Standard Time (Halifax), not Arabia Standard Time
 //     (modern tzdata prints "+03" for Riyadh, which we parse as an offset).
 //   - BST is British Summer Time.
@@ -167,7 +167,7 @@ func canonicalZone(abbrev string) string {
 	return strings.ToUpper(strings.TrimSpace(s))
 }
 
-// LookupZone returns the zone a time-zone abbreviation printed on a status
+// lookupZone returns the zone a time-zone abbreviation printed on a status
 // page stands for. Named abbreviations (PST, CEST, AEDT, ...) give the IANA
 // zone whose rules produce them, loaded once from the tzdata compiled into
 // the binary; generic ones (PT, ET, CT, MT) give the zone whose rule decides
@@ -179,9 +179,9 @@ func canonicalZone(abbrev string) string {
 // An abbreviation it does not know is an error wrapping ErrUnknownZone that
 // names it: a time is never silently taken as UTC.
 //
-// Note that a named abbreviation fixes the offset by itself: use ZoneTime to
+// Note that a named abbreviation fixes the offset by itself: use zoneTime to
 // turn a wall-clock reading into an instant.
-func LookupZone(abbrev string) (*time.Location, error) {
+func lookupZone(abbrev string) (*time.Location, error) {
 	s := canonicalZone(abbrev)
 	if a, ok := zoneAbbrevs[s]; ok {
 		zones, err := loadZones()
@@ -196,7 +196,7 @@ func LookupZone(abbrev string) (*time.Location, error) {
 	return nil, fmt.Errorf("%w %q", ErrUnknownZone, strings.TrimSpace(abbrev))
 }
 
-// ZoneTime returns the instant a wall-clock reading labelled with a zone
+// zoneTime returns the instant a wall-clock reading labelled with a zone
 // abbreviation denotes, in UTC.
 //
 // A named abbreviation denotes a fixed offset (PST is always UTC-8, PDT
@@ -212,12 +212,12 @@ func LookupZone(abbrev string) (*time.Location, error) {
 // A generic abbreviation (PT, ET) takes whatever offset its zone's rule
 // gives at that reading; a numeric one ("+07", "UTC+2") its own offset.
 // Unknown abbreviations give ErrUnknownZone.
-func ZoneTime(abbrev string, year int, month time.Month, day, hour, minute int) (time.Time, error) {
+func zoneTime(abbrev string, year int, month time.Month, day, hour, minute int) (time.Time, error) {
 	s := canonicalZone(abbrev)
 	off, fixed := parseOffsetZone(s)
 	if a, ok := zoneAbbrevs[s]; ok {
 		if a.generic {
-			loc, err := LookupZone(s)
+			loc, err := lookupZone(s)
 			if err != nil {
 				return time.Time{}, err
 			}

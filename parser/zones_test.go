@@ -40,19 +40,19 @@ func TestLookupZone(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.abbrev, func(t *testing.T) {
-			loc, err := LookupZone(tt.abbrev)
+			loc, err := lookupZone(tt.abbrev)
 			if err != nil {
-				t.Fatalf("LookupZone(%q): %v", tt.abbrev, err)
+				t.Fatalf("lookupZone(%q): %v", tt.abbrev, err)
 			}
 			if tt.want != "" {
 				if loc.String() != tt.want {
-					t.Errorf("LookupZone(%q) = %s, want %s", tt.abbrev, loc, tt.want)
+					t.Errorf("lookupZone(%q) = %s, want %s", tt.abbrev, loc, tt.want)
 				}
 				return
 			}
 			_, off := time.Date(2021, 1, 1, 0, 0, 0, 0, loc).Zone()
 			if off != tt.offset {
-				t.Errorf("LookupZone(%q) offset = %d, want %d", tt.abbrev, off, tt.offset)
+				t.Errorf("lookupZone(%q) offset = %d, want %d", tt.abbrev, off, tt.offset)
 			}
 		})
 	}
@@ -66,9 +66,9 @@ func TestZoneAbbrevsMatchTheirZones(t *testing.T) {
 		if a.generic {
 			continue
 		}
-		loc, err := LookupZone(abbrev)
+		loc, err := lookupZone(abbrev)
 		if err != nil {
-			t.Fatalf("LookupZone(%q): %v", abbrev, err)
+			t.Fatalf("lookupZone(%q): %v", abbrev, err)
 		}
 		found := false
 		for m := time.January; m <= time.December; m++ {
@@ -84,13 +84,13 @@ func TestZoneAbbrevsMatchTheirZones(t *testing.T) {
 
 func TestLookupZoneUnknown(t *testing.T) {
 	for _, abbrev := range []string{"XYZ", "", "Mars", "UTC+99", "Europe/Nowhere"} {
-		_, err := LookupZone(abbrev)
+		_, err := lookupZone(abbrev)
 		if !errors.Is(err, ErrUnknownZone) {
-			t.Errorf("LookupZone(%q) error = %v, want ErrUnknownZone", abbrev, err)
+			t.Errorf("lookupZone(%q) error = %v, want ErrUnknownZone", abbrev, err)
 			continue
 		}
 		if !strings.Contains(err.Error(), `"`+abbrev+`"`) {
-			t.Errorf("LookupZone(%q) error %q does not name the abbreviation", abbrev, err)
+			t.Errorf("lookupZone(%q) error %q does not name the abbreviation", abbrev, err)
 		}
 	}
 }
