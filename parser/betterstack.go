@@ -108,6 +108,12 @@ func decodeBetterStack(m map[string]json.RawMessage) (bsDoc, error) {
 	if m == nil {
 		return d, errWrongPlatform("Better Stack", "not a JSON object")
 	}
+	var head struct {
+		Type string `json:"type"`
+	}
+	if raw, ok := m["data"]; !ok || json.Unmarshal(raw, &head) != nil || head.Type != "status_page" {
+		return d, errWrongPlatform("Better Stack", fmt.Sprintf("data.type is %q, not status_page", head.Type))
+	}
 	if err := remarshal(m, &d); err != nil {
 		return d, errWrongPlatform("Better Stack", err.Error())
 	}
@@ -121,14 +127,14 @@ func decodeBetterStack(m map[string]json.RawMessage) (bsDoc, error) {
 }
 
 func sniffBetterStack(doc Document) int {
-	if _, err := decodeBetterStack(jsonMembers(doc.Body)); err != nil {
+	if _, err := decodeBetterStack(docMembers(doc)); err != nil {
 		return 0
 	}
 	return 80
 }
 
 func parseBetterStack(doc Document) (*Page, error) {
-	d, err := decodeBetterStack(jsonMembers(doc.Body))
+	d, err := decodeBetterStack(docMembers(doc))
 	if err != nil {
 		return nil, err
 	}

@@ -1,7 +1,6 @@
 package parser
 
 import (
-	"bytes"
 	"fmt"
 	"net/url"
 	"regexp"
@@ -36,22 +35,8 @@ var betterStackReportPath = regexp.MustCompile(`/incidents/(\d+)/?$`)
 // betterStackHistoryMonths is how many months a history page spans.
 const betterStackHistoryMonths = 3
 
-func betterStackDOM(doc Document) (*goquery.Document, bool) {
-	head := bytes.TrimSpace(doc.Body)
-	if len(head) == 0 || head[0] != '<' {
-		return nil, false
-	}
-	// The tree detection parsed, shared with the other sniffers and the
-	// parse.
-	root, err := doc.html()
-	if err != nil {
-		return nil, false
-	}
-	return goquery.NewDocumentFromNode(root), true
-}
-
 func sniffBetterStackHTML(doc Document) int {
-	dom, ok := betterStackDOM(doc)
+	dom, ok := docDOM(doc)
 	if !ok {
 		return 0
 	}
@@ -62,7 +47,7 @@ func sniffBetterStackHTML(doc Document) int {
 }
 
 func parseBetterStackHTML(doc Document) (*Page, error) {
-	dom, ok := betterStackDOM(doc)
+	dom, ok := docDOM(doc)
 	if !ok {
 		return nil, errWrongPlatform("Better Stack", "not an HTML page")
 	}

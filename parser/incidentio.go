@@ -165,14 +165,14 @@ func decodeIncidentIO(m map[string]json.RawMessage, page bool) (ioDoc, error) {
 }
 
 func sniffIncidentIO(doc Document) int {
-	if _, err := decodeIncidentIO(jsonMembers(doc.Body), false); err != nil {
+	if _, err := decodeIncidentIO(docMembers(doc), false); err != nil {
 		return 0
 	}
 	return 80
 }
 
 func parseIncidentIO(doc Document) (*Page, error) {
-	d, err := decodeIncidentIO(jsonMembers(doc.Body), false)
+	d, err := decodeIncidentIO(docMembers(doc), false)
 	if err != nil {
 		return nil, err
 	}

@@ -134,6 +134,11 @@ func decodeInstatus(m map[string]json.RawMessage) (isDoc, error) {
 	if m == nil {
 		return d, errWrongPlatform("Instatus", "not a JSON object")
 	}
+	_, page := m["page"]
+	_, comps := m["components"]
+	if !page && !(comps && len(m) == 1) {
+		return d, errWrongPlatform("Instatus", "no page object with a status and no components list")
+	}
 	if err := remarshal(m, &d); err != nil {
 		return d, errWrongPlatform("Instatus", err.Error())
 	}
@@ -171,14 +176,14 @@ func remarshal(m map[string]json.RawMessage, dst any) error {
 }
 
 func sniffInstatus(doc Document) int {
-	if _, err := decodeInstatus(jsonMembers(doc.Body)); err != nil {
+	if _, err := decodeInstatus(docMembers(doc)); err != nil {
 		return 0
 	}
 	return 70
 }
 
 func parseInstatus(doc Document) (*Page, error) {
-	d, err := decodeInstatus(jsonMembers(doc.Body))
+	d, err := decodeInstatus(docMembers(doc))
 	if err != nil {
 		return nil, err
 	}

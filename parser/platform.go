@@ -160,6 +160,26 @@ func jsonMembers(body []byte) map[string]json.RawMessage {
 	return m
 }
 
+// docMembers returns doc's top-level JSON object, decoded once per
+// document however many sniffers ask; nil when it is not a JSON object.
+func docMembers(doc Document) map[string]json.RawMessage {
+	m, _ := doc.jsonObject()
+	return m
+}
+
+// docDOM returns doc's shared HTML tree as a goquery document; false when
+// doc is not HTML. Callers must not change the tree (Clone first).
+func docDOM(doc Document) (*goquery.Document, bool) {
+	if doc.syntax() != syntaxHTML {
+		return nil, false
+	}
+	root, err := doc.html()
+	if err != nil {
+		return nil, false
+	}
+	return goquery.NewDocumentFromNode(root), true
+}
+
 // isJSONArray reports whether raw holds a JSON array.
 func isJSONArray(raw json.RawMessage) bool {
 	raw = bytes.TrimSpace(raw)
@@ -255,7 +275,7 @@ func platformTime(field, text string) (Time, error) {
 // for the error of a page no parser reads ("looks like an Instatus page but
 // has no incidents key"); "" when it resembles none.
 func closest(doc Document) string {
-	if m := jsonMembers(doc.Body); m != nil {
+	if m := docMembers(doc); m != nil {
 		for _, c := range closeCalls {
 			if why := c(m); why != "" {
 				return why

@@ -93,6 +93,9 @@ func decodeStatusIO(m map[string]json.RawMessage) (sioResult, error) {
 			return r, errWrongPlatform("status.io", "result is not an object")
 		}
 	}
+	if _, ok := m["status_overall"]; !ok {
+		return r, errWrongPlatform("status.io", "no status_overall with a status_code")
+	}
 	if err := remarshal(m, &r); err != nil {
 		return r, errWrongPlatform("status.io", err.Error())
 	}
@@ -132,14 +135,14 @@ func decodeStatusIO(m map[string]json.RawMessage) (sioResult, error) {
 var statusIOAPIPath = regexp.MustCompile(`/1\.0/status/([0-9A-Za-z]+)/?(?:[?#].*)?$`)
 
 func sniffStatusIO(doc Document) int {
-	if _, err := decodeStatusIO(jsonMembers(doc.Body)); err != nil {
+	if _, err := decodeStatusIO(docMembers(doc)); err != nil {
 		return 0
 	}
 	return 80
 }
 
 func parseStatusIO(doc Document) (*Page, error) {
-	r, err := decodeStatusIO(jsonMembers(doc.Body))
+	r, err := decodeStatusIO(docMembers(doc))
 	if err != nil {
 		return nil, err
 	}

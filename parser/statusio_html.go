@@ -1,7 +1,6 @@
 package parser
 
 import (
-	"bytes"
 	"fmt"
 	"net/url"
 	"regexp"
@@ -47,27 +46,13 @@ var (
 // statusIOIncidentPath matches /pages/incident/<page_id>/<incident_id>.
 var statusIOIncidentPath = regexp.MustCompile(`/pages/incident/([0-9A-Za-z]+)/([0-9A-Za-z]+)/?$`)
 
-func statusIODOM(doc Document) (*goquery.Document, bool) {
-	head := bytes.TrimSpace(doc.Body)
-	if len(head) == 0 || head[0] != '<' {
-		return nil, false
-	}
-	// The tree detection parsed, shared with the other sniffers and the
-	// parse.
-	root, err := doc.html()
-	if err != nil {
-		return nil, false
-	}
-	return goquery.NewDocumentFromNode(root), true
-}
-
 // statusIOHistoryLinks are the incident links of a history page.
 func statusIOHistoryLinks(dom *goquery.Document) *goquery.Selection {
 	return dom.Find(`h5 > a[href*="/pages/incident/"]`)
 }
 
 func sniffStatusIOHTML(doc Document) int {
-	dom, ok := statusIODOM(doc)
+	dom, ok := docDOM(doc)
 	if !ok {
 		return 0
 	}
@@ -78,7 +63,7 @@ func sniffStatusIOHTML(doc Document) int {
 }
 
 func parseStatusIOHTML(doc Document) (*Page, error) {
-	dom, ok := statusIODOM(doc)
+	dom, ok := docDOM(doc)
 	if !ok {
 		return nil, errWrongPlatform("status.io", "not an HTML page")
 	}
