@@ -65,8 +65,9 @@
 //     (0x7f.1, 2130706433, 0177.0.0.1, 127.1) are normalised first. A
 //     loopback address written plainly in the URL (http://127.0.0.1:8080/,
 //     [::1], localhost) is the user's explicit choice: allowed and logged
-//     once. Options.AllowPrivateNetworks lets everything through
-//     (ErrPrivateAddress otherwise).
+//     once. Options.AllowPrivateNetworks lets everything through but cloud
+//     metadata endpoints, which hand out credentials and are never a
+//     status page (ErrPrivateAddress otherwise).
 //   - At most 50 pages per Crawl; hitting the cap sets Result.CapHit and is
 //     logged as "page cap hit". Crawl follows only same-site URLs, each once.
 //   - Conditional GET: a Request with ETag or LastModified sends

@@ -221,15 +221,16 @@ func ExplicitLoopback(host string) bool {
 // CheckHost is the check a URL's host gets before any dial, for a sources
 // file or a command line: a host written as an IP address in any spelling
 // is normalised and refused when internal, unless allowPrivate or it is an
-// explicit loopback (then explicit is true, for a note). A name passes:
-// what it resolves to is checked at dial time.
+// explicit loopback (then explicit is true, for a note). A cloud metadata
+// endpoint is refused even with allowPrivate. A name passes: what it
+// resolves to is checked at dial time.
 func CheckHost(host string, allowPrivate bool) (explicit bool, err error) {
 	ip, ok := ParseHostIP(host)
-	if !ok || allowPrivate {
+	if !ok {
 		return false, nil
 	}
-	explicit = ExplicitLoopback(host)
-	if err := checkAddr(ip, false, explicit); err != nil {
+	explicit = ExplicitLoopback(host) && !allowPrivate
+	if err := checkAddr(ip, allowPrivate, explicit); err != nil {
 		return false, fmt.Errorf("%s is %s: %w", host, ip, err)
 	}
 	return explicit, nil
@@ -336,10 +337,18 @@ var internalRanges = func() []struct {
 // (mapped, compatible, NAT64 64:ff9b::/96, 6to4 2002::/16) is checked as
 // the IPv4 address it carries.
 func checkAddr(ip netip.Addr, allowAll, explicit bool) error {
+	ip = ip.WithZone("").Unmap()
+	if metadataAddrs[ip] {
+		// Cloud instance metadata hands out credentials and is never a
+		// status page: refused even when private networks are allowed.
+		return fmt.Errorf("%w: %s is a cloud metadata endpoint, never allowed", ErrPrivateAddress, ip)
+	}
+	if v4, ok := embeddedIPv4(ip); ok && metadataAddrs[v4] {
+		return fmt.Errorf("%w: %s carries the cloud metadata endpoint %s, never allowed", ErrPrivateAddress, ip, v4)
+	}
 	if allowAll {
 		return nil
 	}
-	ip = ip.WithZone("").Unmap()
 	if v4, ok := embeddedIPv4(ip); ok {
 		if err := checkAddr(v4, false, false); err != nil {
 			return fmt.Errorf("%s carries %s: %w", ip, v4, err)
@@ -355,6 +364,16 @@ func checkAddr(ip netip.Addr, allowAll, explicit bool) error {
 		}
 	}
 	return nil
+}
+
+// metadataAddrs are cloud instance metadata services (AWS, GCP, Azure,
+// OpenStack: 169.254.169.254; AWS IPv6: fd00:ec2::254; ECS tasks:
+// 169.254.170.2; Alibaba: 100.100.100.200).
+var metadataAddrs = map[netip.Addr]bool{
+	netip.MustParseAddr("169.254.169.254"): true,
+	netip.MustParseAddr("fd00:ec2::254"):   true,
+	netip.MustParseAddr("169.254.170.2"):   true,
+	netip.MustParseAddr("100.100.100.200"): true,
 }
 
 var (

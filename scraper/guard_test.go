@@ -88,6 +88,10 @@ func TestCheckHost(t *testing.T) {
 		{"[64:ff9b::a00:1]", true, false}, // NAT64 of 10.0.0.1
 		{"[2002:7f00:1::]", true, false},  // 6to4 of 127.0.0.1
 		{"[::127.0.0.1]", true, false},    // IPv4-compatible
+		{"0xa9fea9fe", true, false},       // the metadata endpoint, spelt oddly
+		{"169.254.170.2", true, false},
+		{"100.100.100.200", true, false},
+		{"[::ffff:169.254.169.254]", true, false},
 		{"203.0.113.7", true, false},
 		{"[2001:db8::1]", true, false},
 		{"8.8.8.8", false, false},           // public
@@ -98,8 +102,10 @@ func TestCheckHost(t *testing.T) {
 		if refused := errors.Is(err, ErrPrivateAddress); refused != tc.refused || explicit != tc.explicit {
 			t.Errorf("CheckHost(%q) = %v, %v; want explicit %v, refused %v", tc.host, explicit, err, tc.explicit, tc.refused)
 		}
-		if _, err := CheckHost(tc.host, true); err != nil {
-			t.Errorf("CheckHost(%q, allowPrivate) = %v, want nil", tc.host, err)
+		ip, _ := ParseHostIP(tc.host)
+		_, err = CheckHost(tc.host, true)
+		if metadata := metadataAddrs[ip]; (err != nil) != metadata {
+			t.Errorf("CheckHost(%q, allowPrivate) = %v, want refused only for a metadata endpoint", tc.host, err)
 		}
 	}
 }
@@ -156,6 +162,14 @@ func TestGuardNames(t *testing.T) {
 			t.Errorf("Fetch via %s (%s) = %v, want ErrPrivateAddress", host, res.answers[host], err)
 		}
 	}
+	// The cloud metadata endpoint stays refused when private networks are
+	// allowed.
+	res.answers["meta.test"] = []string{"169.254.169.254"}
+	o := testOptions(nil)
+	o.Resolver, o.IgnoreRobots, o.AllowPrivateNetworks = res, true, true
+	if _, err := newFetcher(t, o).Fetch(t.Context(), Request{URL: fmt.Sprintf("http://meta.test:%d/", port)}); !errors.Is(err, ErrPrivateAddress) {
+		t.Errorf("Fetch via meta.test with private networks allowed = %v, want ErrPrivateAddress", err)
+	}
 	if n := srv.accepts.Load(); n != 0 {
 		t.Errorf("the server accepted %d connections for refused names, want 0", n)
 	}
@@ -207,7 +221,7 @@ func TestGuardNames(t *testing.T) {
 
 	// A plainly written loopback address is noted once in the log.
 	var logs bytes.Buffer
-	o := testOptions(nil)
+	o = testOptions(nil)
 	o.IgnoreRobots = true
 	f, err := New(o, zerolog.New(&logs))
 	if err != nil {

@@ -104,15 +104,16 @@ func TestValidatePrivateNetworks(t *testing.T) {
 	for _, tc := range []struct {
 		url     string
 		refused bool
+		never   bool // refused even with allow_private_networks
 	}{
-		{"http://169.254.169.254/latest/meta-data/", true},
-		{"http://10.0.0.1/", true},
-		{"http://[::ffff:127.0.0.1]/", true},
-		{"http://0x7f.1:22/", true},
-		{"http://2130706433/", true},
-		{"http://0177.0.0.1/", true},
-		{"http://127.0.0.1:6379/", false},
-		{"https://status.example.com/", false},
+		{"http://169.254.169.254/latest/meta-data/", true, true},
+		{"http://10.0.0.1/", true, false},
+		{"http://[::ffff:127.0.0.1]/", true, false},
+		{"http://0x7f.1:22/", true, false},
+		{"http://2130706433/", true, false},
+		{"http://0177.0.0.1/", true, false},
+		{"http://127.0.0.1:6379/", false, false},
+		{"https://status.example.com/", false, false},
 	} {
 		for _, allow := range []bool{false, true} {
 			extra := ""
@@ -132,7 +133,7 @@ func TestValidatePrivateNetworks(t *testing.T) {
 				var stdout bytes.Buffer
 				err := NewMain(&stdout, io.Discard).Run(t.Context(), []string{"validate", "--config", path})
 				out := stdout.String()
-				wantRefused := tc.refused && !allow
+				wantRefused := tc.refused && (!allow || tc.never)
 				if gotRefused := err != nil; gotRefused != wantRefused {
 					t.Errorf("%s %s allow=%v: validate = %v, output %q; want refused %v", where, tc.url, allow, err, out, wantRefused)
 					continue
