@@ -252,3 +252,48 @@ func TestDetectFeedFromDecodedContent(t *testing.T) {
 		}
 	}
 }
+
+// Detection stays cheap: no sniffer parses an HTML page again. Detecting
+// and then parsing must cost less than half a parse of the tree (plus a
+// fixed 300 allocations) more than
+// parsing by name (which builds the tree once already); a sniffer that
+// built its own tree would cost a whole one. Allocation counts, unlike
+// times, do not depend on the machine's load.
+func TestDetectionDoesNotParseAgain(t *testing.T) {
+	var names []string
+	for _, pattern := range []string{"realworld/*/*.html", "outagehistory/*/outages-1.html", "outagehistory/*/incidents/2741093.html"} {
+		m, err := fixtures.Glob(pattern)
+		if err != nil {
+			t.Fatal(err)
+		}
+		names = append(names, m...)
+	}
+	checked := 0
+	for _, name := range names {
+		body, err := fixtures.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		doc := Document{Source: "x", URL: "https://status.example.com/", ContentType: "text/html", Body: body}
+		if strings.HasSuffix(name, "-incident.html") {
+			doc.URL = "https://status.example.com/incidents/2wryjrq3v9mt"
+		}
+		p, err := Parse(doc, FormatAuto)
+		if err != nil {
+			continue // refused pages are other tests' business
+		}
+		checked++
+		tree := testing.AllocsPerRun(2, func() { _, _ = html.Parse(bytes.NewReader(body)) })
+		byName := testing.AllocsPerRun(2, func() { _, _ = Parse(doc, p.Format) })
+		auto := testing.AllocsPerRun(2, func() { _, _ = Parse(doc, FormatAuto) })
+		// 300: the sniffers' fixed cost (their memo entries, a few
+		// maps), which dominates on a tiny page.
+		if auto-byName > tree/2+300 {
+			t.Errorf("%s: detecting costs %.0f allocations over parsing as %s (%.0f); building the tree costs %.0f: a sniffer parses the page again",
+				name, auto-byName, p.Format, byName, tree)
+		}
+	}
+	if checked < 15 {
+		t.Errorf("checked %d HTML pages, want at least 15", checked)
+	}
+}
