@@ -232,9 +232,14 @@ type statement struct {
 func statements(body string) []statement {
 	// The expressions are slow next to a substring search; most posts
 	// state no window.
-	if !strings.ContainsAny(body, "0123456789") {
+	if !hasClock(body) {
 		return nil
 	}
+	return readStatements(body)
+}
+
+// readStatements is statements without the hasClock filter.
+func readStatements(body string) []statement {
 	lower := strings.ToLower(body)
 	var out []statement
 	if !strings.Contains(lower, "from") && !strings.Contains(lower, "between") {
@@ -267,6 +272,39 @@ func statements(body string) []statement {
 		out = append(out, s)
 	}
 	return endStatements(body, lower, out)
+}
+
+// hasClock reports whether body holds something every window the
+// expressions accept has: a clock with minutes ("8:58") or a meridiem
+// ("5pm", "11:02 a.m."). Most posts have none, and this scan costs a
+// fraction of the expressions; it also runs for every update decoded
+// without windows.
+func hasClock(body string) bool {
+	space := func(j int) int { // skips one \s, as the expressions do
+		if j < len(body) && strings.IndexByte("\t\n\f\r ", body[j]) >= 0 {
+			return j + 1
+		}
+		return j
+	}
+	for i := 0; i+1 < len(body); i++ {
+		if body[i] < '0' || body[i] > '9' {
+			continue
+		}
+		if body[i+1] == ':' && i+2 < len(body) && body[i+2] >= '0' && body[i+2] <= '9' {
+			return true
+		}
+		j := space(i + 1)
+		if j < len(body) && (body[j]|0x20 == 'a' || body[j]|0x20 == 'p') {
+			j++
+			if j < len(body) && body[j] == '.' {
+				j++
+			}
+			if j = space(j); j < len(body) && body[j]|0x20 == 'm' {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // group returns the named group of match m of re in s.

@@ -224,11 +224,15 @@ func FuzzStatedWindows(f *testing.F) {
 		"We will be performing maintenance tonight from 22:00 - 22:20 PST.",
 		"Tomorrow between 09:00 and 10:00 UTC", "On July 30th, from 18:30 to 21:00 UTC", "from 23:40 to 00:20 UTC",
 		"From 99:99 to 12:00 UTC", "recovered at 0 UTC", "between 11:30 – 2pm ET on Dec 31",
+		"from 2 p.\tM to 5 PM PT", "between 3\na.m and 4 a. m UTC", "from 1 to 2 UTC",
 	} {
 		f.Add(s, int64(0))
 	}
 	base := time.Date(2026, 6, 22, 14, 3, 0, 0, time.UTC)
 	f.Fuzz(func(t *testing.T, body string, minutes int64) {
+		if !hasClock(body) && len(readStatements(body)) > 0 {
+			t.Errorf("%q: hasClock false, but the expressions read %+v", body, readStatements(body))
+		}
 		posted := base.Add(time.Duration(minutes%(2*366*24*60)) * time.Minute)
 		for _, w := range statedWindows(body, posted, StatusUnknown) {
 			switch {
