@@ -73,3 +73,7 @@ func FuzzBetterStackHTML(f *testing.F) {
 func FuzzStatusIOHTML(f *testing.F) {
 	fuzzPlatform(f, FormatStatusIOHTML, []string{"statusio/site/pages/history/*.html", "statusio/site/pages/incident/*/*.html"}, "https://status.example.com/pages/incident/p1/i1")
 }
+
+func FuzzStatusIOFeed(f *testing.F) {
+	fuzzPlatform(f, FormatStatusIOFeed, []string{"statusio/site/pages/rss/*.xml"}, "https://status.example.com/pages/p1/rss")
+}

@@ -128,3 +128,49 @@ func TestIncidentIOQuirks(t *testing.T) {
 		t.Errorf("Markdown body %q, want it as written", got)
 	}
 }
+
+// TestPlatformSitesDetected: every page of the four platform sites is
+// detected as its own format, from its structure, and parses.
+func TestPlatformSitesDetected(t *testing.T) {
+	cases := []struct {
+		pattern string
+		url     string
+		want    Format
+	}{
+		{"incidentio/site/index.html", "https://status.incidentio.test/", FormatIncidentIOHTML},
+		{"incidentio/site/incidents/*.html", "https://status.incidentio.test/incidents/x", FormatIncidentIOHTML},
+		{"incidentio/site/proxy/incidents.json", "https://status.incidentio.test/proxy/status.incidentio.test/incidents", FormatIncidentIO},
+		{"incidentio/site/api/v2/incidents.json", "https://status.incidentio.test/api/v2/incidents.json", FormatStatuspageAPI},
+		{"instatus/site/summary.json", "https://status.instatus.test/summary.json", FormatInstatus},
+		{"instatus/site/v2/components.json", "https://status.instatus.test/v2/components.json", FormatInstatus},
+		{"instatus/site/history/*.html", "https://status.instatus.test/history?page=1", FormatInstatusHTML},
+		{"instatus/site/incident/*.html", "https://status.instatus.test/incident/x", FormatInstatusHTML},
+		{"instatus/site/maintenance/*.html", "https://status.instatus.test/maintenance/x", FormatInstatusHTML},
+		{"betterstack/site/index.json", "https://status.betterstack.test/index.json", FormatBetterStack},
+		{"betterstack/site/incidents/*/*.html", "https://status.betterstack.test/incidents/2026-04/2026-06", FormatBetterStackHTML},
+		{"betterstack/site/incidents/9*.html", "https://status.betterstack.test/incidents/970001", FormatBetterStackHTML},
+		{"statusio/site/1.0/status/*.json", "https://status.statusio.test/1.0/status/5f00000000000000000000aa", FormatStatusIO},
+		{"statusio/site/pages/rss/*.xml", "https://status.statusio.test/pages/5f00000000000000000000aa/rss", FormatStatusIOFeed},
+		{"statusio/site/pages/history/*.html", "https://status.statusio.test/pages/history/5f00000000000000000000aa", FormatStatusIOHTML},
+		{"statusio/site/pages/incident/*/*.html", "https://status.statusio.test/pages/incident/5f00000000000000000000aa/6a0000000000000000000001", FormatStatusIOHTML},
+	}
+	for _, tc := range cases {
+		files, err := fixtures.PlatformGlob(tc.pattern)
+		if err != nil || len(files) == 0 {
+			t.Fatalf("%s: no files (%v)", tc.pattern, err)
+		}
+		for _, name := range files {
+			b, err := fixtures.PlatformReadFile(name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			doc := Document{Source: "site", URL: tc.url, Body: b}
+			if got, err := Detect(doc); err != nil || got != tc.want {
+				t.Errorf("%s: Detect = %q, %v, want %q", name, got, err, tc.want)
+			}
+			if _, err := Parse(doc, FormatAuto); err != nil {
+				t.Errorf("%s: %v", name, err)
+			}
+		}
+	}
+}

@@ -108,3 +108,24 @@ func TestScrapePlatformSites(t *testing.T) {
 		})
 	}
 }
+
+// TestScrapeStatusIOFromFeed: a crawl started at status.io's RSS feed
+// reaches every incident the feed links through its page.
+func TestScrapeStatusIOFromFeed(t *testing.T) {
+	data := readPlatformSite(t, "statusio")
+	srv := httptest.NewServer(fixtures.PlatformSite("statusio", fixtures.PlatformOptions{}))
+	defer srv.Close()
+	c := newCLI(t)
+	if _, err := c.scrape("statusio", srv.URL+"/pages/5f00000000000000000000aa/rss"); err != nil {
+		t.Fatal(err)
+	}
+	got := c.export()
+	if len(got) != len(data.Incidents) {
+		t.Fatalf("archived %d incidents from the feed, the site has %d", len(got), len(data.Incidents))
+	}
+	for _, in := range got {
+		if len(in.Updates) < 2 {
+			t.Errorf("%s has %d updates: its page was not read", in.ID, len(in.Updates))
+		}
+	}
+}
