@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"net/http/httptest"
 	"path/filepath"
@@ -8,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/statusarchive/statusarchive/archive/stats"
 	"github.com/statusarchive/statusarchive/fixtures"
 
 	"github.com/statusarchive/statusarchive/fixtures/golden"
@@ -107,5 +109,27 @@ func TestStatsOpenUntilLastSeen(t *testing.T) {
 	}
 	if _, _, err := c.run("stats", "--open-until", "forever"); err == nil {
 		t.Errorf("stats --open-until forever: no error")
+	}
+}
+
+// TestStatsNotesDisagreements: a stated window set aside for the page's
+// started and resolved fields is reported under the table and in the
+// report's notes, not silently dropped.
+func TestStatsNotesDisagreements(t *testing.T) {
+	r := stats.Report{Sources: []stats.Summary{{Source: "acme", Incidents: 3, Disagreements: 2}, {Source: "beta", Incidents: 1}}}
+	var buf bytes.Buffer
+	if err := writeStatsTable(&buf, r); err != nil {
+		t.Fatal(err)
+	}
+	want := "note: acme: 2 stated impact windows lie over 1h0m0s from the page's started/resolved fields; the fields were used"
+	if !strings.Contains(buf.String(), want) {
+		t.Errorf("stats table lacks %q:\n%s", want, buf.String())
+	}
+	if strings.Contains(buf.String(), "note: beta") {
+		t.Errorf("stats table notes beta, which has no disagreement:\n%s", buf.String())
+	}
+	notes := reportNotes(r, 4, 0)
+	if len(notes) != 1 || !strings.HasPrefix(notes[0], "acme: 2 stated impact windows") {
+		t.Errorf("report notes = %q, want acme's disagreement", notes)
 	}
 }
