@@ -89,6 +89,11 @@ func TestScrapeCharsets(t *testing.T) {
 				}
 				t.Errorf("archived titles %q, want [\"Café outage\"]", titles)
 			}
+			// A reparse reads the stored bytes with the stored Content-Type
+			// and decodes them the same way.
+			if out := c.must("reparse"); !strings.Contains(out, "0 changed by the parser, 1 unchanged") {
+				t.Errorf("reparse of the stored page:\n%s", out)
+			}
 		})
 	}
 }
