@@ -153,12 +153,19 @@ func decodeIncidentIO(m map[string]json.RawMessage, page bool) (ioDoc, error) {
 	if doc.Incident != nil {
 		all = append(all, *doc.Incident)
 	}
-	if doc.Summary != nil {
-		all = append(append(all, doc.Summary.Ongoing...), doc.Summary.Scheduled...)
-	}
 	for i, in := range all {
 		if in.ID == "" || in.Name == "" || in.Updates == nil || in.PublishedAt == "" {
 			return doc, errWrongPlatform("incident.io", fmt.Sprintf("incident %d has no id, name, published_at and updates", i))
+		}
+	}
+	// The summary's open incidents may come without their updates (the
+	// shape of those is unverified): an id and a name are enough, and
+	// the incident's own page gives the rest.
+	if doc.Summary != nil {
+		for i, in := range append(append([]ioIncident{}, doc.Summary.Ongoing...), doc.Summary.Scheduled...) {
+			if in.ID == "" || in.Name == "" {
+				return doc, errWrongPlatform("incident.io", fmt.Sprintf("summary incident %d has no id and name", i))
+			}
 		}
 	}
 	return doc, nil
@@ -388,6 +395,11 @@ func (a ioIncident) incident(origin string, names map[string]string) (Incident, 
 		}
 		seen[c.key()] = true
 		in.Components = append(in.Components, Component{Name: name(c), Status: NormaliseComponentStatus(c.Status), StatusRaw: c.Status})
+	}
+	if a.Updates == nil {
+		// A summary entry without its timeline: its page has it.
+		complete = false
+		return in, complete, nil
 	}
 	for i, u := range *a.Updates {
 		at, err := platformTime(fmt.Sprintf("updates[%d].published_at", i), u.PublishedAt)

@@ -195,3 +195,21 @@ func TestEveryFormatIsDescribed(t *testing.T) {
 		}
 	}
 }
+
+// TestIncidentIOSummaryWithoutUpdates: an open incident the summary lists
+// without its updates is kept as a partial record, and its page is asked
+// for.
+func TestIncidentIOSummaryWithoutUpdates(t *testing.T) {
+	body := `{"summary":{"name":"X","public_url":"https://status.x.test","components":[],"ongoing_incidents":[{"id":"01KA","name":"Slow API","status":"investigating"}]}}`
+	page, err := Parse(Document{Source: "x", URL: "https://status.x.test/proxy/status.x.test", Body: []byte(body)}, FormatAuto)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if page.Format != FormatIncidentIO || page.Scope != ScopeCurrent || len(page.Incidents) != 1 {
+		t.Fatalf("page %+v, want one incident.io incident, scope current", page)
+	}
+	in := page.Incidents[0]
+	if !in.Partial || in.Status != StatusInvestigating || len(page.Follow) != 1 || page.Follow[0].URL != "https://status.x.test/incidents/01KA" {
+		t.Errorf("incident %+v, follow %+v; want a partial record and its page asked for", in, page.Follow)
+	}
+}
