@@ -70,7 +70,9 @@ func (m *Main) demo(ctx context.Context, f *flags, dir, markup string, args []st
 
 	// Loopback fixtures need no politeness delay; every other default stays.
 	d := scraper.DefaultOptions()
-	fetch := &fetchOptions{maxPages: 200, delay: 0, timeout: d.RequestTimeout, maxBody: d.MaxBodyBytes}
+	// The loopback addresses are the demo's own servers, not a choice the
+	// user made: no need to log that they are allowed.
+	fetch := &fetchOptions{maxPages: 200, delay: 0, timeout: d.RequestTimeout, maxBody: d.MaxBodyBytes, allowPrivate: true}
 	var errs []error
 	for i, s := range sites {
 		url := origins[i] + s.path
