@@ -40,6 +40,8 @@
 //	                       good complete run
 //	        runs/          index of the source's runs
 //	            #run       no payload
+//	        pages/         the URLs its runs kept validators for (Begin
+//	            <url>      reads only these); no payload
 //	        incidents/     one bucket per incident, by the parser's id
 //	            <id>/      bucket sequence = the latest version number
 //	                head   JSON {n, hash, first_seen, last_seen, last_run,

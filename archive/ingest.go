@@ -66,6 +66,9 @@ const (
 	keyHead          = "head"
 	bucketIncidents  = "incidents"
 	bucketSourceRuns = "runs"
+	// bucketSourcePages names every URL the source's runs kept validators
+	// for, so that Begin reads only the source's validators.
+	bucketSourcePages = "pages"
 )
 
 // keptHeaders are the response headers a page reference keeps.
@@ -651,6 +654,11 @@ func (w *writer) storePages(pages []PageInput, runID uint64) ([]StoredPage, erro
 	if err != nil {
 		return nil, err
 	}
+	mine, err := w.source.create(bucketSourcePages)
+	if err != nil {
+		return nil, err
+	}
+	mine.b.FillPercent = 0.9
 	refs := make([]StoredPage, 0, len(pages))
 	for _, p := range pages {
 		ref := StoredPage{URL: p.URL, Status: p.Status, FetchedAt: p.FetchedAt.UTC(), Size: len(p.Body), Header: http.Header{}}
@@ -668,8 +676,14 @@ func (w *writer) storePages(pages []PageInput, runID uint64) ([]StoredPage, erro
 				}
 			}
 		}
-		if err := keepValidators(vb, p, runID, &ref); err != nil {
+		kept, err := keepValidators(vb, p, runID, &ref)
+		if err != nil {
 			return nil, err
+		}
+		if kept {
+			if err := mine.mark([]byte(cmp.Or(p.Requested, p.URL))); err != nil {
+				return nil, err
+			}
 		}
 		refs = append(refs, ref)
 	}
@@ -677,13 +691,14 @@ func (w *writer) storePages(pages []PageInput, runID uint64) ([]StoredPage, erro
 }
 
 // keepValidators keeps page p's ETag and Last-Modified, with the digest of
-// what it parsed to and the hash and size of its body (ref's). A 2xx
-// without validators forgets old ones. A 304 refreshes those it carries,
-// keeps the rest, and gives ref the body they were kept with.
-func keepValidators(vb bucket, p PageInput, runID uint64, ref *StoredPage) error {
+// what it parsed to and the hash and size of its body (ref's), and reports
+// whether it kept any. A 2xx without validators forgets old ones. A 304
+// refreshes those it carries, keeps the rest, and gives ref the body they
+// were kept with.
+func keepValidators(vb bucket, p PageInput, runID uint64, ref *StoredPage) (kept bool, err error) {
 	url := cmp.Or(p.Requested, p.URL)
 	if url == "" || len(url) > maxKeyURL {
-		return nil
+		return false, nil
 	}
 	key := []byte(url)
 	rec := validatorRecord{ETag: p.Header.Get("ETag"), LastModified: p.Header.Get("Last-Modified"), Run: runID,
@@ -692,7 +707,7 @@ func keepValidators(vb bucket, p PageInput, runID uint64, ref *StoredPage) error
 	case p.Status == http.StatusNotModified:
 		var old validatorRecord
 		if _, err := vb.get(key, &old); err != nil {
-			return err
+			return false, err
 		}
 		rec.ETag = cmp.Or(rec.ETag, old.ETag)
 		rec.LastModified = cmp.Or(rec.LastModified, old.LastModified)
@@ -702,15 +717,15 @@ func keepValidators(vb bucket, p PageInput, runID uint64, ref *StoredPage) error
 		rec.SHA256, rec.Size = old.SHA256, old.Size
 		ref.SHA256, ref.Size = old.SHA256, old.Size
 	case p.Status < 200 || p.Status > 299:
-		return nil
+		return false, nil
 	}
 	if rec.ETag == "" && rec.LastModified == "" {
 		if err := vb.b.Delete(key); err != nil {
-			return fmt.Errorf("delete %s: %w", vb.keyPath(key), err)
+			return false, fmt.Errorf("delete %s: %w", vb.keyPath(key), err)
 		}
-		return nil
+		return false, nil
 	}
-	return vb.put(key, rec)
+	return true, vb.put(key, rec)
 }
 
 // noteUpdate widens the source's span of first-update times.

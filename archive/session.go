@@ -187,23 +187,43 @@ func (db *DB) Begin(ctx context.Context, plan Plan) (*Crawl, error) {
 		c.in.Format = ""
 	}
 	err := db.view(ctx, func(tx *bbolt.Tx) error {
-		index := root(tx, bucketSources).sub(plan.Source).sub(bucketSourceRuns)
+		src := root(tx, bucketSources).sub(plan.Source)
+		index := src.sub(bucketSourceRuns)
 		vb := root(tx, bucketValidators)
 		if !index.exists() || !vb.exists() {
 			return nil
 		}
-		cur := vb.b.Cursor()
-		for k, v := cur.First(); k != nil; k, v = cur.Next() {
+		keep := func(k, v []byte) error {
 			var rec validatorRecord
 			if err := vb.decode(k, v, &rec); err != nil {
 				return err
 			}
 			// Only this source's runs: a digest names incidents of the
 			// source that kept it.
-			if rec.Digest == nil || index.b.Get(seq(rec.Run)) == nil {
-				continue
+			if rec.Digest != nil && index.b.Get(seq(rec.Run)) != nil {
+				c.conds[string(k)] = Conditional{ETag: rec.ETag, LastModified: rec.LastModified, Digest: rec.Digest}
 			}
-			c.conds[string(k)] = Conditional{ETag: rec.ETag, LastModified: rec.LastModified, Digest: rec.Digest}
+			return nil
+		}
+		// The URLs the source's runs kept validators for; an archive
+		// written before they were listed has every source's validators
+		// read.
+		if mine := src.sub(bucketSourcePages); mine.exists() {
+			cur := mine.b.Cursor()
+			for k, _ := cur.First(); k != nil; k, _ = cur.Next() {
+				if v := vb.b.Get(k); v != nil {
+					if err := keep(k, v); err != nil {
+						return err
+					}
+				}
+			}
+			return nil
+		}
+		cur := vb.b.Cursor()
+		for k, v := cur.First(); k != nil; k, v = cur.Next() {
+			if err := keep(k, v); err != nil {
+				return err
+			}
 		}
 		return nil
 	})
