@@ -129,3 +129,47 @@ func TestScrapeStatusIOFromFeed(t *testing.T) {
 		}
 	}
 }
+
+// TestScrapeBetterStackFailingMidway: when one report page fails, the run
+// is partial and deletes nothing; that report is archived as its collapsed
+// history entry shows it (its last update, marked incomplete), and the next
+// good run completes it: one changed incident, nothing new.
+func TestScrapeBetterStackFailingMidway(t *testing.T) {
+	data := readPlatformSite(t, "betterstack")
+	site := &switchable{handlers: []http.Handler{
+		fixtures.PlatformSite("betterstack", fixtures.PlatformOptions{FailPath: "/incidents/970005"}),
+		fixtures.PlatformSite("betterstack", fixtures.PlatformOptions{}),
+	}}
+	srv := httptest.NewServer(site)
+	defer srv.Close()
+	c := newCLI(t)
+	sum, err := c.scrape("betterstack", srv.URL+"/index.json")
+	if err == nil || !strings.Contains(err.Error(), "partial") {
+		t.Fatalf("a crawl whose report page fails: %v, want a partial-run error", err)
+	}
+	if sum.Deleted != 0 || sum.New != len(data.Incidents) {
+		t.Errorf("summary %+v, want every report new and nothing deleted", sum)
+	}
+	for _, in := range c.export() {
+		want := 0
+		for _, d := range data.Incidents {
+			if d.ID == in.ID {
+				want = len(d.Updates)
+			}
+		}
+		if in.ID == "970005" {
+			want = 1 // the history entry shows the last update only
+		}
+		if len(in.Updates) != want {
+			t.Errorf("report %s archived with %d updates, want %d", in.ID, len(in.Updates), want)
+		}
+	}
+	site.current.Store(1)
+	next, err := c.scrape("betterstack", srv.URL+"/index.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if next.New != 0 || next.Changed != 1 || next.Deleted != 0 {
+		t.Errorf("next run: %+v, want the incomplete report completed: one changed, nothing new", next)
+	}
+}
