@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -38,6 +39,9 @@ type Main struct {
 	// Parse parses a fetched page; nil means parser.Parse. Tests count
 	// parse work through it.
 	Parse func(parser.Document, parser.Format) (*parser.Page, error)
+	// Terminal reports whether w is a terminal; nil means a check of the
+	// file descriptor. Export escapes control characters on a terminal.
+	Terminal func(w io.Writer) bool
 	// Prog is how a user runs this program again, for the commands its
 	// hints suggest ("statusarchive", "./bin/statusarchive").
 	Prog string
@@ -341,4 +345,42 @@ func (m *Main) logger(f *flags) (zerolog.Logger, error) {
 		return zerolog.Nop(), &usageError{msg: fmt.Sprintf("--log-format %q: want json or console", format)}
 	}
 	return zerolog.New(w).Level(level).With().Timestamp().Logger(), nil
+}
+
+// isTerminal reports whether w is a terminal.
+func (m *Main) isTerminal(w io.Writer) bool {
+	if m.Terminal != nil {
+		return m.Terminal(w)
+	}
+	f, ok := w.(*os.File)
+	return ok && (isatty.IsTerminal(f.Fd()) || isatty.IsCygwinTerminal(f.Fd()))
+}
+
+// escapingWriter escapes control characters, escape sequences and bidi
+// overrides (as safe does) in what it passes on, a line at a time, so that
+// a rune or a sequence split across two writes is still seen whole. Close
+// writes what is left after the last newline.
+type escapingWriter struct {
+	w    io.Writer
+	line []byte
+}
+
+func (e *escapingWriter) Write(p []byte) (int, error) {
+	e.line = append(e.line, p...)
+	if i := bytes.LastIndexByte(e.line, '\n'); i >= 0 {
+		if _, err := io.WriteString(e.w, safe(string(e.line[:i+1]))); err != nil {
+			return 0, err
+		}
+		e.line = append(e.line[:0], e.line[i+1:]...)
+	}
+	return len(p), nil
+}
+
+func (e *escapingWriter) Close() error {
+	if len(e.line) == 0 {
+		return nil
+	}
+	_, err := io.WriteString(e.w, safe(string(e.line)))
+	e.line = e.line[:0]
+	return err
 }

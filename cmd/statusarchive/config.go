@@ -1,12 +1,14 @@
 package main
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"hash/fnv"
 	"net/mail"
 	"net/url"
 	"os"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -158,7 +160,7 @@ func ParseConfig(b []byte) (*Config, []Problem) {
 	c := &configParser{cfg: &Config{StaleAfter: defaultStaleAfter, Concurrency: defaultConcurrency}}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(b, &doc); err != nil {
-		return nil, []Problem{{Msg: err.Error()}}
+		return nil, []Problem{{Msg: syntaxError(b, err)}}
 	}
 	if doc.Kind == 0 || len(doc.Content) == 0 {
 		return nil, []Problem{{Line: 1, Column: 1, Msg: "empty file: want a mapping with a sources list"}}
@@ -583,4 +585,34 @@ func (j jittered) Next(t time.Time) time.Time {
 		next = next.Add(j.every)
 	}
 	return next.In(t.Location())
+}
+
+// yamlLine is the "line N: " the YAML parser puts in its syntax errors.
+var yamlLine = regexp.MustCompile(`\bline (\d+): `)
+
+// syntaxError is the YAML parser's message for err with the line of the
+// problem. For some errors (a key indented one space short, an unclosed
+// flow collection) the parser names the line where the enclosing block
+// began, counted from 0: "line 1" for a problem on line 4. The problem's
+// line is the first at which the file's beginning fails to parse with the
+// same message.
+func syntaxError(b []byte, err error) string {
+	msg := err.Error()
+	loc := yamlLine.FindStringSubmatchIndex(msg)
+	if loc == nil {
+		return msg
+	}
+	want := msg[loc[1]:]
+	lines := bytes.SplitAfter(b, []byte("\n"))
+	for k := 1; k <= len(lines) && k <= 10_000; k++ {
+		var doc yaml.Node
+		perr := yaml.Unmarshal(bytes.Join(lines[:k], nil), &doc)
+		if perr == nil {
+			continue
+		}
+		if pm := perr.Error(); yamlLine.MatchString(pm) && pm[yamlLine.FindStringIndex(pm)[1]:] == want {
+			return msg[:loc[2]] + strconv.Itoa(k) + msg[loc[3]:]
+		}
+	}
+	return msg
 }

@@ -95,7 +95,7 @@ func (m *Main) demo(ctx context.Context, f *flags, dir, markup string, args []st
 	}
 
 	csvPath := filepath.Join(dir, "incidents.csv")
-	err = writeOut(m.Stdout, dbPath, csvPath, func(w io.Writer) error {
+	err = m.writeOut(dbPath, csvPath, func(w io.Writer) error {
 		return export.Write(w, export.TableIncidents, export.FormatCSV, db.Rows(ctx, archive.Filter{Kind: parser.KindIncident}), export.Options{})
 	})
 	if err != nil {

@@ -92,9 +92,9 @@ func (m *Main) export(ctx context.Context, o *exportFlags, args []string) error 
 		if err != nil {
 			return err
 		}
-		return writeOut(m.Stdout, db.Path(), o.out, func(w io.Writer) error { return export.WriteMonthly(w, fm, report.Sources, opts) })
+		return m.writeOut(db.Path(), o.out, func(w io.Writer) error { return export.WriteMonthly(w, fm, report.Sources, opts) })
 	}
-	return writeOut(m.Stdout, db.Path(), o.out, func(w io.Writer) error {
+	return m.writeOut(db.Path(), o.out, func(w io.Writer) error {
 		return export.Write(w, tbl, fm, db.Rows(ctx, filter), opts)
 	})
 }
@@ -118,13 +118,20 @@ func checkFolder(path string) error {
 	return nil
 }
 
-// writeOut runs write against stdout, or against a temporary file renamed
+// writeOut runs write against stdout (escaped on a terminal), or against a temporary file renamed
 // to path once everything was written, so that a failed export never leaves
 // a half-written file behind. It refuses a path that would replace the
 // archive at archivePath, a file kept beside it, or another archive.
-func writeOut(stdout io.Writer, archivePath, path string, write func(io.Writer) error) error {
+func (m *Main) writeOut(archivePath, path string, write func(io.Writer) error) error {
 	if path == "" || path == "-" {
-		bw := bufio.NewWriter(stdout)
+		// On a terminal, scraped text must not run as escape sequences;
+		// files and pipes get the exact text.
+		if m.isTerminal(m.Stdout) {
+			ew := &escapingWriter{w: m.Stdout}
+			bw := bufio.NewWriter(ew)
+			return errors.Join(write(bw), bw.Flush(), ew.Close())
+		}
+		bw := bufio.NewWriter(m.Stdout)
 		return errors.Join(write(bw), bw.Flush())
 	}
 	if err := archive.CheckOutput(archivePath, path, false); err != nil {

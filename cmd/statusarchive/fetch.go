@@ -46,7 +46,7 @@ func (d *daemon) webhookTransport() http.RoundTripper {
 	g := &scraper.Guard{
 		AllowPrivate: d.fetching.allowPrivate,
 		Resolver:     d.m.Resolver,
-		Logger:       d.lg.With().Str("component", "notify").Logger(),
+		Logger:       d.base.With().Str("component", "notify").Logger(),
 		AllowHost: func(host string) bool {
 			d.mu.Lock()
 			defer d.mu.Unlock()

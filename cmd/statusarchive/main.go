@@ -9,6 +9,8 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/statusarchive/statusarchive/archive"
 )
 
 // version names this build in the User-Agent; releases set it with
@@ -24,8 +26,14 @@ func main() {
 	os.Exit(exitCode(err, os.Stderr))
 }
 
-// exitCode maps an error to the exit status: 0 ok, 2 usage, 1 anything else.
-// It prints the error, unless it was a usage error that printed its own help.
+// exitTempFail is the exit status when the archive is locked by another
+// process: EX_TEMPFAIL from sysexits.h, which cron wrappers and systemd
+// treat as "try again later".
+const exitTempFail = 75
+
+// exitCode maps an error to the exit status: 0 ok, 2 usage, 75 the archive
+// is locked by another process, 1 anything else. It prints the error,
+// unless it was a usage error that printed its own help.
 func exitCode(err error, stderr *os.File) int {
 	if err == nil {
 		return 0
@@ -37,10 +45,15 @@ func exitCode(err error, stderr *os.File) int {
 	var ue *usageError
 	if errors.As(err, &ue) {
 		if ue.msg != "" {
-			fmt.Fprintf(stderr, "statusarchive: %s\n", ue.msg)
+			fmt.Fprintf(stderr, "statusarchive: %s\n", safe(ue.msg))
 		}
 		return 2
 	}
-	fmt.Fprintf(stderr, "statusarchive: %v\n", err)
+	// The message may quote scraped text or an argument: escape it as
+	// list and show escape what they print.
+	fmt.Fprintf(stderr, "statusarchive: %s\n", safe(err.Error()))
+	if errors.Is(err, archive.ErrLocked) {
+		return exitTempFail
+	}
 	return 1
 }

@@ -133,7 +133,7 @@ func (d *daemon) sender(client *http.Client) *notify.Sender {
 // deliverDue runs one delivery round (notify.Round) over the outbox with
 // the current sources file's webhooks.
 func (d *daemon) deliverDue(ctx context.Context, client *http.Client) (next time.Time, err error) {
-	r := notify.Round{Sender: d.sender(client), Backoff: d.notes.backoff, Batch: d.notes.batch, Now: d.m.Now, Logger: d.lg}
+	r := notify.Round{Sender: d.sender(client), Backoff: d.notes.backoff, Batch: d.notes.batch, Now: d.m.Now, Logger: d.base}
 	return r.Run(ctx, d.withDB)
 }
 

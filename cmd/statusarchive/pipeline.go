@@ -72,6 +72,13 @@ func (m *Main) runJob(ctx context.Context, store withDB, lg zerolog.Logger, j jo
 		run, err = c.Commit(ctx, db, out)
 		return err
 	})
+	if err != nil && run.Outcome == "" {
+		// Nothing was archived, but pages were fetched: say so.
+		run.Outcome = archive.OutcomeFailed
+		if res != nil {
+			run.Pages = len(res.Pages)
+		}
+	}
 	switch {
 	case crawlErr != nil:
 		return run, errors.Join(fmt.Errorf("scrape %s: %w", j.source, crawlErr), err)

@@ -88,7 +88,7 @@ func (m *Main) report(ctx context.Context, o *reportFlags, args []string) error 
 		LastSeen:  lastSeen,
 		Notes:     reportNotes(figures, len(all), deleted),
 	}
-	if err := writeOut(m.Stdout, db.Path(), out, func(w io.Writer) error { return report.Write(w, data) }); err != nil {
+	if err := m.writeOut(db.Path(), out, func(w io.Writer) error { return report.Write(w, data) }); err != nil {
 		return err
 	}
 	if out != "-" {

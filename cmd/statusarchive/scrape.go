@@ -70,6 +70,9 @@ func (m *Main) scrape(ctx context.Context, o *scrapeFlags, args []string) error 
 	jobs := make([]job, 0, len(args))
 	for _, arg := range args {
 		j := job{source: o.source, url: target(arg), format: parser.Format(o.format), fetch: o.fetch.options(m)}
+		if err := checkTarget(arg, j.url); err != nil {
+			return err
+		}
 		if j.source == "" {
 			j.source = sourceName(j.url)
 		}
