@@ -57,7 +57,7 @@ func TestScrapeClearErrors(t *testing.T) {
 	dir := t.TempDir()
 	for _, tc := range []struct {
 		name, arg, want string
-		usage          bool
+		usage           bool
 	}{
 		{"missing file", filepath.Join(dir, "history.atom"), "no such file", false},
 		{"javascript URL", "javascript:alert(1)", "javascript: URL", true},
