@@ -162,8 +162,8 @@ func TestFailedCommitSummary(t *testing.T) {
 	if err == nil {
 		t.Fatal("runJob with a failing commit succeeded")
 	}
-	if run.Pages == 0 || run.Outcome != archive.OutcomeFailed {
-		t.Errorf("run after a failed commit: %d pages, outcome %q; want the pages fetched and %q", run.Pages, run.Outcome, archive.OutcomeFailed)
+	if sum := newSummary(job{source: "acme"}, run, err); sum.Pages == 0 || sum.Outcome != "error" {
+		t.Errorf("summary after a failed commit: %d pages, outcome %q; want the pages fetched and \"error\"", sum.Pages, sum.Outcome)
 	}
 }
 

@@ -72,12 +72,10 @@ func (m *Main) runJob(ctx context.Context, store withDB, lg zerolog.Logger, j jo
 		run, err = c.Commit(ctx, db, out)
 		return err
 	})
-	if err != nil && run.Outcome == "" {
-		// Nothing was archived, but pages were fetched: say so.
-		run.Outcome = archive.OutcomeFailed
-		if res != nil {
-			run.Pages = len(res.Pages)
-		}
+	if err != nil && run.Outcome == "" && res != nil {
+		// Nothing was archived (the run log has no entry), but pages were
+		// fetched: say how many.
+		run.Pages = len(res.Pages)
 	}
 	switch {
 	case crawlErr != nil:

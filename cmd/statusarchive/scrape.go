@@ -98,13 +98,7 @@ func (m *Main) scrape(ctx context.Context, o *scrapeFlags, args []string) error 
 		if err != nil {
 			errs = append(errs, err)
 		}
-		sum := scrapeSummary{
-			Source: j.source, Incidents: run.Incidents, Updates: run.Updates, New: run.New, Changed: run.Changed,
-			Unchanged: run.Unchanged, Deleted: run.Deleted, Restored: run.Restored, Pages: run.Pages, Outcome: run.Outcome, Run: run.ID, URL: j.url,
-		}
-		if err != nil {
-			sum.Error = err.Error()
-		}
+		sum := newSummary(j, run, err)
 		if o.asJSON {
 			if err := json.NewEncoder(m.Stdout).Encode(sum); err != nil {
 				return err
@@ -115,6 +109,23 @@ func (m *Main) scrape(ctx context.Context, o *scrapeFlags, args []string) error 
 			safe(sum.Source), sum.Incidents, sum.Updates, sum.New, sum.Changed, sum.Unchanged, sum.Deleted, sum.Restored, sum.Pages, sum.Outcome)
 	}
 	return errors.Join(errs...)
+}
+
+// newSummary is what scrape prints about one job. A run the archive has
+// no entry for (its commit failed) has outcome "error", as the daemon
+// logs it.
+func newSummary(j job, run archive.Run, err error) scrapeSummary {
+	sum := scrapeSummary{
+		Source: j.source, Incidents: run.Incidents, Updates: run.Updates, New: run.New, Changed: run.Changed,
+		Unchanged: run.Unchanged, Deleted: run.Deleted, Restored: run.Restored, Pages: run.Pages, Outcome: run.Outcome, Run: run.ID, URL: j.url,
+	}
+	if err != nil {
+		sum.Error = err.Error()
+		if sum.Outcome == "" {
+			sum.Outcome = "error"
+		}
+	}
+	return sum
 }
 
 // fetchOptions are the scraper settings a user may change from the
