@@ -113,6 +113,17 @@ func (g *Gate) Holds(now time.Time) map[string]time.Time {
 	return out
 }
 
+// HeldUntil reports whether the host of rawURL is held at now, and until
+// when.
+func (g *Gate) HeldUntil(rawURL string, now time.Time) (time.Time, bool) {
+	u, err := parseTarget(rawURL)
+	if err != nil || u.Scheme == "file" {
+		return time.Time{}, false
+	}
+	until, ok := g.Holds(now)[hostKey(u)]
+	return until, ok
+}
+
 // HeldHosts returns the held hosts at now, sorted.
 func (g *Gate) HeldHosts(now time.Time) []string {
 	var out []string

@@ -200,6 +200,9 @@ func TestRetryAfterHold(t *testing.T) {
 	if got := restarted.HeldHosts(clock.Now()); len(got) != 1 {
 		t.Errorf("HeldHosts = %q, want the server's host", got)
 	}
+	if until, ok := restarted.HeldUntil(srv.URL+"/other/page", clock.Now()); !ok || !until.Equal(want) {
+		t.Errorf("HeldUntil = %v, %v; want %v, true", until, ok, want)
+	}
 	clock.Advance(999999 * time.Second)
 	if got := restarted.HeldHosts(clock.Now()); len(got) != 0 {
 		t.Errorf("HeldHosts after the time = %q, want none", got)

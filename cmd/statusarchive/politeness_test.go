@@ -251,7 +251,8 @@ func serveDaemon(t *testing.T, d *daemon, ln net.Listener) (stop func()) {
 // TestRetryAfterOutlivesRun is issue 13's "6 requests in 11 s": a source
 // answering 429 with Retry-After: 999999 on an @every 2s schedule gets
 // exactly one request, across several ticks and across a restart of the
-// daemon; /metrics and sources show the host held back.
+// daemon; the ticks in between are skipped without a run in the log;
+// /metrics and sources show the host held back.
 func TestRetryAfterOutlivesRun(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs two daemons for about 7 seconds")
@@ -282,9 +283,9 @@ func TestRetryAfterOutlivesRun(t *testing.T) {
 	time.Sleep(4500 * time.Millisecond) // the overdue run at once, ticks at 2 s and 4 s
 	metricsText := get(t, tr, "http://"+ln.Addr().String()+"/metrics", http.StatusOK)
 	stop()
-	runs := logs.count(t, "run", "limited")
-	if runs < 2 {
-		t.Errorf("%d runs in 4.5 s on @every 2s, want at least 2", runs)
+	const skipped = "skipped: the source's host asked us to wait (retry-after)"
+	if runs, skips := logs.count(t, "run", "limited"), logs.count(t, skipped, "limited"); runs != 1 || skips < 1 {
+		t.Errorf("%d runs and %d skipped ticks in 4.5 s on @every 2s, want 1 run and the later ticks skipped", runs, skips)
 	}
 	want := `statusarchive_host_retry_after_until_timestamp_seconds{host="` + host + `"} `
 	if !strings.Contains(metricsText, want) {
@@ -292,12 +293,13 @@ func TestRetryAfterOutlivesRun(t *testing.T) {
 	}
 
 	// A restart reads the hold back from the archive.
+	before := logs.count(t, skipped, "limited")
 	restarted := newDaemon(testMain(tr), zerolog.New(logs), path, "", cfg)
 	stop = serveDaemon(t, restarted, nil)
 	time.Sleep(2500 * time.Millisecond)
 	stop()
-	if got := logs.count(t, "run", "limited"); got <= runs {
-		t.Errorf("the restarted daemon made no run (%d before, %d after)", runs, got)
+	if runs, skips := logs.count(t, "run", "limited"), logs.count(t, skipped, "limited"); runs != 1 || skips <= before {
+		t.Errorf("after the restart: %d runs and %d skipped ticks (%d before), want still 1 run and more skips", runs, skips, before)
 	}
 	if n := pageHits.Load(); n != 1 {
 		t.Errorf("the server got %d requests over both daemons, want exactly 1", n)

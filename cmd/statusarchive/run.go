@@ -399,6 +399,11 @@ func (d *daemon) runSource(ctx context.Context, name string) {
 	if !ok {
 		return // removed by a reload since this tick was due
 	}
+	if until, held := d.heldBack(src); held {
+		d.metrics.skip(name)
+		lg.Debug().Time("until", until).Msg("skipped: the source's host asked us to wait (retry-after)")
+		return
+	}
 	// Cron skips a tick while the same entry runs; this also covers a run
 	// launched before a reload replaced the entry.
 	d.mu.Lock()
