@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"errors"
+	"io"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -185,5 +186,41 @@ func writeTestFile(t *testing.T, path, content string) {
 	t.Helper()
 	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestDemoKeepsOtherArchives: demo --dir replaces an archive an earlier
+// demo wrote there, but not a real archive or another file named like it.
+func TestDemoKeepsOtherArchives(t *testing.T) {
+	srv := httptest.NewServer(&scripted{incidents: baseline()})
+	defer srv.Close()
+	dir := t.TempDir()
+	c := newCLI(t)
+	c.db = filepath.Join(dir, "archive.db")
+	if _, err := c.scrape("github", srv.URL+"/api/v2/incidents.json"); err != nil {
+		t.Fatal(err)
+	}
+	other := t.TempDir()
+	writeTestFile(t, filepath.Join(other, "archive.db"), "my notes\n")
+	demo := func(dir string) error {
+		m := NewMain(io.Discard, io.Discard)
+		m.Getenv = func(string) string { return "" }
+		return m.Run(t.Context(), []string{"demo", "--dir", dir, "--log-level", "error"})
+	}
+	for _, d := range []string{dir, other} {
+		before, _ := os.ReadFile(filepath.Join(d, "archive.db"))
+		err := demo(d)
+		if !errors.Is(err, archive.ErrOverwrite) {
+			t.Errorf("demo --dir over %s: %v, want ErrOverwrite", d, err)
+		}
+		if after, _ := os.ReadFile(filepath.Join(d, "archive.db")); !bytes.Equal(after, before) {
+			t.Errorf("demo --dir changed the archive.db in %s", d)
+		}
+	}
+	again := t.TempDir()
+	for range 2 {
+		if err := demo(again); err != nil {
+			t.Fatalf("demo into its own earlier folder: %v", err)
+		}
 	}
 }

@@ -8,8 +8,10 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
+	"github.com/rs/zerolog"
 	"github.com/spf13/cobra"
 
 	"github.com/statusarchive/statusarchive/archive"
@@ -48,6 +50,9 @@ func (m *Main) demo(ctx context.Context, f *flags, dir, markup string, args []st
 		return fmt.Errorf("demo: %w", err)
 	}
 	dbPath := filepath.Join(dir, "archive.db")
+	if err := earlierDemo(ctx, dbPath, lg); err != nil {
+		return err
+	}
 	if err := os.Remove(dbPath); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return fmt.Errorf("demo: start a fresh archive: %w", err)
 	}
@@ -151,4 +156,33 @@ func (m *Main) demoFigures(ctx context.Context, w io.Writer, db *archive.DB, sou
 		return err
 	}
 	return writeClaims(w, claims)
+}
+
+// demoSources are the sources a demo archive holds.
+var demoSources = []string{"acme", "workos"}
+
+// earlierDemo returns nil when path is missing or an archive an earlier
+// demo wrote (only the demo's sources), which the demo may replace, and an
+// error wrapping archive.ErrOverwrite for any other file: --dir pointed
+// at a real archive's folder must not cost it.
+func earlierDemo(ctx context.Context, path string, lg zerolog.Logger) error {
+	if _, err := os.Lstat(path); errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	refuse := fmt.Errorf("demo: %w %s: it is not an archive an earlier demo wrote (choose another --dir)", archive.ErrOverwrite, path)
+	db, err := archive.Open(path, archive.Options{ReadOnly: true, Logger: lg})
+	if err != nil {
+		return errors.Join(refuse, err)
+	}
+	defer db.Close()
+	sources, err := db.Sources(ctx)
+	if err != nil {
+		return errors.Join(refuse, err)
+	}
+	for _, s := range sources {
+		if !slices.Contains(demoSources, s.Name) {
+			return refuse
+		}
+	}
+	return nil
 }
