@@ -744,6 +744,9 @@ func TestNewRejectsBadOptions(t *testing.T) {
 		{"zero parallelism", func(o *Options) { o.Parallelism = 0 }},
 		{"negative delay", func(o *Options) { o.Delay = -time.Second }},
 		{"negative retries", func(o *Options) { o.Retries = -1 }},
+		{"from not an address", func(o *Options) { o.From = "the ops team" }},
+		{"from with a name", func(o *Options) { o.From = "Ops <ops@example.com>" }},
+		{"from with a header", func(o *Options) { o.From = "ops@example.com\r\nX-Evil: 1" }},
 	}
 	for _, tt := range tests {
 		o := DefaultOptions()

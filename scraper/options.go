@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/mail"
 	"net/http"
 	"time"
 )
@@ -136,6 +137,10 @@ func (o *Options) validate() error {
 		}
 	}
 	check(o.UserAgent == "", "user agent is empty")
+	if o.From != "" {
+		a, err := mail.ParseAddress(o.From)
+		check(err != nil || a.Name != "" || a.Address != o.From, "from %q is not one e-mail address such as ops@example.com", o.From)
+	}
 	check(o.MaxRobotsBytes <= 0, "max robots bytes %d is not positive", o.MaxRobotsBytes)
 	check(o.RequestTimeout <= 0, "request timeout %v is not positive", o.RequestTimeout)
 	check(o.MaxBodyBytes <= 0, "max body bytes %d is not positive", o.MaxBodyBytes)

@@ -385,3 +385,25 @@ func TestDaemonOneHostGate(t *testing.T) {
 	}
 	t.Logf("%d sources on one host: %d requests, max in flight %d, smallest gap %v", n, len(starts), maxInFlight, minGap)
 }
+
+// TestScrapeFromFlag checks scrape --from: the contact goes out as the
+// From header of every request, robots.txt included; something that is
+// not one e-mail address is refused before any request.
+func TestScrapeFromFlag(t *testing.T) {
+	s := newHeaderSite(t)
+	c := newCLI(t)
+	c.must("scrape", "--delay", "0s", "--from", "ops@example.com", s.srv.URL+incidentPath)
+	if _, _, err := c.run("scrape", "--delay", "0s", "--from", "Ops <ops@example.com>", s.srv.URL+incidentPath); err == nil {
+		t.Errorf("scrape --from with a display name succeeded, want an error")
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.seen) < 2 {
+		t.Fatalf("the server saw %d requests (%q), want robots.txt and the page", len(s.seen), s.uris)
+	}
+	for i, h := range s.seen {
+		if got := h.Get("From"); got != "ops@example.com" {
+			t.Errorf("request %s: From = %q, want ops@example.com", s.uris[i], got)
+		}
+	}
+}

@@ -136,6 +136,7 @@ type fetchOptions struct {
 	timeout      time.Duration
 	maxBody      int64
 	allowPrivate bool
+	from         string
 }
 
 func fetchFlags(fs interface {
@@ -143,6 +144,7 @@ func fetchFlags(fs interface {
 	DurationVar(*time.Duration, string, time.Duration, string)
 	Int64Var(*int64, string, int64, string)
 	BoolVar(*bool, string, bool, string)
+	StringVar(*string, string, string, string)
 }) *fetchOptions {
 	d := scraper.DefaultOptions()
 	o := &fetchOptions{}
@@ -150,6 +152,7 @@ func fetchFlags(fs interface {
 	fs.DurationVar(&o.delay, "delay", d.Delay, "pause between two requests to one host, plus up to half of it at random (a longer robots.txt Crawl-delay wins)")
 	fs.DurationVar(&o.timeout, "timeout", d.RequestTimeout, "time limit of one request")
 	fs.Int64Var(&o.maxBody, "max-body", d.MaxBodyBytes, "largest response body in bytes, after decompression")
+	fs.StringVar(&o.from, "from", "", "contact e-mail address sent as the From header of every request, so that a site's operator can reach you")
 	fs.BoolVar(&o.allowPrivate, "allow-private-networks", false, "let requests reach loopback, private and link-local addresses (a plainly written loopback URL is allowed without it)")
 	return o
 }
@@ -159,7 +162,7 @@ func (o *fetchOptions) options(m *Main) scraper.Options {
 	opts.UserAgent = scraper.UserAgent(version)
 	opts.MaxPages, opts.RequestTimeout, opts.MaxBodyBytes = o.maxPages, o.timeout, o.maxBody
 	opts.SetDelay(o.delay)
-	opts.AllowPrivateNetworks, opts.Resolver = o.allowPrivate, m.Resolver
+	opts.AllowPrivateNetworks, opts.Resolver, opts.From = o.allowPrivate, m.Resolver, o.from
 	if m.Transport != nil {
 		opts.Transport = m.Transport
 	}
