@@ -4,8 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/mail"
 	"net/http"
+	"net/mail"
 	"time"
 )
 
