@@ -103,7 +103,23 @@ type bsDoc struct {
 	Included *[]bsResource `json:"included"`
 }
 
-func decodeBetterStack(m map[string]json.RawMessage) (bsDoc, error) {
+// betterStackOf decodes doc once, however many times detection and the
+// parse ask.
+func betterStackOf(doc Document) (bsDoc, error) {
+	type decoded struct {
+		d   bsDoc
+		err error
+	}
+	r := memoize(doc, "betterstack", func() decoded {
+		d, err := decodeBetterStack(docMembers(doc), doc.trimmedBody())
+		return decoded{d, err}
+	})
+	return r.d, r.err
+}
+
+// decodeBetterStack decodes the document whose members are m (and whose
+// bytes are body, when known), or says why it is not an index.json.
+func decodeBetterStack(m map[string]json.RawMessage, body []byte) (bsDoc, error) {
 	var d bsDoc
 	if m == nil {
 		return d, errWrongPlatform("Better Stack", "not a JSON object")
@@ -114,7 +130,7 @@ func decodeBetterStack(m map[string]json.RawMessage) (bsDoc, error) {
 	if raw, ok := m["data"]; !ok || json.Unmarshal(raw, &head) != nil || head.Type != "status_page" {
 		return d, errWrongPlatform("Better Stack", fmt.Sprintf("data.type is %q, not status_page", head.Type))
 	}
-	if err := remarshal(m, &d); err != nil {
+	if err := decodeMembers(m, body, &d); err != nil {
 		return d, errWrongPlatform("Better Stack", err.Error())
 	}
 	switch {
@@ -127,14 +143,14 @@ func decodeBetterStack(m map[string]json.RawMessage) (bsDoc, error) {
 }
 
 func sniffBetterStack(doc Document) int {
-	if _, err := decodeBetterStack(docMembers(doc)); err != nil {
+	if _, err := betterStackOf(doc); err != nil {
 		return 0
 	}
 	return 80
 }
 
 func parseBetterStack(doc Document) (*Page, error) {
-	d, err := decodeBetterStack(docMembers(doc))
+	d, err := betterStackOf(doc)
 	if err != nil {
 		return nil, err
 	}
@@ -282,7 +298,7 @@ func closeToBetterStack(m map[string]json.RawMessage) string {
 	if json.Unmarshal(raw, &data) != nil || data.Type != "status_page" {
 		return ""
 	}
-	if _, err := decodeBetterStack(m); err != nil {
+	if _, err := decodeBetterStack(m, nil); err != nil {
 		return "looks like a Better Stack index.json but " + strings.TrimPrefix(err.Error(), ErrWrongPlatform.Error()+": Better Stack: ")
 	}
 	return ""

@@ -171,15 +171,29 @@ func decodeIncidentIO(m map[string]json.RawMessage, page bool) (ioDoc, error) {
 	return doc, nil
 }
 
+// incidentIOOf decodes doc's JSON once, however many times detection and
+// the parse ask.
+func incidentIOOf(doc Document) (ioDoc, error) {
+	type decoded struct {
+		d   ioDoc
+		err error
+	}
+	r := memoize(doc, "incidentio", func() decoded {
+		d, err := decodeIncidentIO(docMembers(doc), false)
+		return decoded{d, err}
+	})
+	return r.d, r.err
+}
+
 func sniffIncidentIO(doc Document) int {
-	if _, err := decodeIncidentIO(docMembers(doc), false); err != nil {
+	if _, err := incidentIOOf(doc); err != nil {
 		return 0
 	}
 	return 80
 }
 
 func parseIncidentIO(doc Document) (*Page, error) {
-	d, err := decodeIncidentIO(docMembers(doc), false)
+	d, err := incidentIOOf(doc)
 	if err != nil {
 		return nil, err
 	}

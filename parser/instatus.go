@@ -127,9 +127,24 @@ type isDoc struct {
 	Maintenances       []isIncident   `json:"maintenances"`
 }
 
-// decodeInstatus decodes m as an Instatus JSON document (summary or
-// components), or says why it is not one.
-func decodeInstatus(m map[string]json.RawMessage) (isDoc, error) {
+// instatusOf decodes doc once, however many times detection and the parse
+// ask.
+func instatusOf(doc Document) (isDoc, error) {
+	type decoded struct {
+		d   isDoc
+		err error
+	}
+	r := memoize(doc, "instatus", func() decoded {
+		d, err := decodeInstatus(docMembers(doc), doc.trimmedBody())
+		return decoded{d, err}
+	})
+	return r.d, r.err
+}
+
+// decodeInstatus decodes m (whose bytes are body, when known) as an
+// Instatus JSON document (summary or components), or says why it is not
+// one.
+func decodeInstatus(m map[string]json.RawMessage, body []byte) (isDoc, error) {
 	var d isDoc
 	if m == nil {
 		return d, errWrongPlatform("Instatus", "not a JSON object")
@@ -139,7 +154,7 @@ func decodeInstatus(m map[string]json.RawMessage) (isDoc, error) {
 	if !page && !(comps && len(m) == 1) {
 		return d, errWrongPlatform("Instatus", "no page object with a status and no components list")
 	}
-	if err := remarshal(m, &d); err != nil {
+	if err := decodeMembers(m, body, &d); err != nil {
 		return d, errWrongPlatform("Instatus", err.Error())
 	}
 	switch {
@@ -176,14 +191,14 @@ func remarshal(m map[string]json.RawMessage, dst any) error {
 }
 
 func sniffInstatus(doc Document) int {
-	if _, err := decodeInstatus(docMembers(doc)); err != nil {
+	if _, err := instatusOf(doc); err != nil {
 		return 0
 	}
 	return 70
 }
 
 func parseInstatus(doc Document) (*Page, error) {
-	d, err := decodeInstatus(docMembers(doc))
+	d, err := instatusOf(doc)
 	if err != nil {
 		return nil, err
 	}
@@ -385,7 +400,7 @@ func closeToInstatus(m map[string]json.RawMessage) string {
 	if json.Unmarshal(raw, &p) != nil || !isInstatusWord(p.Status) {
 		return "looks like an Instatus summary but its page has no upper-case status"
 	}
-	if _, err := decodeInstatus(m); err != nil {
+	if _, err := decodeInstatus(m, nil); err != nil {
 		return "looks like an Instatus summary but " + strings.TrimPrefix(err.Error(), ErrWrongPlatform.Error()+": Instatus: ")
 	}
 	return ""

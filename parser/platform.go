@@ -180,6 +180,15 @@ func docDOM(doc Document) (*goquery.Document, bool) {
 	return goquery.NewDocumentFromNode(root), true
 }
 
+// decodeMembers decodes a JSON object into dst: from body when known (one
+// pass), else from its members m.
+func decodeMembers(m map[string]json.RawMessage, body []byte, dst any) error {
+	if len(body) > 0 {
+		return json.Unmarshal(body, dst)
+	}
+	return remarshal(m, dst)
+}
+
 // isJSONArray reports whether raw holds a JSON array.
 func isJSONArray(raw json.RawMessage) bool {
 	raw = bytes.TrimSpace(raw)

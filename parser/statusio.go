@@ -81,9 +81,24 @@ type sioResult struct {
 	} `json:"maintenance"`
 }
 
-// decodeStatusIO decodes m as a status.io status document, with or without
-// its result envelope, or says why it is not one.
-func decodeStatusIO(m map[string]json.RawMessage) (sioResult, error) {
+// statusIOOf decodes doc once, however many times detection and the parse
+// ask.
+func statusIOOf(doc Document) (sioResult, error) {
+	type decoded struct {
+		r   sioResult
+		err error
+	}
+	d := memoize(doc, "statusio", func() decoded {
+		r, err := decodeStatusIO(docMembers(doc), doc.trimmedBody())
+		return decoded{r, err}
+	})
+	return d.r, d.err
+}
+
+// decodeStatusIO decodes m (whose bytes are body, when known) as a
+// status.io status document, with or without its result envelope, or says
+// why it is not one.
+func decodeStatusIO(m map[string]json.RawMessage, body []byte) (sioResult, error) {
 	var r sioResult
 	if m == nil {
 		return r, errWrongPlatform("status.io", "not a JSON object")
@@ -92,11 +107,12 @@ func decodeStatusIO(m map[string]json.RawMessage) (sioResult, error) {
 		if m = jsonMembers(raw); m == nil {
 			return r, errWrongPlatform("status.io", "result is not an object")
 		}
+		body = raw
 	}
 	if _, ok := m["status_overall"]; !ok {
 		return r, errWrongPlatform("status.io", "no status_overall with a status_code")
 	}
-	if err := remarshal(m, &r); err != nil {
+	if err := decodeMembers(m, body, &r); err != nil {
 		return r, errWrongPlatform("status.io", err.Error())
 	}
 	switch {
@@ -135,14 +151,14 @@ func decodeStatusIO(m map[string]json.RawMessage) (sioResult, error) {
 var statusIOAPIPath = regexp.MustCompile(`/1\.0/status/([0-9A-Za-z]+)/?(?:[?#].*)?$`)
 
 func sniffStatusIO(doc Document) int {
-	if _, err := decodeStatusIO(docMembers(doc)); err != nil {
+	if _, err := statusIOOf(doc); err != nil {
 		return 0
 	}
 	return 80
 }
 
 func parseStatusIO(doc Document) (*Page, error) {
-	r, err := decodeStatusIO(docMembers(doc))
+	r, err := statusIOOf(doc)
 	if err != nil {
 		return nil, err
 	}
@@ -261,7 +277,7 @@ func closeToStatusIO(m map[string]json.RawMessage) string {
 	if _, ok := m["status_overall"]; !ok {
 		return ""
 	}
-	if _, err := decodeStatusIO(m); err != nil {
+	if _, err := decodeStatusIO(m, nil); err != nil {
 		return "looks like a status.io status document but " + strings.TrimPrefix(err.Error(), ErrWrongPlatform.Error()+": status.io: ")
 	}
 	return ""

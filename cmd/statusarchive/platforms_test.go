@@ -173,3 +173,29 @@ func TestScrapeBetterStackFailingMidway(t *testing.T) {
 		t.Errorf("next run: %+v, want the incomplete report completed: one changed, nothing new", next)
 	}
 }
+
+// TestScrapeInstatusFromSummary: a crawl started at Instatus's summary,
+// whose open incidents carry no updates, reaches the history and every
+// incident page, and archives every incident with its whole timeline.
+func TestScrapeInstatusFromSummary(t *testing.T) {
+	data := readPlatformSite(t, "instatus")
+	srv := httptest.NewServer(fixtures.PlatformSite("instatus", fixtures.PlatformOptions{}))
+	defer srv.Close()
+	c := newCLI(t)
+	sum, err := c.scrape("instatus", srv.URL+"/summary.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.New != len(data.Incidents) {
+		t.Errorf("summary %+v, want %d new incidents", sum, len(data.Incidents))
+	}
+	want := map[string]int{}
+	for _, d := range data.Incidents {
+		want[d.ID] = len(d.Updates)
+	}
+	for _, in := range c.export() {
+		if len(in.Updates) != want[in.ID] {
+			t.Errorf("%s archived with %d updates, want %d", in.ID, len(in.Updates), want[in.ID])
+		}
+	}
+}
