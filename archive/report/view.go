@@ -22,6 +22,9 @@ type view struct {
 	Generated string
 	Window    string
 	Now       string
+	// OpenToNow: open incidents run to Now (--open-until now), not to
+	// their last sighting.
+	OpenToNow bool
 	Sources   []string
 	Metrics   []Metric
 	Charts    []chart
@@ -60,6 +63,7 @@ func build(d Data) view {
 		Title:     diff.SafeText(title),
 		Generated: minute(d.Generated),
 		Now:       minute(d.Report.Now),
+		OpenToNow: d.Report.OpenUntil == stats.OpenUntilNow,
 		Metrics:   Metrics(d.Report),
 	}
 	for _, s := range d.Report.Sources {
