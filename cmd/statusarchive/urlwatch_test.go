@@ -85,15 +85,11 @@ func BenchmarkVsUrlwatch(b *testing.B) {
 		b.Fatal(err)
 	}
 	dbPath := filepath.Join(dir, "archive.db")
-	var args []string
+	var scrapes [][]string
 	for i, u := range urls {
-		args = append(args, fmt.Sprintf("site%03d", i), u)
+		scrapes = append(scrapes, []string{"--source", fmt.Sprintf("site%03d", i), u})
 	}
-	listFile := filepath.Join(dir, "scrapes.json")
-	list, _ := json.Marshal(args)
-	if err := os.WriteFile(listFile, list, 0o600); err != nil {
-		b.Fatal(err)
-	}
+	listFile := writeScrapes(b, dir, scrapes)
 
 	type cycle struct {
 		name               string
@@ -108,13 +104,7 @@ func BenchmarkVsUrlwatch(b *testing.B) {
 		changed.Store(i >= 1)
 		c := cycle{name: name}
 
-		cmd := exec.CommandContext(b.Context(), os.Args[0], "-test.run=^TestScrapeManyHelper$")
-		cmd.Env = append(os.Environ(), "STATUSARCHIVE_SCRAPE_MANY="+listFile, "STATUSARCHIVE_DB="+dbPath)
-		var stderr bytes.Buffer
-		cmd.Stderr = &stderr
-		if err := cmd.Run(); err != nil {
-			b.Fatalf("statusarchive cycle %s: %v\n%s", name, err, stderr.String())
-		}
+		cmd := scrapeMany(b, listFile, dbPath)
 		c.saCPU, c.saRSS = childUsage(cmd)
 		used := archiveUsed(b, dbPath)
 		c.saGrowth, saUsed = used-saUsed, used
@@ -122,7 +112,7 @@ func BenchmarkVsUrlwatch(b *testing.B) {
 		cmd = exec.CommandContext(b.Context(), uw, "--urls", urlsFile, "--config", uwConfig, "--cache", uwCache)
 		cmd.Env = append(os.Environ(), "HOME="+dir)
 		cmd.Stdout = nil
-		stderr.Reset()
+		var stderr bytes.Buffer
 		cmd.Stderr = &stderr
 		if err := cmd.Run(); err != nil {
 			b.Fatalf("urlwatch cycle %s: %v\n%s", name, err, stderr.String())
@@ -144,31 +134,59 @@ func BenchmarkVsUrlwatch(b *testing.B) {
 	}
 }
 
-// TestScrapeManyHelper is not a test: BenchmarkVsUrlwatch runs the test
-// binary with STATUSARCHIVE_SCRAPE_MANY naming a JSON list of source names
-// and URLs, to scrape them all, one after another, in one process.
+// TestScrapeManyHelper is not a test: benchmarks run the test binary with
+// STATUSARCHIVE_SCRAPE_MANY naming a JSON list of scrapes (each the
+// arguments after "scrape --db DB --delay 0 --log-level warn") to run
+// them all, one after another, in one process whose CPU they measure.
 func TestScrapeManyHelper(t *testing.T) {
 	listFile := os.Getenv("STATUSARCHIVE_SCRAPE_MANY")
 	if listFile == "" {
-		t.Skip("scrapes many sources for BenchmarkVsUrlwatch")
+		t.Skip("scrapes many sources for the benchmarks")
 	}
 	b, err := os.ReadFile(listFile)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var args []string
-	if err := json.Unmarshal(b, &args); err != nil {
+	var scrapes [][]string
+	if err := json.Unmarshal(b, &scrapes); err != nil {
 		t.Fatal(err)
 	}
 	db := os.Getenv("STATUSARCHIVE_DB")
-	for i := 0; i+1 < len(args); i += 2 {
+	for _, args := range scrapes {
 		m := NewMain(os.Stdout, os.Stderr)
-		err := m.Run(context.Background(), []string{"scrape", "--db", db, "--source", args[i], "--delay", "0",
-			"--allow-private-networks", "--log-level", "warn", "--log-format", "json", args[i+1]})
-		if err != nil {
-			t.Fatalf("scrape %s: %v", args[i+1], err)
+		full := append([]string{"scrape", "--db", db, "--delay", "0", "--log-level", "warn", "--log-format", "json"}, args...)
+		if err := m.Run(context.Background(), full); err != nil {
+			t.Fatalf("%v: %v", full, err)
 		}
 	}
+}
+
+// writeScrapes writes a list of scrapes for scrapeMany.
+func writeScrapes(tb testing.TB, dir string, scrapes [][]string) string {
+	tb.Helper()
+	list, err := json.Marshal(scrapes)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	name := filepath.Join(dir, "scrapes.json")
+	if err := os.WriteFile(name, list, 0o600); err != nil {
+		tb.Fatal(err)
+	}
+	return name
+}
+
+// scrapeMany runs the scrapes listed in listFile into the archive at db in
+// a second process, and returns the finished command.
+func scrapeMany(tb testing.TB, listFile, db string) *exec.Cmd {
+	tb.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^TestScrapeManyHelper$")
+	cmd.Env = append(os.Environ(), "STATUSARCHIVE_SCRAPE_MANY="+listFile, "STATUSARCHIVE_DB="+db)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Run(); err != nil {
+		tb.Fatalf("scrapes: %v\n%s", err, stderr.String())
+	}
+	return cmd
 }
 
 // childUsage is the CPU (user and system) and peak RSS of a finished
