@@ -224,3 +224,32 @@ func TestDemoKeepsOtherArchives(t *testing.T) {
 		}
 	}
 }
+
+// TestDaemonRefusesRolledBackArchive: the daemon's runs fail on an archive
+// behind its high-water mark, naming what to do, and write nothing.
+func TestDaemonRefusesRolledBackArchive(t *testing.T) {
+	tr := noLeaks(t)
+	srv := httptest.NewServer(&scripted{incidents: baseline()})
+	defer srv.Close()
+	d, logs, client := notifyingDaemon(t, tr, testSource(t, "acme", srv.URL+"/api/v2/incidents.json", "@hourly"))
+	defer client.CloseIdleConnections()
+	d.runSource(t.Context(), "acme")
+	writeTestFile(t, d.path+".txid", "1000000\n")
+	before, err := os.ReadFile(d.path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.runSource(t.Context(), "acme")
+	found := false
+	for _, l := range logs.lines(t) {
+		if e, _ := l["error"].(string); l["source"] == "acme" && strings.Contains(e, "behind its last recorded commit") && strings.Contains(e, "check --repair") {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("no log line names the rollback and check --repair:\n%s", logs.buf.String())
+	}
+	if after, _ := os.ReadFile(d.path); !bytes.Equal(after, before) {
+		t.Error("the daemon wrote to a rolled-back archive")
+	}
+}

@@ -222,7 +222,7 @@ func (d *daemon) withDB(fn func(db *archive.DB) error) error {
 	d.mu.Unlock()
 	db, err := archive.Open(d.path, opts)
 	if err != nil {
-		return err
+		return d.m.rollbackHint(err, d.path)
 	}
 	return errors.Join(fn(db), db.Close())
 }
