@@ -6,8 +6,11 @@
 // A Fetcher is made per run with New(DefaultOptions(), logger): it holds a
 // fresh colly collector (a reused one remembers visited URLs and fetches
 // nothing on later runs), the run's robots.txt verdicts and per-host timing.
-// Fetch gets one page; Crawl follows the requests its visit function
-// returns. Close the Fetcher when the run ends.
+// A process with many sources shares one Gate (per-host timing and
+// Retry-After holds) and one RobotsCache across its fetchers through
+// Options. Fetch gets one page; Crawl follows the requests its visit
+// function returns, reporting its counts to Options.Progress. Close the
+// Fetcher when the run ends.
 //
 // # Politeness defaults, and why
 //
