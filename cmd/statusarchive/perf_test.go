@@ -1,5 +1,8 @@
 package main
 
+// Tests of what issue 11 found wasted: a 304 a plain path never got, and
+// notifications queued with nobody to notify.
+
 import (
 	"bytes"
 	"encoding/json"
@@ -10,6 +13,7 @@ import (
 	"time"
 
 	"github.com/statusarchive/statusarchive/archive"
+	"github.com/statusarchive/statusarchive/archive/notify"
 	"github.com/statusarchive/statusarchive/fixtures"
 )
 
@@ -87,5 +91,31 @@ func TestScrapeQueuesNoNotifications(t *testing.T) {
 	queued, err := db.Outbox(t.Context(), time.Now().Add(24*time.Hour), 100)
 	if err != nil || len(queued) != 0 {
 		t.Errorf("outbox after a changed incident = %d notifications, %v; want none", len(queued), err)
+	}
+}
+
+// The daemon queues notifications only when it has a webhook to send them
+// to: the same changed incident queues one with a webhook, none without.
+func TestDaemonQueuesOnlyWithWebhooks(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		hooks []notify.Webhook
+		want  int
+	}{
+		{"no webhooks", nil, 0},
+		{"a webhook", []notify.Webhook{{URL: "http://127.0.0.1:9/hook"}}, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tr := loopbackTransport()
+			defer tr.CloseIdleConnections()
+			s := newSite(t, 0)
+			d, _, _ := notifyingDaemon(t, tr, testSource(t, "gh", s.url(), "@hourly"), tc.hooks...)
+			d.runSource(t.Context(), "gh")
+			s.page = bytes.Replace(s.page, []byte("Incident with"), []byte("Outage of"), 1)
+			d.runSource(t.Context(), "gh")
+			if got := pending(t, d.path); len(got) != tc.want {
+				t.Errorf("queued after a changed incident: %d notifications, want %d", len(got), tc.want)
+			}
+		})
 	}
 }
