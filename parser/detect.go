@@ -199,20 +199,21 @@ var blockTitles = map[string]string{
 }
 
 // blockTokens are ids and class names that challenge widgets carry.
-var blockTokens = map[string]string{
-	"cf-browser-verification": "cloudflare browser check",
-	"px-captcha":              "perimeterx captcha",
-	"g-recaptcha":             "captcha",
-	"h-captcha":               "captcha",
-	"cf-turnstile":            "cloudflare challenge",
+var blockTokens = []struct{ token, why string }{
+	{"cf-browser-verification", "cloudflare browser check"},
+	{"px-captcha", "perimeterx captcha"},
+	{"g-recaptcha", "captcha"},
+	{"h-captcha", "captcha"},
+	{"cf-turnstile", "cloudflare challenge"},
 }
 
 // blockToken is what blockTokens says of tok, in any case, or "". It
-// allocates nothing: blocked asks it of every class of every element.
+// allocates nothing and ranges over a slice, not a map: blocked asks it of
+// every class of every element.
 func blockToken(tok string) string {
-	for k, why := range blockTokens {
-		if len(tok) == len(k) && strings.EqualFold(tok, k) {
-			return why
+	for _, b := range blockTokens {
+		if len(tok) == len(b.token) && strings.EqualFold(tok, b.token) {
+			return b.why
 		}
 	}
 	return ""
