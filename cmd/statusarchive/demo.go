@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -27,9 +28,9 @@ import (
 func (m *Main) demoCommand() *cobra.Command {
 	cmd, f := m.newCommand("demo [flags]", "scrape the bundled fixture site offline into a fresh archive", "statusarchive demo", false)
 	dir := cmd.Flags().String("dir", "", "where to write the demo archive and export (default: a new temporary directory)")
-	markup := cmd.Flags().String("markup", "semantic", "markup of the outage-history fixture: semantic or divsoup")
+	markup := cmd.Flags().String("markup", "semantic", "markup of the outage-history fixture: one of "+strings.Join(outagehistory.Markups(), ", "))
 	_ = cmd.MarkFlagDirname("dir")
-	_ = cmd.RegisterFlagCompletionFunc("markup", fixedCompletion("semantic", "divsoup"))
+	_ = cmd.RegisterFlagCompletionFunc("markup", fixedCompletion(outagehistory.Markups()...))
 	cmd.RunE = func(cmd *cobra.Command, args []string) error { return m.demo(cmd.Context(), f, *dir, *markup, args) }
 	return cmd
 }
@@ -37,6 +38,9 @@ func (m *Main) demoCommand() *cobra.Command {
 func (m *Main) demo(ctx context.Context, f *flags, dir, markup string, args []string) error {
 	if len(args) > 0 {
 		return &usageError{msg: "demo takes no arguments"}
+	}
+	if !slices.Contains(outagehistory.Markups(), markup) {
+		return &usageError{msg: fmt.Sprintf("--markup %q is not one of %s", markup, strings.Join(outagehistory.Markups(), ", "))}
 	}
 	lg, err := m.logger(f)
 	if err != nil {
