@@ -120,7 +120,7 @@ func Metrics(r stats.Report) []Metric {
 		})
 	row("impact-to-post", "impact start to first post: mean", "incidents whose page states when the impact began",
 		func(s stats.Summary) string { return dist(s.ImpactToFirstPost, s.ImpactToFirstPost.Mean) })
-	for _, method := range methods(r) {
+	for _, method := range r.Methods() {
 		row("availability-"+string(method), "availability, method "+string(method), methodHow[method],
 			func(s stats.Summary) string {
 				for _, a := range s.Availability {
@@ -166,19 +166,6 @@ var sourceHow = map[stats.DurationSource]string{
 	stats.SourceStartedResolved: "the page's started and resolved fields",
 	stats.SourceUpdates:         "first update to the resolving one",
 	stats.SourceNone:            "a single update and nothing stated: counted, no duration",
-}
-
-// methods lists the availability methods r computed, in order.
-func methods(r stats.Report) []stats.Method {
-	var out []stats.Method
-	for _, s := range r.Sources {
-		for _, a := range s.Availability {
-			if !slices.Contains(out, a.Method) {
-				out = append(out, a.Method)
-			}
-		}
-	}
-	return out
 }
 
 func dist(d stats.Distribution, v time.Duration) string {

@@ -110,6 +110,20 @@ type Report struct {
 	Sources   []Summary `json:"sources"`
 }
 
+// Methods lists the availability methods r computed, in the order the
+// sources first give them.
+func (r Report) Methods() []Method {
+	var out []Method
+	for _, s := range r.Sources {
+		for _, a := range s.Availability {
+			if !slices.Contains(out, a.Method) {
+				out = append(out, a.Method)
+			}
+		}
+	}
+	return out
+}
+
 // Summary is one source's reliability figures over the window.
 type Summary struct {
 	Source string `json:"source"`

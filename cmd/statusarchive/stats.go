@@ -2,12 +2,10 @@ package main
 
 import (
 	"context"
-	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"io"
 	"iter"
-	"math"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -99,7 +97,7 @@ func (m *Main) stats(ctx context.Context, o *statsFlags, args []string) error {
 		if opts.By == "month" {
 			return export.WriteMonthly(m.Stdout, export.FormatCSV, report.Sources, export.Options{})
 		}
-		return writeStatsCSV(m.Stdout, report)
+		return export.WriteStats(m.Stdout, report)
 	}
 	if err := writeStatsTable(m.Stdout, report); err != nil {
 		return err
@@ -233,62 +231,3 @@ func disagreementNote(n int) string {
 }
 
 // methods lists the availability methods the report computed, in order.
-func methods(r stats.Report) []stats.Method {
-	var out []stats.Method
-	seen := map[stats.Method]bool{}
-	for _, s := range r.Sources {
-		for _, a := range s.Availability {
-			if !seen[a.Method] {
-				seen[a.Method] = true
-				out = append(out, a.Method)
-			}
-		}
-	}
-	return out
-}
-
-// writeStatsCSV writes one source a row.
-func writeStatsCSV(w io.Writer, r stats.Report) error {
-	cw := csv.NewWriter(w)
-	ms := methods(r)
-	header := []string{"source", "since", "until", "months_in_window", "incidents", "open", "maintenance", "per_month",
-		"downtime_minutes", "downtime_union_minutes", "ttr_mean_minutes", "ttr_median_minutes", "ttr_p90_minutes", "longest_minutes", "longest_id", "window_covered"}
-	for _, m := range ms {
-		header = append(header, "availability_"+string(m))
-	}
-	if err := cw.Write(header); err != nil {
-		return err
-	}
-	minutes := func(d time.Duration) string { return strconv.FormatFloat(math.Round(d.Minutes()*100)/100, 'f', -1, 64) }
-	optMinutes := func(d stats.Distribution, v time.Duration) string {
-		if d.N == 0 {
-			return ""
-		}
-		return minutes(v)
-	}
-	for _, s := range r.Sources {
-		longest, longestID := "", ""
-		if s.Longest != nil {
-			longest, longestID = minutes(s.Longest.Duration), export.SpreadsheetCell(s.Longest.ID)
-		}
-		rec := []string{export.SpreadsheetCell(s.Source), s.Since.Format(time.RFC3339), s.Until.Format(time.RFC3339),
-			fmt.Sprintf("%.4f", s.MonthsInWindow), strconv.Itoa(s.Incidents), strconv.Itoa(s.Open), strconv.Itoa(s.Maintenance),
-			fmt.Sprintf("%.4f", s.PerMonth), minutes(s.Downtime), minutes(s.DowntimeUnion),
-			optMinutes(s.TimeToResolve, s.TimeToResolve.Mean), optMinutes(s.TimeToResolve, s.TimeToResolve.Median),
-			optMinutes(s.TimeToResolve, s.TimeToResolve.P90), longest, longestID, strconv.FormatBool(s.Coverage.WindowCovered)}
-		for _, m := range ms {
-			cell := ""
-			for _, a := range s.Availability {
-				if a.Method == m {
-					cell = fmt.Sprintf("%.4f", a.Percent)
-				}
-			}
-			rec = append(rec, cell)
-		}
-		if err := cw.Write(rec); err != nil {
-			return err
-		}
-	}
-	cw.Flush()
-	return cw.Error()
-}
