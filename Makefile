@@ -23,8 +23,9 @@ fmt-check:
 # The crash tests kill child processes (test binaries) at random points, 50
 # trials each; under -race every child is ten times slower and the detector
 # sees nothing a single-goroutine child could race on, so they run once
-# without it, every other test with it.
-CRASH_TESTS := TestCrashDurability|TestCompactKilled|TestRandomByteFlips|TestKilledMidScrape
+# without it, every other test with it. So does the archive's one-year
+# simulation (single goroutine; 8 s plain, 100 s under -race).
+CRASH_TESTS := TestCrashDurability|TestCompactKilled|TestRandomByteFlips|TestKilledMidScrape|TestYearSimulation
 
 unit:
 	$(GO) test -race -count=1 -timeout 20m -skip '^($(CRASH_TESTS))$$' $(PKGS)
