@@ -24,8 +24,9 @@ fmt-check:
 # trials each; under -race every child is ten times slower and the detector
 # sees nothing a single-goroutine child could race on, so they run once
 # without it, every other test with it. So does the archive's one-year
-# simulation (single goroutine; 8 s plain, 100 s under -race).
-CRASH_TESTS := TestCrashDurability|TestCompactKilled|TestRandomByteFlips|TestKilledMidScrape|TestYearSimulation
+# simulation (single goroutine; 8 s plain, 100 s under -race) and the
+# daemon's 10,000-tick soak (one tick at a time; about 60 s plain).
+CRASH_TESTS := TestCrashDurability|TestCompactKilled|TestRandomByteFlips|TestKilledMidScrape|TestYearSimulation|TestDaemonSoak
 
 unit:
 	$(GO) test -race -count=1 -timeout 20m -skip '^($(CRASH_TESTS))$$' $(PKGS)
