@@ -205,6 +205,12 @@ func (db *DB) ingest(ctx context.Context, in RunInput, incidents []parser.Incide
 		if err := root(tx, bucketRunPages).put(seq(run.ID), refs); err != nil {
 			return err
 		}
+		if in.backfill != nil {
+			if err := w.source.put([]byte(keyBackfill), in.backfill); err != nil {
+				return err
+			}
+			run.Left = in.backfill.Left()
+		}
 		run.Outcome = OutcomeOK
 		if len(in.Failures) > 0 {
 			run.Outcome = OutcomePartial

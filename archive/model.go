@@ -88,6 +88,9 @@ type RunInput struct {
 	// DropThreshold overrides Options.DropThreshold for this run: 0 keeps
 	// the archive's, a negative value turns the count-drop guard off.
 	DropThreshold float64
+
+	// backfill is written with the run when it is archived (a Crawl's).
+	backfill *Backfill
 }
 
 // Run is one entry of the run log.
@@ -115,6 +118,9 @@ type Run struct {
 	Error     string    `json:"error,omitempty"`
 	Failures  []string  `json:"failures,omitempty"`
 	Causes    []Cause   `json:"causes,omitempty"` // Failures grouped by cause
+	// Left is how many pages the source's backfill had left when the run
+	// ended (Backfill.Pending).
+	Left int `json:"backfill_left,omitempty"`
 	// Claims are the start page's claims about itself, when it makes any.
 	Claims *parser.Claims `json:"claims,omitempty"`
 

@@ -542,6 +542,11 @@ func (db *DB) Reparse(ctx context.Context, source string, parse ParseFunc) ([]Ru
 	for _, j := range jobs {
 		now := db.now().UTC()
 		in := RunInput{Source: j.from.Source, URL: j.from.URL, Started: now, Format: j.from.Format, Origin: OriginParser}
+		if !j.from.Complete {
+			// A run that saw part of the history (an incremental one)
+			// re-derives that part: fewer incidents is no drift.
+			in.DropThreshold = -1
+		}
 		incidents, perr := reparsePages(parse, j.from, j.pages)
 		in.Finished = db.now().UTC()
 		var run Run

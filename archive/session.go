@@ -29,6 +29,9 @@ type Plan struct {
 	DropThreshold float64
 	// Parse parses each page; nil means parser.Parse.
 	Parse ParseFunc
+	// SweepPeriod is how long the re-verification sweep of an incremental
+	// source takes to re-check its whole history; 0 is DefaultSweepPeriod.
+	SweepPeriod time.Duration
 }
 
 // Crawl is one scrape of one source between Begin and Commit. It holds
@@ -46,6 +49,20 @@ type Crawl struct {
 	visits  []visit                  // in fetch order
 	started bool                     // the start page has been visited
 	scope   parser.Scope             // what the start page's list stands for
+
+	bf          Backfill        // as Begin read it
+	order       []string        // asked URLs in the order they were asked for
+	extra       []parser.Follow // pages the start page leads to besides its own: pending, swept
+	known       map[string]bool // incident ids the source's kept digests name
+	roles       map[string]role // by URL: why an incremental crawl fetches a list page
+	history     []parser.Follow // the list pages after the start page, in walk order
+	inHistory   map[string]bool // by URL
+	incremental bool            // the backfill is done: walk, sweep
+	resumed     bool            // the crawl began with pages pending: walks the newest pages
+	walkEnded   bool            // the walk reached the last list page
+	sweptAll    bool            // the sweep re-verifies every list page this run
+	sweep       int             // the sweep position after this run
+	swept       time.Time       // when the sweep last wrapped
 }
 
 // visit is one visited page: what it parsed to, or for a page answered
@@ -62,12 +79,20 @@ type Outcome struct {
 	// Err fails the run as a whole (the start page, a cancelled context):
 	// only its run-log entry is written.
 	Err error
-	// Failures are the pages that could not be fetched or read, and a cap
-	// that stopped the crawl: the run is partial, infers no deletions,
-	// and keeps no digests, so that the next run fetches its pages again.
-	// An incident whose own page failed is archived as the list showed it,
-	// marked incomplete (parser.Incident.Partial).
+	// Failures are the pages that could not be fetched or read: the run
+	// is partial, infers no deletions, and keeps no digests, so that the
+	// next run fetches its pages again. An incident whose own page failed
+	// is archived as the list showed it, marked incomplete
+	// (parser.Incident.Partial).
 	Failures []Failure
+	// Stopped means the crawl was cut short with pages still to fetch
+	// (its page budget, a signal): the pages asked for and not fetched
+	// are kept as the source's Backfill.Pending, for the next run to
+	// fetch first. The run is partial ("backfill: N pages left").
+	Stopped bool
+	// Skipped are pages asked for that the crawl will never fetch (off
+	// the site, a body repeating another's): never pending.
+	Skipped []string
 }
 
 // Failure is one page a crawl could not fetch or read, or with no URL a
@@ -182,12 +207,22 @@ func (db *DB) Begin(ctx context.Context, plan Plan) (*Crawl, error) {
 		parse: plan.Parse,
 		conds: map[string]Conditional{},
 		asked: map[string]parser.Follow{},
+		known: map[string]bool{}, roles: map[string]role{}, inHistory: map[string]bool{},
 	}
+	var lastRun time.Time
 	if c.in.Format == string(parser.FormatAuto) {
 		c.in.Format = ""
 	}
 	err := db.view(ctx, func(tx *bbolt.Tx) error {
 		src := root(tx, bucketSources).sub(plan.Source)
+		if _, err := src.get([]byte(keyBackfill), &c.bf); err != nil {
+			return err
+		}
+		var st sourceState
+		if _, err := src.get([]byte(keyState), &st); err != nil {
+			return err
+		}
+		lastRun = st.Info.LastRunAt
 		index := src.sub(bucketSourceRuns)
 		vb := root(tx, bucketValidators)
 		if !index.exists() || !vb.exists() {
@@ -229,10 +264,80 @@ func (db *DB) Begin(ctx context.Context, plan Plan) (*Crawl, error) {
 	})
 	if err != nil {
 		clear(c.conds)
+		c.bf = Backfill{}
+		c.plan(plan, time.Time{})
 		return c, fmt.Errorf("begin a crawl of %s: %w", plan.Source, err)
 	}
+	c.plan(plan, lastRun)
 	return c, nil
 }
+
+// plan sets what the crawl fetches besides what its start page leads to:
+// the pages a cut-short run left pending, and once the backfill is done,
+// the slice of the history the re-verification sweep re-checks.
+func (c *Crawl) plan(plan Plan, lastRun time.Time) {
+	for _, d := range c.conds {
+		for _, id := range d.Digest.IDs {
+			c.known[id] = true
+		}
+	}
+	c.history = slices.Clone(c.bf.History)
+	for _, f := range c.history {
+		c.inHistory[f.URL] = true
+	}
+	c.resumed = len(c.bf.Pending) > 0
+	c.extra = append(c.extra, c.bf.Pending...)
+	c.sweep, c.swept = c.bf.Sweep, c.bf.Swept
+	if c.bf.Done || c.resumed {
+		// The newest pages are walked only as far as they are new: a
+		// resumed run fetches the rest from Pending.
+		c.roles[plan.URL] = roleWalk
+	}
+	c.incremental = c.bf.Done && !c.resumed
+	if !c.incremental {
+		return
+	}
+	n := len(c.history) + 1
+	var elapsed time.Duration
+	if !lastRun.IsZero() {
+		elapsed = plan.Started.Sub(lastRun)
+	}
+	cost := make([]int, n)
+	for i := range cost {
+		u := plan.URL
+		if i > 0 {
+			u = c.history[i-1].URL
+		}
+		cost[i] = 1
+		if d := c.conds[u].Digest; d != nil {
+			cost[i] += len(d.IDs)
+		}
+	}
+	k := sweepSlice(cost, c.bf.Sweep%n, elapsed, plan.SweepPeriod)
+	c.sweptAll = k >= n
+	for i := range k {
+		pos := (c.bf.Sweep%n + i) % n
+		if pos == 0 {
+			c.roles[plan.URL] |= roleSweep
+			continue
+		}
+		f := c.history[pos-1]
+		c.roles[f.URL] |= roleSweep
+		c.extra = append(c.extra, f)
+	}
+	c.sweep = c.bf.Sweep%n + k
+	if c.sweep >= n {
+		c.sweep %= n
+		c.swept = plan.Started
+	}
+}
+
+// Backfill is the backfill state Begin read.
+func (c *Crawl) Backfill() Backfill { return c.bf }
+
+// Incremental reports whether the crawl walks only the newest pages and a
+// slice of the sweep: the source's backfill is done.
+func (c *Crawl) Incremental() bool { return c.incremental }
 
 // Conditional is what a request for url sends: the validators Begin found
 // for it, with the digest they stand for. Its Digest is nil when there are
@@ -253,6 +358,7 @@ func (c *Crawl) Visit(p PageInput) ([]parser.Follow, error) {
 	requested := cmp.Or(p.Requested, p.URL)
 	if start {
 		c.asked[requested] = parser.Follow{URL: requested}
+		c.order = append(c.order, requested)
 	}
 	var page *parser.Page
 	var err error
@@ -282,14 +388,78 @@ func (c *Crawl) Visit(p PageInput) ([]parser.Follow, error) {
 	if start {
 		c.scope, c.in.Claims = page.Scope, page.Claims
 	}
+	follows := c.follows(requested, start, p.Status == 304, page)
+	if start {
+		follows = append(follows, c.extra...)
+	}
 	var fresh []parser.Follow
-	for _, f := range page.Follow {
+	for _, f := range follows {
 		if _, seen := c.asked[f.URL]; !seen {
 			c.asked[f.URL] = f
+			c.order = append(c.order, f.URL)
 			fresh = append(fresh, f)
 		}
 	}
 	return fresh, nil
+}
+
+// follows are the pages a visited page leads to that the crawl fetches.
+// A backfill follows all of them, and keeps the list pages in order. An
+// incremental crawl follows, from a walked list page, the next page only
+// while the page names an incident the archive does not know, and the own
+// pages only of incidents that are new, open or recently resolved; from a
+// swept page, every own page and no next page.
+func (c *Crawl) follows(requested string, start, notModified bool, page *parser.Page) []parser.Follow {
+	via := c.asked[requested]
+	if start || via.Reason == parser.FollowNext {
+		for _, f := range page.Follow {
+			if f.Reason == parser.FollowNext && !c.inHistory[f.URL] && f.URL != c.in.URL {
+				c.inHistory[f.URL] = true
+				c.history = append(c.history, f)
+			}
+		}
+	}
+	r := c.roles[requested]
+	if r == roleNone {
+		return page.Follow
+	}
+	var ids []string
+	records := map[string]parser.Incident{}
+	if notModified {
+		ids = c.conds[requested].Digest.IDs
+	} else {
+		for _, in := range page.Incidents {
+			ids = append(ids, in.ID)
+			records[in.ID] = in
+		}
+	}
+	news := !notModified && slices.ContainsFunc(ids, func(id string) bool { return !c.known[id] })
+	var out []parser.Follow
+	next := false
+	for _, f := range page.Follow {
+		if f.Reason == parser.FollowNext {
+			next = true
+			// A list page past the known end of the history is new.
+			if (r&roleWalk != 0 && news) || !slices.ContainsFunc(c.bf.History, func(h parser.Follow) bool { return h.URL == f.URL }) {
+				c.roles[f.URL] |= roleWalk
+				out = append(out, f)
+			}
+			continue
+		}
+		if r&roleSweep != 0 {
+			out = append(out, f)
+			continue
+		}
+		id := incidentOf(f, ids)
+		rec, ok := records[id]
+		if id == "" || !c.known[id] || (ok && active(rec, c.in.Started)) {
+			out = append(out, f)
+		}
+	}
+	if r&roleWalk != 0 && !next {
+		c.walkEnded = true
+	}
+	return out
 }
 
 // PageFormat is the format a run reads one of its pages in: the start page
@@ -343,9 +513,20 @@ func (c *Crawl) Commit(ctx context.Context, db *DB, o Outcome) (Run, error) {
 		in.Failures = append(in.Failures, f.Err.Error())
 	}
 	in.Causes = Causes(o.Failures)
-	in.Complete = len(in.Failures) == 0 && c.scope == parser.ScopeListing
+	bf := c.next(o)
+	in.Complete = len(in.Failures) == 0 && c.scope == parser.ScopeListing && !o.Stopped && !c.resumed &&
+		(!c.incremental || c.walkEnded || c.sweptAll)
 	in.Snapshot = c.scope == parser.ScopeCurrent
-	if len(in.Failures) > 0 {
+	if !in.Complete && (c.incremental || c.resumed || o.Stopped) {
+		// A crawl of part of the history on purpose: fewer incidents
+		// than a whole crawl saw is no sign of drift.
+		in.DropThreshold = -1
+	}
+	if left := bf.Left(); left > 0 {
+		in.Failures = append(in.Failures, fmt.Sprintf("backfill: %d pages left", left))
+	}
+	in.backfill = &bf
+	if len(o.Failures) > 0 {
 		// Keep no digest: the next run fetches every page afresh instead
 		// of standing a digest in for a page whose incidents were not all
 		// archived.
@@ -355,6 +536,32 @@ func (c *Crawl) Commit(ctx context.Context, db *DB, o Outcome) (Run, error) {
 		}
 	}
 	return db.ingest(ctx, in, nil, nil, c.resolve)
+}
+
+// next is the source's Backfill after the crawl ended as o says.
+func (c *Crawl) next(o Outcome) Backfill {
+	bf := Backfill{History: c.history, Sweep: c.sweep, Swept: c.swept, Done: c.bf.Done}
+	if o.Stopped {
+		done := map[string]bool{}
+		for _, p := range c.in.Pages {
+			done[cmp.Or(p.Requested, p.URL)] = true
+		}
+		for _, f := range o.Failures {
+			done[f.URL] = true
+		}
+		for _, u := range o.Skipped {
+			done[u] = true
+		}
+		for _, u := range c.order {
+			if !done[u] {
+				bf.Pending = append(bf.Pending, c.asked[u])
+			}
+		}
+	}
+	if len(bf.Pending) == 0 && c.started {
+		bf.Done = true
+	}
+	return bf
 }
 
 // resolve turns the crawl's visits into the records to apply and the ids

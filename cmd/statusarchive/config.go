@@ -90,6 +90,9 @@ type Limits struct {
 	HasDelay bool
 	Timeout  time.Duration
 	MaxBody  int64
+	// SweepPeriod is how long the re-verification sweep takes to re-check
+	// the source's whole history (sweep_period); 0 is 7 days.
+	SweepPeriod time.Duration
 }
 
 // staleAfter is the number of failed runs in a row that marks s stale.
@@ -339,7 +342,7 @@ func (c *configParser) source(n *yaml.Node) (s Source, ok bool) {
 	return s, len(c.problems) == before
 }
 
-var limitKeys = []string{"max_pages", "delay", "timeout", "max_body"}
+var limitKeys = []string{"max_pages", "delay", "timeout", "max_body", "sweep_period"}
 
 func (c *configParser) limits(n *yaml.Node) Limits {
 	var l Limits
@@ -353,6 +356,8 @@ func (c *configParser) limits(n *yaml.Node) Limits {
 			l.Timeout = c.duration(v, key, false)
 		case "max_body":
 			l.MaxBody = c.size(v, key)
+		case "sweep_period":
+			l.SweepPeriod = c.duration(v, key, false)
 		}
 	})
 	return l

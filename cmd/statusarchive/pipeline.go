@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
+	"time"
 
 	"github.com/rs/zerolog"
 
@@ -13,12 +15,23 @@ import (
 	"github.com/statusarchive/statusarchive/scraper"
 )
 
+// defaultBudget is how many pages one run fetches at most (--max-pages,
+// limits.max_pages). A GitHub-sized Statuspage history, about 3,000
+// incidents on 52 history pages, is about 3,060 pages: 1,000 a run
+// archives it in 4 runs, each about 20 minutes at the polite default of 1
+// request a second plus jitter, holding no lock while it fetches. A run
+// cut short by the budget keeps where it stopped, and the next run goes
+// on from there; once the backfill is done a run fetches only what is new
+// and a slice of the re-verification sweep, far below the budget.
+const defaultBudget = 1000
+
 // job is one source to scrape from one start URL.
 type job struct {
 	source string
 	url    string
 	format parser.Format
 	fetch  scraper.Options
+	sweep  time.Duration // the re-verification sweep's period; 0 is archive.DefaultSweepPeriod
 }
 
 // withDB lends the archive to fn. Jobs take it only to begin and to commit,
@@ -41,7 +54,7 @@ func (m *Main) runJob(ctx context.Context, store withDB, lg zerolog.Logger, j jo
 	defer fetcher.Close()
 	var c *archive.Crawl
 	err = store(func(db *archive.DB) (err error) {
-		c, err = db.Begin(ctx, archive.Plan{Source: j.source, URL: j.url, Format: j.format, Started: m.Now(), Parse: m.Parse})
+		c, err = db.Begin(ctx, archive.Plan{Source: j.source, URL: j.url, Format: j.format, Started: m.Now(), Parse: m.Parse, SweepPeriod: j.sweep})
 		return err
 	})
 	if err != nil {
@@ -59,19 +72,30 @@ func (m *Main) runJob(ctx context.Context, store withDB, lg zerolog.Logger, j jo
 		return reqs, err
 	})
 	out := archive.Outcome{Finished: m.Now(), Err: crawlErr}
+	commitCtx := ctx
 	if res != nil {
 		for _, f := range res.Failures {
 			out.Failures = append(out.Failures, archive.Failure{URL: f.URL, Err: f.Err})
 		}
-		if res.CapHit {
-			out.Failures = append(out.Failures, archive.Failure{Err: fmt.Errorf("page cap of %d hit: older pages not fetched", j.fetch.MaxPages)})
+		out.Skipped = append(slices.Clone(res.Refused), res.Repeated...)
+		// A run cut short by its budget, or by a signal once it has
+		// pages, archives what it fetched and keeps what it did not as
+		// the source's backfill, for the next run to fetch first.
+		interrupted := crawlErr != nil && ctx.Err() != nil && len(res.Pages) > 0
+		out.Stopped = res.CapHit || interrupted
+		if interrupted {
+			out.Err, commitCtx = nil, context.WithoutCancel(ctx)
 		}
 	}
 	var run archive.Run
 	err = store(func(db *archive.DB) (err error) {
-		run, err = c.Commit(ctx, db, out)
+		run, err = c.Commit(commitCtx, db, out)
 		return err
 	})
+	if run.Left > 0 {
+		lg.Warn().Int("left", run.Left).Int("budget", j.fetch.MaxPages).
+			Msg("backfill: pages left; the next run goes on from there")
+	}
 	if err != nil && run.Outcome == "" && res != nil {
 		// Nothing was archived (the run log has no entry), but pages were
 		// fetched: say how many.

@@ -436,7 +436,7 @@ func (d *daemon) runSource(ctx context.Context, name string) {
 
 	d.metrics.running(1)
 	defer d.metrics.running(-1)
-	j := job{source: name, url: src.URL, format: src.Format, fetch: src.fetchOptions(d.m, d.fetching)}
+	j := job{source: name, url: src.URL, format: src.Format, fetch: src.fetchOptions(d.m, d.fetching), sweep: src.Limits.SweepPeriod}
 	start := time.Now()
 	run, err := d.m.runJob(ctx, d.withDB, d.base.With().Str("source", name).Logger(), j)
 	d.committed(run)
@@ -506,7 +506,7 @@ func followedComponents(inc parser.Incident, follow []string) []string {
 // limits, the injected transport and what the daemon's fetchers share.
 func (s Source) fetchOptions(m *Main, shared *fetchShared) scraper.Options {
 	d := scraper.DefaultOptions()
-	o := fetchOptions{maxPages: d.MaxPages, delay: d.Delay, timeout: d.RequestTimeout, maxBody: d.MaxBodyBytes}
+	o := fetchOptions{maxPages: defaultBudget, delay: d.Delay, timeout: d.RequestTimeout, maxBody: d.MaxBodyBytes}
 	if s.Limits.MaxPages > 0 {
 		o.maxPages = s.Limits.MaxPages
 	}

@@ -33,6 +33,8 @@ type scrapeSummary struct {
 	Run       uint64 `json:"run"`
 	URL       string `json:"url"`
 	Error     string `json:"error,omitempty"`
+	// Left is how many pages the source's backfill has left.
+	Left int `json:"backfill_left,omitempty"`
 }
 
 func (m *Main) scrapeCommand() *cobra.Command {
@@ -43,6 +45,7 @@ func (m *Main) scrapeCommand() *cobra.Command {
 	fs.StringVar(&o.source, "source", "", "source name (default: the URL's host, or the file's name)")
 	fs.StringVar(&o.format, "format", "auto", "page format of the start page: auto, or one of "+formatList())
 	fs.BoolVar(&o.asJSON, "json", false, "print one JSON object per source")
+	fs.DurationVar(&o.sweep, "sweep-period", archive.DefaultSweepPeriod, "once a source's history is archived, re-check all of it for edits within this period, a slice each run")
 	o.fetch = fetchFlags(fs)
 	addAcceptRollback(cmd, f)
 	_ = cmd.RegisterFlagCompletionFunc("format", formatCompletion)
@@ -54,6 +57,7 @@ type scrapeFlags struct {
 	*flags
 	source, format string
 	asJSON         bool
+	sweep          time.Duration
 	fetch          *fetchOptions
 }
 
@@ -69,7 +73,7 @@ func (m *Main) scrape(ctx context.Context, o *scrapeFlags, args []string) error 
 	// deleted.
 	jobs := make([]job, 0, len(args))
 	for _, arg := range args {
-		j := job{source: o.source, url: target(arg), format: parser.Format(o.format), fetch: o.fetch.options(m)}
+		j := job{source: o.source, url: target(arg), format: parser.Format(o.format), fetch: o.fetch.options(m), sweep: o.sweep}
 		if err := checkTarget(arg, j.url); err != nil {
 			return err
 		}
@@ -105,8 +109,12 @@ func (m *Main) scrape(ctx context.Context, o *scrapeFlags, args []string) error 
 			}
 			continue
 		}
-		fmt.Fprintf(m.Stdout, "%s: %d incidents, %d updates: %d new, %d changed, %d unchanged, %d deleted, %d restored (%d pages, %s)\n",
-			safe(sum.Source), sum.Incidents, sum.Updates, sum.New, sum.Changed, sum.Unchanged, sum.Deleted, sum.Restored, sum.Pages, sum.Outcome)
+		left := ""
+		if sum.Left > 0 {
+			left = fmt.Sprintf(", backfill: %d pages left", sum.Left)
+		}
+		fmt.Fprintf(m.Stdout, "%s: %d incidents, %d updates: %d new, %d changed, %d unchanged, %d deleted, %d restored (%d pages, %s%s)\n",
+			safe(sum.Source), sum.Incidents, sum.Updates, sum.New, sum.Changed, sum.Unchanged, sum.Deleted, sum.Restored, sum.Pages, sum.Outcome, left)
 	}
 	return errors.Join(errs...)
 }
@@ -117,7 +125,7 @@ func (m *Main) scrape(ctx context.Context, o *scrapeFlags, args []string) error 
 func newSummary(j job, run archive.Run, err error) scrapeSummary {
 	sum := scrapeSummary{
 		Source: j.source, Incidents: run.Incidents, Updates: run.Updates, New: run.New, Changed: run.Changed,
-		Unchanged: run.Unchanged, Deleted: run.Deleted, Restored: run.Restored, Pages: run.Pages, Outcome: run.Outcome, Run: run.ID, URL: j.url,
+		Unchanged: run.Unchanged, Deleted: run.Deleted, Restored: run.Restored, Pages: run.Pages, Outcome: run.Outcome, Run: run.ID, URL: j.url, Left: run.Left,
 	}
 	if err != nil {
 		sum.Error = err.Error()
@@ -148,7 +156,7 @@ func fetchFlags(fs interface {
 }) *fetchOptions {
 	d := scraper.DefaultOptions()
 	o := &fetchOptions{}
-	fs.IntVar(&o.maxPages, "max-pages", d.MaxPages, "most pages fetched in one run")
+	fs.IntVar(&o.maxPages, "max-pages", defaultBudget, "most pages fetched in one run; a run cut short keeps where it stopped and the next run goes on from there")
 	fs.DurationVar(&o.delay, "delay", d.Delay, "pause between two requests to one host, plus up to half of it at random (a longer robots.txt Crawl-delay wins)")
 	fs.DurationVar(&o.timeout, "timeout", d.RequestTimeout, "time limit of one request")
 	fs.Int64Var(&o.maxBody, "max-body", d.MaxBodyBytes, "largest response body in bytes, after decompression")
