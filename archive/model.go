@@ -182,7 +182,11 @@ func (r Record) AsOf(t time.Time) (Record, error) {
 // SourceInfo is the coverage ledger of one source: what the archive holds
 // for it and how its runs went.
 type SourceInfo struct {
-	Name         string    `json:"name"`
+	Name string `json:"name"`
+	// Backfill is the state of the source's history backfill (Backfill's
+	// String): "complete", "N pages left", or "" before any crawl. Sources
+	// fills it in; it is not kept with the source's state.
+	Backfill     string    `json:"backfill,omitempty"`
 	FirstOK      time.Time `json:"first_ok,omitzero"` // the first good run
 	FirstOKRun   uint64    `json:"first_ok_run,omitempty"`
 	LastOK       time.Time `json:"last_ok,omitzero"` // the latest good run

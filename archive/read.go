@@ -40,6 +40,12 @@ func (db *DB) Sources(ctx context.Context) ([]SourceInfo, error) {
 				return err
 			}
 			st.Info.Name = string(k)
+			var bf Backfill
+			if ok, err := sources.sub(string(k)).get([]byte(keyBackfill), &bf); err != nil {
+				return err
+			} else if ok {
+				st.Info.Backfill = bf.String()
+			}
 			out = append(out, st.Info)
 		}
 		return nil

@@ -20,6 +20,7 @@ import (
 type etagged struct {
 	h                 http.Handler
 	full, notModified atomic.Int64
+	url               string // where a test serves it, when it says
 }
 
 func (e *etagged) ServeHTTP(w http.ResponseWriter, r *http.Request) {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -44,10 +45,10 @@ func (m *Main) sources(ctx context.Context, f *flags, runs int, asJSON bool, arg
 		return enc.Encode(infos)
 	}
 	tw := tabwriter.NewWriter(m.Stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "SOURCE\tINCIDENTS\tLIVE\tVERSIONS\tOLDEST INCIDENT\tFIRST GOOD RUN\tLAST GOOD RUN\tLAST RUN\tRUNS\tFAILED\tSUSPECT")
+	fmt.Fprintln(tw, "SOURCE\tINCIDENTS\tLIVE\tVERSIONS\tOLDEST INCIDENT\tFIRST GOOD RUN\tLAST GOOD RUN\tLAST RUN\tRUNS\tFAILED\tSUSPECT\tBACKFILL")
 	for _, s := range infos {
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%s\t%s\t%s\t%s\t%d\t%d\t%d\n", safe(s.Name), s.Incidents, s.Live, s.Versions,
-			day(s.OldestUpdate), minute(s.FirstOK), minute(s.LastOK), s.LastOutcome, s.Runs, s.Failed, s.Suspect)
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%s\t%s\t%s\t%s\t%d\t%d\t%d\t%s\n", safe(s.Name), s.Incidents, s.Live, s.Versions,
+			day(s.OldestUpdate), minute(s.FirstOK), minute(s.LastOK), s.LastOutcome, s.Runs, s.Failed, s.Suspect, cmp.Or(s.Backfill, "-"))
 	}
 	if err := tw.Flush(); err != nil {
 		return err

@@ -1,0 +1,304 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"reflect"
+	"strings"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/statusarchive/statusarchive/archive"
+	"github.com/statusarchive/statusarchive/fixtures"
+)
+
+// editable rewrites one path's body (old text to new) while edited is set,
+// so that a test can edit one incident of a generated site.
+type editable struct {
+	h        http.Handler
+	path     string
+	old, new string
+	edited   atomic.Bool
+}
+
+func (e *editable) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if !e.edited.Load() || r.URL.Path != e.path {
+		e.h.ServeHTTP(w, r)
+		return
+	}
+	r = r.Clone(r.Context())
+	r.Header.Del("If-None-Match")
+	rec := httptest.NewRecorder()
+	e.h.ServeHTTP(rec, r)
+	for k, v := range rec.Header() {
+		w.Header()[k] = v
+	}
+	body := bytes.ReplaceAll(rec.Body.Bytes(), []byte(e.old), []byte(e.new))
+	w.Header().Del("Content-Length")
+	w.WriteHeader(rec.Code)
+	_, _ = w.Write(body)
+}
+
+// generatedSite serves fixtures.LargeStatuspageSite(n, perPage) with
+// incident i's editable, behind etagged (ETags of the served bodies, 304s
+// and counts).
+func generatedSite(t testing.TB, n, perPage, i int) (*etagged, *editable, string) {
+	t.Helper()
+	ed := &editable{h: fixtures.LargeStatuspageSite(n, perPage), path: fmt.Sprintf("/api/v2/incidents/gen%09d.json", i),
+		old: "This incident has been resolved.", new: "Resolved: a postmortem is published."}
+	site := &etagged{h: ed}
+	srv := httptest.NewServer(site)
+	t.Cleanup(srv.Close)
+	site.url = srv.URL + "/history?page=1"
+	return site, ed, site.url
+}
+
+// requests is how many requests site has answered, 200s and 304s.
+func (e *etagged) requests() int64 { return e.full.Load() + e.notModified.Load() }
+
+// checkGenerated fails unless the archive holds exactly the n incidents
+// of the generated site, each with its three updates as the site renders
+// them: the incident's own body first, then the two fixed ones.
+func checkGenerated(t *testing.T, c *cli, n int) {
+	t.Helper()
+	got := c.export()
+	if len(got) != n {
+		t.Fatalf("%d incidents archived, want %d", len(got), n)
+	}
+	for _, inc := range got {
+		var i int
+		if _, err := fmt.Sscanf(inc.ID, "gen%09d", &i); err != nil || i >= n {
+			t.Errorf("incident %s is not one the site published", inc.ID)
+			continue
+		}
+		var texts []string
+		for _, u := range inc.Updates {
+			texts = append(texts, u.Text)
+		}
+		want := []string{fmt.Sprintf("We are investigating reports of degraded performance (incident %d).", i),
+			"A fix has been implemented and we are monitoring the results.", "This incident has been resolved."}
+		if !reflect.DeepEqual(texts, want) || inc.Partial {
+			t.Errorf("incident %d: updates %q (partial %v), want %q", i, texts, inc.Partial, want)
+		}
+	}
+}
+
+// backfill scrapes until the source's backfill is complete and returns
+// how many runs it took; each run must make progress.
+func backfill(t *testing.T, c *cli, url string, extra ...string) int {
+	t.Helper()
+	left := -1
+	for runs := 1; runs <= 50; runs++ {
+		sum, err := c.scrape("gen", url, extra...)
+		if err != nil {
+			t.Fatalf("run %d: %v", runs, err)
+		}
+		if sum.Left == 0 {
+			if sum.Outcome != archive.OutcomeOK {
+				t.Fatalf("run %d finished the backfill with outcome %s", runs, sum.Outcome)
+			}
+			return runs
+		}
+		if sum.Outcome != archive.OutcomePartial || (left >= 0 && sum.Left >= left && sum.New == 0) {
+			t.Fatalf("run %d: %+v; want partial and progress after %d pages left", runs, sum, left)
+		}
+		left = sum.Left
+	}
+	t.Fatal("backfill not complete after 50 runs")
+	return 0
+}
+
+// A 61-incident site (13 history pages, 76 pages) is archived whole by
+// one default run; with a budget of 30 pages a run it takes several, each
+// one going on where the last stopped, and ends with the same archive.
+// `sources` shows the backfill's state.
+func TestBackfillResumesUntilComplete(t *testing.T) {
+	const n = 61
+	_, _, url := generatedSite(t, n, 5, 0)
+	c := newCLI(t)
+	if runs := backfill(t, c, url); runs != 1 {
+		t.Errorf("default budget: %d runs, want 1", runs)
+	}
+	checkGenerated(t, c, n)
+	if out := c.must("sources"); !strings.Contains(out, "complete") {
+		t.Errorf("sources after the backfill:\n%s\nwant it complete", out)
+	}
+
+	small := newCLI(t)
+	runs := backfill(t, small, url, "--max-pages", "30")
+	t.Logf("61 incidents, 76 pages, 30 pages a run: %d runs", runs)
+	if runs < 3 {
+		t.Errorf("%d runs of 30 pages archived 76 pages", runs)
+	}
+	checkGenerated(t, small, n)
+}
+
+// `sources` names the pages left while a backfill is under way.
+func TestSourcesShowsBackfillLeft(t *testing.T) {
+	_, _, url := generatedSite(t, 61, 5, 0)
+	c := newCLI(t)
+	sum, err := c.scrape("gen", url, "--max-pages", "30")
+	if err != nil || sum.Outcome != archive.OutcomePartial || sum.Left == 0 {
+		t.Fatalf("first run of 30 pages: %+v, %v; want partial with pages left", sum, err)
+	}
+	if out := c.must("sources"); !strings.Contains(out, fmt.Sprintf("%d pages left", sum.Left)) {
+		t.Errorf("sources:\n%s\nwant %d pages left", out, sum.Left)
+	}
+}
+
+// A run interrupted (its context cancelled, as by a signal) after 20
+// pages keeps what it fetched and where it stopped; the next run goes on
+// from there and completes the archive.
+func TestBackfillInterruptedRunResumes(t *testing.T) {
+	const n = 61
+	site, _, url := generatedSite(t, n, 5, 0)
+	c := newCLI(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var stdout, stderr bytes.Buffer
+	m := NewMain(&stdout, &stderr)
+	m.Getenv = func(string) string { return "" }
+	m.LogFormat = "json"
+	m.Now = c.clock
+	m.Transport = &cancelAfter{next: http.DefaultTransport, n: 20, cancel: cancel}
+	err := m.Run(ctx, []string{"scrape", "--db", c.db, "--json", "--delay", "0", "--source", "gen", url})
+	if err == nil {
+		t.Fatal("the interrupted run reported no error")
+	}
+	var sum scrapeSummary
+	if jerr := json.Unmarshal(stdout.Bytes(), &sum); jerr != nil {
+		t.Fatalf("interrupted run's output %q: %v (%v)", stdout.String(), jerr, err)
+	}
+	if sum.Outcome != archive.OutcomePartial || sum.Left == 0 || sum.Incidents == 0 {
+		t.Fatalf("interrupted run: %+v, want partial, with incidents and pages left", sum)
+	}
+	if runs := backfill(t, c, url); runs != 1 {
+		t.Errorf("after the interruption the backfill took %d more runs, want 1", runs)
+	}
+	checkGenerated(t, c, n)
+	// Both runs together fetched the site once, and the newest page
+	// again: the resumed run did not start over.
+	both := site.requests()
+	whole, _, _ := generatedSite(t, n, 5, 0)
+	if runs := backfill(t, newCLI(t), whole.url); runs != 1 {
+		t.Fatalf("uninterrupted: %d runs", runs)
+	}
+	t.Logf("interrupted after 20 requests (%d pages pending), then resumed: %d requests in all; uninterrupted: %d",
+		sum.Left, both, whole.requests())
+	if both > whole.requests()+1 {
+		t.Errorf("interrupted and resumed runs made %d requests; one uninterrupted run makes %d", both, whole.requests())
+	}
+}
+
+// cancelAfter cancels a context once n requests have been answered.
+type cancelAfter struct {
+	next   http.RoundTripper
+	n      int64
+	seen   atomic.Int64
+	cancel context.CancelFunc
+}
+
+func (c *cancelAfter) RoundTrip(r *http.Request) (*http.Response, error) {
+	resp, err := c.next.RoundTrip(r)
+	if c.seen.Add(1) == c.n {
+		c.cancel()
+	}
+	return resp, err
+}
+
+// cpu is the process's user and system CPU time.
+func cpu(t testing.TB) time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		t.Fatal(err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// The GitHub-sized site (3,000 incidents, 50 history pages, ETags): how
+// many default runs archive it with every update exact; what the next
+// unchanged run fetches and costs; and after how many daily runs an edit
+// to the oldest incident (four years old) is archived, with the default
+// sweep period of 7 days.
+func TestBackfillGitHubSized(t *testing.T) {
+	const n, perPage = 3000, 60
+	site, ed, url := generatedSite(t, n, perPage, n-1)
+	c := newCLI(t)
+	runs := backfill(t, c, url)
+	t.Logf("GitHub-sized site: %d default runs, %d requests", runs, site.requests())
+	checkGenerated(t, c, n)
+
+	before, before304, began := site.requests(), site.notModified.Load(), cpu(t)
+	sum, err := c.scrape("gen", url)
+	if err != nil || sum.New+sum.Changed+sum.Deleted != 0 {
+		t.Fatalf("unchanged run: %+v, %v", sum, err)
+	}
+	pages := site.requests() - before
+	t.Logf("unchanged run: %d requests (%d answered 304), %v CPU (test process, server included)",
+		pages, site.notModified.Load()-before304, cpu(t)-began)
+	if pages > 200 {
+		t.Errorf("unchanged run made %d requests, want a small slice of the %d pages", pages, n+53)
+	}
+
+	ed.edited.Store(true)
+	oldest := fmt.Sprintf("gen%09d", n-1)
+	for day := 1; day <= 7; day++ {
+		c.now = c.now.Add(24 * time.Hour)
+		sum, err := c.scrape("gen", url)
+		if err != nil {
+			t.Fatalf("day %d: %v", day, err)
+		}
+		if sum.Changed > 0 {
+			var got *exported
+			for _, inc := range c.export() {
+				if inc.ID == oldest {
+					got = &inc
+				}
+			}
+			if got == nil || got.Updates[len(got.Updates)-1].Text != ed.new || sum.Changed != 1 {
+				t.Fatalf("day %d: changed %d, the oldest incident reads %+v", day, sum.Changed, got)
+			}
+			t.Logf("edit to the oldest incident found on day %d (%d requests that run)", day, sum.Pages)
+			return
+		}
+	}
+	t.Fatal("edit to the oldest incident not found within the 7-day sweep period")
+}
+
+// After the backfill of a 61-incident site (76 pages, under the sweep's
+// floor of 100 pages a run), an unchanged run re-checks every page with a
+// conditional request, all answered 304, and parses none; an edit to the
+// oldest incident is found by the next run.
+func TestBackfillSmallSiteUnchangedThenEdited(t *testing.T) {
+	const n = 61
+	site, ed, url := generatedSite(t, n, 5, n-1)
+	c := newCLI(t)
+	var parses atomic.Int64
+	c.countParses(&parses)
+	backfill(t, c, url)
+	first, before, before304 := site.requests(), site.requests(), site.notModified.Load()
+	parses.Store(0)
+	sum, err := c.scrape("gen", url)
+	if err != nil || sum.Outcome != archive.OutcomeOK || sum.New+sum.Changed+sum.Deleted != 0 || sum.Unchanged != n {
+		t.Fatalf("unchanged run: %+v, %v; want all %d unchanged", sum, err, n)
+	}
+	got, got304 := site.requests()-before, site.notModified.Load()-before304
+	t.Logf("unchanged run: %d requests, %d answered 304, %d parsed", got, got304, parses.Load())
+	// The second empty history page that ends the walk repeats the
+	// first's body: the backfill did not visit it and kept no validator
+	// for it, so it alone is fetched whole (and parsed) once more.
+	if got != first || got304 < got-1 || parses.Load() > 1 {
+		t.Errorf("unchanged run: %d requests (%d were 304), %d parsed; want the %d pages, all but one 304, at most one parsed", got, got304, parses.Load(), first)
+	}
+	ed.edited.Store(true)
+	sum, err = c.scrape("gen", url)
+	if err != nil || sum.Changed != 1 {
+		t.Fatalf("run after the edit: %+v, %v; want the oldest incident changed", sum, err)
+	}
+}
