@@ -1,9 +1,7 @@
 package parser
 
 import (
-	"bytes"
 	"encoding/json"
-	"encoding/xml"
 	"fmt"
 	"slices"
 	"strings"
@@ -68,8 +66,17 @@ func awsShape(m map[string]json.RawMessage) bool {
 	return json.Unmarshal(m["arn"], &arn) == nil && strings.HasPrefix(arn, "arn:aws:health:")
 }
 
-func awsDecode(body []byte) ([]awsEvent, error) {
-	items, ok := vendorArray(body)
+// awsOf decodes doc once, however many times detection and the parse ask.
+func awsOf(doc Document) ([]awsEvent, error) {
+	return decodeOnce(doc, "aws-health", func() ([]awsEvent, error) {
+		items, ok := docObjects(doc)
+		return awsDecode(items, ok, doc.trimmedBody())
+	})
+}
+
+// awsDecode decodes body, a JSON array whose objects are items (ok is false
+// when it is no array), as AWS Health events, or says why it is not.
+func awsDecode(items []map[string]json.RawMessage, ok bool, body []byte) ([]awsEvent, error) {
 	if !ok {
 		return nil, errWrongPlatform("AWS Health", "not a JSON array")
 	}
@@ -86,7 +93,10 @@ func awsDecode(body []byte) ([]awsEvent, error) {
 }
 
 func sniffAWSHealth(doc Document) int {
-	events, err := awsDecode(doc.Body)
+	if items, ok := docObjects(doc); !ok || len(items) > 0 && !awsShape(items[0]) {
+		return 0
+	}
+	events, err := awsOf(doc)
 	switch {
 	case err != nil:
 		return 0
@@ -99,7 +109,7 @@ func sniffAWSHealth(doc Document) int {
 }
 
 func parseAWSHealth(doc Document) (*Page, error) {
-	events, err := awsDecode(doc.Body)
+	events, err := awsOf(doc)
 	if err != nil {
 		return nil, err
 	}
@@ -193,37 +203,23 @@ var awsPrefixStatus = statusWords("AWS Health", "RSS title prefix", map[string]S
 	"Service disruption":            StatusUpdate,
 })
 
-type awsRSS struct {
-	XMLName xml.Name `xml:"rss"`
-	Channel struct {
-		Title     string `xml:"title"`
-		Link      string `xml:"link"`
-		Generator string `xml:"generator"`
-		Items     []struct {
-			Title       string `xml:"title"`
-			PubDate     string `xml:"pubDate"`
-			GUID        string `xml:"guid"`
-			Description string `xml:"description"`
-		} `xml:"item"`
-	} `xml:"channel"`
-}
-
-func awsRSSDecode(body []byte) (*awsRSS, error) {
-	var feed awsRSS
-	dec := xml.NewDecoder(bytes.NewReader(body))
-	dec.Strict = true
-	if err := dec.Decode(&feed); err != nil {
+func awsRSSDecode(doc Document) (*feedDoc, error) {
+	feed, err := rssOf(doc)
+	if err != nil {
 		return nil, errWrongPlatform("AWS Health RSS", "not an RSS feed: "+err.Error())
 	}
 	gen := strings.TrimSpace(feed.Channel.Generator)
 	if gen != "AWS Service Health Dashboard RSS Generator" {
 		return nil, errWrongPlatform("AWS Health RSS", fmt.Sprintf("generator %q is not the AWS Service Health Dashboard's", gen))
 	}
-	return &feed, nil
+	return feed, nil
 }
 
 func sniffAWSHealthRSS(doc Document) int {
-	if _, err := awsRSSDecode(doc.Body); err != nil {
+	if !isRSS(doc) {
+		return 0
+	}
+	if _, err := awsRSSDecode(doc); err != nil {
 		return 0
 	}
 	return 90
@@ -279,7 +275,7 @@ func awsPubDate(text string) (Time, error) {
 }
 
 func parseAWSHealthRSS(doc Document) (*Page, error) {
-	feed, err := awsRSSDecode(doc.Body)
+	feed, err := awsRSSDecode(doc)
 	if err != nil {
 		return nil, err
 	}

@@ -1,8 +1,6 @@
 package parser
 
 import (
-	"bytes"
-	"encoding/xml"
 	"fmt"
 	"net/url"
 	"strings"
@@ -27,33 +25,15 @@ func init() {
 		Reads:   "status RSS: open issues; an empty channel is all clear"})
 }
 
-type azureFeed struct {
-	XMLName xml.Name `xml:"rss"`
-	Channel struct {
-		Title string `xml:"title"`
-		Link  string `xml:"link"`
-		Items []struct {
-			GUID        string   `xml:"guid"`
-			Link        string   `xml:"link"`
-			Categories  []string `xml:"category"`
-			Title       string   `xml:"title"`
-			Description string   `xml:"description"`
-			PubDate     string   `xml:"pubDate"`
-		} `xml:"item"`
-	} `xml:"channel"`
-}
-
-func azureDecode(body []byte) (*azureFeed, error) {
-	var feed azureFeed
-	dec := xml.NewDecoder(bytes.NewReader(body))
-	dec.Strict = true
-	if err := dec.Decode(&feed); err != nil {
+func azureDecode(doc Document) (*feedDoc, error) {
+	feed, err := rssOf(doc)
+	if err != nil {
 		return nil, errWrongPlatform("Azure status feed", "not an RSS feed: "+err.Error())
 	}
 	if !azureChannel(feed.Channel.Title, feed.Channel.Link) {
 		return nil, errWrongPlatform("Azure status feed", fmt.Sprintf("channel %q at %q is not Azure Status", feed.Channel.Title, feed.Channel.Link))
 	}
-	return &feed, nil
+	return feed, nil
 }
 
 // azureChannel reports whether a channel's title or link is Azure
@@ -72,7 +52,10 @@ func azureChannel(title, link string) bool {
 }
 
 func sniffAzure(doc Document) int {
-	if _, err := azureDecode(doc.Body); err != nil {
+	if !isRSS(doc) {
+		return 0
+	}
+	if _, err := azureDecode(doc); err != nil {
 		return 0
 	}
 	return 85
@@ -100,7 +83,7 @@ func azureTime(text string) (Time, error) {
 }
 
 func parseAzure(doc Document) (*Page, error) {
-	feed, err := azureDecode(doc.Body)
+	feed, err := azureDecode(doc)
 	if err != nil {
 		return nil, err
 	}

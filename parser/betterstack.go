@@ -106,15 +106,9 @@ type bsDoc struct {
 // betterStackOf decodes doc once, however many times detection and the
 // parse ask.
 func betterStackOf(doc Document) (bsDoc, error) {
-	type decoded struct {
-		d   bsDoc
-		err error
-	}
-	r := memoize(doc, "betterstack", func() decoded {
-		d, err := decodeBetterStack(docMembers(doc), doc.trimmedBody())
-		return decoded{d, err}
+	return decodeOnce(doc, "betterstack", func() (bsDoc, error) {
+		return decodeBetterStack(docMembers(doc), doc.trimmedBody())
 	})
-	return r.d, r.err
 }
 
 // decodeBetterStack decodes the document whose members are m (and whose
@@ -143,6 +137,9 @@ func decodeBetterStack(m map[string]json.RawMessage, body []byte) (bsDoc, error)
 }
 
 func sniffBetterStack(doc Document) int {
+	if docMembers(doc)["data"] == nil {
+		return 0
+	}
 	if _, err := betterStackOf(doc); err != nil {
 		return 0
 	}

@@ -74,19 +74,28 @@ type cachetDoc struct {
 	Data []cachetIncident `json:"data"`
 }
 
-func cachetDecode(body []byte) (*cachetDoc, error) {
-	m := vendorObject(body)
+// cachetOf decodes doc once, however many times detection and the parse
+// ask.
+func cachetOf(doc Document) (*cachetDoc, error) {
+	return decodeOnce(doc, "cachet", func() (*cachetDoc, error) {
+		return cachetDecode(docMembers(doc), doc.trimmedBody())
+	})
+}
+
+// cachetDecode decodes m (whose bytes are body, when known) as a Cachet
+// incident list, or says why it is not one.
+func cachetDecode(m map[string]json.RawMessage, body []byte) (*cachetDoc, error) {
 	if !hasKeys(m, "meta", "data") || jsonKind(m["data"]) != '[' {
 		return nil, errWrongPlatform("Cachet", "no meta and data list")
 	}
-	items, _ := vendorArray(m["data"])
+	items, _ := jsonObjects(m["data"])
 	for i, it := range items {
 		if !hasKeys(it, "id", "name", "status", "message") {
 			return nil, errWrongPlatform("Cachet", fmt.Sprintf("data[%d] has no id, name, status and message", i))
 		}
 	}
 	var doc cachetDoc
-	if err := json.Unmarshal(body, &doc); err != nil {
+	if err := decodeMembers(m, body, &doc); err != nil {
 		return nil, errWrongPlatform("Cachet", err.Error())
 	}
 	if doc.Meta.Pagination == nil {
@@ -96,7 +105,10 @@ func cachetDecode(body []byte) (*cachetDoc, error) {
 }
 
 func sniffCachet(doc Document) int {
-	d, err := cachetDecode(doc.Body)
+	if !hasKeys(docMembers(doc), "meta", "data") {
+		return 0
+	}
+	d, err := cachetOf(doc)
 	switch {
 	case err != nil:
 		return 0
@@ -109,7 +121,7 @@ func sniffCachet(doc Document) int {
 }
 
 func parseCachet(doc Document) (*Page, error) {
-	d, err := cachetDecode(doc.Body)
+	d, err := cachetOf(doc)
 	if err != nil {
 		return nil, err
 	}

@@ -3,6 +3,7 @@ package parser
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -62,62 +63,97 @@ func checklyShape(m map[string]json.RawMessage) bool {
 	return hasKeys(m, "id", "name", "severity") && (hasKeys(m, "lastUpdateStatus") || hasKeys(m, "incidentUpdates"))
 }
 
-// checklyDecode returns the incidents of a Checkly document and whether
-// it is the list of open incidents.
-func checklyDecode(body []byte) ([]checklyIncident, bool, error) {
-	m := vendorObject(body)
+// checklyDoc is a Checkly document read: its incidents, and whether it is
+// the list of open incidents (not one incident).
+type checklyDoc struct {
+	incidents []checklyIncident
+	list      bool
+}
+
+// checklyOf decodes doc once, however many times detection and the parse
+// ask.
+func checklyOf(doc Document) (checklyDoc, error) {
+	return decodeOnce(doc, "checkly", func() (checklyDoc, error) {
+		return checklyDecode(docMembers(doc), doc.trimmedBody())
+	})
+}
+
+// checklyDecode decodes m (whose bytes are body, when known) as a Checkly
+// document, or says why it is not one.
+func checklyDecode(m map[string]json.RawMessage, body []byte) (checklyDoc, error) {
 	if m == nil {
-		return nil, false, errWrongPlatform("Checkly", "not a JSON object")
+		return checklyDoc{}, errWrongPlatform("Checkly", "not a JSON object")
 	}
 	if checklyShape(m) {
 		var in checklyIncident
-		if err := json.Unmarshal(body, &in); err != nil {
-			return nil, false, errWrongPlatform("Checkly", err.Error())
+		if err := decodeMembers(m, body, &in); err != nil {
+			return checklyDoc{}, errWrongPlatform("Checkly", err.Error())
 		}
-		return []checklyIncident{in}, false, nil
+		return checklyDoc{incidents: []checklyIncident{in}}, nil
 	}
 	raw, ok := m["incidents"]
 	if !ok || jsonKind(raw) != '[' {
-		return nil, false, errWrongPlatform("Checkly", "no incidents list")
+		return checklyDoc{}, errWrongPlatform("Checkly", "no incidents list")
 	}
-	items, _ := vendorArray(raw)
+	items, _ := jsonObjects(raw)
 	for i, it := range items {
 		if !checklyShape(it) {
-			return nil, false, errWrongPlatform("Checkly", fmt.Sprintf("incidents[%d] has no id, name, severity and lastUpdateStatus or incidentUpdates", i))
+			return checklyDoc{}, errWrongPlatform("Checkly", fmt.Sprintf("incidents[%d] has no id, name, severity and lastUpdateStatus or incidentUpdates", i))
 		}
 	}
-	var doc struct {
-		Incidents []checklyIncident `json:"incidents"`
+	d := checklyDoc{list: true}
+	if err := json.Unmarshal(raw, &d.incidents); err != nil {
+		return checklyDoc{}, errWrongPlatform("Checkly", err.Error())
 	}
-	if err := json.Unmarshal(body, &doc); err != nil {
-		return nil, false, errWrongPlatform("Checkly", err.Error())
-	}
-	return doc.Incidents, true, nil
+	return d, nil
 }
 
+// checklyKeys holds, of an object, the keys only Checkly's incidents have
+// of those checklyShape asks for. Decoding a list into them costs next to
+// nothing where decoding it into members costs every key and value: the
+// sniffer's first look at a list of another platform's incidents. Its keys
+// match in any case and are fewer, so it refuses no object that
+// checklyShape accepts.
+type checklyKeys struct {
+	Severity         json.RawMessage `json:"severity"`
+	LastUpdateStatus json.RawMessage `json:"lastUpdateStatus"`
+	IncidentUpdates  json.RawMessage `json:"incidentUpdates"`
+}
+
+func (k checklyKeys) shape() bool {
+	return k.Severity != nil && (k.LastUpdateStatus != nil || k.IncidentUpdates != nil)
+}
+
+// sniffCheckly claims a Checkly incident, or a list of them. An empty list
+// is what incident.io's windows say too: only a Checkly URL
+// (/api/status-page/…) makes it Checkly's.
 func sniffCheckly(doc Document) int {
-	incidents, list, err := checklyDecode(doc.Body)
-	switch {
-	case err != nil:
-		return 0
-	case len(incidents) > 0:
-		return 85
-	case list && strings.Contains(feedURLPath(doc.URL), "/api/status-page/"):
-		return 85 // {"incidents":[]} from a Checkly path: nothing open
+	m := docMembers(doc)
+	if !checklyShape(m) {
+		var list []checklyKeys
+		if jsonKind(m["incidents"]) != '[' || json.Unmarshal(m["incidents"], &list) != nil || slices.ContainsFunc(list, func(k checklyKeys) bool { return !k.shape() }) {
+			return 0
+		}
+		if len(list) == 0 && !strings.Contains(feedURLPath(doc.URL), "/api/status-page/") {
+			return 0
+		}
 	}
-	return 0
+	if _, err := checklyOf(doc); err != nil {
+		return 0
+	}
+	return 85
 }
 
 func parseCheckly(doc Document) (*Page, error) {
-	incidents, list, err := checklyDecode(doc.Body)
+	d, err := checklyOf(doc)
 	if err != nil {
 		return nil, err
 	}
 	page := &Page{Incidents: []Incident{}}
-	if list && strings.HasSuffix(feedURLPath(doc.URL), "/unresolved-incidents") {
+	if d.list && strings.HasSuffix(feedURLPath(doc.URL), "/unresolved-incidents") {
 		page.Scope = ScopeCurrent
 	}
-	for i, c := range incidents {
+	for i, c := range d.incidents {
 		in, err := c.incident()
 		if err != nil {
 			return nil, &ParseError{Field: fmt.Sprintf("incidents[%d]", i), Err: err}

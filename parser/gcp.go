@@ -66,8 +66,17 @@ func gcpShape(m map[string]json.RawMessage) bool {
 	return hasKeys(m, "id", "begin", "external_desc") && (hasKeys(m, "updates") || hasKeys(m, "most_recent_update"))
 }
 
-func gcpDecode(body []byte) ([]gcpIncident, error) {
-	items, ok := vendorArray(body)
+// gcpOf decodes doc once, however many times detection and the parse ask.
+func gcpOf(doc Document) ([]gcpIncident, error) {
+	return decodeOnce(doc, "gcp", func() ([]gcpIncident, error) {
+		items, ok := docObjects(doc)
+		return gcpDecode(items, ok, doc.trimmedBody())
+	})
+}
+
+// gcpDecode decodes body, a JSON array whose objects are items (ok is false
+// when it is no array), as Google Cloud's incidents, or says why it is not.
+func gcpDecode(items []map[string]json.RawMessage, ok bool, body []byte) ([]gcpIncident, error) {
 	if !ok {
 		return nil, errWrongPlatform("Google Cloud incidents.json", "not a JSON array")
 	}
@@ -84,7 +93,10 @@ func gcpDecode(body []byte) ([]gcpIncident, error) {
 }
 
 func sniffGCP(doc Document) int {
-	incidents, err := gcpDecode(doc.Body)
+	if items, ok := docObjects(doc); !ok || len(items) > 0 && !gcpShape(items[0]) {
+		return 0
+	}
+	incidents, err := gcpOf(doc)
 	switch {
 	case err != nil:
 		return 0
@@ -97,7 +109,7 @@ func sniffGCP(doc Document) int {
 }
 
 func parseGCP(doc Document) (*Page, error) {
-	incidents, err := gcpDecode(doc.Body)
+	incidents, err := gcpOf(doc)
 	if err != nil {
 		return nil, err
 	}

@@ -1,7 +1,6 @@
 package parser
 
 import (
-	"bytes"
 	"fmt"
 	"net/url"
 	"strings"
@@ -53,18 +52,13 @@ var hundStatus = statusWords("Hund.io", "update label", map[string]Status{
 // (state bar and component groups) or a history page (section.history and
 // the "Powered By Hund.io" link).
 func hundDOM(doc Document) (*goquery.Document, bool) {
-	head := bytes.TrimSpace(doc.Body)
-	if len(head) == 0 || head[0] != '<' {
+	dom, ok := docDOM(doc)
+	if !ok {
 		return nil, false
 	}
-	root, err := doc.html()
-	if err != nil {
-		return nil, false
-	}
-	dom := goquery.NewDocumentFromNode(root)
 	// The sniffer and the parse both ask; the tree is shared, the answer
 	// is kept.
-	ok := memoize(doc, "hund", func() bool {
+	ok = memoize(doc, "hund", func() bool {
 		home := dom.Find("aside.state-bar").Length() > 0 && dom.Find("section.groups section.group").Length() > 0
 		history := dom.Find("section.history").Length() > 0 && dom.Find(`a[href^="https://hund.io"]`).Length() > 0
 		return home || history

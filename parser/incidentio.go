@@ -171,21 +171,30 @@ func decodeIncidentIO(m map[string]json.RawMessage, page bool) (ioDoc, error) {
 	return doc, nil
 }
 
+// incidentIOKeys reports whether m has nothing but the keys of an
+// incident.io document (summary, incidents, incident) and one of them:
+// what decodeIncidentIO asks first of a JSON document.
+func incidentIOKeys(m map[string]json.RawMessage) bool {
+	for key := range m {
+		if key != "summary" && key != "incidents" && key != "incident" {
+			return false
+		}
+	}
+	return len(m) > 0
+}
+
 // incidentIOOf decodes doc's JSON once, however many times detection and
 // the parse ask.
 func incidentIOOf(doc Document) (ioDoc, error) {
-	type decoded struct {
-		d   ioDoc
-		err error
-	}
-	r := memoize(doc, "incidentio", func() decoded {
-		d, err := decodeIncidentIO(docMembers(doc), false)
-		return decoded{d, err}
+	return decodeOnce(doc, "incidentio", func() (ioDoc, error) {
+		return decodeIncidentIO(docMembers(doc), false)
 	})
-	return r.d, r.err
 }
 
 func sniffIncidentIO(doc Document) int {
+	if !incidentIOKeys(docMembers(doc)) {
+		return 0
+	}
 	if _, err := incidentIOOf(doc); err != nil {
 		return 0
 	}
@@ -200,23 +209,30 @@ func parseIncidentIO(doc Document) (*Page, error) {
 	return incidentIOPage(doc, d)
 }
 
+// incidentIOPropsOf decodes doc's Next.js page data once, however many
+// times detection and the parse ask.
+func incidentIOPropsOf(doc Document) (ioDoc, error) {
+	return decodeOnce(doc, "incidentio-props", func() (ioDoc, error) {
+		props, ok := nextData(doc)
+		if !ok {
+			return ioDoc{}, errWrongPlatform("incident.io", "not a Next.js page (no __NEXT_DATA__ script)")
+		}
+		return decodeIncidentIO(props, true)
+	})
+}
+
 func sniffIncidentIOHTML(doc Document) int {
-	props, ok := nextData(doc)
-	if !ok {
+	if _, ok := nextData(doc); !ok {
 		return 0
 	}
-	if _, err := decodeIncidentIO(props, true); err != nil {
+	if _, err := incidentIOPropsOf(doc); err != nil {
 		return 0
 	}
 	return 80
 }
 
 func parseIncidentIOHTML(doc Document) (*Page, error) {
-	props, ok := nextData(doc)
-	if !ok {
-		return nil, errWrongPlatform("incident.io", "not a Next.js page (no __NEXT_DATA__ script)")
-	}
-	d, err := decodeIncidentIO(props, true)
+	d, err := incidentIOPropsOf(doc)
 	if err != nil {
 		return nil, err
 	}

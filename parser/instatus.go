@@ -130,15 +130,9 @@ type isDoc struct {
 // instatusOf decodes doc once, however many times detection and the parse
 // ask.
 func instatusOf(doc Document) (isDoc, error) {
-	type decoded struct {
-		d   isDoc
-		err error
-	}
-	r := memoize(doc, "instatus", func() decoded {
-		d, err := decodeInstatus(docMembers(doc), doc.trimmedBody())
-		return decoded{d, err}
+	return decodeOnce(doc, "instatus", func() (isDoc, error) {
+		return decodeInstatus(docMembers(doc), doc.trimmedBody())
 	})
-	return r.d, r.err
 }
 
 // decodeInstatus decodes m (whose bytes are body, when known) as an
@@ -182,15 +176,13 @@ func decodeInstatus(m map[string]json.RawMessage, body []byte) (isDoc, error) {
 	return d, errWrongPlatform("Instatus", "no page object with a status and no components list")
 }
 
-func remarshal(m map[string]json.RawMessage, dst any) error {
-	b, err := json.Marshal(m)
-	if err != nil {
-		return err
-	}
-	return json.Unmarshal(b, dst)
-}
-
 func sniffInstatus(doc Document) int {
+	// What decodeInstatus refuses first: neither a page nor only
+	// components, or a page beside a Statuspage incidents list.
+	m := docMembers(doc)
+	if m["page"] == nil && (m["components"] == nil || len(m) != 1) || m["page"] != nil && m["incidents"] != nil {
+		return 0
+	}
 	if _, err := instatusOf(doc); err != nil {
 		return 0
 	}
@@ -266,23 +258,30 @@ func decodeInstatusProps(props map[string]json.RawMessage) (isDoc, error) {
 	return d, nil
 }
 
+// instatusPropsOf decodes doc's Next.js page data once, however many
+// times detection and the parse ask.
+func instatusPropsOf(doc Document) (isDoc, error) {
+	return decodeOnce(doc, "instatus-props", func() (isDoc, error) {
+		props, ok := nextData(doc)
+		if !ok {
+			return isDoc{}, errWrongPlatform("Instatus", "not a Next.js page (no __NEXT_DATA__ script)")
+		}
+		return decodeInstatusProps(props)
+	})
+}
+
 func sniffInstatusHTML(doc Document) int {
-	props, ok := nextData(doc)
-	if !ok {
+	if _, ok := nextData(doc); !ok {
 		return 0
 	}
-	if _, err := decodeInstatusProps(props); err != nil {
+	if _, err := instatusPropsOf(doc); err != nil {
 		return 0
 	}
 	return 80
 }
 
 func parseInstatusHTML(doc Document) (*Page, error) {
-	props, ok := nextData(doc)
-	if !ok {
-		return nil, errWrongPlatform("Instatus", "not a Next.js page (no __NEXT_DATA__ script)")
-	}
-	d, err := decodeInstatusProps(props)
+	d, err := instatusPropsOf(doc)
 	if err != nil {
 		return nil, err
 	}

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/PuerkitoBio/goquery"
 )
@@ -146,18 +147,64 @@ func impactRank(i Impact) int {
 	return 0
 }
 
-// jsonMembers decodes body as a JSON object into its members; nil when it is
-// not a JSON object.
-func jsonMembers(body []byte) map[string]json.RawMessage {
-	body = bytes.TrimSpace(bytes.TrimPrefix(body, []byte("\xef\xbb\xbf")))
-	if len(body) == 0 || body[0] != '{' {
+// JSON helpers of every platform parser. A sniffer reads the document's
+// shared JSON value (docMembers, docObjects), decoded once per document,
+// and looks at its keys before it decodes anything more; what it decodes
+// it keeps (decodeOnce) for the parse.
+
+// jsonMembers decodes raw as a JSON object into its members; nil when it
+// is not a JSON object.
+func jsonMembers(raw []byte) map[string]json.RawMessage {
+	raw = bytes.TrimSpace(bytes.TrimPrefix(raw, []byte("\xef\xbb\xbf")))
+	if len(raw) == 0 || raw[0] != '{' {
 		return nil
 	}
 	var m map[string]json.RawMessage
-	if json.Unmarshal(body, &m) != nil {
+	if json.Unmarshal(raw, &m) != nil {
 		return nil
 	}
 	return m
+}
+
+// jsonObjects decodes raw as a JSON array of objects; ok is false when it
+// is not a JSON array. Elements that are not objects decode to nil maps.
+func jsonObjects(raw []byte) (items []map[string]json.RawMessage, ok bool) {
+	raw = bytes.TrimSpace(bytes.TrimPrefix(raw, []byte("\xef\xbb\xbf")))
+	if len(raw) == 0 || raw[0] != '[' {
+		return nil, false
+	}
+	var elems []json.RawMessage
+	if json.Unmarshal(raw, &elems) != nil {
+		return nil, false
+	}
+	items = make([]map[string]json.RawMessage, len(elems))
+	for i, e := range elems {
+		items[i] = jsonMembers(e)
+	}
+	return items, true
+}
+
+// hasKeys reports whether m has every one of keys.
+func hasKeys(m map[string]json.RawMessage, keys ...string) bool {
+	if m == nil {
+		return false
+	}
+	for _, k := range keys {
+		if _, ok := m[k]; !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// jsonKind returns the first byte of a JSON value: '{', '[', '"', 'n', a
+// digit or sign, or 0 for nothing.
+func jsonKind(raw json.RawMessage) byte {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 {
+		return 0
+	}
+	return raw[0]
 }
 
 // docMembers returns doc's top-level JSON object, decoded once per
@@ -165,6 +212,80 @@ func jsonMembers(body []byte) map[string]json.RawMessage {
 func docMembers(doc Document) map[string]json.RawMessage {
 	m, _ := doc.jsonObject()
 	return m
+}
+
+// docObjects returns doc's top-level JSON array of objects, decoded once
+// per document however many sniffers ask; ok is false when doc is not a
+// JSON array.
+func docObjects(doc Document) (items []map[string]json.RawMessage, ok bool) {
+	if body := doc.trimmedBody(); len(body) == 0 || body[0] != '[' {
+		return nil, false
+	}
+	type result struct {
+		items []map[string]json.RawMessage
+		ok    bool
+	}
+	r := memoize(doc, "json-objects", func() result {
+		items, ok := jsonObjects(doc.trimmedBody())
+		return result{items, ok}
+	})
+	return r.items, r.ok
+}
+
+// decodeOnce returns what decode makes of doc, decoded once per document
+// under key, however many times detection and the parse ask.
+func decodeOnce[T any](doc Document, key string, decode func() (T, error)) (T, error) {
+	r := memoize(doc, key, func() decoded[T] {
+		v, err := decode()
+		return decoded[T]{v, err}
+	})
+	return r.v, r.err
+}
+
+type decoded[T any] struct {
+	v   T
+	err error
+}
+
+// decodeMembers decodes a JSON object into dst: from body when known (one
+// pass), else from its members m.
+func decodeMembers(m map[string]json.RawMessage, body []byte, dst any) error {
+	if len(body) > 0 {
+		return json.Unmarshal(body, dst)
+	}
+	return remarshal(m, dst)
+}
+
+// remarshal decodes the JSON object whose members are m into dst.
+func remarshal(m map[string]json.RawMessage, dst any) error {
+	b, err := json.Marshal(m)
+	if err != nil {
+		return err
+	}
+	return json.Unmarshal(b, dst)
+}
+
+// isRSS reports whether doc is XML whose root is <rss>, from its shared
+// XML root.
+func isRSS(doc Document) bool {
+	if doc.syntax() != syntaxXML {
+		return false
+	}
+	root, _ := doc.xmlRoot()
+	return root.Local == "rss"
+}
+
+// rssOf returns doc's feed (xmlFeedOf, decoded once however many parsers
+// ask) when it is RSS.
+func rssOf(doc Document) (*feedDoc, error) {
+	feed, err := xmlFeedOf(doc)
+	if err != nil {
+		return nil, err
+	}
+	if feed.XMLName.Local != "rss" {
+		return nil, fmt.Errorf("expected element type <rss> but have <%s>", feed.XMLName.Local)
+	}
+	return feed, nil
 }
 
 // docDOM returns doc's shared HTML tree as a goquery document; false when
@@ -180,21 +301,6 @@ func docDOM(doc Document) (*goquery.Document, bool) {
 	return goquery.NewDocumentFromNode(root), true
 }
 
-// decodeMembers decodes a JSON object into dst: from body when known (one
-// pass), else from its members m.
-func decodeMembers(m map[string]json.RawMessage, body []byte, dst any) error {
-	if len(body) > 0 {
-		return json.Unmarshal(body, dst)
-	}
-	return remarshal(m, dst)
-}
-
-// isJSONArray reports whether raw holds a JSON array.
-func isJSONArray(raw json.RawMessage) bool {
-	raw = bytes.TrimSpace(raw)
-	return len(raw) > 0 && raw[0] == '['
-}
-
 // nextData returns the page props a Next.js page embeds in its
 // <script id="__NEXT_DATA__" type="application/json">, and whether it has
 // such a script. Both incident.io and Instatus render their pages so. It
@@ -205,16 +311,15 @@ func nextData(doc Document) (map[string]json.RawMessage, bool) {
 		props map[string]json.RawMessage
 		ok    bool
 	}
+	if doc.syntax() != syntaxHTML {
+		return nil, false
+	}
 	r := memoize(doc, "next-data", func() result {
-		head := bytes.TrimSpace(doc.Body)
-		if len(head) == 0 || head[0] != '<' {
+		dom, ok := docDOM(doc)
+		if !ok {
 			return result{}
 		}
-		root, err := doc.html()
-		if err != nil {
-			return result{}
-		}
-		script := goquery.NewDocumentFromNode(root).Find(`script#__NEXT_DATA__`).First()
+		script := dom.Find(`script#__NEXT_DATA__`).First()
 		if script.Length() == 0 {
 			return result{}
 		}
@@ -304,8 +409,46 @@ func closest(doc Document) string {
 }
 
 // closeCalls are the platforms' resemblance checks on a JSON object's
-// members, each in its own parser's file.
+// members, each in its own parser's file (Checkly's, Cachet's and Slack's
+// here).
 var closeCalls []func(map[string]json.RawMessage) string
+
+func init() {
+	closeCalls = append(closeCalls, closeToVendorJSON)
+}
+
+// closeToVendorJSON names the vendor a JSON object almost is, and what it
+// lacks, for a document no parser reads.
+func closeToVendorJSON(m map[string]json.RawMessage) string {
+	why := func(err error) string {
+		msg := err.Error()
+		if _, after, ok := strings.Cut(msg, ": "); ok {
+			if _, rest, ok := strings.Cut(after, ": "); ok {
+				return rest
+			}
+		}
+		return msg
+	}
+	items, _ := jsonObjects(m["incidents"])
+	checkly := slices.ContainsFunc(items, func(it map[string]json.RawMessage) bool {
+		return hasKeys(it, "incidentUpdates") || hasKeys(it, "lastUpdateStatus")
+	})
+	switch {
+	case checkly:
+		if _, err := checklyDecode(m, nil); err != nil {
+			return "looks like a Checkly incident list but " + why(err)
+		}
+	case hasKeys(jsonMembers(m["meta"]), "pagination"):
+		if _, err := cachetDecode(m, nil); err != nil {
+			return "looks like a Cachet API list but " + why(err)
+		}
+	case hasKeys(m, "active_incidents"):
+		if _, err := slackDecode(m, nil, false, nil); err != nil {
+			return "looks like Slack's status API but " + why(err)
+		}
+	}
+	return ""
+}
 
 // firstTime returns the earliest of ts that is set.
 func firstTime(ts ...Time) Time {
@@ -327,4 +470,32 @@ func lastTime(ts ...Time) Time {
 		}
 	}
 	return last
+}
+
+// epochSeconds reads a Unix time in seconds written as digits, keeping the
+// text.
+func epochSeconds(text string) (Time, error) {
+	n, err := strconv.ParseInt(strings.TrimSpace(text), 10, 64)
+	if err != nil || n <= 0 {
+		return Time{}, fmt.Errorf("%w: %q is not a Unix time in seconds", ErrBadTime, text)
+	}
+	return NewTime(time.Unix(n, 0), text), nil
+}
+
+// latestStatus returns the status and raw word of the latest update that
+// states one, or false when none does.
+func latestStatus(updates []Update) (Status, string, bool) {
+	var at time.Time
+	var st Status
+	var raw string
+	found := false
+	for _, u := range updates {
+		if u.Status == StatusUpdate || (u.Status == StatusUnknown && u.StatusRaw == "") {
+			continue
+		}
+		if !found || !u.At.At.Before(at) {
+			at, st, raw, found = u.At.At, u.Status, u.StatusRaw, true
+		}
+	}
+	return st, raw, found
 }

@@ -58,41 +58,57 @@ func slackShape(m map[string]json.RawMessage) bool {
 	return hasKeys(m, "id", "date_created", "title", "type", "status", "notes")
 }
 
-// slackDecode returns a Slack document's incidents and whether it is the
+// slackDoc is a Slack document read: its incidents, and whether it is the
 // current status (not the history).
-func slackDecode(body []byte) ([]slackIncident, bool, error) {
-	var raw []map[string]json.RawMessage
+type slackDoc struct {
+	incidents []slackIncident
+	current   bool
+}
+
+// slackOf decodes doc once, however many times detection and the parse
+// ask.
+func slackOf(doc Document) (slackDoc, error) {
+	return decodeOnce(doc, "slack", func() (slackDoc, error) {
+		items, ok := docObjects(doc)
+		return slackDecode(docMembers(doc), items, ok, doc.trimmedBody())
+	})
+}
+
+// slackDecode decodes a Slack document: the current status, an object whose
+// members are m, or the history, a JSON array (ok) whose objects are items
+// and whose bytes are body.
+func slackDecode(m map[string]json.RawMessage, items []map[string]json.RawMessage, ok bool, body []byte) (slackDoc, error) {
 	current := false
-	if m := vendorObject(body); m != nil {
+	if m != nil {
 		if !hasKeys(m, "status", "active_incidents", "date_created") || jsonKind(m["active_incidents"]) != '[' {
-			return nil, false, errWrongPlatform("Slack status", "an object without status, date_created and an active_incidents list")
+			return slackDoc{}, errWrongPlatform("Slack status", "an object without status, date_created and an active_incidents list")
 		}
-		raw, _ = vendorArray(m["active_incidents"])
+		items, _ = jsonObjects(m["active_incidents"])
 		body, current = m["active_incidents"], true
-	} else {
-		var ok bool
-		if raw, ok = vendorArray(body); !ok {
-			return nil, false, errWrongPlatform("Slack status", "neither a JSON object nor an array")
-		}
+	} else if !ok {
+		return slackDoc{}, errWrongPlatform("Slack status", "neither a JSON object nor an array")
 	}
-	for i, it := range raw {
+	for i, it := range items {
 		if !slackShape(it) {
-			return nil, false, errWrongPlatform("Slack status", fmt.Sprintf("incident %d has no id, date_created, title, type, status and notes", i))
+			return slackDoc{}, errWrongPlatform("Slack status", fmt.Sprintf("incident %d has no id, date_created, title, type, status and notes", i))
 		}
 	}
-	var incidents []slackIncident
-	if err := json.Unmarshal(body, &incidents); err != nil {
-		return nil, false, errWrongPlatform("Slack status", err.Error())
+	d := slackDoc{current: current}
+	if err := json.Unmarshal(body, &d.incidents); err != nil {
+		return slackDoc{}, errWrongPlatform("Slack status", err.Error())
 	}
-	return incidents, current, nil
+	return d, nil
 }
 
 func sniffSlack(doc Document) int {
-	incidents, current, err := slackDecode(doc.Body)
+	if _, history := docObjects(doc); docMembers(doc)["active_incidents"] == nil && !history {
+		return 0
+	}
+	d, err := slackOf(doc)
 	switch {
 	case err != nil:
 		return 0
-	case len(incidents) > 0 || current:
+	case len(d.incidents) > 0 || d.current:
 		return 85
 	case strings.HasSuffix(feedURLPath(doc.URL), "/api/v2.0.0/history"):
 		return 60
@@ -101,12 +117,12 @@ func sniffSlack(doc Document) int {
 }
 
 func parseSlack(doc Document) (*Page, error) {
-	incidents, current, err := slackDecode(doc.Body)
+	d, err := slackOf(doc)
 	if err != nil {
 		return nil, err
 	}
 	page := &Page{Scope: ScopeListing, Incidents: []Incident{}}
-	if current {
+	if d.current {
 		page.Scope = ScopeCurrent
 		// The history holds every incident; the current status only the
 		// open ones.
@@ -116,7 +132,7 @@ func parseSlack(doc Document) (*Page, error) {
 			}
 		}
 	}
-	for i, s := range incidents {
+	for i, s := range d.incidents {
 		in, err := s.incident()
 		if err != nil {
 			return nil, &ParseError{Field: fmt.Sprintf("incidents[%d]", i), Err: err}

@@ -84,15 +84,9 @@ type sioResult struct {
 // statusIOOf decodes doc once, however many times detection and the parse
 // ask.
 func statusIOOf(doc Document) (sioResult, error) {
-	type decoded struct {
-		r   sioResult
-		err error
-	}
-	d := memoize(doc, "statusio", func() decoded {
-		r, err := decodeStatusIO(docMembers(doc), doc.trimmedBody())
-		return decoded{r, err}
+	return decodeOnce(doc, "statusio", func() (sioResult, error) {
+		return decodeStatusIO(docMembers(doc), doc.trimmedBody())
 	})
-	return d.r, d.err
 }
 
 // decodeStatusIO decodes m (whose bytes are body, when known) as a
@@ -151,6 +145,9 @@ func decodeStatusIO(m map[string]json.RawMessage, body []byte) (sioResult, error
 var statusIOAPIPath = regexp.MustCompile(`/1\.0/status/([0-9A-Za-z]+)/?(?:[?#].*)?$`)
 
 func sniffStatusIO(doc Document) int {
+	if m := docMembers(doc); m["result"] == nil && m["status_overall"] == nil {
+		return 0
+	}
 	if _, err := statusIOOf(doc); err != nil {
 		return 0
 	}

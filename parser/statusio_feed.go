@@ -20,14 +20,6 @@ func init() {
 		Reads:   "RSS: the incident pages its items link (the records come from those pages)"})
 }
 
-type sioRSS struct {
-	XMLName xml.Name `xml:"rss"`
-	Items   []struct {
-		Link string `xml:"link"`
-		GUID string `xml:"guid"`
-	} `xml:"channel>item"`
-}
-
 // statusIOFeedLinks returns the incident pages doc's items link, resolved
 // against doc's URL; ok is false when doc is not an RSS document.
 func statusIOFeedLinks(doc Document) (links []string, ok bool) {
@@ -37,15 +29,20 @@ func statusIOFeedLinks(doc Document) (links []string, ok bool) {
 	if root, _ := doc.xmlRoot(); root.Local != "rss" {
 		return nil, false
 	}
-	var feed sioRSS
-	dec := xml.NewDecoder(bytes.NewReader(doc.trimmedBody()))
-	dec.Strict = false
-	if dec.Decode(&feed) != nil {
-		return nil, false
+	// The feed every feed parser shares; a feed that is not strictly XML
+	// is read leniently, on its own.
+	feed, err := rssOf(doc)
+	if err != nil {
+		feed = &feedDoc{}
+		dec := xml.NewDecoder(bytes.NewReader(doc.trimmedBody()))
+		dec.Strict = false
+		if dec.Decode(feed) != nil || feed.XMLName.Local != "rss" {
+			return nil, false
+		}
 	}
 	base, _ := url.Parse(doc.URL)
 	seen := map[string]bool{}
-	for _, item := range feed.Items {
+	for _, item := range feed.Channel.Items {
 		for _, raw := range []string{item.Link, item.GUID} {
 			u, err := url.Parse(strings.TrimSpace(raw))
 			if err != nil {

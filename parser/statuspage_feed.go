@@ -25,6 +25,8 @@ func init() {
 }
 
 // feedDoc decodes both feed dialects: an Atom <feed> or an RSS <rss>.
+// The vendors' RSS parsers (Azure, AWS Health) read it too: what only they
+// read is marked so.
 type feedDoc struct {
 	XMLName xml.Name
 	// Atom.
@@ -32,8 +34,10 @@ type feedDoc struct {
 	Entries []atomEntry `xml:"entry"`
 	// RSS.
 	Channel struct {
-		Link  string    `xml:"link"`
-		Items []rssItem `xml:"item"`
+		Link      string    `xml:"link"`
+		Title     string    `xml:"title"`     // vendors
+		Generator string    `xml:"generator"` // vendors
+		Items     []rssItem `xml:"item"`
 	} `xml:"channel"`
 }
 
@@ -55,6 +59,8 @@ type rssItem struct {
 	PubDate     string `xml:"pubDate"`
 	Link        string `xml:"link"`
 	GUID        string `xml:"guid"`
+	// Vendors.
+	Categories []string `xml:"category"`
 }
 
 // feedEntry is an Atom entry or RSS item reduced to what both carry.
@@ -116,20 +122,25 @@ func sniffStatuspageFeed(doc Document) int {
 
 // decodeFeed decodes doc as an Atom or RSS feed, once per view.
 func decodeFeed(doc Document) (*feedDoc, error) {
-	type result struct {
-		feed *feedDoc
-		err  error
+	feed, err := xmlFeedOf(doc)
+	if err != nil {
+		return nil, errNotStatuspage("not an XML feed: " + err.Error())
 	}
-	r := memoize(doc, "statuspage-feed", func() result {
+	return feed, nil
+}
+
+// xmlFeedOf decodes doc strictly as an Atom or RSS feed, once per view
+// however many parsers ask.
+func xmlFeedOf(doc Document) (*feedDoc, error) {
+	return decodeOnce(doc, "xml-feed", func() (*feedDoc, error) {
 		var feed feedDoc
 		dec := xml.NewDecoder(bytes.NewReader(doc.Body))
 		dec.Strict = true
 		if err := dec.Decode(&feed); err != nil {
-			return result{nil, errNotStatuspage("not an XML feed: " + err.Error())}
+			return nil, err
 		}
-		return result{&feed, nil}
+		return &feed, nil
 	})
-	return r.feed, r.err
 }
 
 // hasDataVar reports whether the HTML of an entry's content has an element
