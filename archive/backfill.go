@@ -32,6 +32,10 @@ type Backfill struct {
 	// Pending are the pages asked for and not fetched when the last run
 	// stopped, in the order they were asked for.
 	Pending []parser.Follow `json:"pending,omitempty"`
+	// Retry are the pages the last run asked for and could not fetch or
+	// read: the next run asks for them again, whatever its walk finds.
+	// They do not hold the backfill open.
+	Retry []parser.Follow `json:"retry,omitempty"`
 	// Done is set once a run left nothing pending: the whole history has
 	// been archived, and later runs are incremental.
 	Done bool `json:"done,omitempty"`

@@ -287,6 +287,7 @@ func (c *Crawl) plan(plan Plan, lastRun time.Time) {
 	}
 	c.resumed = len(c.bf.Pending) > 0
 	c.extra = append(c.extra, c.bf.Pending...)
+	c.extra = append(c.extra, c.bf.Retry...)
 	c.sweep, c.swept = c.bf.Sweep, c.bf.Swept
 	if c.bf.Done || c.resumed {
 		// The newest pages are walked only as far as they are new: a
@@ -527,15 +528,37 @@ func (c *Crawl) Commit(ctx context.Context, db *DB, o Outcome) (Run, error) {
 	}
 	in.backfill = &bf
 	if len(o.Failures) > 0 {
-		// Keep no digest: the next run fetches every page afresh instead
-		// of standing a digest in for a page whose incidents were not all
-		// archived.
-		in.Pages = slices.Clone(in.Pages)
-		for i := range in.Pages {
-			in.Pages[i].Digest = nil
-		}
+		in.Pages = c.forget(in.Pages, o.Failures)
 	}
 	return db.ingest(ctx, in, nil, nil, c.resolve)
+}
+
+// forget drops the digests of the pages that failed and of the pages
+// that led to them, so that the next run fetches those afresh instead of
+// standing a digest in for a page whose incidents were not all archived;
+// the failed pages are asked for again (Backfill.Retry). When a failure
+// names no page the crawl asked for, it drops every digest.
+func (c *Crawl) forget(pages []PageInput, failures []Failure) []PageInput {
+	pages = slices.Clone(pages)
+	failed := map[string]bool{}
+	all := false
+	for _, f := range failures {
+		failed[f.URL] = true
+		if _, ok := c.asked[f.URL]; !ok {
+			all = true
+		}
+	}
+	for i, p := range pages {
+		d := p.Digest
+		if d == nil {
+			continue
+		}
+		if all || failed[p.URL] || failed[p.Requested] ||
+			slices.ContainsFunc(d.Follow, func(f parser.Follow) bool { return failed[f.URL] || failed[f.Fallback] }) {
+			pages[i].Digest = nil
+		}
+	}
+	return pages
 }
 
 // next is the source's Backfill after the crawl ended as o says.
@@ -556,6 +579,11 @@ func (c *Crawl) next(o Outcome) Backfill {
 			if !done[u] {
 				bf.Pending = append(bf.Pending, c.asked[u])
 			}
+		}
+	}
+	for _, f := range o.Failures {
+		if a, ok := c.asked[f.URL]; ok && f.URL != c.in.URL {
+			bf.Retry = append(bf.Retry, a)
 		}
 	}
 	if len(bf.Pending) == 0 && c.started {

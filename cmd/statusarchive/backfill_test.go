@@ -302,3 +302,50 @@ func TestBackfillSmallSiteUnchangedThenEdited(t *testing.T) {
 		t.Fatalf("run after the edit: %+v, %v; want the oldest incident changed", sum, err)
 	}
 }
+
+// failOnce answers 404 for path while failing is set.
+type failOnce struct {
+	h       http.Handler
+	path    string
+	failing atomic.Bool
+}
+
+func (f *failOnce) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if f.failing.Load() && r.URL.Path == f.path {
+		http.NotFound(w, r)
+		return
+	}
+	f.h.ServeHTTP(w, r)
+}
+
+// An old incident whose own page failed during the backfill is archived
+// as the list showed it, incomplete; the next run, incremental, asks for
+// that page again although neither its walk nor its sweep reaches it, and
+// completes the record, without fetching the history again.
+func TestBackfillRetriesFailedPage(t *testing.T) {
+	const n, perPage = 200, 20 // 212 pages: more than one run's sweep
+	const old = n - 1
+	f := &failOnce{h: fixtures.LargeStatuspageSite(n, perPage), path: fmt.Sprintf("/api/v2/incidents/gen%09d.json", old)}
+	f.failing.Store(true)
+	site := &etagged{h: f}
+	srv := httptest.NewServer(site)
+	defer srv.Close()
+	url := srv.URL + "/history?page=1"
+	c := newCLI(t)
+	sum, err := c.scrape("gen", url)
+	if err == nil || sum.Outcome != archive.OutcomePartial || sum.Left != 0 {
+		t.Fatalf("backfill with one failing page: %+v, %v; want partial, an error, nothing left", sum, err)
+	}
+	first := site.requests()
+	f.failing.Store(false)
+	sum, err = c.scrape("gen", url)
+	if err != nil || sum.Outcome != archive.OutcomeOK {
+		t.Fatalf("next run: %+v, %v", sum, err)
+	}
+	again := site.requests() - first
+	t.Logf("backfill %d requests; the run after it %d", first, again)
+	if again > first*2/3 {
+		t.Errorf("the run after one failed page made %d requests of the backfill's %d", again, first)
+	}
+	checkGenerated(t, c, n)
+}
