@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 )
@@ -191,9 +192,32 @@ func incidentIOOf(doc Document) (ioDoc, error) {
 	})
 }
 
+// ioKeys holds the keys every incident.io incident has and Checkly's and
+// Statuspage's have not. They match in any case and may be null, so a list
+// they refuse decodeIncidentIO refuses too.
+type ioKeys struct {
+	PublishedAt json.RawMessage `json:"published_at"`
+	Updates     json.RawMessage `json:"updates"`
+}
+
+// sniffIncidentIO claims a document only for what is incident.io's own: a
+// summary, an incident, or a list of incidents with published_at and
+// updates. An empty list alone is what Checkly's open incidents say too:
+// only the URL of incident.io's window (/proxy/<host>/incidents) makes it
+// incident.io's.
 func sniffIncidentIO(doc Document) int {
-	if !incidentIOKeys(docMembers(doc)) {
+	m := docMembers(doc)
+	if !incidentIOKeys(m) {
 		return 0
+	}
+	if raw, ok := m["incidents"]; ok && len(m) == 1 {
+		var list []ioKeys
+		if json.Unmarshal(raw, &list) != nil || slices.ContainsFunc(list, func(k ioKeys) bool { return k.PublishedAt == nil || k.Updates == nil }) {
+			return 0
+		}
+		if len(list) == 0 && !incidentIOWindowURL(doc.URL) {
+			return 0
+		}
 	}
 	if _, err := incidentIOOf(doc); err != nil {
 		return 0
@@ -299,6 +323,13 @@ func incidentIOPage(doc Document, d ioDoc) (*Page, error) {
 // incidentIOWindow is the span of one request for older incidents.
 const incidentIOWindow = 90 * 24 * time.Hour
 
+// incidentIOWindowURL reports whether raw is the URL of an incident.io
+// window of incidents, /proxy/<host>/incidents.
+func incidentIOWindowURL(raw string) bool {
+	path := feedURLPath(raw)
+	return strings.Contains(path, "/proxy/") && strings.HasSuffix(path, "/incidents")
+}
+
 // incidentIOFollows plans the walk back through an incident.io page's
 // history. A page that lists recent incidents (the home page's props) asks
 // for the compatible API's list, another rendering of the latest incidents,
@@ -311,7 +342,7 @@ func incidentIOFollows(doc Document, origin string, items []ioIncident) []Follow
 		return nil
 	}
 	var follows []Follow
-	window := strings.Contains(u.Path, "/proxy/") && strings.HasSuffix(u.Path, "/incidents")
+	window := incidentIOWindowURL(doc.URL)
 	if !window {
 		follows = append(follows, Follow{URL: origin + "/api/v2/incidents.json", Reason: FollowDetail})
 	}
@@ -451,6 +482,9 @@ func (a ioIncident) incident(origin string, names map[string]string) (Incident, 
 // closeToIncidentIO says how a JSON object that is nearly an incident.io
 // document falls short.
 func closeToIncidentIO(m map[string]json.RawMessage) string {
+	if items, ok := jsonObjects(m["incidents"]); ok && len(items) == 0 && len(m) == 1 {
+		return "an empty incidents list, which incident.io's incident windows (/proxy/<host>/incidents) and Checkly's open incidents (/api/status-page/<slug>/…) both write: only their URLs tell them apart, and this URL is neither's"
+	}
 	if _, ok := m["ongoing_incidents"]; ok {
 		return "looks like an incident.io summary but has no summary object around ongoing_incidents"
 	}

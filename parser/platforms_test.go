@@ -213,3 +213,42 @@ func TestIncidentIOSummaryWithoutUpdates(t *testing.T) {
 		t.Errorf("incident %+v, follow %+v; want a partial record and its page asked for", in, page.Follow)
 	}
 }
+
+// TestEmptyIncidentListIsDecidedByURL: {"incidents":[]} is what both an
+// incident.io window and Checkly's open incidents say when there is
+// nothing. No score decides between them: at each platform's own URL only
+// that platform claims the list, and at a URL of neither no format claims
+// it and the refusal names both.
+func TestEmptyIncidentListIsDecidedByURL(t *testing.T) {
+	cases := []struct {
+		url  string
+		want Format // "" for refused
+	}{
+		{"https://status.example.com/proxy/status.example.com/incidents?start_at=2026-01-01T00:00:00Z&end_at=2026-04-01T00:00:00Z", FormatIncidentIO},
+		{"https://status.example.com/api/status-page/example/unresolved-incidents", FormatCheckly},
+		{"https://status.example.com/incidents.json", ""},
+		{"https://status.example.com/api/v2/incidents.json", ""},
+	}
+	for _, body := range []string{`{"incidents":[]}`, "{ \"incidents\" :\n[ ] }"} {
+		for _, tc := range cases {
+			doc := Document{Source: "x", URL: tc.url, ContentType: "application/json", Body: []byte(body)}
+			var claims []Format
+			shared := doc.shared()
+			for _, f := range formats {
+				if f.sniff(shared) > 0 {
+					claims = append(claims, f.name)
+				}
+			}
+			got, err := Detect(doc)
+			if tc.want == "" {
+				if len(claims) != 0 || !errors.Is(err, ErrUnknownFormat) || !strings.Contains(err.Error(), "incident.io") || !strings.Contains(err.Error(), "Checkly") {
+					t.Errorf("%s at %s: claimed by %v, Detect = %q, %v; want no claim and a refusal naming incident.io and Checkly", body, tc.url, claims, got, err)
+				}
+				continue
+			}
+			if len(claims) != 1 || claims[0] != tc.want || err != nil || got != tc.want {
+				t.Errorf("%s at %s: claimed by %v, Detect = %q, %v; want %s alone", body, tc.url, claims, got, err, tc.want)
+			}
+		}
+	}
+}
