@@ -349,3 +349,32 @@ func TestBackfillRetriesFailedPage(t *testing.T) {
 	}
 	checkGenerated(t, c, n)
 }
+
+// An incremental run that reads a changed list page but not the own pages
+// of its (known, resolved) incidents keeps their archived timelines: the
+// list's incomplete renderings make no version that loses updates.
+func TestIncrementalListOnlyKeepsTimelines(t *testing.T) {
+	const n, perPage = 200, 20 // 212 pages: more than one run's sweep
+	ed := &editable{h: fixtures.LargeStatuspageSite(n, perPage), path: "/history",
+		old: "This incident has been resolved.", new: "This incident has been resolved; see the postmortem."}
+	site := &etagged{h: ed}
+	srv := httptest.NewServer(site)
+	defer srv.Close()
+	url := srv.URL + "/history?page=1"
+	c := newCLI(t)
+	if runs := backfill(t, c, url); runs != 1 {
+		t.Fatalf("backfill: %d runs", runs)
+	}
+	// The first incremental run sweeps the first pages; the next one
+	// sweeps the next, so that page 1 is only walked.
+	if sum, err := c.scrape("gen", url); err != nil || sum.Changed != 0 {
+		t.Fatalf("unchanged run: %+v, %v", sum, err)
+	}
+	ed.edited.Store(true)
+	sum, err := c.scrape("gen", url)
+	if err != nil || sum.Outcome != archive.OutcomeOK || sum.Deleted != 0 {
+		t.Fatalf("run over the changed list: %+v, %v", sum, err)
+	}
+	t.Logf("run over a changed list page whose incidents' pages it did not fetch: %+v", sum)
+	checkGenerated(t, c, n)
+}

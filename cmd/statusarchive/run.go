@@ -547,6 +547,9 @@ func (d *daemon) finished(ctx context.Context, lg zerolog.Logger, src Source, cf
 	}
 	ev = ev.Str("outcome", outcome).Int("pages", run.Pages).Int("incidents", run.Incidents).
 		Int("new", run.New).Int("changed", run.Changed).Dur("duration", took).Uint64("run", run.ID)
+	if run.Left > 0 {
+		ev = ev.Int("backfill_left", run.Left) // a partial run that made progress: not a failure
+	}
 	if err != nil {
 		ev = ev.Err(err)
 	}
