@@ -378,3 +378,30 @@ func TestIncrementalListOnlyKeepsTimelines(t *testing.T) {
 	t.Logf("run over a changed list page whose incidents' pages it did not fetch: %+v", sum)
 	checkGenerated(t, c, n)
 }
+
+// With hourly runs, the sweep of the GitHub-sized site re-checks about
+// two history pages a run (the 100-page floor is above the hour's share,
+// 3,233/168 pages), and an edit to the oldest incident, on the last page,
+// is found within the 7-day period.
+func TestBackfillGitHubSizedHourly(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a 3,000-incident backfill and a day of hourly runs")
+	}
+	const n, perPage = 3000, 60
+	_, ed, url := generatedSite(t, n, perPage, n-1)
+	c := newCLI(t)
+	backfill(t, c, url)
+	ed.edited.Store(true)
+	for hour := 1; hour <= 7*24; hour++ {
+		c.now = c.now.Add(time.Hour)
+		sum, err := c.scrape("gen", url)
+		if err != nil {
+			t.Fatalf("hour %d: %v", hour, err)
+		}
+		if sum.Changed == 1 {
+			t.Logf("hourly runs: edit to the oldest incident found after %d hours (%d requests that run)", hour, sum.Pages)
+			return
+		}
+	}
+	t.Fatal("edit to the oldest incident not found within the 7-day sweep period")
+}
