@@ -38,6 +38,12 @@
 //	                       drift guard compares with: the incident count of
 //	                       the last good run and, per start URL, of the last
 //	                       good complete run
+//	        backfill       JSON Backfill: the pages a cut-short run left
+//	                       pending and those that failed (the next run
+//	                       fetches them first), whether the backfill is
+//	                       done, the history's list pages in walk order
+//	                       and the sweep's position; read by Begin,
+//	                       written with the run by Commit
 //	        runs/          index of the source's runs
 //	            #run       no payload
 //	        pages/         the URLs its runs kept validators for (Begin

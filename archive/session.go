@@ -184,7 +184,11 @@ func generic(e error) string {
 
 // Begin starts a crawl of plan.Source in one short read: the validators
 // the source's earlier runs kept, each with the digest of the page they
-// validate. The archive is free again when Begin returns: crawl over the
+// validate, and the source's Backfill. The start page's visit returns,
+// besides its own follows, the pages a cut-short run left pending, those
+// that failed, and once the backfill is done the slice of the history the
+// re-verification sweep re-checks this run; a walked list page leads on
+// only while it names an incident the archive does not know (follows). The archive is free again when Begin returns: crawl over the
 // network, then Commit in one write. Two crawls of one source may run at
 // once; each commits its own run.
 //
