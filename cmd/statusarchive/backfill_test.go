@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rs/zerolog"
+
 	"github.com/statusarchive/statusarchive/archive"
 	"github.com/statusarchive/statusarchive/fixtures"
 )
@@ -404,4 +406,44 @@ func TestBackfillGitHubSizedHourly(t *testing.T) {
 		}
 	}
 	t.Fatal("edit to the oldest incident not found within the 7-day sweep period")
+}
+
+// A daemon source whose history is larger than its page budget archives
+// it over several scheduled runs, each partial with pages left and none a
+// failure: the source never goes stale, and the archive ends complete.
+func TestDaemonBackfillNeverStale(t *testing.T) {
+	const n = 61
+	tr := loopbackTransport()
+	defer tr.CloseIdleConnections()
+	_, _, url := generatedSite(t, n, 5, 0)
+	src := testSource(t, "gen", url, "@hourly")
+	src.Limits.MaxPages = 20
+	cfg := &Config{StaleAfter: 1, Concurrency: 1, Sources: []Source{src}}
+	logs := &syncBuffer{}
+	c := newCLI(t)
+	d := newDaemon(testMain(tr), zerolog.New(logs), c.db, "", cfg)
+	var lefts []string
+	for run := 1; ; run++ {
+		if run > 10 {
+			t.Fatalf("backfill not complete after 10 runs of 20 pages: %v", lefts)
+		}
+		d.runSource(t.Context(), "gen")
+		if got := d.staleSources(); len(got) != 0 {
+			t.Fatalf("run %d: stale sources %q", run, got)
+		}
+		line := logs.lines(t)
+		last := line[len(line)-1]
+		lefts = append(lefts, fmt.Sprint(last["outcome"], " ", last["backfill_left"]))
+		if last["backfill_left"] == nil {
+			break
+		}
+		if last["outcome"] != archive.OutcomePartial {
+			t.Fatalf("run %d with pages left: outcome %v", run, last["outcome"])
+		}
+	}
+	t.Logf("daemon runs of 20 pages (outcome, pages left): %v", lefts)
+	if len(lefts) < 4 {
+		t.Errorf("76 pages in %d runs of 20", len(lefts))
+	}
+	checkGenerated(t, c, n)
 }
