@@ -25,8 +25,9 @@ fmt-check:
 # sees nothing a single-goroutine child could race on, so they run once
 # without it, every other test with it. So does the archive's one-year
 # simulation (single goroutine; 8 s plain, 100 s under -race) and the
-# daemon's 10,000-tick soak (one tick at a time; about 60 s plain).
-CRASH_TESTS := TestCrashDurability|TestCompactKilled|TestRandomByteFlips|TestKilledMidScrape|TestYearSimulation|TestDaemonSoak
+# daemon's 10,000-tick soak (one tick at a time; about 60 s plain), and the
+# GitHub-sized backfill tests (3,000 incidents over loopback; 4 s plain).
+CRASH_TESTS := TestCrashDurability|TestCompactKilled|TestRandomByteFlips|TestKilledMidScrape|TestYearSimulation|TestDaemonSoak|TestBackfillGitHubSized|TestBackfillGitHubSizedHourly
 
 unit:
 	$(GO) test -race -count=1 -timeout 20m -skip '^($(CRASH_TESTS))$$' $(PKGS)
