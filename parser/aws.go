@@ -69,27 +69,8 @@ func awsShape(m map[string]json.RawMessage) bool {
 // awsOf decodes doc once, however many times detection and the parse ask.
 func awsOf(doc Document) ([]awsEvent, error) {
 	return decodeOnce(doc, "aws-health", func() ([]awsEvent, error) {
-		items, ok := docObjects(doc)
-		return awsDecode(items, ok, doc.trimmedBody())
+		return decodeArray[awsEvent](doc, "AWS Health", awsShape, "has no arn:aws:health ARN, date, status and event_log")
 	})
-}
-
-// awsDecode decodes body, a JSON array whose objects are items (ok is false
-// when it is no array), as AWS Health events, or says why it is not.
-func awsDecode(items []map[string]json.RawMessage, ok bool, body []byte) ([]awsEvent, error) {
-	if !ok {
-		return nil, errWrongPlatform("AWS Health", "not a JSON array")
-	}
-	for i, it := range items {
-		if !awsShape(it) {
-			return nil, errWrongPlatform("AWS Health", fmt.Sprintf("element %d has no arn:aws:health ARN, date, status and event_log", i))
-		}
-	}
-	var events []awsEvent
-	if err := json.Unmarshal(body, &events); err != nil {
-		return nil, errWrongPlatform("AWS Health", err.Error())
-	}
-	return events, nil
 }
 
 func sniffAWSHealth(doc Document) int {

@@ -244,12 +244,9 @@ func betterStackNextRange(doc Document, empty bool) (Follow, bool) {
 	if m == nil {
 		return Follow{}, false
 	}
-	emptyBefore := 0
-	if empty {
-		if doc.Via.EmptyBefore >= 1 {
-			return Follow{}, false
-		}
-		emptyBefore = doc.Via.EmptyBefore + 1
+	emptyBefore, ok := emptyRun(doc, empty)
+	if !ok {
+		return Follow{}, false
 	}
 	year, _ := strconv.Atoi(m[1])
 	month, _ := strconv.Atoi(m[2])

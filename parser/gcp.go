@@ -69,27 +69,8 @@ func gcpShape(m map[string]json.RawMessage) bool {
 // gcpOf decodes doc once, however many times detection and the parse ask.
 func gcpOf(doc Document) ([]gcpIncident, error) {
 	return decodeOnce(doc, "gcp", func() ([]gcpIncident, error) {
-		items, ok := docObjects(doc)
-		return gcpDecode(items, ok, doc.trimmedBody())
+		return decodeArray[gcpIncident](doc, "Google Cloud incidents.json", gcpShape, "has no id, begin, external_desc and updates")
 	})
-}
-
-// gcpDecode decodes body, a JSON array whose objects are items (ok is false
-// when it is no array), as Google Cloud's incidents, or says why it is not.
-func gcpDecode(items []map[string]json.RawMessage, ok bool, body []byte) ([]gcpIncident, error) {
-	if !ok {
-		return nil, errWrongPlatform("Google Cloud incidents.json", "not a JSON array")
-	}
-	for i, it := range items {
-		if !gcpShape(it) {
-			return nil, errWrongPlatform("Google Cloud incidents.json", fmt.Sprintf("element %d has no id, begin, external_desc and updates", i))
-		}
-	}
-	var incidents []gcpIncident
-	if err := json.Unmarshal(body, &incidents); err != nil {
-		return nil, errWrongPlatform("Google Cloud incidents.json", err.Error())
-	}
-	return incidents, nil
 }
 
 func sniffGCP(doc Document) int {

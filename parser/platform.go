@@ -232,6 +232,26 @@ func docObjects(doc Document) (items []map[string]json.RawMessage, ok bool) {
 	return r.items, r.ok
 }
 
+// decodeArray decodes doc, a JSON array of objects each of shape, into
+// []T, or says why it is not one: platform names the platform and lacks
+// what an element that is not of shape lacks.
+func decodeArray[T any](doc Document, platform string, shape func(map[string]json.RawMessage) bool, lacks string) ([]T, error) {
+	items, ok := docObjects(doc)
+	if !ok {
+		return nil, errWrongPlatform(platform, "not a JSON array")
+	}
+	for i, it := range items {
+		if !shape(it) {
+			return nil, errWrongPlatform(platform, fmt.Sprintf("element %d %s", i, lacks))
+		}
+	}
+	var all []T
+	if err := json.Unmarshal(doc.trimmedBody(), &all); err != nil {
+		return nil, errWrongPlatform(platform, err.Error())
+	}
+	return all, nil
+}
+
 // decodeOnce returns what decode makes of doc, decoded once per document
 // under key, however many times detection and the parse ask.
 func decodeOnce[T any](doc Document, key string, decode func() (T, error)) (T, error) {
@@ -348,6 +368,19 @@ func originOf(raw string) string {
 // pageNumber reads ?page=N from raw; 1 when absent or not a positive number.
 func pageNumber(raw string) int { return historyPageNumber(raw) }
 
+// emptyRun says how many empty pages in a row come before the page after
+// doc, which is empty or not; false when doc is the second empty page in a
+// row, where a walk back through a history ends.
+func emptyRun(doc Document, empty bool) (int, bool) {
+	if !empty {
+		return 0, true
+	}
+	if doc.Via.EmptyBefore >= 1 {
+		return 0, false
+	}
+	return doc.Via.EmptyBefore + 1, true
+}
+
 // nextNumberedPage plans the walk back through a history paged with
 // ?page=N: the next page after doc's, carrying how many empty pages came
 // before it. The walk ends after two empty pages in a row or at page
@@ -357,12 +390,9 @@ func nextNumberedPage(doc Document, empty bool) (Follow, bool) {
 	if err != nil || originOf(doc.URL) == "" {
 		return Follow{}, false
 	}
-	emptyBefore := 0
-	if empty {
-		if doc.Via.EmptyBefore >= 1 {
-			return Follow{}, false
-		}
-		emptyBefore = doc.Via.EmptyBefore + 1
+	emptyBefore, ok := emptyRun(doc, empty)
+	if !ok {
+		return Follow{}, false
 	}
 	n := pageNumber(doc.URL)
 	if n >= maxHistoryPages {

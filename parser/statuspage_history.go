@@ -200,12 +200,9 @@ func nextHistoryPage(doc Document, origin string, empty bool, oldest time.Time) 
 	if origin == "" {
 		return Follow{}, false
 	}
-	emptyBefore := 0
-	if empty {
-		if doc.Via.EmptyBefore >= 1 {
-			return Follow{}, false
-		}
-		emptyBefore = doc.Via.EmptyBefore + 1
+	emptyBefore, ok := emptyRun(doc, empty)
+	if !ok {
+		return Follow{}, false
 	}
 	if !oldest.IsZero() && oldest.Before(earliest) {
 		return Follow{}, false
