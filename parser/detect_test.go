@@ -4,13 +4,13 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"io"
-	"slices"
 	"strings"
 	"testing"
 
-	"github.com/statusarchive/statusarchive/fixtures"
 	"golang.org/x/net/html"
+
+	"github.com/statusarchive/statusarchive/fixtures"
+	"github.com/statusarchive/statusarchive/fixtures/outagehistory/markup"
 )
 
 func TestBlockedPagesAreNeverParsed(t *testing.T) {
@@ -72,77 +72,6 @@ func TestParseErrorsNameTheirPage(t *testing.T) {
 	}
 }
 
-// respell rewrites an HTML document's tags without changing what they
-// mean: every start tag is written again by spell from its name and
-// attributes (as the tokenizer reads them); text, comments, doctypes and
-// end tags are kept byte for byte.
-func respell(t *testing.T, body []byte, spell func(name string, attrs []html.Attribute, selfClosing bool) string) []byte {
-	t.Helper()
-	var out bytes.Buffer
-	z := html.NewTokenizer(bytes.NewReader(body))
-	for {
-		tt := z.Next()
-		switch tt {
-		case html.ErrorToken:
-			if z.Err() != io.EOF {
-				t.Fatalf("respell: %v", z.Err())
-			}
-			return out.Bytes()
-		case html.StartTagToken, html.SelfClosingTagToken:
-			tok := z.Token()
-			out.WriteString(spell(tok.Data, tok.Attr, tt == html.SelfClosingTagToken))
-		default:
-			out.Write(z.Raw())
-		}
-	}
-}
-
-// The ways a page may spell the same tags.
-var spellings = map[string]func(name string, attrs []html.Attribute, selfClosing bool) string{
-	"single quotes": func(name string, attrs []html.Attribute, sc bool) string {
-		return writeTag(name, attrs, sc, func(k, v string) string { return k + "='" + html.EscapeString(v) + "'" }, " ")
-	},
-	"spaces around equals": func(name string, attrs []html.Attribute, sc bool) string {
-		return writeTag(name, attrs, sc, func(k, v string) string { return k + " = \"" + html.EscapeString(v) + "\"" }, " \n\t ")
-	},
-	"upper case": func(name string, attrs []html.Attribute, sc bool) string {
-		return writeTag(strings.ToUpper(name), attrs, sc, func(k, v string) string { return strings.ToUpper(k) + `="` + html.EscapeString(v) + `"` }, " ")
-	},
-	"attributes reversed": func(name string, attrs []html.Attribute, sc bool) string {
-		r := slices.Clone(attrs)
-		slices.Reverse(r)
-		return writeTag(name, r, sc, func(k, v string) string { return k + `="` + html.EscapeString(v) + `"` }, " ")
-	},
-	"unquoted where possible": func(name string, attrs []html.Attribute, sc bool) string {
-		return writeTag(name, attrs, sc, func(k, v string) string {
-			if v != "" && strings.Trim(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.:/") == "" {
-				return k + "=" + v
-			}
-			return k + `="` + html.EscapeString(v) + `"`
-		}, " ")
-	},
-	"all at once": func(name string, attrs []html.Attribute, sc bool) string {
-		r := slices.Clone(attrs)
-		slices.Reverse(r)
-		return writeTag(strings.ToUpper(name[:1])+name[1:], r, sc, func(k, v string) string {
-			return strings.ToUpper(k) + " ='" + html.EscapeString(v) + "'"
-		}, "  ")
-	},
-}
-
-func writeTag(name string, attrs []html.Attribute, selfClosing bool, attr func(k, v string) string, sep string) string {
-	var b strings.Builder
-	b.WriteString("<" + name)
-	for _, a := range attrs {
-		b.WriteString(sep + attr(a.Key, a.Val))
-	}
-	if selfClosing {
-		b.WriteString(" /")
-	}
-	b.WriteString(">")
-	return b.String()
-}
-
 // Detection and parsing read the markup, not its bytes: every real
 // Statuspage HTML capture, re-spelled with other quotes, spacing, case and
 // attribute order, is detected as the same format and parses to the same
@@ -161,9 +90,11 @@ func TestDetectIgnoresSpelling(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: original: %v", name, err)
 		}
-		for spelling, spell := range spellings {
+		for _, spelling := range markup.Spellings() {
 			doc := orig
-			doc.Body = respell(t, orig.Body, spell)
+			if doc.Body, err = markup.Respell(orig.Body, spelling); err != nil {
+				t.Fatalf("%s, %s: %v", name, spelling, err)
+			}
 			if bytes.Equal(doc.Body, orig.Body) {
 				t.Fatalf("%s, %s: respelling changed nothing", name, spelling)
 			}
