@@ -95,17 +95,7 @@ func fuzzVendor(f *testing.F, format Format, url string, seeds ...string) {
 	for _, s := range seeds {
 		f.Add([]byte(s))
 	}
-	f.Fuzz(func(t *testing.T, body []byte) {
-		page, err := Parse(Document{URL: url, Body: body}, format)
-		if err != nil {
-			return
-		}
-		for _, in := range page.Incidents {
-			if err := in.Validate(time.Time{}); err != nil {
-				t.Errorf("parsed incident does not validate: %v", err)
-			}
-		}
-	})
+	fuzzParse(f, format, url)
 }
 
 func FuzzCheckly(f *testing.F) {
