@@ -84,3 +84,34 @@ func FuzzStatusIOHTML(f *testing.F) {
 func FuzzStatusIOFeed(f *testing.F) {
 	fuzzPlatform(f, FormatStatusIOFeed, []string{"statusio/site/pages/rss/*.xml"}, "https://status.example.com/pages/p1/rss")
 }
+
+// FuzzDetect: auto-detection over arbitrary bytes never panics, the format
+// it picks parses the document the same by name (a sniffer and its parse
+// read one decoding), and every record validates.
+func FuzzDetect(f *testing.F) {
+	for _, tt := range vendorCaptures {
+		if b, err := fixtures.ReadFile(tt.file); err == nil && len(b) < 64<<10 {
+			f.Add(b)
+		}
+	}
+	for _, s := range []string{`{"incidents":[]}`, `[]`, `{"summary":{"name":"x"}}`, `<rss><channel><title>Azure Status</title></channel></rss>`,
+		`{"meta":{"pagination":{}},"data":[]}`, `{"status":"ok","date_created":"x","active_incidents":[]}`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		doc := Document{URL: "https://status.example.com/proxy/status.example.com/incidents", Body: body}
+		page, err := Parse(doc, FormatAuto)
+		if err != nil {
+			return
+		}
+		byName, err := Parse(doc, page.Format)
+		if err != nil || len(byName.Incidents) != len(page.Incidents) {
+			t.Fatalf("detected as %s with %d incidents, but parsing it by name gives %v", page.Format, len(page.Incidents), err)
+		}
+		for _, in := range page.Incidents {
+			if err := in.Validate(time.Time{}); err != nil {
+				t.Errorf("parsed incident does not validate: %v", err)
+			}
+		}
+	})
+}
