@@ -33,6 +33,8 @@ func benchHistory(n, variant int) []parser.Incident {
 			"We have identified the cause: a configuration change to the load balancers. A rollback is in progress.",
 			"The rollback has completed and error rates are back to normal. We are monitoring.",
 			fmt.Sprintf("This incident has been resolved (variant %d). We will publish a postmortem.", variant))
+		// As Parse returns it: its windows read.
+		out[i].ReadWindows()
 	}
 	return out
 }

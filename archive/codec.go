@@ -188,8 +188,18 @@ func (b bucket) decode(key, v []byte, x any) error {
 	if err := json.Unmarshal(payload, x); err != nil {
 		return &RecordError{Path: b.keyPath(key), Err: fmt.Errorf("%w: %v", ErrCorrupt, err)}
 	}
+	if r, ok := x.(windowReader); ok {
+		r.readMissingWindows()
+	}
 	return nil
 }
+
+// windowReader is a stored value holding incidents: decoding leaves the
+// stated windows of a record archived before they were read unread
+// (parser.Incident.ReadMissingWindows), so decode reads them.
+type windowReader interface{ readMissingWindows() }
+
+func (v *Version) readMissingWindows() { v.Incident.ReadMissingWindows() }
 
 // sub returns the nested bucket name, or a bucket with a nil b when b or
 // name does not exist.

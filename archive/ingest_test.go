@@ -733,3 +733,40 @@ func TestCancelledIngestWritesNothing(t *testing.T) {
 		t.Errorf("Runs = %v, %v; want none", runs, err)
 	}
 }
+
+// TestStoredWindowsRead: a version stored before its windows were read
+// (no "stated" in its JSON) gets them as the archive reads it, and one
+// stored with its reading, even an empty one, keeps it: reading an archive
+// runs the window expressions only on records that never had them.
+func TestStoredWindowsRead(t *testing.T) {
+	db, _ := open(t)
+	ctx := context.Background()
+	unread := incident("inc-unread", 24, "We are investigating.", "From 13:35 UTC to 14:24 UTC requests failed.")
+	read := incident("inc-read", 48, "We are investigating.", "Resolved.")
+	read.ReadWindows()
+	// A reading the body would not give again: stored readings are kept.
+	read.Updates[1].Stated = []parser.Window{{Text: "kept as read"}}
+	mustIngest(t, db, scrape(true, "page"), []parser.Incident{unread, read})
+	for _, tc := range []struct {
+		ref  string
+		want []int // windows per update
+		text string
+	}{
+		{"inc-unread", []int{0, 1}, "From 13:35 UTC to 14:24 UTC"},
+		{"inc-read", []int{0, 1}, "kept as read"},
+	} {
+		rec, err := db.Incident(ctx, tc.ref)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ups := rec.Latest().Incident.Updates
+		for i, u := range ups {
+			if u.Stated == nil || len(u.Stated) != tc.want[i] {
+				t.Errorf("%s update %d stated = %#v, want %d windows, read", tc.ref, i, u.Stated, tc.want[i])
+			}
+		}
+		if got := ups[1].Stated; len(got) == 1 && got[0].Text != tc.text {
+			t.Errorf("%s window = %q, want %q", tc.ref, got[0].Text, tc.text)
+		}
+	}
+}

@@ -89,7 +89,9 @@ type Update struct {
 	Components []string `json:"components,omitempty"`
 	// Stated are the impact windows the body states, read by the parser
 	// (see Window). Derived from Body and At, they are left out of Hash.
-	Stated []Window `json:"stated,omitempty"`
+	// Nil means not read yet; empty means read, and none stated (see
+	// ReadWindows).
+	Stated []Window `json:"stated,omitzero"`
 }
 
 // Incident is one incident or maintenance as a status page presents it.

@@ -1,7 +1,6 @@
 package parser
 
 import (
-	"encoding/json"
 	"fmt"
 	"regexp"
 	"slices"
@@ -45,28 +44,33 @@ const clockTolerance = time.Minute
 
 // ReadWindows fills every update's Stated from its body and time. Parse
 // calls it for every record it returns; call it for a record built by
-// other means. An update decoded from JSON without the field (a record
-// archived before windows were read) is read as it is decoded.
+// other means. An update whose body states no window gets an empty,
+// non-nil Stated, which encodes as "stated":[]: read, and none stated.
 func (in *Incident) ReadWindows() {
 	for i := range in.Updates {
-		u := &in.Updates[i]
-		u.Stated = statedWindows(u.Body, u.At.At, u.Status)
+		in.Updates[i].readWindows()
 	}
 }
 
-// UnmarshalJSON decodes an update and reads the windows of one stored
-// without them.
-func (u *Update) UnmarshalJSON(b []byte) error {
-	type plain Update
-	var p plain
-	if err := json.Unmarshal(b, &p); err != nil {
-		return err
+// ReadMissingWindows reads the windows of the updates not read yet (a nil
+// Stated: a record archived before windows were read, or built by other
+// means) and keeps those already read. A reader of stored records calls it
+// after decoding one; decoding does not read windows itself, so that
+// reading an archive neither runs the window expressions on every record
+// nor decodes each update twice.
+func (in *Incident) ReadMissingWindows() {
+	for i := range in.Updates {
+		if in.Updates[i].Stated == nil {
+			in.Updates[i].readWindows()
+		}
 	}
-	*u = Update(p)
+}
+
+func (u *Update) readWindows() {
+	u.Stated = statedWindows(u.Body, u.At.At, u.Status)
 	if u.Stated == nil {
-		u.Stated = statedWindows(u.Body, u.At.At, u.Status)
+		u.Stated = []Window{}
 	}
-	return nil
 }
 
 // statedWindows returns the windows body states, in the order written,

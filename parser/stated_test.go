@@ -160,7 +160,9 @@ func TestStatedWindows(t *testing.T) {
 // TestWindowsLeaveHashAlone: windows are derived from the body and time,
 // so reading them (or reading them differently) never changes a record's
 // hash and never makes a new version of an archived incident; a record
-// archived before windows were read gets them as it is decoded.
+// archived before windows were read gets them from ReadMissingWindows
+// (which the archive calls on every version it decodes), and one read
+// before keeps its reading.
 func TestWindowsLeaveHashAlone(t *testing.T) {
 	in := Incident{Source: "s", ID: "a", Kind: KindIncident, Title: "API errors", Status: StatusResolved,
 		Started: NewTime(mustUTC(t, "2026-06-22T14:03:00Z"), ""), Resolved: NewTime(mustUTC(t, "2026-06-22T18:01:00Z"), ""),
@@ -193,8 +195,32 @@ func TestWindowsLeaveHashAlone(t *testing.T) {
 	if err := json.Unmarshal([]byte(raw), &old); err != nil {
 		t.Fatal(err)
 	}
+	if got := old.Updates[0].Stated; got != nil {
+		t.Errorf("decoded old record's windows = %+v, want none read yet (nil)", got)
+	}
+	old.ReadMissingWindows()
 	if got := old.Updates[0].Stated; len(got) != 1 || got[0].Start != mustUTC(t, "2026-06-22T13:35:00Z") {
-		t.Errorf("decoded old record's windows = %+v, want 13:35 – 14:24 UTC", got)
+		t.Errorf("old record's windows after ReadMissingWindows = %+v, want 13:35 – 14:24 UTC", got)
+	}
+	// A record read and stating none keeps that reading: "stated":[] is
+	// not read again.
+	none := Incident{Updates: []Update{{Status: StatusResolved, At: NewTime(mustUTC(t, "2026-06-22T18:01:00Z"), ""), Body: "Fixed at 14:24 UTC."}}}
+	none.ReadWindows()
+	nb, err := json.Marshal(none)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(nb), `"stated":[]`) {
+		t.Errorf("JSON %s lacks the empty reading", nb)
+	}
+	var noneBack Incident
+	if err := json.Unmarshal(nb, &noneBack); err != nil {
+		t.Fatal(err)
+	}
+	noneBack.Updates[0].Body = "From 13:35 UTC to 14:24 UTC requests failed."
+	noneBack.ReadMissingWindows()
+	if got := noneBack.Updates[0].Stated; got == nil || len(got) != 0 {
+		t.Errorf("windows of a record read before = %+v, want the stored empty reading", got)
 	}
 	// A stored reading is kept as stored.
 	b, err := json.Marshal(in)
