@@ -38,6 +38,17 @@ var ohClaimRE = regexp.MustCompile(`(?i)\boutages? in the last\b`)
 // 3 updates"), the summary sentence ("had 44 outages in the last 2
 // years"), or a detail page's "Update timeline" heading with a Started row.
 func sniffOutageHistory(doc Document) int {
+	if ohNotHTML(doc) != nil {
+		return 0
+	}
+	if root, err := doc.html(); err != nil || !ohMayMatch(root) {
+		return 0
+	}
+	return sniffOutageHistoryBlocks(doc)
+}
+
+// sniffOutageHistoryBlocks is sniffOutageHistory without its cheap test.
+func sniffOutageHistoryBlocks(doc Document) int {
 	blocks, err := ohBlocksOf(doc)
 	if err != nil {
 		return 0
