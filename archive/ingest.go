@@ -411,7 +411,7 @@ func (w *writer) apply(run *Run, inc parser.Incident, now time.Time) error {
 	}
 	hash := inc.Hash()
 	var prev *Version // the latest version, when read
-	if found && !h.Deleted && h.Hash != hash && h.N > 0 && inc.Partial {
+	if found && !h.Deleted && h.Hash != hash && h.N > 0 && (inc.Partial || inc.Incomplete) {
 		// An incomplete rendering (a list whose incident page failed)
 		// never takes updates away from a complete version: the complete
 		// one wins, filled with what the list adds.
@@ -420,7 +420,7 @@ func (w *writer) apply(run *Run, inc parser.Incident, now time.Time) error {
 			return err
 		}
 		prev = &p
-		if !prev.Incident.Partial {
+		if !prev.Incident.Partial && !prev.Incident.Incomplete {
 			inc = parser.Merge([]*parser.Page{{Incidents: []parser.Incident{inc}}, {Incidents: []parser.Incident{prev.Incident}}})[0]
 			hash = inc.Hash()
 		}

@@ -534,7 +534,16 @@ func (c *Crawl) Commit(ctx context.Context, db *DB, o Outcome) (Run, error) {
 	if len(o.Failures) > 0 {
 		in.Pages = c.forget(in.Pages, o.Failures)
 	}
-	return db.ingest(ctx, in, nil, nil, c.resolve)
+	resolve := func(w *writer) ([]parser.Incident, []string, error) {
+		incidents, sightings, err := c.resolve(w)
+		// An incident whose own page failed stands as the list showed it,
+		// marked so in the record (and its exports).
+		for _, f := range o.Failures {
+			parser.MarkIncomplete(incidents, f.Err)
+		}
+		return incidents, sightings, err
+	}
+	return db.ingest(ctx, in, nil, nil, resolve)
 }
 
 // forget drops the digests of the pages that failed and of the pages

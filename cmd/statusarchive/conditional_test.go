@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 
@@ -194,6 +195,71 @@ func TestUnreadableDetailPages(t *testing.T) {
 	for _, in := range c.export() {
 		if in.Partial {
 			t.Errorf("%s is still incomplete after a good run", in.ID)
+		}
+	}
+}
+
+// TestOutageHistoryDetailPagesUnreadable scrapes an outage-history site
+// whose every detail page is unreadable: every incident the list pages
+// show is archived as they show it, marked incomplete, and the run is
+// partial. Once the detail pages read again, the next run completes every
+// incident and none stays marked.
+func TestOutageHistoryDetailPagesUnreadable(t *testing.T) {
+	healthy := httptest.NewServer(fixtures.OutageHistorySite("semantic"))
+	defer healthy.Close()
+	want := newCLI(t)
+	if _, err := want.scrape("workos", healthy.URL+workosPath); err != nil {
+		t.Fatal(err)
+	}
+	complete := byTitle(want.export())
+
+	var broken atomic.Bool
+	broken.Store(true)
+	details := map[string]bool{}
+	var mu sync.Mutex
+	site := &etagged{h: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.Contains(r.URL.Path, "/incidents/") && broken.Load() {
+			mu.Lock()
+			details[r.URL.Path] = true
+			mu.Unlock()
+			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+			fmt.Fprint(w, "<!doctype html><html><body><p>We are redesigning this page.</p></body></html>")
+			return
+		}
+		fixtures.OutageHistorySite("semantic").ServeHTTP(w, r)
+	})}
+	srv := httptest.NewServer(site)
+	defer srv.Close()
+
+	c := newCLI(t)
+	sum, err := c.scrape("workos", srv.URL+workosPath)
+	if err == nil || sum.Outcome != "partial" {
+		t.Fatalf("scrape with every detail page unreadable: %+v, %v; want a partial run", sum, err)
+	}
+	got := c.export()
+	if len(got) != len(complete) || sum.New != len(complete) {
+		t.Fatalf("archived %d incidents (%d new), want all %d the list pages show", len(got), sum.New, len(complete))
+	}
+	incomplete := 0
+	for _, in := range got {
+		if in.Incomplete {
+			incomplete++
+		}
+	}
+	if len(details) == 0 || incomplete != len(details) {
+		t.Errorf("%d incidents marked incomplete, want one for each of the %d unreadable detail pages", incomplete, len(details))
+	}
+
+	broken.Store(false)
+	if sum, err := c.scrape("workos", srv.URL+workosPath); err != nil || sum.Outcome != "ok" {
+		t.Fatalf("run with the detail pages readable again: %+v, %v; want ok", sum, err)
+	}
+	for _, in := range c.export() {
+		if in.Incomplete {
+			t.Errorf("%q still marked incomplete after its detail page was read", in.Title)
+		}
+		if w := complete[in.Title]; len(in.Updates) != len(w.Updates) {
+			t.Errorf("%q has %d updates after the good run, want %d", in.Title, len(in.Updates), len(w.Updates))
 		}
 	}
 }

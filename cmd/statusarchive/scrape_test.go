@@ -91,6 +91,7 @@ type exported struct {
 	DurationMinutes *float64 `json:"duration_minutes"`
 	Version         int      `json:"version"`
 	Partial         bool     `json:"partial"`
+	Incomplete      bool     `json:"incomplete"`
 	Updates         []struct {
 		Status    *string `json:"status"`
 		RawStatus string  `json:"raw_status"`
