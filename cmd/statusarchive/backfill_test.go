@@ -447,3 +447,105 @@ func TestDaemonBackfillNeverStale(t *testing.T) {
 	}
 	checkGenerated(t, c, n)
 }
+
+// publishing adds one incident, newer than all the others, to a generated
+// site while grown is set: at the top of history page 1 and at its own
+// incident page, rendered as the newest generated incident is.
+type publishing struct {
+	h     http.Handler
+	grown atomic.Bool
+}
+
+const (
+	grownCode = "new000000001"
+	grownName = "A new incident after the backfill"
+)
+
+func (g *publishing) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if !g.grown.Load() {
+		g.h.ServeHTTP(w, r)
+		return
+	}
+	get := func(path string) []byte {
+		rec := httptest.NewRecorder()
+		g.h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
+		return rec.Body.Bytes()
+	}
+	var body []byte
+	switch {
+	case r.URL.Path == "/history" && r.URL.Query().Get("page") == "1":
+		var props map[string]any
+		if err := json.Unmarshal(get(r.URL.RequestURI()), &props); err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		month := props["months"].([]any)[0].(map[string]any)
+		incidents := month["incidents"].([]any)
+		top := map[string]any{}
+		for k, v := range incidents[0].(map[string]any) {
+			top[k] = v
+		}
+		top["code"], top["name"] = grownCode, grownName
+		month["incidents"] = append([]any{top}, incidents...)
+		body, _ = json.Marshal(props)
+	case r.URL.Path == "/api/v2/incidents/"+grownCode+".json":
+		body = get("/api/v2/incidents/gen000000000.json")
+		body = bytes.ReplaceAll(body, []byte("gen000000000"), []byte(grownCode))
+		body = bytes.ReplaceAll(body, []byte("Incident with Actions and Pages, number 0"), []byte(grownName))
+	default:
+		g.h.ServeHTTP(w, r)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	_, _ = w.Write(body)
+}
+
+// After the backfill of a site larger than the sweep's floor (600
+// incidents, 610 pages), an incident the vendor publishes is archived by
+// the next incremental run, which fetches a slice of the site, not all of
+// it; the run after that finds nothing new.
+func TestIncrementalRunFindsNewIncident(t *testing.T) {
+	const n, perPage = 600, 60
+	g := &publishing{h: fixtures.LargeStatuspageSite(n, perPage)}
+	site := &etagged{h: g}
+	srv := httptest.NewServer(site)
+	defer srv.Close()
+	url := srv.URL + "/history?page=1"
+	c := newCLI(t)
+	backfill(t, c, url)
+	checkGenerated(t, c, n)
+
+	c.now = c.now.Add(time.Hour)
+	if sum, err := c.scrape("gen", url); err != nil || sum.New+sum.Changed+sum.Deleted != 0 {
+		t.Fatalf("unchanged run: %+v, %v", sum, err)
+	}
+
+	g.grown.Store(true)
+	c.now = c.now.Add(time.Hour)
+	before := site.requests()
+	sum, err := c.scrape("gen", url)
+	if err != nil || sum.New != 1 || sum.Changed+sum.Deleted != 0 {
+		t.Fatalf("run after the vendor published an incident: %+v, %v; want exactly 1 new", sum, err)
+	}
+	if pages := site.requests() - before; pages >= n {
+		t.Errorf("the incremental run made %d requests, want a slice of the %d pages", pages, n+perPage/6)
+	} else {
+		t.Logf("new incident found by an incremental run of %d requests", pages)
+	}
+	var found bool
+	for _, inc := range c.export() {
+		if inc.ID == grownCode {
+			found = true
+			if inc.Title != grownName || len(inc.Updates) != 3 || inc.Partial || inc.Incomplete {
+				t.Errorf("new incident archived as %+v, want its title and 3 updates", inc)
+			}
+		}
+	}
+	if !found {
+		t.Fatalf("new incident %s not in the export", grownCode)
+	}
+	c.now = c.now.Add(time.Hour)
+	if sum, err := c.scrape("gen", url); err != nil || sum.New+sum.Changed+sum.Deleted != 0 {
+		t.Fatalf("run after that: %+v, %v; want nothing new", sum, err)
+	}
+}
