@@ -346,7 +346,7 @@ func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
 // temporary file beside it, synced, then renamed over path, so that path
 // holds either its old content or a whole backup.
 func (db *DB) BackupFile(ctx context.Context, path string) (int64, error) {
-	if same, _ := samePath(db.path, path); same {
+	if same, _ := sameLocation(db.path, path); same {
 		return 0, fmt.Errorf("back up %s: the backup would overwrite the archive", db.path)
 	}
 	var n int64
@@ -359,18 +359,6 @@ func (db *DB) BackupFile(ctx context.Context, path string) (int64, error) {
 		return 0, err
 	}
 	return n, nil
-}
-
-func samePath(a, b string) (bool, error) {
-	fa, err := os.Stat(a)
-	if err != nil {
-		return false, err
-	}
-	fb, err := os.Stat(b)
-	if err != nil {
-		return false, err
-	}
-	return os.SameFile(fa, fb), nil
 }
 
 // writeAtomic creates path through a synced temporary file and a rename.
