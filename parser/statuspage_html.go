@@ -584,14 +584,15 @@ func readHomeUpdate(s *goquery.Selection) homeUpdate {
 			body = append(body, c)
 		}
 	}
+	// Direct node walks: a goquery document per <strong> and <small> was
+	// most of this function's cost on a home page.
 	if strong != nil {
-		u.statusRaw = foldSpace(goquery.NewDocumentFromNode(strong).Text())
+		u.statusRaw = foldSpace(nodeText(strong))
 		u.status = NormaliseStatus(u.statusRaw)
 	}
 	if small != nil {
-		t := goquery.NewDocumentFromNode(small)
-		u.stamp = stampText(t.Text())
-		u.epochMs = t.Find("[data-datetime-unix]").AttrOr("data-datetime-unix", "")
+		u.stamp = stampText(nodeText(small))
+		u.epochMs = descendantAttr(small, "data-datetime-unix")
 	}
 	u.body = strings.TrimSpace(strings.TrimPrefix(bodyText(body), "-"))
 	if u.status == StatusPostmortem || s.HasClass("postmortem") {
@@ -600,6 +601,31 @@ func readHomeUpdate(s *goquery.Selection) homeUpdate {
 			NormaliseText(links.Text()) == NormaliseText(u.body)
 	}
 	return u
+}
+
+// descendantAttr is the value of attribute key on the first element under
+// n (n itself excluded, in document order) that has it, as
+// goquery's Find("[key]").AttrOr(key, "") gives it; "" when none has.
+func descendantAttr(n *html.Node, key string) string {
+	v, _ := findDescendantAttr(n, key)
+	return v
+}
+
+func findDescendantAttr(n *html.Node, key string) (string, bool) {
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		if c.Type != html.ElementNode {
+			continue
+		}
+		for _, a := range c.Attr {
+			if a.Key == key {
+				return a.Val, true
+			}
+		}
+		if v, ok := findDescendantAttr(c, key); ok {
+			return v, true
+		}
+	}
+	return "", false
 }
 
 // homeTime is an update's instant: the epoch milliseconds newer pages put
