@@ -2,6 +2,8 @@ module github.com/statusarchive/statusarchive
 
 go 1.26.0
 
+toolchain go1.26.10
+
 require (
 	github.com/PuerkitoBio/goquery v1.13.0
 	github.com/gocolly/colly/v2 v2.3.0
