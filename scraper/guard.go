@@ -231,6 +231,10 @@ func CheckHost(host string, allowPrivate bool) (explicit bool, err error) {
 	}
 	explicit = ExplicitLoopback(host) && !allowPrivate
 	if err := checkAddr(ip, allowPrivate, explicit); err != nil {
+		if ip.String() == host {
+			return false, err
+		}
+		// An odd spelling (0x7f.1, 2130706433) says what it stands for.
 		return false, fmt.Errorf("%s is %s: %w", host, ip, err)
 	}
 	return explicit, nil
