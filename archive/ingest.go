@@ -58,6 +58,9 @@ type validatorRecord struct {
 	// were kept.
 	SHA256 string `json:"sha256,omitempty"`
 	Size   int    `json:"size,omitempty"`
+	// Input is what the digest was parsed from (inputKey): the body's
+	// hash and how it was read. A page without validators is kept for it.
+	Input string `json:"input,omitempty"`
 }
 
 // Keys and buckets inside sources/<source>/.
@@ -674,7 +677,11 @@ func (w *writer) storePages(pages []PageInput, runID uint64) ([]StoredPage, erro
 			}
 		}
 		if len(p.Body) > 0 {
-			sum := sha256.Sum256(p.Body)
+			sum := p.sum
+			if sum == nil {
+				s := sha256.Sum256(p.Body)
+				sum = &s
+			}
 			ref.SHA256 = hex.EncodeToString(sum[:])
 			if store.b.Get(sum[:]) == nil {
 				if err := store.b.Put(sum[:], store.seal(sum[:], encGzip, compress(p.Body))); err != nil {
@@ -698,9 +705,11 @@ func (w *writer) storePages(pages []PageInput, runID uint64) ([]StoredPage, erro
 
 // keepValidators keeps page p's ETag and Last-Modified, with the digest of
 // what it parsed to and the hash and size of its body (ref's), and reports
-// whether it kept any. A 2xx without validators forgets old ones. A 304
-// refreshes those it carries, keeps the rest, and gives ref the body they
-// were kept with.
+// whether it kept any. A 2xx with neither validators nor a digest with its
+// input forgets old ones: a page without validators keeps its digest, so
+// that a later byte-identical body is not parsed again. A 304 refreshes
+// those it carries, keeps the rest, and gives ref the body they were kept
+// with.
 func keepValidators(vb bucket, p PageInput, runID uint64, ref *StoredPage) (kept bool, err error) {
 	url := cmp.Or(p.Requested, p.URL)
 	if url == "" || len(url) > maxKeyURL {
@@ -708,7 +717,7 @@ func keepValidators(vb bucket, p PageInput, runID uint64, ref *StoredPage) (kept
 	}
 	key := []byte(url)
 	rec := validatorRecord{ETag: p.Header.Get("ETag"), LastModified: p.Header.Get("Last-Modified"), Run: runID,
-		Digest: p.Digest, SHA256: ref.SHA256, Size: ref.Size}
+		Digest: p.Digest, SHA256: ref.SHA256, Size: ref.Size, Input: p.input}
 	switch {
 	case p.Status == http.StatusNotModified:
 		var old validatorRecord
@@ -720,12 +729,15 @@ func keepValidators(vb bucket, p PageInput, runID uint64, ref *StoredPage) (kept
 		if rec.Digest == nil {
 			rec.Digest = old.Digest
 		}
-		rec.SHA256, rec.Size = old.SHA256, old.Size
+		rec.SHA256, rec.Size, rec.Input = old.SHA256, old.Size, old.Input
 		ref.SHA256, ref.Size = old.SHA256, old.Size
 	case p.Status < 200 || p.Status > 299:
 		return false, nil
 	}
-	if rec.ETag == "" && rec.LastModified == "" {
+	if rec.Digest == nil || rec.Input == "" {
+		rec.Input = ""
+	}
+	if rec.ETag == "" && rec.LastModified == "" && rec.Input == "" {
 		if err := vb.b.Delete(key); err != nil {
 			return false, fmt.Errorf("delete %s: %w", vb.keyPath(key), err)
 		}

@@ -1,6 +1,7 @@
 package archive
 
 import (
+	"crypto/sha256"
 	"fmt"
 	"net/http"
 	"time"
@@ -42,6 +43,13 @@ type PageInput struct {
 	// when the server next answers 304 Not Modified the run can go on
 	// without the body and without parsing it.
 	Digest *PageDigest
+
+	// sum is the body's SHA-256 and input what the page was parsed from
+	// (inputKey), both set by Crawl.Visit for a 2xx page; input is kept
+	// with the digest so that a later body byte-identical to this one,
+	// read the same way, stands for it as a 304 does.
+	sum   *[sha256.Size]byte
+	input string
 }
 
 // PageDigest is what a page parsed to, in brief: enough to stand in for it
@@ -59,6 +67,9 @@ type Conditional struct {
 	ETag         string
 	LastModified string
 	Digest       *PageDigest // nil when the archive holds none
+	// input is what the digest was parsed from (inputKey): a fetched page
+	// with the same input is unchanged, validators or none.
+	input string
 }
 
 // RunInput describes one scrape (or reparse) of one source.

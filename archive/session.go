@@ -3,6 +3,9 @@ package archive
 import (
 	"cmp"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -66,7 +69,7 @@ type Crawl struct {
 }
 
 // visit is one visited page: what it parsed to, or for a page answered
-// 304 Not Modified, the ids its digest names.
+// 304 Not Modified or fetched unchanged, the ids its digest names.
 type visit struct {
 	url       string
 	page      *parser.Page // nil for a 304
@@ -240,7 +243,7 @@ func (db *DB) Begin(ctx context.Context, plan Plan) (*Crawl, error) {
 			// Only this source's runs: a digest names incidents of the
 			// source that kept it.
 			if rec.Digest != nil && index.b.Get(seq(rec.Run)) != nil {
-				c.conds[string(k)] = Conditional{ETag: rec.ETag, LastModified: rec.LastModified, Digest: rec.Digest}
+				c.conds[string(k)] = Conditional{ETag: rec.ETag, LastModified: rec.LastModified, Digest: rec.Digest, input: rec.Input}
 			}
 			return nil
 		}
@@ -351,8 +354,10 @@ func (c *Crawl) Conditional(url string) Conditional { return c.conds[url] }
 
 // Visit takes one fetched page: it parses it (the start page in the
 // plan's format, every other page as detected: PageFormat) and keeps what
-// it parsed to; a page answered 304 Not Modified (Status 304) stands for
-// what it parsed to last time, without parsing or reading the archive. It
+// it parsed to; a page answered 304 Not Modified (Status 304), or whose
+// body is byte-identical to the one its kept digest was parsed from and is
+// read the same way (validators or none), stands for what it parsed to
+// last time, without parsing or reading the archive. It
 // returns the pages the page leads to that were not asked for yet, each
 // once; their Conditional is ready. The page is kept for Commit even when
 // it cannot be read.
@@ -367,13 +372,15 @@ func (c *Crawl) Visit(p PageInput) ([]parser.Follow, error) {
 	}
 	var page *parser.Page
 	var err error
+	// unchanged: the page answered 304, or its body is byte-identical to
+	// the one its digest was parsed from and is read the same way.
+	unchanged := false
+	cond := c.conds[requested]
 	if p.Status == 304 {
-		d := c.conds[requested].Digest
-		if d == nil {
+		if cond.Digest == nil {
 			err = fmt.Errorf("%s answered 304 Not Modified to a request that was not conditional", p.URL)
 		} else {
-			page = &parser.Page{URL: p.URL, Scope: d.Scope, Claims: d.Claims, Follow: d.Follow}
-			c.visits = append(c.visits, visit{url: p.URL, unchanged: d.IDs})
+			unchanged = true
 		}
 	} else {
 		via := c.asked[requested]
@@ -381,10 +388,25 @@ func (c *Crawl) Visit(p PageInput) ([]parser.Follow, error) {
 			via = parser.Follow{}
 		}
 		doc := parser.Document{Source: c.in.Source, URL: p.URL, ContentType: p.Header.Get("Content-Type"), Body: p.Body, Via: via}
-		if page, err = parseAs(c.parse, doc, start, c.in.Format); err == nil {
-			p.Digest = digest(page)
-			c.visits = append(c.visits, visit{url: p.URL, page: page})
+		sum := sha256.Sum256(p.Body)
+		p.sum = &sum
+		p.input = inputKey(doc, PageFormat(start, c.in.Format), sum)
+		switch {
+		case cond.Digest != nil && p.input != "" && cond.input == p.input:
+			// Kept with the digest again, so that a failure among the
+			// pages it leads to drops it (forget), as a parse's would be.
+			unchanged, p.Digest = true, cond.Digest
+		default:
+			if page, err = parseAs(c.parse, doc, start, c.in.Format); err == nil {
+				p.Digest = digest(page)
+				c.visits = append(c.visits, visit{url: p.URL, page: page})
+			}
 		}
+	}
+	if unchanged {
+		d := cond.Digest
+		page = &parser.Page{URL: p.URL, Scope: d.Scope, Claims: d.Claims, Follow: d.Follow}
+		c.visits = append(c.visits, visit{url: p.URL, unchanged: d.IDs})
 	}
 	c.in.Pages = append(c.in.Pages, p)
 	if err != nil {
@@ -393,7 +415,7 @@ func (c *Crawl) Visit(p PageInput) ([]parser.Follow, error) {
 	if start {
 		c.scope, c.in.Claims = page.Scope, page.Claims
 	}
-	follows := c.follows(requested, start, p.Status == 304, page)
+	follows := c.follows(requested, start, unchanged, page)
 	if start {
 		follows = append(follows, c.extra...)
 	}
@@ -483,6 +505,27 @@ func parseAs(parse ParseFunc, doc parser.Document, start bool, runFormat string)
 		parse = parser.Parse
 	}
 	return parse(doc, PageFormat(start, runFormat))
+}
+
+// inputKey is the hex SHA-256 of what a page is parsed from: its body's
+// hash (sum) and everything else the parse reads (the document's source,
+// final URL, Content-Type and Via, and the format). A page whose key is
+// the one its digest was kept with would parse to that digest again.
+func inputKey(doc parser.Document, format parser.Format, sum [sha256.Size]byte) string {
+	meta, err := json.Marshal(struct {
+		Source, URL, ContentType string
+		Format                   parser.Format
+		Via                      parser.Follow
+	}{doc.Source, doc.URL, doc.ContentType, format, doc.Via})
+	if err != nil {
+		// Nothing in it can fail to encode; a key that matches nothing
+		// only costs a parse.
+		return ""
+	}
+	h := sha256.New()
+	h.Write(sum[:])
+	h.Write(meta)
+	return hex.EncodeToString(h.Sum(nil))
 }
 
 // digest keeps what a page parsed to, for the day its server answers 304.

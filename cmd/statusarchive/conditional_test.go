@@ -120,29 +120,38 @@ func TestConditionalGetSeesEdits(t *testing.T) {
 // must not stand the list page's digest in for it, but fetch afresh and
 // complete it.
 func TestPartialRunKeepsNoDigest(t *testing.T) {
-	var failing atomic.Bool
-	failing.Store(true)
-	const detail = "/providers/workos/incidents/2681851"
-	site := &etagged{h: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path == detail && failing.Load() {
-			http.Error(w, "boom", http.StatusInternalServerError)
-			return
-		}
-		fixtures.OutageHistorySite("semantic").ServeHTTP(w, r)
-	})}
-	srv := httptest.NewServer(site)
-	defer srv.Close()
-	c := newCLI(t)
-	if sum, err := c.scrape("workos", srv.URL+workosPath); err == nil || sum.Outcome != "partial" {
-		t.Fatalf("first run with a failing detail page: %+v, %v; want a partial run", sum, err)
-	}
-	failing.Store(false)
-	sum, err := c.scrape("workos", srv.URL+workosPath)
-	if err != nil || sum.Outcome != "ok" || sum.Changed != 1 || sum.New != 0 {
-		t.Fatalf("next run: %+v, %v; want ok with the incomplete incident completed", sum, err)
-	}
-	if sum, err := c.scrape("workos", srv.URL+workosPath); err != nil || sum.New+sum.Changed+sum.Deleted != 0 {
-		t.Fatalf("third run over 304s: %+v, %v; want nothing new", sum, err)
+	// With ETags the unchanged pages answer 304; without, their bodies
+	// are fetched unchanged: either way a digest stands in for them.
+	for _, etags := range []bool{true, false} {
+		t.Run(map[bool]string{true: "etags", false: "no validators"}[etags], func(t *testing.T) {
+			var failing atomic.Bool
+			failing.Store(true)
+			const detail = "/providers/workos/incidents/2681851"
+			var site http.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if r.URL.Path == detail && failing.Load() {
+					http.Error(w, "boom", http.StatusInternalServerError)
+					return
+				}
+				fixtures.OutageHistorySite("semantic").ServeHTTP(w, r)
+			})
+			if etags {
+				site = &etagged{h: site}
+			}
+			srv := httptest.NewServer(site)
+			defer srv.Close()
+			c := newCLI(t)
+			if sum, err := c.scrape("workos", srv.URL+workosPath); err == nil || sum.Outcome != "partial" {
+				t.Fatalf("first run with a failing detail page: %+v, %v; want a partial run", sum, err)
+			}
+			failing.Store(false)
+			sum, err := c.scrape("workos", srv.URL+workosPath)
+			if err != nil || sum.Outcome != "ok" || sum.Changed != 1 || sum.New != 0 {
+				t.Fatalf("next run: %+v, %v; want ok with the incomplete incident completed", sum, err)
+			}
+			if sum, err := c.scrape("workos", srv.URL+workosPath); err != nil || sum.New+sum.Changed+sum.Deleted != 0 {
+				t.Fatalf("third run over unchanged pages: %+v, %v; want nothing new", sum, err)
+			}
+		})
 	}
 }
 
@@ -261,5 +270,94 @@ func TestOutageHistoryDetailPagesUnreadable(t *testing.T) {
 		if w := complete[in.Title]; len(in.Updates) != len(w.Updates) {
 			t.Errorf("%q has %d updates after the good run, want %d", in.Title, len(in.Updates), len(w.Updates))
 		}
+	}
+}
+
+// TestUnchangedBodySkipsParsing: a site that sends neither ETag nor
+// Last-Modified, scraped again unchanged, has every page fetched in full
+// and none parsed: each body is byte-identical to the one its kept digest
+// was parsed from, and stands for it as a 304 would. Nothing is archived
+// anew, and a reparse still reads the whole run.
+func TestUnchangedBodySkipsParsing(t *testing.T) {
+	var validators atomic.Int64
+	fixture := fixtures.StatuspageSite(fixtures.StatuspageOptions{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("If-None-Match") != "" || r.Header.Get("If-Modified-Since") != "" {
+			validators.Add(1)
+		}
+		fixture.ServeHTTP(w, r)
+	}))
+	defer srv.Close()
+	c := newCLI(t)
+	var parses atomic.Int64
+	c.countParses(&parses)
+	first, err := c.scrape("acme", srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if parses.Load() == 0 || first.New == 0 {
+		t.Fatalf("first run: %+v, %d pages parsed", first, parses.Load())
+	}
+	parses.Store(0)
+
+	again, err := c.scrape("acme", srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := parses.Load(); n != 0 {
+		t.Errorf("an unchanged site without validators: %d pages parsed on the second run, want 0", n)
+	}
+	if n := validators.Load(); n != 0 {
+		t.Errorf("%d requests were conditional, yet the site sent no validators", n)
+	}
+	if again.Pages == 0 || again.Incidents != first.Incidents || again.Unchanged != first.Incidents ||
+		again.New+again.Changed+again.Deleted != 0 || again.Outcome != "ok" {
+		t.Errorf("second run over unchanged bodies: %+v, want all %d incidents unchanged, nothing archived", again, first.Incidents)
+	}
+	got := c.export("--kind", "all")
+	if len(got) != first.Incidents {
+		t.Errorf("%d incidents archived after the unchanged run, want %d", len(got), first.Incidents)
+	}
+	for _, in := range got {
+		if in.Version != 1 {
+			t.Errorf("%s is at version %d after an unchanged run, want 1", in.ID, in.Version)
+		}
+	}
+	want := fmt.Sprintf(": %d incidents, 0 changed by the parser, %d unchanged (ok)", first.Incidents, first.Incidents)
+	if out := c.must("reparse"); !strings.Contains(out, want) {
+		t.Errorf("reparse of a run of unchanged bodies:\n%s\nwant %q", out, want)
+	}
+}
+
+// TestUnchangedBodySeesEdits: without validators, an edit of the page
+// is parsed and makes exactly one new version.
+func TestUnchangedBodySeesEdits(t *testing.T) {
+	script := &scripted{incidents: baseline()}
+	srv := httptest.NewServer(script)
+	defer srv.Close()
+	url := srv.URL + "/api/v2/incidents.json"
+	c := newCLI(t)
+	var parses atomic.Int64
+	c.countParses(&parses)
+	if _, err := c.scrape("acme", url); err != nil {
+		t.Fatal(err)
+	}
+	parses.Store(0)
+	if sum, err := c.scrape("acme", url); err != nil || parses.Load() != 0 || sum.Unchanged != 2 {
+		t.Fatalf("unchanged rescrape: %+v, %v, %d pages parsed; want none parsed and 2 unchanged", sum, err, parses.Load())
+	}
+	script.edit(func(s *scripted) { s.find("aaaaaaaaaaaa").Impact = "minor" })
+	sum, err := c.scrape("acme", url)
+	if err != nil || sum.Changed != 1 || sum.Unchanged != 1 || sum.New+sum.Deleted != 0 || parses.Load() != 1 {
+		t.Fatalf("after an edit: %+v, %v, %d pages parsed; want the edited page parsed and one change", sum, err, parses.Load())
+	}
+	for _, in := range c.export() {
+		if want := map[string]int{"aaaaaaaaaaaa": 2}[in.ID] + map[bool]int{true: 0, false: 1}[in.ID == "aaaaaaaaaaaa"]; in.Version != want {
+			t.Errorf("%s is at version %d, want %d: one version for the edit, none for the rest", in.ID, in.Version, want)
+		}
+	}
+	parses.Store(0)
+	if sum, err := c.scrape("acme", url); err != nil || parses.Load() != 0 || sum.Changed+sum.New != 0 {
+		t.Fatalf("rescrape after the edit: %+v, %v, %d pages parsed; want the edited body unchanged now", sum, err, parses.Load())
 	}
 }
