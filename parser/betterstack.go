@@ -262,15 +262,7 @@ func betterStackReport(r bsResource, origin string, names map[string]string, upd
 			}
 			consider(c.Status)
 		}
-		upd.StatusRaw = strings.Join(states, ", ")
-		switch {
-		case len(states) == 0:
-			upd.Status = StatusUpdate
-		case len(states) == 1 && in.Kind == KindMaintenance:
-			upd.Status = betterStackMaintUpdate.Status(states[0])
-		case len(states) == 1:
-			upd.Status = betterStackUpdate.Status(states[0])
-		}
+		upd.Status, upd.StatusRaw = betterStackUpdateStatus(in.Kind, states)
 		in.Updates = append(in.Updates, upd)
 	}
 	if in.Kind == KindIncident {
@@ -299,4 +291,20 @@ func closeToBetterStack(m map[string]json.RawMessage) string {
 		return "looks like a Better Stack index.json but " + strings.TrimPrefix(err.Error(), ErrWrongPlatform.Error()+": Better Stack: ")
 	}
 	return ""
+}
+
+// betterStackUpdateStatus maps the states an update gave its resources: none
+// is a plain update, one is mapped by the incident's kind, and several stay
+// unknown with every state kept in the raw word.
+func betterStackUpdateStatus(kind Kind, states []string) (Status, string) {
+	raw := strings.Join(states, ", ")
+	switch {
+	case len(states) == 0:
+		return StatusUpdate, raw
+	case len(states) == 1 && kind == KindMaintenance:
+		return betterStackMaintUpdate.Status(states[0]), raw
+	case len(states) == 1:
+		return betterStackUpdate.Status(states[0]), raw
+	}
+	return StatusUnknown, raw
 }

@@ -220,15 +220,7 @@ func betterStackUpdatePost(kind Kind, s *goquery.Selection) (Update, error) {
 			states = append(states, st)
 		}
 	})
-	upd.StatusRaw = strings.Join(states, ", ")
-	switch {
-	case len(states) == 0:
-		upd.Status = StatusUpdate
-	case len(states) == 1 && kind == KindMaintenance:
-		upd.Status = betterStackMaintUpdate.Status(states[0])
-	case len(states) == 1:
-		upd.Status = betterStackUpdate.Status(states[0])
-	}
+	upd.Status, upd.StatusRaw = betterStackUpdateStatus(kind, states)
 	return upd, nil
 }
 
