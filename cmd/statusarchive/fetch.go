@@ -76,13 +76,7 @@ func (d *daemon) restoreHolds(ctx context.Context) {
 	if err != nil {
 		d.lg.Error().Err(err).Msg("cannot read the hosts held back by retry-after")
 	}
-	gate.OnHold = func(host string, until time.Time) {
-		d.lg.Warn().Str("host", host).Time("until", until).Msg("host asked us to wait (retry-after): not asked again before then")
-		err := d.withDB(func(db *archive.DB) error { return db.HoldHost(context.WithoutCancel(ctx), host, until) })
-		if err != nil {
-			d.lg.Error().Err(err).Str("host", host).Msg("cannot keep the retry-after hold in the archive")
-		}
-	}
+	gate.OnHold = keepHold(ctx, d.withDB, d.lg)
 }
 
 // hostGate is a one-shot scrape's gate: seeded with the archive's
@@ -99,14 +93,20 @@ func (m *Main) hostGate(ctx context.Context, store withDB, lg zerolog.Logger) *s
 	if err != nil {
 		lg.Error().Err(err).Msg("cannot read the hosts held back by retry-after")
 	}
-	gate.OnHold = func(host string, until time.Time) {
+	gate.OnHold = keepHold(ctx, store, lg)
+	return gate
+}
+
+// keepHold is a gate's OnHold: it logs a new Retry-After hold and keeps
+// it in the archive, so that a restart does not ask the host early.
+func keepHold(ctx context.Context, store withDB, lg zerolog.Logger) func(host string, until time.Time) {
+	return func(host string, until time.Time) {
 		lg.Warn().Str("host", host).Time("until", until).Msg("host asked us to wait (retry-after): not asked again before then")
 		err := store(func(db *archive.DB) error { return db.HoldHost(context.WithoutCancel(ctx), host, until) })
 		if err != nil {
 			lg.Error().Err(err).Str("host", host).Msg("cannot keep the retry-after hold in the archive")
 		}
 	}
-	return gate
 }
 
 // holdDesc describes the hold gauge.
