@@ -118,11 +118,11 @@ func sweepSlice(cost []int, at int, elapsed, period time.Duration) int {
 // role is why an incremental crawl fetches a list page.
 type role uint8
 
+// Roles are bits: a page may be both walked and swept.
 const (
-	roleNone  role = iota // a backfill page, a detail page: followed whole
-	roleWalk              // the newest pages, walked until nothing is new
-	roleSweep             // a page the sweep re-verifies with all its incidents
-	roleBoth              // walked and swept
+	roleNone  role = 0               // a backfill page, a detail page: followed whole
+	roleWalk  role = 1 << (iota - 1) // the newest pages, walked until nothing is new
+	roleSweep                        // a page the sweep re-verifies with all its incidents
 )
 
 // incidentOf is the incident id a detail follow completes: its Incident,
