@@ -147,10 +147,15 @@ func hundEvent(ev *goquery.Selection, base *url.URL) (Incident, error) {
 			return false
 		}
 		body := strings.TrimSpace(bodyText(u.Find(".body").Nodes))
+		// An empty <time> element leaves the attribute as the page's text.
+		text := strings.TrimSpace(tm.Text())
+		if text == "" {
+			text = strings.TrimSpace(stamp)
+		}
 		in.Updates = append(in.Updates, Update{
 			Status:    hundStatus.Status(label),
 			StatusRaw: label,
-			At:        NewTime(at, strings.TrimSpace(tm.Text())),
+			At:        NewTime(at, text),
 			Body:      body,
 		})
 		return true
