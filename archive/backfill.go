@@ -123,6 +123,11 @@ const (
 	roleNone  role = 0               // a backfill page, a detail page: followed whole
 	roleWalk  role = 1 << (iota - 1) // the newest pages, walked until nothing is new
 	roleSweep                        // a page the sweep re-verifies with all its incidents
+	// roleChain marks a walked page that the walk reached from the start
+	// page through walked next links, page after page. Only the end of
+	// such a chain shows that every list page was seen; a page walked
+	// because a swept page led past the known end of the history does not.
+	roleChain
 )
 
 // incidentOf is the incident id a detail follow completes: its Incident,

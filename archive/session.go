@@ -62,7 +62,7 @@ type Crawl struct {
 	inHistory   map[string]bool // by URL
 	incremental bool            // the backfill is done: walk, sweep
 	resumed     bool            // the crawl began with pages pending: walks the newest pages
-	walkEnded   bool            // the walk reached the last list page
+	walkEnded   bool            // the walk from the start page reached the last list page, page after page
 	sweptAll    bool            // the sweep re-verifies every list page this run
 	sweep       int             // the sweep position after this run
 	swept       time.Time       // when the sweep last wrapped
@@ -299,7 +299,7 @@ func (c *Crawl) plan(plan Plan, lastRun time.Time) {
 	if c.bf.Done || c.resumed {
 		// The newest pages are walked only as far as they are new: a
 		// resumed run fetches the rest from Pending.
-		c.roles[plan.URL] = roleWalk
+		c.roles[plan.URL] = roleWalk | roleChain
 	}
 	c.incremental = c.bf.Done && !c.resumed
 	if !c.incremental {
@@ -468,7 +468,7 @@ func (c *Crawl) follows(requested string, start, notModified bool, page *parser.
 			next = true
 			// A list page past the known end of the history is new.
 			if (r&roleWalk != 0 && news) || !slices.ContainsFunc(c.bf.History, func(h parser.Follow) bool { return h.URL == f.URL }) {
-				c.roles[f.URL] |= roleWalk
+				c.roles[f.URL] |= roleWalk | r&roleChain
 				out = append(out, f)
 			}
 			continue
@@ -483,7 +483,7 @@ func (c *Crawl) follows(requested string, start, notModified bool, page *parser.
 			out = append(out, f)
 		}
 	}
-	if r&roleWalk != 0 && !next {
+	if r&roleChain != 0 && !next {
 		c.walkEnded = true
 	}
 	return out
