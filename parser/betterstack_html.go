@@ -146,7 +146,7 @@ func betterStackReportPage(doc Document, origin string, page *goquery.Selection)
 		attr, _ := t.Attr("datetime")
 		var at Time
 		if at, err = platformTime(sel, attr); err == nil {
-			at.Text = NormaliseText(t.Text())
+			at.Text = betterStackTimeText(t, attr)
 		}
 		return at
 	}
@@ -210,7 +210,7 @@ func betterStackUpdatePost(kind Kind, s *goquery.Selection) (Update, error) {
 	if err != nil {
 		return Update{}, err
 	}
-	at.Text = NormaliseText(t.Text())
+	at.Text = betterStackTimeText(t, attr)
 	upd := Update{At: at, Body: NormaliseText(s.Find(`.status-update-message`).First().Text())}
 	var states []string
 	s.Find(`.status-update-resources [data-state]`).Each(func(_ int, r *goquery.Selection) {
@@ -254,4 +254,13 @@ func betterStackNextRange(doc Document, empty bool) (Follow, bool) {
 func betterStackRangePath(last time.Time) string {
 	first := last.AddDate(0, -(betterStackHistoryMonths - 1), 0)
 	return fmt.Sprintf("/incidents/%04d-%02d/%04d-%02d", first.Year(), int(first.Month()), last.Year(), int(last.Month()))
+}
+
+// betterStackTimeText is a <time> element's text, or its datetime attribute
+// when the element is empty: the page's own words kept beside the UTC time.
+func betterStackTimeText(t *goquery.Selection, attr string) string {
+	if text := NormaliseText(t.Text()); text != "" {
+		return text
+	}
+	return strings.TrimSpace(attr)
 }
