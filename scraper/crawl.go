@@ -168,8 +168,8 @@ func (f *Fetcher) fallback(ctx context.Context, req Request, home string, seen m
 func (f *Fetcher) admit(base *url.URL, n Request, home string, seen map[string]bool, res *Result) (Request, bool) {
 	u, err := resolveAgainst(base, n.URL)
 	if err != nil {
-		res.Refused = append(res.Refused, n.URL)
-		f.lg.Warn().Err(err).Str("url", n.URL).Msg("follow refused")
+		res.Refused = append(res.Refused, redactLink(n.URL))
+		f.lg.Warn().Err(err).Str("url", redactLink(n.URL)).Msg("follow refused")
 		return n, false
 	}
 	if u.User != nil {

@@ -303,6 +303,7 @@ func TestCredentialsInRedirectsAndLinks(t *testing.T) {
 			http.Redirect(w, r, "http://alice:S3cretPW@"+r.Host+"/private", http.StatusFound)
 		case "/":
 			fmt.Fprintf(w, "follow http://alice:S3cretPW@%s/private\n", r.Host)
+			fmt.Fprint(w, "follow http://alice:S3cretPW@[::1/broken\n")
 		default:
 			fmt.Fprint(w, "page")
 		}
@@ -312,12 +313,21 @@ func TestCredentialsInRedirectsAndLinks(t *testing.T) {
 	if !errors.Is(err, ErrCredentials) || strings.Contains(err.Error(), "S3cretPW") {
 		t.Errorf("Fetch(redirect to credentials) = %v, want ErrCredentials without the password", err)
 	}
+	var logs bytes.Buffer
+	f, err = New(testOptions(nil), zerolog.New(&logs))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
 	res, err := f.Crawl(t.Context(), Request{URL: srv.URL + "/"}, (&followLinks{}).visit)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(res.Refused) != 1 || strings.Contains(res.Refused[0], "S3cretPW") {
-		t.Errorf("Refused = %q, want the link with its password redacted", res.Refused)
+	if len(res.Refused) != 2 || strings.Contains(strings.Join(res.Refused, " "), "S3cretPW") {
+		t.Errorf("Refused = %q, want both links (one that does not parse) with their password redacted", res.Refused)
+	}
+	if strings.Contains(logs.String(), "S3cretPW") {
+		t.Errorf("the log holds the password:\n%s", logs.String())
 	}
 	if n := srv.Hits("/private"); n != 0 {
 		t.Errorf("/private was fetched %d times, want 0", n)

@@ -1,6 +1,7 @@
 package scraper
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"net/url"
@@ -40,11 +41,11 @@ func checkScheme(u *url.URL) (*url.URL, error) {
 	switch u.Scheme {
 	case "http", "https":
 		if u.Host == "" {
-			return nil, fmt.Errorf("url %q has no host", u.String())
+			return nil, fmt.Errorf("url %q has no host", u.Redacted())
 		}
 	case "file":
 		if u.Host != "" && u.Host != "localhost" {
-			return nil, fmt.Errorf("file url %q names a remote host", u.String())
+			return nil, fmt.Errorf("file url %q names a remote host", u.Redacted())
 		}
 	default:
 		return nil, fmt.Errorf("%w %q", ErrUnsupportedScheme, u.Scheme)
@@ -57,7 +58,12 @@ func checkScheme(u *url.URL) (*url.URL, error) {
 func resolveAgainst(base *url.URL, ref string) (*url.URL, error) {
 	r, err := url.Parse(strings.TrimSpace(ref))
 	if err != nil {
-		return nil, err
+		// url.Error quotes the whole text, password included.
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+		return nil, fmt.Errorf("unparseable link %q: %w", redactLink(ref), err)
 	}
 	return checkScheme(base.ResolveReference(r))
 }
@@ -114,4 +120,22 @@ func urlKey(u *url.URL) string {
 	}
 	k.Fragment, k.RawFragment = "", ""
 	return k.String()
+}
+
+// redactLink is a link's text as logs and results may show it: user
+// information before the host (user:password@) is replaced, even when the
+// rest does not parse as a URL.
+func redactLink(raw string) string {
+	scheme, rest, ok := strings.Cut(raw, "//")
+	if !ok {
+		return raw
+	}
+	end := strings.IndexAny(rest, "/?#")
+	if end < 0 {
+		end = len(rest)
+	}
+	if at := strings.LastIndex(rest[:end], "@"); at >= 0 {
+		rest = "redacted@" + rest[at+1:]
+	}
+	return scheme + "//" + rest
 }
