@@ -240,12 +240,21 @@ func blocked(doc Document) string {
 	if err != nil {
 		return ""
 	}
+	return blockedIn(root)
+}
+
+// blockedIn is blocked's walk of the tree under root. It allocates only
+// for a <title> and for a script whose text is split over several nodes:
+// it runs on every HTML page before any parser.
+func blockedIn(root *html.Node) string {
 	why := ""
 	var walk func(n *html.Node)
 	walk = func(n *html.Node) {
 		for ; n != nil && why == ""; n = n.NextSibling {
 			if n.Type != html.ElementNode {
-				walk(n.FirstChild)
+				if n.FirstChild != nil {
+					walk(n.FirstChild)
+				}
 				continue
 			}
 			switch n.DataAtom {
@@ -258,35 +267,110 @@ func blocked(doc Document) string {
 					why = "login form"
 				}
 			case atom.Script:
-				text := strings.ToLower(attrOf(n, "src") + " " + nodeText(n))
-				for _, m := range blockScripts {
-					if strings.Contains(text, m.mark) {
-						why = m.why
-					}
-				}
+				why = blockScript(n)
 			case atom.Iframe:
-				if strings.Contains(strings.ToLower(attrOf(n, "src")), "challenges.cloudflare.com") {
+				if containsFoldASCII(attrOf(n, "src"), "challenges.cloudflare.com") {
 					why = "cloudflare challenge"
 				}
 			}
 			// A captcha bound to a form's button (the subscribe form's
 			// invisible reCAPTCHA) guards that form, not the page; a
 			// challenge shows the widget in a container of its own.
-			if n.DataAtom != atom.Input && n.DataAtom != atom.Button {
-				for tok := range strings.FieldsSeq(attrOf(n, "class")) {
-					if w := blockToken(tok); w != "" && why == "" {
-						why = w
-					}
-				}
-				if w := blockToken(strings.TrimSpace(attrOf(n, "id"))); w != "" && why == "" {
-					why = w
-				}
+			if why == "" && n.DataAtom != atom.Input && n.DataAtom != atom.Button {
+				why = blockAttrs(n)
 			}
-			walk(n.FirstChild)
+			if n.FirstChild != nil {
+				walk(n.FirstChild)
+			}
 		}
 	}
 	walk(root)
 	return why
+}
+
+// blockScript says why a <script> looks like a challenge's, or "": its
+// source or text names one of blockScripts, in any case. Matching ASCII
+// marks without regard to ASCII case finds what lower-casing the text
+// would (no other letter lower-cases to one of theirs).
+func blockScript(n *html.Node) string {
+	src := attrOf(n, "src")
+	text := ""
+	switch c := n.FirstChild; {
+	case c == nil:
+	case c.NextSibling == nil && c.Type == html.TextNode:
+		text = c.Data
+	default:
+		text = nodeText(n)
+	}
+	why := ""
+	for _, m := range blockScripts {
+		if containsFoldASCII(src, m.mark) || containsFoldASCII(text, m.mark) {
+			why = m.why
+		}
+	}
+	return why
+}
+
+// blockAttrs says why an element's first class attribute or first id names
+// a challenge widget, or "" (attributes matched as attrOf does).
+func blockAttrs(n *html.Node) string {
+	haveClass, haveID := false, false
+	for _, a := range n.Attr {
+		if a.Namespace != "" {
+			continue
+		}
+		switch {
+		case !haveClass && strings.EqualFold(a.Key, "class"):
+			haveClass = true
+			for tok := range strings.FieldsSeq(a.Val) {
+				if w := blockToken(tok); w != "" {
+					return w
+				}
+			}
+		case !haveID && strings.EqualFold(a.Key, "id"):
+			haveID = true
+			if w := blockToken(strings.TrimSpace(a.Val)); w != "" {
+				return w
+			}
+		}
+	}
+	return ""
+}
+
+// containsFoldASCII reports whether s holds mark, a lower-case ASCII
+// string, with ASCII letters matched in either case.
+func containsFoldASCII(s, mark string) bool {
+	if len(mark) == 0 {
+		return true
+	}
+	first, upper := mark[0], mark[0]
+	if 'a' <= first && first <= 'z' {
+		upper = first - 'a' + 'A'
+	}
+	for i := 0; i+len(mark) <= len(s); i++ {
+		if c := s[i]; c != first && c != upper {
+			continue
+		}
+		if asciiEqualFold(s[i:i+len(mark)], mark) {
+			return true
+		}
+	}
+	return false
+}
+
+// asciiEqualFold reports whether s equals lower, a lower-case ASCII string,
+// with ASCII letters of s in either case.
+func asciiEqualFold(s, lower string) bool {
+	for i := 0; i < len(lower); i++ {
+		c := s[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != lower[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // syntax is how a document is written, which decides how it is parsed.

@@ -243,10 +243,21 @@ func statements(body string) []statement {
 }
 
 // readStatements is statements without the hasClock filter.
+//
+// Each expression runs only on a body holding the words it cannot match
+// without (rangeMayMatch, endMayMatch): a scan that costs a fraction of
+// the expression, which otherwise tries every position of the body.
 func readStatements(body string) []statement {
+	ranges, ends := rangeMayMatch(body), endMayMatch(body)
+	if !ranges && !ends {
+		return nil
+	}
 	lower := strings.ToLower(body)
 	var out []statement
-	if !strings.Contains(lower, "from") && !strings.Contains(lower, "between") {
+	if !ranges || !strings.Contains(lower, "from") && !strings.Contains(lower, "between") {
+		if !ends {
+			return out
+		}
 		return endStatements(body, lower, out)
 	}
 	for _, m := range rangeRE.FindAllStringSubmatchIndex(body, -1) {
@@ -275,7 +286,111 @@ func readStatements(body string) []statement {
 		s.day, s.future = cues(body, m[0], m[1])
 		out = append(out, s)
 	}
+	if !ends {
+		return out
+	}
 	return endStatements(body, lower, out)
+}
+
+// rangeMayMatch reports whether body holds what every match of rangeRE
+// holds: "from" or "between" (in any case), white space, a digit.
+func rangeMayMatch(body string) bool {
+	for i := 0; i < len(body); i++ {
+		var j int
+		switch body[i] | 0x20 {
+		case 'f':
+			j = foldAt(body, i, "from")
+		case 'b':
+			j = foldAt(body, i, "between")
+		default:
+			continue
+		}
+		if j >= 0 && digitAfterSpace(body, j) {
+			return true
+		}
+	}
+	return false
+}
+
+// endPhrases are the words endRE's windows begin with, and endLinks the
+// words between them and the clock.
+var (
+	endPhrases = []string{"returned to normal", "back to normal", "recovered", "resolved", "restored", "mitigated", "subsided", "ended"}
+	endLinks   = []string{"at", "as of", "by"}
+	endApprox  = []string{"approximately", "about", "around"}
+)
+
+// endMayMatch reports whether body holds what every match of endRE holds:
+// one of its phrases, white space, "at", "as of" or "by", white space, and
+// a digit, optionally after "approximately", "about" or "around" and white
+// space; letters in any case, as (?i) matches them.
+func endMayMatch(body string) bool {
+	for i := 0; i < len(body); i++ {
+		if c := body[i] | 0x20; c != 'r' && c != 'b' && c != 'm' && c != 's' && c != 'e' && body[i] != 0xc5 {
+			continue
+		}
+		for _, p := range endPhrases {
+			j := foldAt(body, i, p)
+			if j < 0 || spaces(body, j) == j {
+				continue
+			}
+			j = spaces(body, j)
+			for _, l := range endLinks {
+				k := foldAt(body, j, l)
+				if k < 0 || spaces(body, k) == k {
+					continue
+				}
+				k = spaces(body, k)
+				if k < len(body) && body[k] >= '0' && body[k] <= '9' {
+					return true
+				}
+				for _, a := range endApprox {
+					if m := foldAt(body, k, a); m >= 0 && digitAfterSpace(body, m) {
+						return true
+					}
+				}
+			}
+		}
+	}
+	return false
+}
+
+// foldAt matches phrase, lower-case ASCII, at body[i:] as a (?i)
+// expression does: ASCII letters in either case, and s and k also as
+// U+017F and U+212A, which fold to them. It returns the end of the match,
+// or -1.
+func foldAt(body string, i int, phrase string) int {
+	for k := 0; k < len(phrase); k++ {
+		if i >= len(body) {
+			return -1
+		}
+		c, p := body[i], phrase[k]
+		switch {
+		case c == p || 'a' <= p && p <= 'z' && c == p-'a'+'A':
+			i++
+		case p == 's' && strings.HasPrefix(body[i:], "\u017f"):
+			i += len("\u017f")
+		case p == 'k' && strings.HasPrefix(body[i:], "\u212a"):
+			i += len("\u212a")
+		default:
+			return -1
+		}
+	}
+	return i
+}
+
+// spaces returns the index after the run of \s ([\t\n\f\r ]) at body[i:].
+func spaces(body string, i int) int {
+	for i < len(body) && strings.IndexByte("\t\n\f\r ", body[i]) >= 0 {
+		i++
+	}
+	return i
+}
+
+// digitAfterSpace reports whether body[i:] is one or more \s and a digit.
+func digitAfterSpace(body string, i int) bool {
+	j := spaces(body, i)
+	return j > i && j < len(body) && body[j] >= '0' && body[j] <= '9'
 }
 
 // hasClock reports whether body holds something every window the

@@ -251,6 +251,7 @@ func FuzzStatedWindows(f *testing.F) {
 		"Tomorrow between 09:00 and 10:00 UTC", "On July 30th, from 18:30 to 21:00 UTC", "from 23:40 to 00:20 UTC",
 		"From 99:99 to 12:00 UTC", "recovered at 0 UTC", "between 11:30 – 2pm ET on Dec 31",
 		"from 2 p.\tM to 5 PM PT", "between 3\na.m and 4 a. m UTC", "from 1 to 2 UTC",
+		"Re\u017fOLVED a\u017f of 14:10 UTC", "bac\u212a to normal by\taround  9:05 am ET", "FROM\n1:00 to 2:00 UTC",
 	} {
 		f.Add(s, int64(0))
 	}
@@ -258,6 +259,12 @@ func FuzzStatedWindows(f *testing.F) {
 	f.Fuzz(func(t *testing.T, body string, minutes int64) {
 		if !hasClock(body) && len(readStatements(body)) > 0 {
 			t.Errorf("%q: hasClock false, but the expressions read %+v", body, readStatements(body))
+		}
+		if !rangeMayMatch(body) && rangeRE.MatchString(body) {
+			t.Errorf("%q: rangeMayMatch false, but rangeRE matches %q", body, rangeRE.FindString(body))
+		}
+		if !endMayMatch(body) && endRE.MatchString(body) {
+			t.Errorf("%q: endMayMatch false, but endRE matches %q", body, endRE.FindString(body))
 		}
 		posted := base.Add(time.Duration(minutes%(2*366*24*60)) * time.Minute)
 		for _, w := range statedWindows(body, posted, StatusUnknown) {
@@ -275,4 +282,32 @@ func FuzzStatedWindows(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestWindowScansFindEveryMatch: the scans that decide whether the window
+// expressions run hold for every text the expressions match, including
+// letters (?i) folds from outside ASCII (U+017F for s, U+212A for k), and
+// refuse texts that lack a clock after the words.
+func TestWindowScansFindEveryMatch(t *testing.T) {
+	for _, tc := range []struct {
+		body        string
+		range_, end bool
+	}{
+		{"From 13:35 UTC to 14:24 UTC users may have experienced errors.", true, false},
+		{"BETWEEN\t2:50pm – 5:18pm PT", true, false},
+		{"Error rates returned to normal at 11:02am PT.", false, true},
+		{"Re\u017fOLVED a\u017f of 14:10 UTC", false, true},
+		{"bac\u212a to normal by\taround  9:05 am ET", false, true},
+		{"Service recovered at approximately\n3pm PT", false, true},
+		{"from the start, resolved at once; 14:00 UTC", false, false},
+		{"We resolved it by 10 people at 9:00 UTC", false, false},
+	} {
+		gotRange, gotEnd := rangeMayMatch(tc.body), endMayMatch(tc.body)
+		if gotRange != tc.range_ || gotEnd != tc.end {
+			t.Errorf("%q: rangeMayMatch %v, endMayMatch %v; want %v, %v", tc.body, gotRange, gotEnd, tc.range_, tc.end)
+		}
+		if rangeRE.MatchString(tc.body) && !gotRange || endRE.MatchString(tc.body) && !gotEnd {
+			t.Errorf("%q: an expression matches where its scan says none can", tc.body)
+		}
+	}
 }

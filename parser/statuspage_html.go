@@ -179,7 +179,12 @@ func incidentPageURL(origin, code string) string {
 // impactOf reads the impact-* class of s: the normalised impact and the
 // word the page used.
 func impactOf(s *goquery.Selection) (Impact, string) {
-	for _, c := range strings.Fields(s.AttrOr("class", "")) {
+	return impactOfClass(s.AttrOr("class", ""))
+}
+
+// impactOfClass reads the impact-* class of a class attribute.
+func impactOfClass(class string) (Impact, string) {
+	for _, c := range strings.Fields(class) {
 		if raw, ok := strings.CutPrefix(c, "impact-"); ok {
 			return NormaliseImpact(raw), raw
 		}
@@ -560,9 +565,8 @@ type homeUpdate struct {
 // readHomeUpdate splits a div.update into its status word (the first
 // <strong>; never the class, which splits "In progress" in two), body and
 // time (the last <small>).
-func readHomeUpdate(s *goquery.Selection) homeUpdate {
+func readHomeUpdate(n *html.Node) homeUpdate {
 	var u homeUpdate
-	n := s.Get(0)
 	var strong, small *html.Node
 	for c := n.FirstChild; c != nil; c = c.NextSibling {
 		if c.Type == html.ElementNode && c.Data == "small" {
@@ -595,10 +599,12 @@ func readHomeUpdate(s *goquery.Selection) homeUpdate {
 		u.epochMs = descendantAttr(small, "data-datetime-unix")
 	}
 	u.body = strings.TrimSpace(strings.TrimPrefix(bodyText(body), "-"))
-	if u.status == StatusPostmortem || s.HasClass("postmortem") {
-		links := s.Find("a")
-		u.readMore = links.Length() == 1 && incidentCode(links.AttrOr("href", "")) != "" &&
-			NormaliseText(links.Text()) == NormaliseText(u.body)
+	if u.status == StatusPostmortem || selHasClass(n, "postmortem") {
+		links := findAll(n, func(c *html.Node) bool { return isElement(c, "a") })
+		if len(links) == 1 {
+			href, _ := selAttr(links[0], "href")
+			u.readMore = incidentCode(href) != "" && NormaliseText(nodeText(links[0])) == NormaliseText(u.body)
+		}
 	}
 	return u
 }
@@ -657,68 +663,67 @@ type homeReader struct {
 // incident is filed under the day of its last update, so earlier updates
 // may fall on earlier days and years; a postmortem may be dated after the
 // header) or, for blocks without a header, from the page's render date.
+//
+// It reads the tree by direct node walks, each matching as the selector
+// named beside it: selector matches were most of its cost.
 func parseStatuspageHome(doc Document) (*Page, error) {
-	dom, err := statuspageDOM(doc)
+	if !looksLikeHTML(doc.Body) {
+		return nil, errNotStatuspage(fmt.Sprintf("not HTML (%s)", describe(doc)))
+	}
+	root, err := doc.html()
 	if err != nil {
 		return nil, err
 	}
-	idx := indexHome(dom.Nodes[0])
-	days := dom.FindNodes(idx.days...)
-	unresolved := dom.FindNodes(idx.unresolved...)
-	upcoming := dom.FindNodes(idx.upcoming...)
-	if days.Length() == 0 && unresolved.Length() == 0 && upcoming.Length() == 0 && !idx.list {
+	idx := indexHome(root)
+	if len(idx.days) == 0 && len(idx.unresolved) == 0 && len(idx.upcoming) == 0 && !idx.list {
 		return nil, errNotStatuspage("no status-day, unresolved-incident or scheduled-maintenance blocks")
 	}
 	r := &homeReader{doc: doc, origin: statuspageOrigin(doc.URL, idx.canonical), rendered: issuedAtText(idx.issued), out: &Page{Incidents: []Incident{}, Scope: ScopeListing}, seen: map[string]bool{}}
+	// .date
+	dateOf := func(day *html.Node) *html.Node {
+		return findFirst(day, func(n *html.Node) bool { return selClass(n, "date") })
+	}
 	if r.rendered.IsZero() {
 		// The newest day header is the page's own date.
-		days.EachWithBreak(func(_ int, day *goquery.Selection) bool {
-			if d, err := parseDayHeader(day.Find(".date").First().Text()); err == nil {
+		for _, day := range idx.days {
+			if d, err := parseDayHeader(selText(dateOf(day))); err == nil {
 				r.rendered = d.Add(24*time.Hour - time.Second)
-				return false
+				break
 			}
-			return true
-		})
+		}
 	}
 
-	var perr error
-	unresolved.EachWithBreak(func(i int, s *goquery.Selection) bool {
-		a := s.Find(".incident-title a.actual-title").First()
-		if a.Length() == 0 {
-			a = s.Find(".incident-title a").First()
+	for i, s := range idx.unresolved {
+		// .incident-title a.actual-title, else .incident-title a
+		a := findFirst(s, func(n *html.Node) bool {
+			return isElement(n, "a") && selClass(n, "actual-title") && underClass(n, "incident-title")
+		})
+		if a == nil {
+			a = findFirst(s, func(n *html.Node) bool { return isElement(n, "a") && underClass(n, "incident-title") })
 		}
-		in, err := r.incident(a, s, s.Find(".updates .update, .updates-container .update"), r.rendered, 24*time.Hour)
+		in, err := r.incident(a, s, homeRows(s, true), r.rendered, 24*time.Hour)
 		if err != nil {
-			perr = &ParseError{Field: fmt.Sprintf("unresolved incident %d", i), Err: err}
-			return false
+			return nil, &ParseError{Field: fmt.Sprintf("unresolved incident %d", i), Err: err}
 		}
 		r.add(in)
-		return true
-	})
-	if perr != nil {
-		return nil, perr
 	}
-	upcoming.EachWithBreak(func(i int, s *goquery.Selection) bool {
+	for i, s := range idx.upcoming {
 		in, err := r.maintenance(s)
 		if err != nil {
-			perr = &ParseError{Field: fmt.Sprintf("scheduled maintenance %d", i), Err: err}
-			return false
+			return nil, &ParseError{Field: fmt.Sprintf("scheduled maintenance %d", i), Err: err}
 		}
 		r.add(in)
-		return true
-	})
-	if perr != nil {
-		return nil, perr
 	}
-	days.EachWithBreak(func(i int, day *goquery.Selection) bool {
-		header := day.Find(".date").First()
-		d, err := parseDayHeader(header.Text())
+	for i, day := range idx.days {
+		header := dateOf(day)
+		// .incident-container
+		containers := findAll(day, func(n *html.Node) bool { return selClass(n, "incident-container") })
+		d, err := parseDayHeader(selText(header))
 		if err != nil {
-			if day.Find(".incident-container").Length() == 0 {
-				return true
+			if len(containers) == 0 {
+				continue
 			}
-			perr = &ParseError{Field: fmt.Sprintf("status-day %d header", i), Err: err}
-			return false
+			return nil, &ParseError{Field: fmt.Sprintf("status-day %d header", i), Err: err}
 		}
 		// Rows are at most PostmortemSlack after their header and never
 		// after the page was rendered (a day of slack for the zone).
@@ -727,25 +732,37 @@ func parseStatuspageHome(doc Document) (*Page, error) {
 		if !r.rendered.IsZero() {
 			slack = min(slack, max(0, r.rendered.Add(24*time.Hour).Sub(ref)))
 		}
-		day.Find(".incident-container").EachWithBreak(func(k int, c *goquery.Selection) bool {
-			title := c.Find(".incident-title").First()
-			in, err := r.incident(title.Find("a").First(), title, c.Find(".updates-container .update"), ref, slack)
+		for k, c := range containers {
+			// .incident-title, then its first a
+			title := findFirst(c, func(n *html.Node) bool { return selClass(n, "incident-title") })
+			a := findFirst(title, func(n *html.Node) bool { return isElement(n, "a") })
+			in, err := r.incident(a, title, homeRows(c, false), ref, slack)
 			if err != nil {
-				perr = &ParseError{Field: fmt.Sprintf("past incident %d of %s", k, foldSpace(header.Text())), Err: err}
-				return false
+				return nil, &ParseError{Field: fmt.Sprintf("past incident %d of %s", k, foldSpace(selText(header))), Err: err}
 			}
 			r.add(in)
-			return true
-		})
-		return perr == nil
-	})
-	if perr != nil {
-		return nil, perr
+		}
 	}
 	if r.origin != "" {
 		r.out.Follow = append([]Follow{{URL: r.origin + "/history?page=1", Reason: FollowNext, Accept: "application/json"}}, r.out.Follow...)
 	}
 	return r.out, nil
+}
+
+// homeRows is the div.update rows of a block: the selector
+// ".updates-container .update", or with orUpdates also ".updates .update".
+func homeRows(s *html.Node, orUpdates bool) []*html.Node {
+	return findAll(s, func(n *html.Node) bool {
+		if !selClass(n, "update") {
+			return false
+		}
+		for p := n.Parent; p != nil; p = p.Parent {
+			if selClass(p, "updates-container") || orUpdates && selClass(p, "updates") {
+				return true
+			}
+		}
+		return false
+	})
 }
 
 // add appends an incident and asks for its full timeline, once per code.
@@ -759,39 +776,35 @@ func (r *homeReader) add(in Incident) {
 
 // incident reads one incident block: the title link a, the element
 // carrying its impact class, and its div.update rows, whose year-less
-// times are resolved against ref with slack.
-func (r *homeReader) incident(a, impactEl, rows *goquery.Selection, ref time.Time, slack time.Duration) (Incident, error) {
-	href := a.AttrOr("href", "")
+// times are resolved against ref with slack. a and impactEl may be nil.
+func (r *homeReader) incident(a, impactEl *html.Node, rows []*html.Node, ref time.Time, slack time.Duration) (Incident, error) {
+	href, _ := selAttr(a, "href")
 	code := incidentCode(href)
 	if code == "" {
 		return Incident{}, fmt.Errorf("%w: title link %q has no /incidents/<code>", ErrNoIncidents, href)
 	}
 	in := Incident{
 		ID:      code,
-		Title:   strings.TrimSpace(a.Text()),
+		Title:   strings.TrimSpace(selText(a)),
 		URL:     incidentURL(r.origin, code, href, r.doc.URL),
-		Updates: []Update{},
+		Updates: make([]Update, 0, len(rows)),
 	}
-	in.Impact, in.ImpactRaw = impactOf(impactEl)
-	var err error
-	rows.EachWithBreak(func(i int, s *goquery.Selection) bool {
+	class, _ := selAttr(impactEl, "class")
+	in.Impact, in.ImpactRaw = impactOfClass(class)
+	for i, s := range rows {
 		hu := readHomeUpdate(s)
 		u := Update{Status: hu.status, StatusRaw: hu.statusRaw, Body: hu.body}
-		if u.Status == StatusUnknown && s.HasClass("postmortem") {
+		if u.Status == StatusUnknown && selHasClass(s, "postmortem") {
 			u.Status = StatusPostmortem
 		}
 		if hu.readMore {
 			in.Partial = true
 		}
+		var err error
 		if u.At, err = homeTime(hu, ref, slack); err != nil {
-			err = fmt.Errorf("incident %s update %d: %w", code, i, err)
-			return false
+			return Incident{}, fmt.Errorf("incident %s update %d: %w", code, i, err)
 		}
 		in.Updates = append(in.Updates, u)
-		return true
-	})
-	if err != nil {
-		return Incident{}, err
 	}
 	slices.Reverse(in.Updates)
 	finishStatuspage(&in)
@@ -802,14 +815,15 @@ func (r *homeReader) incident(a, impactEl, rows *goquery.Selection, ref time.Tim
 // (small[data-unix-time] is the start in epoch seconds; the visible text
 // gives the end) and its posts. A block with a single post prints no
 // status word: that post is the announcement, status Scheduled.
-func (r *homeReader) maintenance(s *goquery.Selection) (Incident, error) {
-	a := s.Find(".incident-title a").First()
-	in, err := r.incident(a, s, s.Find(".updates-container .update, .updates .update"), r.rendered, 24*time.Hour)
+func (r *homeReader) maintenance(s *html.Node) (Incident, error) {
+	// .incident-title a
+	a := findFirst(s, func(n *html.Node) bool { return isElement(n, "a") && underClass(n, "incident-title") })
+	in, err := r.incident(a, s, homeRows(s, true), r.rendered, 24*time.Hour)
 	if err != nil {
 		return Incident{}, err
 	}
-	if title := strings.TrimSpace(a.AttrOr("title", "")); in.Title == "" {
-		in.Title = title
+	if title, _ := selAttr(a, "title"); in.Title == "" {
+		in.Title = strings.TrimSpace(title)
 	}
 	for i := range in.Updates {
 		if in.Updates[i].StatusRaw == "" && len(in.Updates) == 1 {
@@ -822,11 +836,15 @@ func (r *homeReader) maintenance(s *goquery.Selection) (Incident, error) {
 	finishStatuspage(&in)
 	in.Kind = KindMaintenance
 
-	small := s.Find("small[data-unix-time]").First()
-	if small.Length() == 0 {
-		small = s.Find(".incident-title small").First()
+	// small[data-unix-time], else .incident-title small
+	small := findFirst(s, func(n *html.Node) bool {
+		_, ok := selAttr(n, "data-unix-time")
+		return isElement(n, "small") && ok
+	})
+	if small == nil {
+		small = findFirst(s, func(n *html.Node) bool { return isElement(n, "small") && underClass(n, "incident-title") })
 	}
-	text := stampText(small.Text())
+	text := stampText(selText(small))
 	// Without the epoch start, the window is taken to lie within about ten
 	// months after the page was rendered.
 	ref, slack := time.Time{}, time.Duration(0)
@@ -834,7 +852,7 @@ func (r *homeReader) maintenance(s *goquery.Selection) (Incident, error) {
 		ref = r.rendered.Add(300 * 24 * time.Hour)
 	}
 	var start time.Time
-	if v, ok := small.Attr("data-unix-time"); ok {
+	if v, ok := selAttr(small, "data-unix-time"); ok {
 		if start, err = epochAttr("data-unix-time", v, time.Second); err != nil {
 			return Incident{}, fmt.Errorf("incident %s: %w", in.ID, err)
 		}
