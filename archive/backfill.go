@@ -42,9 +42,13 @@ type Backfill struct {
 	// History are the list pages after the start page, in walk order
 	// (newest first), each as it was asked for.
 	History []parser.Follow `json:"history,omitempty"`
-	// Sweep is the next list page the sweep re-verifies: 0 is the start
+	// Sweep is the list page the sweep re-verifies next: 0 is the start
 	// page, i the page History[i-1].
 	Sweep int `json:"sweep,omitempty"`
+	// SweepOwn is where on list page Sweep the sweep goes on: 0 is the
+	// list page itself, j the own page of the j-th incident it leads to.
+	// Absent (0) in archives written before the sweep went page by page.
+	SweepOwn int `json:"sweep_own,omitempty"`
 	// Swept is when the sweep last wrapped around to the start page.
 	Swept time.Time `json:"swept,omitzero"`
 }
@@ -77,42 +81,56 @@ func (db *DB) Backfill(ctx context.Context, source string) (Backfill, error) {
 	return b, nil
 }
 
-// sweepFloor is the fewest pages (list pages and the incidents' own
-// pages they lead to) an incremental run re-verifies: a history this small
-// is re-checked whole every run, as a full crawl with conditional
-// requests, deletions inferred.
-const sweepFloor = 100
-
-// sweepSlice is how many list pages, from the sweep position at, an
-// incremental run re-verifies elapsed after the source's last run. cost[i]
-// is what re-verifying list page i fetches (itself and the incidents'
-// pages it leads to). The slice covers the share of the whole history's
-// cost that the share of the period elapsed stands for, rounded up, so
-// that runs at any steady interval re-check the whole history within the
-// period; and at least sweepFloor pages; at most every list page. A
-// first run (elapsed 0) re-verifies sweepFloor pages.
-func sweepSlice(cost []int, at int, elapsed, period time.Duration) int {
-	n := len(cost)
-	if n == 0 {
+// sweepItems is how many pages (list pages and the incidents' own pages
+// they lead to, total in all) an incremental run re-verifies elapsed after
+// the source's last run: the share of the history the elapsed share of
+// the period stands for, rounded up, so that runs at any steady interval
+// re-check the whole history within the period; at least one page, at
+// most all of them. A first run (elapsed 0) re-verifies one page.
+func sweepItems(total int, elapsed, period time.Duration) int {
+	if total <= 0 {
 		return 0
 	}
 	if period <= 0 {
 		period = DefaultSweepPeriod
 	}
-	total := 0
-	for _, c := range cost {
-		total += c
+	k := int(math.Ceil(float64(total) * min(1, float64(elapsed)/float64(period))))
+	return min(total, max(1, k))
+}
+
+// sweepCursor is where the sweep stands: list page Pos (0 is the start
+// page), and on it item Off (0 is the list page itself, j its j-th
+// incident's own page).
+type sweepCursor struct{ Pos, Off int }
+
+// sweepWalk takes k items of the sweep from at, over list pages of which
+// page i has own[i] incident pages (so 1+own[i] items), calling take for
+// each, and returns where the next run goes on and whether the walk passed
+// the end of the history (wrapped back to the start page). A cursor past
+// a history that has shrunk goes on at the next list page that exists.
+func sweepWalk(own []int, at sweepCursor, k int, take func(pos, off int)) (sweepCursor, bool) {
+	n := len(own)
+	if n == 0 {
+		return sweepCursor{}, false
 	}
-	target := sweepFloor
-	if elapsed > 0 {
-		target = max(target, int(math.Ceil(float64(total)*min(1, float64(elapsed)/float64(period)))))
+	if at.Pos >= n || at.Pos < 0 {
+		at = sweepCursor{}
 	}
-	k, sum := 0, 0
-	for k < n && sum < target {
-		sum += cost[(at+k)%n]
-		k++
+	if at.Off > own[at.Pos] || at.Off < 0 {
+		at = sweepCursor{Pos: (at.Pos + 1) % n}
 	}
-	return k
+	wrapped := false
+	for range k {
+		take(at.Pos, at.Off)
+		at.Off++
+		if at.Off > own[at.Pos] {
+			at = sweepCursor{Pos: at.Pos + 1}
+			if at.Pos == n {
+				at.Pos, wrapped = 0, true
+			}
+		}
+	}
+	return at, wrapped
 }
 
 // role is why an incremental crawl fetches a list page.
@@ -122,7 +140,7 @@ type role uint8
 const (
 	roleNone  role = 0               // a backfill page, a detail page: followed whole
 	roleWalk  role = 1 << (iota - 1) // the newest pages, walked until nothing is new
-	roleSweep                        // a page the sweep re-verifies with all its incidents
+	roleSweep                        // a list page the sweep re-verifies: all its incidents' pages when it changed
 	// roleChain marks a walked page that the walk reached from the start
 	// page through walked next links, page after page. Only the end of
 	// such a chain shows that every list page was seen; a page walked
@@ -147,10 +165,18 @@ func incidentOf(f parser.Follow, ids []string) string {
 // active reports whether a list record is open, or was resolved within
 // recentWindow of now: its own page is fetched every incremental run.
 func active(in parser.Incident, now time.Time) bool {
+	until, open := activeUntil(in)
+	return open || now.Before(until)
+}
+
+// activeUntil is when a record stops being recently resolved (recentWindow
+// after its last post), or open when it stays active until a later
+// rendering says otherwise: not resolved, or with no time at all.
+func activeUntil(in parser.Incident) (until time.Time, open bool) {
 	switch in.Status {
 	case parser.StatusResolved, parser.StatusCompleted, parser.StatusPostmortem, parser.StatusUnknown:
 	default:
-		return true
+		return time.Time{}, true
 	}
 	last := in.Last().At
 	for _, t := range []time.Time{in.Resolved.At, in.Started.At} {
@@ -158,5 +184,8 @@ func active(in parser.Incident, now time.Time) bool {
 			last = t
 		}
 	}
-	return last.IsZero() || now.Sub(last) < recentWindow
+	if last.IsZero() {
+		return time.Time{}, true
+	}
+	return last.Add(recentWindow), false
 }

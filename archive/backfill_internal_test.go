@@ -5,42 +5,77 @@ import (
 	"time"
 )
 
-// The sweep's slice: the share of the history's pages the elapsed share
-// of the period stands for, rounded up to whole list pages from the
-// position, at least sweepFloor pages, at most every list page.
+// The sweep's slice: the share of the history's pages (list pages and
+// the incidents' own pages) the elapsed share of the period stands for,
+// rounded up, at least one page, at most all; taken page by page from
+// where the last run stopped, wrapping at the end of the history.
 func TestSweepSlice(t *testing.T) {
 	week := 7 * 24 * time.Hour
 	github := make([]int, 53) // a start page and 52 history pages of 60 incidents
 	for i := range github {
-		github[i] = 61
+		github[i] = 60
 	}
-	small := []int{6, 6, 6, 1, 1} // under the floor
+	small := []int{3, 4, 3, 3, 2, 0, 0} // the fixture site: home, 6 history pages
+	total := func(own []int) int {
+		n := 0
+		for _, o := range own {
+			n += 1 + o
+		}
+		return n
+	}
 	for _, tc := range []struct {
 		name    string
-		cost    []int
-		at      int
+		own     []int
 		elapsed time.Duration
 		want    int
 	}{
-		{"first run: the floor", github, 0, 0, 2},
-		{"an hour: the floor", github, 0, time.Hour, 2},
-		{"a day: a seventh", github, 0, 24 * time.Hour, 8}, // ceil(3233/7) = 462 pages: 8 list pages
-		{"a week: all", github, 10, week, 53},
-		{"longer than the period: all", github, 10, 30 * 24 * time.Hour, 53},
-		{"small history: all, every run", small, 3, time.Second, 5},
-		{"no history", nil, 0, time.Hour, 0},
+		{"first run: one page", github, 0, 1},
+		{"an hour: a 168th", github, time.Hour, 20}, // ceil(3233/168)
+		{"a day: a seventh", github, 24 * time.Hour, 462},
+		{"a week: all", github, week, 3233},
+		{"longer than the period: all", github, 30 * 24 * time.Hour, 3233},
+		{"small site every 5 minutes: one page", small, 5 * time.Minute, 1},
+		{"small site daily: a seventh", small, 24 * time.Hour, 4}, // ceil(22/7)
+		{"no history", nil, time.Hour, 0},
 	} {
-		if got := sweepSlice(tc.cost, tc.at, tc.elapsed, week); got != tc.want {
-			t.Errorf("%s: got %d list pages, want %d", tc.name, got, tc.want)
+		if got := sweepItems(total(tc.own), tc.elapsed, week); got != tc.want {
+			t.Errorf("%s: got %d pages, want %d", tc.name, got, tc.want)
 		}
 	}
-	// Runs every hour cover the whole history within the period.
-	at, covered := 0, 0
-	for hour := 0; covered < len(github); hour++ {
-		if hour > 7*24 {
-			t.Fatalf("hourly runs covered %d of %d list pages in a week", covered, len(github))
+
+	// The walk goes list page, its incidents' pages, next list page; it
+	// wraps at the end, and says so.
+	var got [][2]int
+	at, wrapped := sweepWalk([]int{2, 0, 1}, sweepCursor{Pos: 0, Off: 2}, 4, func(pos, off int) { got = append(got, [2]int{pos, off}) })
+	want := [][2]int{{0, 2}, {1, 0}, {2, 0}, {2, 1}}
+	if len(got) != len(want) || got[0] != want[0] || got[1] != want[1] || got[2] != want[2] || got[3] != want[3] || at != (sweepCursor{}) || !wrapped {
+		t.Errorf("walk of 4 from (0,2): got %v, next %+v, wrapped %v; want %v, next {0 0}, wrapped", got, at, wrapped, want)
+	}
+	// A cursor past a history that shrank goes on at a page that exists.
+	if at, _ := sweepWalk([]int{1, 1}, sweepCursor{Pos: 5, Off: 3}, 1, func(int, int) {}); at != (sweepCursor{Pos: 0, Off: 1}) {
+		t.Errorf("cursor past the end: next %+v, want {0 1}", at)
+	}
+	if at, _ := sweepWalk([]int{1, 1}, sweepCursor{Pos: 0, Off: 7}, 1, func(int, int) {}); at != (sweepCursor{Pos: 1, Off: 1}) {
+		t.Errorf("cursor past a list page's incidents: next %+v, want {1 1}", at)
+	}
+
+	// Runs every hour, or every 5 minutes, re-check every page of the
+	// history within the period, and one of them wraps.
+	for _, tc := range []struct {
+		own   []int
+		every time.Duration
+	}{{github, time.Hour}, {github, 5 * time.Minute}, {small, 5 * time.Minute}, {small, 24 * time.Hour}} {
+		seen := map[[2]int]bool{}
+		at, wraps := sweepCursor{Pos: 17 % len(tc.own)}, 0
+		for run := time.Duration(0); run < week; run += tc.every {
+			var w bool
+			at, w = sweepWalk(tc.own, at, sweepItems(total(tc.own), tc.every, week), func(pos, off int) { seen[[2]int{pos, off}] = true })
+			if w {
+				wraps++
+			}
 		}
-		k := sweepSlice(github, at, time.Hour, week)
-		at, covered = (at+k)%len(github), covered+k
+		if len(seen) != total(tc.own) || wraps == 0 {
+			t.Errorf("runs every %v over %d pages: %d re-checked in a week, %d wraps; want all, at least one wrap", tc.every, total(tc.own), len(seen), wraps)
+		}
 	}
 }

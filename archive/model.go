@@ -59,6 +59,11 @@ type PageDigest struct {
 	Follow []parser.Follow `json:"follow,omitempty"` // the pages it led to
 	Scope  parser.Scope    `json:"scope,omitempty"`
 	Claims *parser.Claims  `json:"claims,omitempty"`
+	// Active are the incidents it showed open or recently resolved when
+	// it was parsed, each with when it stops counting as recently
+	// resolved (the zero time: while it is open), so that a page answered
+	// 304 still leads to their own pages. Absent in digests kept before.
+	Active map[string]time.Time `json:"active,omitempty"`
 }
 
 // Conditional is what a conditional GET of a URL needs: the validators to

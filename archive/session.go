@@ -58,13 +58,14 @@ type Crawl struct {
 	extra       []parser.Follow // pages the start page leads to besides its own: pending, swept
 	known       map[string]bool // incident ids the source's kept digests name
 	roles       map[string]role // by URL: why an incremental crawl fetches a list page
+	sweepOwn    map[string]bool // incident pages the sweep re-verifies this run, by URL
 	history     []parser.Follow // the list pages after the start page, in walk order
 	inHistory   map[string]bool // by URL
 	incremental bool            // the backfill is done: walk, sweep
 	resumed     bool            // the crawl began with pages pending: walks the newest pages
 	walkEnded   bool            // the walk from the start page reached the last list page, page after page
 	sweptAll    bool            // the sweep re-verifies every list page this run
-	sweep       int             // the sweep position after this run
+	sweep       sweepCursor     // the sweep position after this run
 	swept       time.Time       // when the sweep last wrapped
 }
 
@@ -214,7 +215,7 @@ func (db *DB) Begin(ctx context.Context, plan Plan) (*Crawl, error) {
 		parse: plan.Parse,
 		conds: map[string]Conditional{},
 		asked: map[string]parser.Follow{},
-		known: map[string]bool{}, roles: map[string]role{}, inHistory: map[string]bool{},
+		known: map[string]bool{}, roles: map[string]role{}, inHistory: map[string]bool{}, sweepOwn: map[string]bool{},
 	}
 	var lastRun time.Time
 	if c.in.Format == string(parser.FormatAuto) {
@@ -295,7 +296,7 @@ func (c *Crawl) plan(plan Plan, lastRun time.Time) {
 	c.resumed = len(c.bf.Pending) > 0
 	c.extra = append(c.extra, c.bf.Pending...)
 	c.extra = append(c.extra, c.bf.Retry...)
-	c.sweep, c.swept = c.bf.Sweep, c.bf.Swept
+	c.sweep, c.swept = sweepCursor{Pos: c.bf.Sweep, Off: c.bf.SweepOwn}, c.bf.Swept
 	if c.bf.Done || c.resumed {
 		// The newest pages are walked only as far as they are new: a
 		// resumed run fetches the rest from Pending.
@@ -305,37 +306,65 @@ func (c *Crawl) plan(plan Plan, lastRun time.Time) {
 	if !c.incremental {
 		return
 	}
+	// The sweep goes page by page through the history: each list page,
+	// then the own pages of the incidents it led to when it was last
+	// read.
 	n := len(c.history) + 1
+	lists := make([]parser.Follow, n)
+	own := make([][]parser.Follow, n)
+	counts := make([]int, n)
+	total := 0
+	for i := range lists {
+		lists[i] = parser.Follow{URL: plan.URL}
+		if i > 0 {
+			lists[i] = c.history[i-1]
+		}
+		if d := c.conds[lists[i].URL].Digest; d != nil {
+			for _, f := range d.Follow {
+				if f.Reason != parser.FollowNext {
+					own[i] = append(own[i], f)
+				}
+			}
+		}
+		counts[i] = len(own[i])
+		total += 1 + counts[i]
+	}
 	var elapsed time.Duration
 	if !lastRun.IsZero() {
 		elapsed = plan.Started.Sub(lastRun)
 	}
-	cost := make([]int, n)
-	for i := range cost {
-		u := plan.URL
-		if i > 0 {
-			u = c.history[i-1].URL
-		}
-		cost[i] = 1
-		if d := c.conds[u].Digest; d != nil {
-			cost[i] += len(d.IDs)
-		}
-	}
-	k := sweepSlice(cost, c.bf.Sweep%n, elapsed, plan.SweepPeriod)
-	c.sweptAll = k >= n
-	for i := range k {
-		pos := (c.bf.Sweep%n + i) % n
+	k := sweepItems(total, elapsed, plan.SweepPeriod)
+	sweepList := func(pos int) {
 		if pos == 0 {
 			c.roles[plan.URL] |= roleSweep
-			continue
+			return
 		}
-		f := c.history[pos-1]
-		c.roles[f.URL] |= roleSweep
-		c.extra = append(c.extra, f)
+		f := lists[pos]
+		if c.roles[f.URL]&roleSweep == 0 {
+			c.roles[f.URL] |= roleSweep
+			c.extra = append(c.extra, f)
+		}
 	}
-	c.sweep = c.bf.Sweep%n + k
-	if c.sweep >= n {
-		c.sweep %= n
+	// An incident page is re-verified through its list page, fetched
+	// (conditionally) in the same run: an unchanged list page leads to the
+	// slice's incident pages as its digest names them; one that changed,
+	// to all of its incidents' pages as it names them now (a page the
+	// vendor withdrew is then not asked for).
+	var wrapped bool
+	c.sweep, wrapped = sweepWalk(counts, c.sweep, k, func(pos, off int) {
+		sweepList(pos)
+		if off > 0 {
+			c.sweepOwn[own[pos][off-1].URL] = true
+		}
+	})
+	if wrapped {
+		// The run that ends a sweep re-checks every list page, so that
+		// it sees the whole history and infers deletions at least once
+		// a period.
+		for pos := range lists {
+			sweepList(pos)
+		}
+		c.sweptAll = true
 		c.swept = plan.Started
 	}
 }
@@ -398,7 +427,7 @@ func (c *Crawl) Visit(p PageInput) ([]parser.Follow, error) {
 			unchanged, p.Digest = true, cond.Digest
 		default:
 			if page, err = parseAs(c.parse, doc, start, c.in.Format); err == nil {
-				p.Digest = digest(page)
+				p.Digest = digest(page, c.in.Started)
 				c.visits = append(c.visits, visit{url: p.URL, page: page})
 			}
 		}
@@ -433,9 +462,11 @@ func (c *Crawl) Visit(p PageInput) ([]parser.Follow, error) {
 // follows are the pages a visited page leads to that the crawl fetches.
 // A backfill follows all of them, and keeps the list pages in order. An
 // incremental crawl follows, from a walked list page, the next page only
-// while the page names an incident the archive does not know, and the own
-// pages only of incidents that are new, open or recently resolved; from a
-// swept page, every own page and no next page.
+// while the page names an incident the archive does not know; from any
+// list page, the own pages of incidents that are new, open or recently
+// resolved (for a page answered 304, as its digest recorded them); from a
+// swept page, every own page when it changed, else those in the sweep's
+// slice.
 func (c *Crawl) follows(requested string, start, notModified bool, page *parser.Page) []parser.Follow {
 	via := c.asked[requested]
 	if start || via.Reason == parser.FollowNext {
@@ -473,13 +504,12 @@ func (c *Crawl) follows(requested string, start, notModified bool, page *parser.
 			}
 			continue
 		}
-		if r&roleSweep != 0 {
+		if r&roleSweep != 0 && (!notModified || c.sweepOwn[f.URL]) {
 			out = append(out, f)
 			continue
 		}
 		id := incidentOf(f, ids)
-		rec, ok := records[id]
-		if id == "" || !c.known[id] || (ok && active(rec, c.in.Started)) {
+		if id == "" || !c.known[id] || c.isActive(requested, id, records, notModified) {
 			out = append(out, f)
 		}
 	}
@@ -487,6 +517,22 @@ func (c *Crawl) follows(requested string, start, notModified bool, page *parser.
 		c.walkEnded = true
 	}
 	return out
+}
+
+// isActive reports whether incident id, shown on the list page requested,
+// is open or recently resolved: as the page's fresh record says, or for a
+// page answered 304 (or fetched unchanged), as its digest recorded.
+func (c *Crawl) isActive(requested, id string, records map[string]parser.Incident, notModified bool) bool {
+	if !notModified {
+		rec, ok := records[id]
+		return ok && active(rec, c.in.Started)
+	}
+	d := c.conds[requested].Digest
+	if d == nil {
+		return false
+	}
+	until, ok := d.Active[id]
+	return ok && (until.IsZero() || c.in.Started.Before(until))
 }
 
 // PageFormat is the format a run reads one of its pages in: the start page
@@ -529,10 +575,21 @@ func inputKey(doc parser.Document, format parser.Format, sum [sha256.Size]byte) 
 }
 
 // digest keeps what a page parsed to, for the day its server answers 304.
-func digest(page *parser.Page) *PageDigest {
+// A list page (one that leads to others) keeps which of its incidents are
+// active as of now.
+func digest(page *parser.Page, now time.Time) *PageDigest {
 	d := &PageDigest{Follow: page.Follow, Scope: page.Scope, Claims: page.Claims}
 	for _, in := range page.Incidents {
 		d.IDs = append(d.IDs, in.ID)
+		if len(page.Follow) == 0 {
+			continue
+		}
+		if until, open := activeUntil(in); open || now.Before(until) {
+			if d.Active == nil {
+				d.Active = map[string]time.Time{}
+			}
+			d.Active[in.ID] = until
+		}
 	}
 	return d
 }
@@ -619,7 +676,7 @@ func (c *Crawl) forget(pages []PageInput, failures []Failure) []PageInput {
 
 // next is the source's Backfill after the crawl ended as o says.
 func (c *Crawl) next(o Outcome) Backfill {
-	bf := Backfill{History: c.history, Sweep: c.sweep, Swept: c.swept, Done: c.bf.Done}
+	bf := Backfill{History: c.history, Sweep: c.sweep.Pos, SweepOwn: c.sweep.Off, Swept: c.swept, Done: c.bf.Done}
 	if o.Stopped {
 		done := map[string]bool{}
 		for _, p := range c.in.Pages {

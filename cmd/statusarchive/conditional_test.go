@@ -10,6 +10,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/statusarchive/statusarchive/fixtures"
 	"github.com/statusarchive/statusarchive/parser"
@@ -77,6 +78,7 @@ func TestConditionalGetSkipsParsing(t *testing.T) {
 	fetched := site.full.Load()
 	parses.Store(0)
 
+	c.sweepPeriodLater()
 	again, err := c.scrape("acme", srv.URL)
 	if err != nil {
 		t.Fatal(err)
@@ -300,6 +302,7 @@ func TestUnchangedBodySkipsParsing(t *testing.T) {
 	}
 	parses.Store(0)
 
+	c.sweepPeriodLater()
 	again, err := c.scrape("acme", srv.URL)
 	if err != nil {
 		t.Fatal(err)
@@ -359,5 +362,68 @@ func TestUnchangedBodySeesEdits(t *testing.T) {
 	parses.Store(0)
 	if sum, err := c.scrape("acme", url); err != nil || parses.Load() != 0 || sum.Changed+sum.New != 0 {
 		t.Fatalf("rescrape after the edit: %+v, %v, %d pages parsed; want the edited body unchanged now", sum, err, parses.Load())
+	}
+}
+
+// An open incident's own page is asked for on every incremental run, also
+// when the list page that shows it answers 304 (its digest recorded the
+// incident open): a new update on it is archived by the next run, not a
+// sweep period later. A resolved incident's own page is not asked for
+// (beyond the sweep's slice).
+func TestOpenIncidentFetchedEveryRun(t *testing.T) {
+	fixture := fixtures.StatuspageSite(fixtures.StatuspageOptions{})
+	var mu sync.Mutex
+	asked := map[string]int{}
+	site := &etagged{h: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		asked[r.URL.Path]++
+		mu.Unlock()
+		fixture.ServeHTTP(w, r)
+	})}
+	srv := httptest.NewServer(site)
+	defer srv.Close()
+	c := newCLI(t)
+	if _, err := c.scrape("acme", srv.URL); err != nil {
+		t.Fatal(err)
+	}
+	var open, resolved []string
+	for _, in := range c.export() {
+		path := "/api/v2/incidents/" + in.ID + ".json"
+		if in.ResolvedAt == nil {
+			open = append(open, path)
+		} else {
+			resolved = append(resolved, path)
+		}
+	}
+	if len(open) == 0 || len(resolved) == 0 {
+		t.Fatalf("the fixture site has %d open and %d resolved incidents; want both", len(open), len(resolved))
+	}
+	mu.Lock()
+	clear(asked)
+	mu.Unlock()
+	const runs = 3
+	for range runs {
+		c.now = c.now.Add(5 * time.Minute)
+		if sum, err := c.scrape("acme", srv.URL); err != nil || sum.New+sum.Changed+sum.Deleted != 0 {
+			t.Fatalf("unchanged run: %+v, %v", sum, err)
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if asked["/"] != runs {
+		t.Errorf("start page asked for %d times in %d runs", asked["/"], runs)
+	}
+	for _, p := range open {
+		if asked[p] != runs {
+			t.Errorf("open incident %s asked for %d times in %d runs, want every run", p, asked[p], runs)
+		}
+	}
+	swept := 0
+	for _, p := range resolved {
+		swept += asked[p]
+	}
+	t.Logf("%d runs: %d requests in all, %d of them for resolved incidents' pages (the sweep's slice)", runs, site.full.Load()+site.notModified.Load(), swept)
+	if swept > runs {
+		t.Errorf("resolved incidents' pages asked for %d times in %d runs; want at most the sweep's page a run", swept, runs)
 	}
 }

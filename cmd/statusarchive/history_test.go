@@ -434,6 +434,7 @@ func TestRelativeTimesAddNoVersion(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	c.sweepPeriodLater()
 	again, err := c.scrape("workos", srv.URL+workosPath)
 	if err != nil || again.New+again.Changed+again.Deleted != 0 || again.Unchanged != first.Incidents {
 		t.Fatalf("rescrape with other relative times: %+v, %v; want every incident unchanged", again, err)

@@ -92,7 +92,10 @@ func TestScrapePlatformSites(t *testing.T) {
 				t.Errorf("second run: %+v, want no new, changed or deleted incident", again)
 			}
 
+			// Within a sweep period the sweep re-reads the oldest
+			// incident, whose page the newest pages do not lead to.
 			site.current.Store(1)
+			c.sweepPeriodLater()
 			third, err := c.scrape(platform, srv.URL+starts[platform])
 			if err != nil {
 				t.Fatal(err)

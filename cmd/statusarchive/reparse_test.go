@@ -73,6 +73,7 @@ func TestReparseAfterNotModified(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	c.sweepPeriodLater() // a run that re-checks every page
 	if _, err := c.scrape("acme", srv.URL); err != nil || site.notModified.Load() == 0 {
 		t.Fatalf("rescrape: %v, %d answers 304; want conditional GETs answered 304", err, site.notModified.Load())
 	}

@@ -35,6 +35,12 @@ func newCLI(t *testing.T) *cli {
 	return &cli{t: t, db: filepath.Join(t.TempDir(), "archive.db"), now: time.Date(2026, 7, 1, 12, 0, 0, 0, time.UTC)}
 }
 
+// sweepPeriodLater moves the clock on by the default sweep period: the
+// next incremental run re-checks the source's whole history (every list
+// page and every incident's own page), as the sweep does at least once a
+// period, instead of the slice a run soon after the last one re-checks.
+func (c *cli) sweepPeriodLater() { c.now = c.now.Add(archive.DefaultSweepPeriod) }
+
 func (c *cli) clock() time.Time {
 	c.now = c.now.Add(time.Second)
 	return c.now
@@ -284,6 +290,7 @@ func TestRescrapeVersionsOnlyWhatChanged(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	c.sweepPeriodLater()
 	again, err := c.scrape("workos", srv.URL+workosPath)
 	if err != nil {
 		t.Fatal(err)
@@ -298,6 +305,7 @@ func TestRescrapeVersionsOnlyWhatChanged(t *testing.T) {
 	}
 
 	site.extraUpdate = true
+	c.sweepPeriodLater()
 	edited, err := c.scrape("workos", srv.URL+workosPath)
 	if err != nil {
 		t.Fatal(err)

@@ -45,6 +45,7 @@ func TestScrapeStatuspageSiteFullHistory(t *testing.T) {
 			t.Errorf("id %q is not a Statuspage code", in.ID)
 		}
 	}
+	c.sweepPeriodLater() // a run that re-checks the whole history
 	again, err := c.scrape("acme", srv.URL)
 	if err != nil {
 		t.Fatal(err)

@@ -176,10 +176,16 @@ func writeScrapes(tb testing.TB, dir string, scrapes [][]string) string {
 }
 
 // scrapeMany runs the scrapes listed in listFile into the archive at db in
-// a second process, and returns the finished command.
+// a second process, and returns the finished command. With
+// SCRAPE_CPUPROFILE_DIR set, the process writes its CPU profile there, as
+// scrape-N.cpu for the Nth process of the benchmark.
 func scrapeMany(tb testing.TB, listFile, db string) *exec.Cmd {
 	tb.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^TestScrapeManyHelper$")
+	args := []string{"-test.run=^TestScrapeManyHelper$"}
+	if dir := os.Getenv("SCRAPE_CPUPROFILE_DIR"); dir != "" {
+		args = append(args, "-test.cpuprofile="+filepath.Join(dir, fmt.Sprintf("scrape-%d.cpu", scrapeProcesses.Add(1))))
+	}
+	cmd := exec.Command(os.Args[0], args...)
 	cmd.Env = append(os.Environ(), "STATUSARCHIVE_SCRAPE_MANY="+listFile, "STATUSARCHIVE_DB="+db)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
@@ -188,6 +194,9 @@ func scrapeMany(tb testing.TB, listFile, db string) *exec.Cmd {
 	}
 	return cmd
 }
+
+// scrapeProcesses counts scrapeMany's processes, to name their profiles.
+var scrapeProcesses atomic.Int64
 
 // childUsage is the CPU (user and system) and peak RSS of a finished
 // command.

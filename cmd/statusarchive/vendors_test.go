@@ -97,6 +97,8 @@ func TestScrapeVendorSites(t *testing.T) {
 					}
 				}
 			})
+			// The sweep re-reads it within its period.
+			c.sweepPeriodLater()
 			edited, err := c.scrape(platform, srv.URL+site.StartPath())
 			if err != nil || edited.Changed != 1 || edited.New != 0 || edited.Deleted != 0 {
 				t.Fatalf("after editing %s: %+v, %v; want exactly one changed", target, edited, err)
