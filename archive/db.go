@@ -96,7 +96,8 @@ type DB struct {
 	lg        zerolog.Logger
 	threshold float64
 	announce  Announcer
-	maxDead   int // Options.MaxDeadLetters
+	maxDead   int  // Options.MaxDeadLetters
+	noFold    bool // write every run its own entry, as archives before folding did (tests)
 
 	closeOnce sync.Once
 	closeErr  error

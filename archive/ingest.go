@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -142,9 +143,9 @@ func (db *DB) ingest(ctx context.Context, in RunInput, incidents []parser.Incide
 			return err
 		}
 		w.announce = db.announce
-		if run.ID, err = w.runs.b.NextSequence(); err != nil {
-			return fmt.Errorf("next run id: %w", err)
-		}
+		// The run's id, claimed by finish unless the run folds into the
+		// source's previous entry.
+		run.ID = w.runs.b.Sequence() + 1
 		var sighted []sighting
 		if resolve != nil {
 			all, ids, err := resolve(w)
@@ -200,16 +201,14 @@ func (db *DB) ingest(ctx context.Context, in RunInput, incidents []parser.Incide
 			return err
 		}
 		refs := carried
+		var kept []keptValidators
 		if refs == nil {
-			if refs, err = w.storePages(in.Pages, run.ID); err != nil {
+			if refs, kept, err = w.storePages(in.Pages); err != nil {
 				return err
 			}
 		}
-		if err := root(tx, bucketRunPages).put(seq(run.ID), refs); err != nil {
-			return err
-		}
 		if in.backfill != nil {
-			if err := w.source.put([]byte(keyBackfill), in.backfill); err != nil {
+			if err := putChanged(w.source, []byte(keyBackfill), in.backfill); err != nil {
 				return err
 			}
 			run.Left = in.backfill.Left()
@@ -217,6 +216,23 @@ func (db *DB) ingest(ctx context.Context, in RunInput, incidents []parser.Incide
 		run.Outcome = OutcomeOK
 		if len(in.Failures) > 0 {
 			run.Outcome = OutcomePartial
+		}
+		folded, err := w.fold(&run, refs, db.noFold)
+		if err != nil {
+			return err
+		}
+		if !folded {
+			if err := root(tx, bucketRunPages).put(seq(run.ID), refs); err != nil {
+				return err
+			}
+		}
+		// Written now that the run's id is known: an unchanged run that
+		// folded names the entry it folded into.
+		if err := w.putSightings(run.ID, now); err != nil {
+			return err
+		}
+		if err := w.keepValidators(kept, run.ID); err != nil {
+			return err
 		}
 		return w.finish(&run)
 	})
@@ -254,9 +270,7 @@ func (db *DB) RecordFailure(ctx context.Context, in RunInput, cause error) (Run,
 		if err != nil {
 			return err
 		}
-		if run.ID, err = w.runs.b.NextSequence(); err != nil {
-			return fmt.Errorf("next run id: %w", err)
-		}
+		run.ID = w.runs.b.Sequence() + 1
 		return w.finish(&run)
 	})
 	if err != nil {
@@ -367,6 +381,9 @@ type writer struct {
 	// this run, as rewritten: the announcer compares the two without
 	// reading it back. Kept only when there is an announcer.
 	superseded map[string]Version
+	// sighted are the heads of incidents the run saw unchanged, written
+	// once the run's id is known (putSightings).
+	sighted []sightedHead
 }
 
 func openWriter(tx *bbolt.Tx, source string) (*writer, error) {
@@ -459,8 +476,8 @@ func (w *writer) apply(run *Run, inc parser.Incident, now time.Time) error {
 		if run.Origin == OriginParser {
 			return nil // a reparse is no sighting of the vendor's page
 		}
-		h.LastSeen, h.LastRun = now, run.ID
-		return ib.put([]byte(keyHead), h)
+		w.sighted = append(w.sighted, sightedHead{ib, h})
+		return nil
 	default:
 		run.Changed++
 		run.ChangedIDs = append(run.ChangedIDs, inc.ID)
@@ -563,15 +580,15 @@ func (w *writer) sightings(ids []string) ([]sighting, error) {
 	return out, nil
 }
 
-// sight records that run saw incident s unchanged: only its head moves.
+// sight records that run saw incident s unchanged: only its head moves
+// (putSightings).
 func (w *writer) sight(run *Run, s sighting, now time.Time) error {
 	run.Incidents++
 	run.Updates += s.updates
 	run.Unchanged++
 	w.noteUpdate(s.head.FirstUpdate)
-	h := s.head
-	h.LastSeen, h.LastRun = now, run.ID
-	return s.ib.put([]byte(keyHead), h)
+	w.sighted = append(w.sighted, sightedHead{s.ib, s.head})
+	return nil
 }
 
 // latest reads the latest version of incident id for a run to merge with
@@ -648,27 +665,28 @@ func (w *writer) tombstones(run *Run, seen map[string]bool, oldest, now time.Tim
 	return nil
 }
 
-// storePages stores each page body once, by its SHA-256, keeps each
-// page's validators for the next run's conditional GET, and returns the
-// run's references to the pages. A page answered 304 Not Modified has no
-// body of its own: its reference names the body its validators were kept
-// with, which is stored already, so that the run's pages can be read (and
-// reparsed) whole.
-func (w *writer) storePages(pages []PageInput, runID uint64) ([]StoredPage, error) {
+// storePages stores each page body once, by its SHA-256, and returns the
+// run's references to the pages and the validators to keep for each
+// page's next conditional GET (keepValidators writes them, with the run's
+// id). A page answered 304 Not Modified has no body of its own: its
+// reference names the body its validators were kept with, which is stored
+// already, so that the run's pages can be read (and reparsed) whole.
+func (w *writer) storePages(pages []PageInput) ([]StoredPage, []keptValidators, error) {
 	store, err := createRoot(w.tx, bucketPages)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	vb, err := createRoot(w.tx, bucketValidators)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	mine, err := w.source.create(bucketSourcePages)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	mine.b.FillPercent = 0.9
 	refs := make([]StoredPage, 0, len(pages))
+	var kept []keptValidators
 	for _, p := range pages {
 		ref := StoredPage{URL: p.URL, Status: p.Status, FetchedAt: p.FetchedAt.UTC(), Size: len(p.Body), Header: http.Header{}}
 		for _, name := range keptHeaders {
@@ -685,45 +703,77 @@ func (w *writer) storePages(pages []PageInput, runID uint64) ([]StoredPage, erro
 			ref.SHA256 = hex.EncodeToString(sum[:])
 			if store.b.Get(sum[:]) == nil {
 				if err := store.b.Put(sum[:], store.seal(sum[:], encGzip, compress(p.Body))); err != nil {
-					return nil, fmt.Errorf("write page %s: %w", ref.SHA256, err)
+					return nil, nil, fmt.Errorf("write page %s: %w", ref.SHA256, err)
 				}
 			}
 		}
-		kept, err := keepValidators(vb, p, runID, &ref)
+		k, ok, err := validatorsOf(vb, kept, p, &ref)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		if kept {
-			if err := mine.mark([]byte(cmp.Or(p.Requested, p.URL))); err != nil {
-				return nil, err
+		if ok {
+			kept = append(kept, k)
+			if !k.forget && mine.b.Get(k.key) == nil {
+				if err := mine.mark(k.key); err != nil {
+					return nil, nil, err
+				}
 			}
 		}
 		refs = append(refs, ref)
 	}
-	return refs, nil
+	return refs, kept, nil
 }
 
-// keepValidators keeps page p's ETag and Last-Modified, with the digest of
-// what it parsed to and the hash and size of its body (ref's), and reports
-// whether it kept any. A 2xx with neither validators nor a digest with its
-// input forgets old ones: a page without validators keeps its digest, so
-// that a later byte-identical body is not parsed again. A 304 refreshes
-// those it carries, keeps the rest, and gives ref the body they were kept
-// with.
-func keepValidators(vb bucket, p PageInput, runID uint64, ref *StoredPage) (kept bool, err error) {
+// keptValidators is what a run keeps of a page's validators: rec, or
+// nothing (forget); stored is the record the archive held before the run,
+// if any.
+type keptValidators struct {
+	key    []byte
+	rec    validatorRecord
+	forget bool
+	stored *validatorRecord
+	again  bool // the run fetched the URL before: stored is out of date
+}
+
+// validatorsOf works out what to keep of page p's ETag and Last-Modified,
+// with the digest of what it parsed to and the hash and size of its body
+// (ref's); ok is false when there is nothing to write. A 2xx with neither
+// validators nor a digest with its input forgets old ones: a page without
+// validators keeps its digest, so that a later byte-identical body is not
+// parsed again. A 304 refreshes those it carries, keeps the rest, and
+// gives ref the body they were kept with. earlier are the run's pages
+// before p.
+func validatorsOf(vb bucket, earlier []keptValidators, p PageInput, ref *StoredPage) (k keptValidators, ok bool, err error) {
 	url := cmp.Or(p.Requested, p.URL)
-	if url == "" || len(url) > maxKeyURL {
-		return false, nil
+	if url == "" || len(url) > maxKeyURL || (p.Status != http.StatusNotModified && (p.Status < 200 || p.Status > 299)) {
+		return k, false, nil
 	}
-	key := []byte(url)
-	rec := validatorRecord{ETag: p.Header.Get("ETag"), LastModified: p.Header.Get("Last-Modified"), Run: runID,
-		Digest: p.Digest, SHA256: ref.SHA256, Size: ref.Size, Input: p.input}
-	switch {
-	case p.Status == http.StatusNotModified:
-		var old validatorRecord
-		if _, err := vb.get(key, &old); err != nil {
-			return false, err
+	k.key = []byte(url)
+	var old validatorRecord
+	if i := slices.IndexFunc(earlier, func(e keptValidators) bool { return string(e.key) == url }); i >= 0 {
+		// The run fetched it before: what it kept then is the old record.
+		last := earlier[i]
+		for _, e := range earlier[i:] {
+			if string(e.key) == url {
+				last = e
+			}
 		}
+		if !last.forget {
+			old = last.rec
+		}
+		k.again = true
+	} else {
+		found, err := vb.get(k.key, &old)
+		if err != nil {
+			return k, false, err
+		}
+		if found {
+			k.stored = &old
+		}
+	}
+	rec := validatorRecord{ETag: p.Header.Get("ETag"), LastModified: p.Header.Get("Last-Modified"),
+		Digest: p.Digest, SHA256: ref.SHA256, Size: ref.Size, Input: p.input}
+	if p.Status == http.StatusNotModified {
 		rec.ETag = cmp.Or(rec.ETag, old.ETag)
 		rec.LastModified = cmp.Or(rec.LastModified, old.LastModified)
 		if rec.Digest == nil {
@@ -731,19 +781,39 @@ func keepValidators(vb bucket, p PageInput, runID uint64, ref *StoredPage) (kept
 		}
 		rec.SHA256, rec.Size, rec.Input = old.SHA256, old.Size, old.Input
 		ref.SHA256, ref.Size = old.SHA256, old.Size
-	case p.Status < 200 || p.Status > 299:
-		return false, nil
 	}
 	if rec.Digest == nil || rec.Input == "" {
 		rec.Input = ""
 	}
-	if rec.ETag == "" && rec.LastModified == "" && rec.Input == "" {
-		if err := vb.b.Delete(key); err != nil {
-			return false, fmt.Errorf("delete %s: %w", vb.keyPath(key), err)
-		}
-		return false, nil
+	k.rec = rec
+	k.forget = rec.ETag == "" && rec.LastModified == "" && rec.Input == ""
+	return k, true, nil
+}
+
+// keepValidators writes the validators of a run's pages, as run runID
+// kept them; a record as the archive holds it already is not written
+// again.
+func (w *writer) keepValidators(kept []keptValidators, runID uint64) error {
+	if len(kept) == 0 {
+		return nil
 	}
-	return true, vb.put(key, rec)
+	vb := root(w.tx, bucketValidators)
+	for _, k := range kept {
+		if k.forget {
+			if err := vb.b.Delete(k.key); err != nil {
+				return fmt.Errorf("delete %s: %w", vb.keyPath(k.key), err)
+			}
+			continue
+		}
+		k.rec.Run = runID
+		if !k.again && k.stored != nil && sameJSON(*k.stored, k.rec) {
+			continue
+		}
+		if err := vb.put(k.key, k.rec); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // noteUpdate widens the source's span of first-update times.
@@ -760,16 +830,28 @@ func (w *writer) noteUpdate(t time.Time) {
 	}
 }
 
-// finish writes the run-log entry, the source's index entry and state.
+// finish writes the run-log entry, the source's index entry and state. A
+// run that has not folded into an entry of the log claims its id here.
 func (w *writer) finish(run *Run) error {
+	if run.ID > w.runs.b.Sequence() {
+		n, err := w.runs.b.NextSequence()
+		if err != nil {
+			return fmt.Errorf("next run id: %w", err)
+		}
+		if n != run.ID {
+			return &RecordError{Path: w.runs.String(), Err: fmt.Errorf("%w: run id %d taken as %d", ErrCorrupt, run.ID, n)}
+		}
+	}
 	if err := w.runs.put(seq(run.ID), run); err != nil {
 		return err
 	}
-	if err := w.index.mark(seq(run.ID)); err != nil {
-		return err
+	if w.index.b.Get(seq(run.ID)) == nil {
+		if err := w.index.mark(seq(run.ID)); err != nil {
+			return err
+		}
 	}
 	st, info := &w.state, &w.state.Info
-	at := runTime(*run)
+	at := runTime(run.Latest())
 	info.Runs++
 	info.LastRun, info.LastRunAt, info.LastOutcome = run.ID, at, run.Outcome
 	switch run.Outcome {

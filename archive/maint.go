@@ -20,7 +20,7 @@ const maxReported = 1000
 // Check verifies the archive: bbolt's own page-level check, the checksum
 // of every stored value, and the structure the archive relies on (every
 // incident's versions run 1..n under a head that names the newest, every
-// run the indexes name exists, every page a run names is stored and hashes
+// run the indexes name exists and folds only unchanged runs, every page a run names is stored and hashes
 // to its key). It also reports ErrRolledBack when the file is behind the
 // transaction high-water mark recorded for it. It returns every problem
 // found, joined; nil means clean.
@@ -202,8 +202,16 @@ func (c *checker) sources(ctx context.Context, tx *bbolt.Tx) error {
 		if index := src.sub(bucketSourceRuns); index.exists() {
 			ic := index.b.Cursor()
 			for k, _ := ic.First(); k != nil; k, _ = ic.Next() {
-				if runs.b.Get(k) == nil {
+				v := runs.b.Get(k)
+				if v == nil {
 					c.add(&RecordError{Path: index.keyPath(k), Err: fmt.Errorf("%w: indexed run missing from the run log", ErrCorrupt)})
+					continue
+				}
+				var r Run
+				if err := runs.decode(k, v, &r); err != nil {
+					c.add(err)
+				} else if err := checkFolded(runs, k, r); err != nil {
+					c.add(err)
 				}
 			}
 		}

@@ -144,10 +144,34 @@ type Run struct {
 	ChangedIDs  []string `json:"changed_ids,omitempty"`
 	RestoredIDs []string `json:"restored_ids,omitempty"`
 	DeletedIDs  []string `json:"deleted_ids,omitempty"`
+
+	// Folded is how many later runs were folded into this entry: runs of
+	// the same source that followed it and found it all as it was (see
+	// DB.Ingest), each counted here instead of written as an entry of
+	// its own. The entry stands for Folded+1 runs (Count); Started,
+	// Finished and Recorded are the first's, LastStarted, LastFinished
+	// and LastRecorded the latest's. Entries written before runs were
+	// folded have none and stand for one run.
+	Folded       int       `json:"folded,omitempty"`
+	LastStarted  time.Time `json:"last_started,omitzero"`
+	LastFinished time.Time `json:"last_finished,omitzero"`
+	LastRecorded time.Time `json:"last_recorded,omitzero"`
 }
 
 // Good reports whether the run's records were ingested.
 func (r Run) Good() bool { return r.Outcome == OutcomeOK || r.Outcome == OutcomePartial }
+
+// Count is how many runs the entry stands for: 1, or 1 + Folded.
+func (r Run) Count() int { return 1 + max(r.Folded, 0) }
+
+// Latest is the entry as its latest run: with the times of the last run
+// folded into it, if any.
+func (r Run) Latest() Run {
+	if r.Folded > 0 {
+		r.Started, r.Finished, r.Recorded = r.LastStarted, r.LastFinished, r.LastRecorded
+	}
+	return r
+}
 
 // Version is one stored version of an incident.
 type Version struct {

@@ -56,8 +56,10 @@ func (db *DB) Sources(ctx context.Context) ([]SourceInfo, error) {
 	return out, nil
 }
 
-// Runs returns the newest runs first: of source, or of every source when
-// source is empty; at most limit of them unless limit <= 0.
+// Runs returns the newest run-log entries first: of source, or of every
+// source when source is empty; at most limit of them unless limit <= 0.
+// An entry may stand for several unchanged runs folded into it
+// (Run.Count).
 func (db *DB) Runs(ctx context.Context, source string, limit int) ([]Run, error) {
 	var out []Run
 	err := db.view(ctx, func(tx *bbolt.Tx) error {
@@ -616,7 +618,7 @@ const claimRunsScanned = 50
 // LatestClaims returns the claims the start page of the source's latest
 // good run that had any made about itself ("44 outages in the last 2
 // years"), and when that run recorded them; nil when none of its last 50
-// runs had any.
+// run-log entries had any.
 func (db *DB) LatestClaims(ctx context.Context, source string) (*parser.Claims, time.Time, error) {
 	runs, err := db.Runs(ctx, source, claimRunsScanned)
 	if err != nil {
@@ -624,7 +626,7 @@ func (db *DB) LatestClaims(ctx context.Context, source string) (*parser.Claims, 
 	}
 	for _, r := range runs {
 		if r.Good() && r.Claims != nil {
-			return r.Claims, r.Recorded, nil
+			return r.Claims, r.Latest().Recorded, nil
 		}
 	}
 	return nil, time.Time{}, nil

@@ -364,7 +364,8 @@ func (d *daemon) seed(ctx context.Context, cfg *Config, names []string) (overdue
 				overdue = append(overdue, name)
 				continue
 			}
-			last := cmp.Or(runs[good].Finished, runs[good].Recorded)
+			latest := runs[good].Latest() // the last of the runs folded into it, if any
+			last := cmp.Or(latest.Finished, latest.Recorded)
 			d.metrics.setLastSuccess(name, last)
 			if !src.Schedule.Next(last).After(now) {
 				overdue = append(overdue, name)

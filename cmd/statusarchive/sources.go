@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+
+	"github.com/statusarchive/statusarchive/archive"
 )
 
 func (m *Main) sourcesCommand() *cobra.Command {
@@ -66,16 +68,26 @@ func (m *Main) sources(ctx context.Context, f *flags, runs int, asJSON bool, arg
 		}
 		fmt.Fprintf(m.Stdout, "\n%s: latest runs\n", safe(s.Name))
 		tw := tabwriter.NewWriter(m.Stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "  RUN\tSTARTED (UTC)\tOUTCOME\tPAGES\tINCIDENTS\tNEW\tCHANGED\tDELETED\tERROR")
+		fmt.Fprintln(tw, "  RUN\tSTARTED (UTC)\tOUTCOME\tPAGES\tINCIDENTS\tNEW\tCHANGED\tDELETED\tREPEATED\tERROR")
 		for _, r := range list {
-			fmt.Fprintf(tw, "  %d\t%s\t%s\t%d\t%d\t%d\t%d\t%d\t%s\n", r.ID, minute(r.Started), r.Outcome, r.Pages, r.Incidents,
-				r.New, r.Changed, r.Deleted, safe(r.Error))
+			fmt.Fprintf(tw, "  %d\t%s\t%s\t%d\t%d\t%d\t%d\t%d\t%s\t%s\n", r.ID, minute(r.Started), r.Outcome, r.Pages, r.Incidents,
+				r.New, r.Changed, r.Deleted, repeated(r), safe(r.Error))
 		}
 		if err := tw.Flush(); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// repeated says how many unchanged runs an entry stands for, and when
+// the latest started: "×12, last 2026-06-01 13:05"; "-" for one run.
+func repeated(r archive.Run) string {
+	if r.Count() == 1 {
+		return "-"
+	}
+	latest := r.Latest()
+	return fmt.Sprintf("×%d, last %s", r.Count(), minute(cmp.Or(latest.Started, latest.Finished, latest.Recorded)))
 }
 
 func minute(t time.Time) string {
