@@ -36,11 +36,9 @@ var betterStackReportPath = regexp.MustCompile(`/incidents/(\d+)/?$`)
 const betterStackHistoryMonths = 3
 
 func sniffBetterStackHTML(doc Document) int {
-	dom, ok := docDOM(doc)
-	if !ok {
-		return 0
-	}
-	if dom.Find(`.status-report-page .status-update`).Length() > 0 || dom.Find(`.status-history`).Length() > 0 {
+	// .status-report-page .status-update, .status-history: read by the
+	// shared walk.
+	if s := doc.signals(); s != nil && (s.bsReportUpdate || s.bsHistory) {
 		return 80
 	}
 	return 0

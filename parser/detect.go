@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"golang.org/x/net/html"
-	"golang.org/x/net/html/atom"
 )
 
 // Format names a page family a parser understands. The names are what
@@ -236,56 +235,10 @@ func blocked(doc Document) string {
 	if doc.syntax() != syntaxHTML {
 		return ""
 	}
-	root, err := doc.html()
-	if err != nil {
-		return ""
+	if s := doc.signals(); s != nil {
+		return s.blocked
 	}
-	return blockedIn(root)
-}
-
-// blockedIn is blocked's walk of the tree under root. It allocates only
-// for a <title> and for a script whose text is split over several nodes:
-// it runs on every HTML page before any parser.
-func blockedIn(root *html.Node) string {
-	why := ""
-	var walk func(n *html.Node)
-	walk = func(n *html.Node) {
-		for ; n != nil && why == ""; n = n.NextSibling {
-			if n.Type != html.ElementNode {
-				if n.FirstChild != nil {
-					walk(n.FirstChild)
-				}
-				continue
-			}
-			switch n.DataAtom {
-			case atom.Title:
-				if w, ok := blockTitles[strings.ToLower(foldSpace(nodeText(n)))]; ok {
-					why = w
-				}
-			case atom.Input:
-				if strings.EqualFold(strings.TrimSpace(attrOf(n, "type")), "password") {
-					why = "login form"
-				}
-			case atom.Script:
-				why = blockScript(n)
-			case atom.Iframe:
-				if containsFoldASCII(attrOf(n, "src"), "challenges.cloudflare.com") {
-					why = "cloudflare challenge"
-				}
-			}
-			// A captcha bound to a form's button (the subscribe form's
-			// invisible reCAPTCHA) guards that form, not the page; a
-			// challenge shows the widget in a container of its own.
-			if why == "" && n.DataAtom != atom.Input && n.DataAtom != atom.Button {
-				why = blockAttrs(n)
-			}
-			if n.FirstChild != nil {
-				walk(n.FirstChild)
-			}
-		}
-	}
-	walk(root)
-	return why
+	return ""
 }
 
 // blockScript says why a <script> looks like a challenge's, or "": its
@@ -338,22 +291,32 @@ func blockAttrs(n *html.Node) string {
 }
 
 // containsFoldASCII reports whether s holds mark, a lower-case ASCII
-// string, with ASCII letters matched in either case.
+// string, with ASCII letters matched in either case. It finds candidates
+// with a byte search for the mark's first byte that is not a letter (one
+// case to look for), so that a long script costs a fast scan per mark.
 func containsFoldASCII(s, mark string) bool {
 	if len(mark) == 0 {
 		return true
 	}
-	first, upper := mark[0], mark[0]
-	if 'a' <= first && first <= 'z' {
-		upper = first - 'a' + 'A'
-	}
-	for i := 0; i+len(mark) <= len(s); i++ {
-		if c := s[i]; c != first && c != upper {
-			continue
+	anchor := strings.IndexFunc(mark, func(r rune) bool { return r < 'a' || r > 'z' })
+	if anchor < 0 {
+		for i := 0; i+len(mark) <= len(s); i++ {
+			if asciiEqualFold(s[i:i+len(mark)], mark) {
+				return true
+			}
 		}
-		if asciiEqualFold(s[i:i+len(mark)], mark) {
+		return false
+	}
+	for i := anchor; i+len(mark)-anchor <= len(s); {
+		k := strings.IndexByte(s[i:], mark[anchor])
+		if k < 0 {
+			return false
+		}
+		i += k
+		if start := i - anchor; start+len(mark) <= len(s) && asciiEqualFold(s[start:start+len(mark)], mark) {
 			return true
 		}
+		i++
 	}
 	return false
 }

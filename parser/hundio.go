@@ -56,13 +56,11 @@ func hundDOM(doc Document) (*goquery.Document, bool) {
 	if !ok {
 		return nil, false
 	}
-	// The sniffer and the parse both ask; the tree is shared, the answer
-	// is kept.
-	ok = memoize(doc, "hund", func() bool {
-		home := dom.Find("aside.state-bar").Length() > 0 && dom.Find("section.groups section.group").Length() > 0
-		history := dom.Find("section.history").Length() > 0 && dom.Find(`a[href^="https://hund.io"]`).Length() > 0
-		return home || history
-	})
+	// aside.state-bar with section.groups section.group, or
+	// section.history with a[href^="https://hund.io"]: read by the shared
+	// walk.
+	s := doc.signals()
+	ok = s != nil && (s.hundStateBar && s.hundGroup || s.hundHistory && s.hundLink)
 	return dom, ok
 }
 

@@ -335,12 +335,9 @@ func nextData(doc Document) (map[string]json.RawMessage, bool) {
 		return nil, false
 	}
 	r := memoize(doc, "next-data", func() result {
-		dom, ok := docDOM(doc)
-		if !ok {
-			return result{}
-		}
-		script := dom.Find(`script#__NEXT_DATA__`).First()
-		if script.Length() == 0 {
+		// script#__NEXT_DATA__, found by the shared walk.
+		s := doc.signals()
+		if s == nil || s.nextData == nil {
 			return result{}
 		}
 		var data struct {
@@ -348,7 +345,7 @@ func nextData(doc Document) (map[string]json.RawMessage, bool) {
 				PageProps map[string]json.RawMessage `json:"pageProps"`
 			} `json:"props"`
 		}
-		if json.Unmarshal([]byte(script.Text()), &data) != nil || data.Props.PageProps == nil {
+		if json.Unmarshal([]byte(nodeText(s.nextData)), &data) != nil || data.Props.PageProps == nil {
 			return result{map[string]json.RawMessage{}, true}
 		}
 		return result{data.Props.PageProps, true}

@@ -52,11 +52,9 @@ func statusIOHistoryLinks(dom *goquery.Document) *goquery.Selection {
 }
 
 func sniffStatusIOHTML(doc Document) int {
-	dom, ok := docDOM(doc)
-	if !ok {
-		return 0
-	}
-	if dom.Find(`#statusio_incident .incident_update`).Length() > 0 || dom.Find(`#statusio_history`).Length() > 0 || statusIOHistoryLinks(dom).Length() > 0 {
+	// #statusio_incident .incident_update, #statusio_history and
+	// statusIOHistoryLinks' selector: read by the shared walk.
+	if s := doc.signals(); s != nil && (s.sioIncidentUpdate || s.sioHistory || s.sioHistoryLink) {
 		return 80
 	}
 	return 0

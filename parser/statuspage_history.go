@@ -70,28 +70,10 @@ func sniffStatuspageHistory(doc Document) int {
 // historyElement is the element of doc's HTML tree whose data-react-class
 // is HistoryIndex, or nil.
 func historyElement(doc Document) *html.Node {
-	return memoize(doc, "history-element", func() *html.Node {
-		if doc.syntax() != syntaxHTML {
-			return nil
-		}
-		root, err := doc.html()
-		if err != nil {
-			return nil
-		}
-		var found *html.Node
-		var walk func(n *html.Node)
-		walk = func(n *html.Node) {
-			for ; n != nil && found == nil; n = n.NextSibling {
-				if n.Type == html.ElementNode && strings.EqualFold(strings.TrimSpace(attrOf(n, "data-react-class")), "HistoryIndex") {
-					found = n
-					return
-				}
-				walk(n.FirstChild)
-			}
-		}
-		walk(root)
-		return found
-	})
+	if s := doc.signals(); s != nil {
+		return s.history
+	}
+	return nil
 }
 
 // decodeHistoryProps decodes a props object and checks that it is one: a

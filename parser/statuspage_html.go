@@ -83,6 +83,11 @@ func hasStatuspageMarker(doc Document) bool {
 // token (in any case). The same names in the page's embedded CSS
 // (".status-day .update-title") or text do not count.
 func hasClass(doc Document, token string) bool {
+	for _, c := range spClassNames {
+		if c.name == token {
+			return hasSPClass(doc, c.bit)
+		}
+	}
 	return doc.classes()[token]
 }
 
