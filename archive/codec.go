@@ -21,8 +21,9 @@ import (
 //
 //	[4] CRC-32C (Castagnoli), big-endian, of the value's bucket path, key,
 //	    encoding byte and payload
-//	[1] encoding: 'j' JSON, 'd' DEFLATE-compressed JSON, 'z' gzip-compressed
-//	    raw bytes, 'n' no payload
+//	[1] encoding: 'j' JSON, 'd' DEFLATE-compressed JSON, 'b' binary (see
+//	    binary.go), 'B' DEFLATE-compressed binary, 'z' gzip-compressed raw
+//	    bytes, 'n' no payload
 //	[…] payload
 //
 // The checksum covers the path, so a value written under the wrong key, or
@@ -98,15 +99,14 @@ func showKey(k []byte) string {
 }
 
 func (b bucket) checksum(key []byte, enc byte, payload []byte) uint32 {
-	h := crc32.New(castagnoli)
+	var sum uint32
 	for _, p := range b.path {
-		_, _ = io.WriteString(h, p)
-		_, _ = h.Write([]byte{0})
+		sum = crc32.Update(sum, castagnoli, []byte(p))
+		sum = crc32.Update(sum, castagnoli, []byte{0})
 	}
-	_, _ = h.Write(key)
-	_, _ = h.Write([]byte{0, enc})
-	_, _ = h.Write(payload)
-	return h.Sum32()
+	sum = crc32.Update(sum, castagnoli, key)
+	sum = crc32.Update(sum, castagnoli, []byte{0, enc})
+	return crc32.Update(sum, castagnoli, payload)
 }
 
 // seal wraps payload in an envelope for key in b.
@@ -131,8 +131,29 @@ func (b bucket) open(key, v []byte) (byte, []byte, error) {
 	return enc, payload, nil
 }
 
-// put stores x as JSON under key, deflated when that pays.
+// put stores x under key: in its binary form when it has one (versions
+// and heads), else as JSON, deflated when that pays.
 func (b bucket) put(key []byte, x any) error {
+	if r, ok := x.(binaryRecord); ok {
+		v := r.appendBinary(make([]byte, envelopeHeader, 512))
+		v[4] = encBinary
+		if p := v[envelopeHeader:]; len(p) > binaryDeflateOver {
+			if z := deflate(p); len(z) <= len(p)-len(p)/8 {
+				v = append(v[:envelopeHeader], z...)
+				v[4] = encBinaryDeflate
+			}
+		}
+		binary.BigEndian.PutUint32(v, b.checksum(key, v[4], v[envelopeHeader:]))
+		if err := b.b.Put(key, v); err != nil {
+			return fmt.Errorf("write %s: %w", b.keyPath(key), err)
+		}
+		return nil
+	}
+	return b.putJSON(key, x)
+}
+
+// putJSON stores x as JSON under key, deflated when that pays.
+func (b bucket) putJSON(key []byte, x any) error {
 	payload, err := json.Marshal(x)
 	if err != nil {
 		return fmt.Errorf("encode %s: %w", b.keyPath(key), err)
@@ -177,6 +198,23 @@ func (b bucket) decode(key, v []byte, x any) error {
 		return err
 	}
 	switch enc {
+	case encBinary, encBinaryDeflate:
+		if enc == encBinaryDeflate {
+			if payload, err = inflate(payload); err != nil {
+				return &RecordError{Path: b.keyPath(key), Err: fmt.Errorf("%w: inflate: %v", ErrCorrupt, err)}
+			}
+		}
+		d, ok := x.(binaryDecoder)
+		if !ok {
+			return &RecordError{Path: b.keyPath(key), Err: fmt.Errorf("%w: a binary record where %T was expected", ErrCorrupt, x)}
+		}
+		if err := d.decodeBinary(payload); err != nil {
+			return &RecordError{Path: b.keyPath(key), Err: fmt.Errorf("%w: %v", ErrCorrupt, err)}
+		}
+		if r, ok := x.(windowReader); ok {
+			r.readMissingWindows()
+		}
+		return nil
 	case encJSON:
 	case encDeflate:
 		if payload, err = inflate(payload); err != nil {

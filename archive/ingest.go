@@ -491,23 +491,23 @@ func (w *writer) apply(run *Run, inc parser.Incident, now time.Time) error {
 }
 
 // addVersion appends v to the incident in ib and moves its head on. The
-// version it supersedes keeps the last time it was seen; prev is that
-// version when the caller has read it already, else nil.
+// new version carries the last time the one it supersedes was seen, which
+// is not written again; prev is that version when the caller has read it
+// already, else nil.
 func (w *writer) addVersion(ib bucket, h *head, v Version, first time.Time, prev *Version) error {
 	ib.b.FillPercent = 0.9
+	stored := storedVersion{Version: v}
 	if h.N > 0 {
-		if prev == nil || prev.N != h.N {
-			p, err := version(ib, h.N)
-			if err != nil {
-				return err
-			}
-			prev = &p
-		}
-		prev.LastSeen = h.LastSeen
-		if err := ib.put(seq(uint64(h.N)), prev); err != nil {
-			return err
-		}
+		stored.prevLastSeen = h.LastSeen
 		if w.announce != nil && len(ib.path) > 0 {
+			if prev == nil || prev.N != h.N {
+				p, err := version(ib, h.N)
+				if err != nil {
+					return err
+				}
+				prev = &p
+			}
+			prev.LastSeen = h.LastSeen
 			if w.superseded == nil {
 				w.superseded = map[string]Version{}
 			}
@@ -521,8 +521,8 @@ func (w *writer) addVersion(ib bucket, h *head, v Version, first time.Time, prev
 	if n != uint64(h.N)+1 {
 		return &RecordError{Path: ib.String(), Err: fmt.Errorf("%w: version sequence at %d, head at version %d", ErrCorrupt, n-1, h.N)}
 	}
-	v.N = int(n)
-	if err := ib.put(seq(n), v); err != nil {
+	v.N, stored.N = int(n), int(n)
+	if err := ib.put(seq(n), stored); err != nil {
 		return err
 	}
 	h.N, h.Hash, h.Deleted = v.N, v.Hash, v.Deleted
@@ -607,9 +607,16 @@ func (w *writer) latest(id string) (inc parser.Incident, ok bool, err error) {
 	return v.Incident, err == nil, err
 }
 
-// version reads version n of the incident in ib.
+// version reads version n of the incident in ib. Its LastSeen is as
+// stored: see lastSeen.
 func version(ib bucket, n int) (Version, error) {
-	var v Version
+	v, err := readVersion(ib, n)
+	return v.Version, err
+}
+
+// readVersion reads version n of the incident in ib as stored.
+func readVersion(ib bucket, n int) (storedVersion, error) {
+	var v storedVersion
 	ok, err := ib.get(seq(uint64(n)), &v)
 	if err != nil {
 		return v, err
@@ -618,6 +625,20 @@ func version(ib bucket, n int) (Version, error) {
 		return v, &RecordError{Path: ib.keyPath(seq(uint64(n))), Err: fmt.Errorf("%w: version missing", ErrCorrupt)}
 	}
 	return v, nil
+}
+
+// lastSeen is when a version was last seen: for the latest, its head's;
+// for one a later version superseded, what next (the version after it)
+// carries, or what it keeps itself (records written before versions
+// carried it, when the superseded one was written again).
+func lastSeen(v Version, next *storedVersion, h head) time.Time {
+	switch {
+	case v.N == h.N:
+		return h.LastSeen
+	case next != nil && next.N == v.N+1 && !next.prevLastSeen.IsZero():
+		return next.prevLastSeen
+	}
+	return v.LastSeen
 }
 
 // tombstones gives every live incident of the source that a complete run

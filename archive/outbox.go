@@ -155,10 +155,12 @@ func (w *writer) notifyIncident(out bucket, run *Run, id string, now time.Time) 
 	if _, err := ib.get([]byte(keyHead), &h); err != nil {
 		return err
 	}
-	cur, err := version(ib, h.N)
+	stored, err := readVersion(ib, h.N)
 	if err != nil {
 		return err
 	}
+	cur := stored.Version
+	cur.LastSeen = lastSeen(cur, nil, h)
 	c := IncidentChange{Source: run.Source, RunID: run.ID, At: now, Version: cur}
 	if p, ok := w.superseded[id]; ok && p.N == h.N-1 {
 		c.Previous = &p
@@ -167,6 +169,7 @@ func (w *writer) notifyIncident(out bucket, run *Run, id string, now time.Time) 
 		if err != nil {
 			return err
 		}
+		p.LastSeen = lastSeen(p, &stored, h)
 		c.Previous = &p
 	}
 	a, ok := w.announce(c)

@@ -145,18 +145,22 @@ func (db *DB) Incident(ctx context.Context, ref string) (Record, error) {
 			return err
 		}
 		c := ib.b.Cursor()
+		var next storedVersion // the version after the last one appended
 		for k, v := c.First(); k != nil; k, v = c.Next() {
 			if _, ok := unseq(k); !ok {
 				continue
 			}
-			var ver Version
-			if err := ib.decode(k, v, &ver); err != nil {
+			next = storedVersion{}
+			if err := ib.decode(k, v, &next); err != nil {
 				return err
 			}
-			if ver.N == h.N {
-				ver.LastSeen = h.LastSeen
+			if n := len(rec.Versions); n > 0 {
+				rec.Versions[n-1].LastSeen = lastSeen(rec.Versions[n-1], &next, h)
 			}
-			rec.Versions = append(rec.Versions, ver)
+			rec.Versions = append(rec.Versions, next.Version)
+		}
+		if n := len(rec.Versions); n > 0 {
+			rec.Versions[n-1].LastSeen = lastSeen(rec.Versions[n-1], nil, h)
 		}
 		return nil
 	})
@@ -194,9 +198,19 @@ func (db *DB) Rows(ctx context.Context, f Filter) iter.Seq2[Row, error] {
 }
 
 // seenOnly decodes only a version's first-seen time, to find the one
-// current at an instant without decoding whole records.
+// current at an instant without decoding whole records, and when the
+// version it superseded was last seen (binary records only).
 type seenOnly struct {
-	FirstSeen time.Time `json:"first_seen"`
+	FirstSeen    time.Time `json:"first_seen"`
+	prevLastSeen time.Time
+}
+
+func (s *seenOnly) decodeBinary(p []byte) error {
+	var v storedVersion
+	r := reader{s: string(p)}
+	v.readHeader(&r)
+	s.FirstSeen, s.prevLastSeen = v.FirstSeen, v.prevLastSeen
+	return r.err
 }
 
 // sourceRows yields the selected rows of one source's incidents. It
@@ -227,11 +241,14 @@ func (db *DB) sourceRows(ctx context.Context, incidents bucket, f Filter, yield 
 			}
 		}
 		key, val := seq(uint64(h.N)), ib.b.Get(seq(uint64(h.N)))
+		var next *storedVersion // the version after the selected one
 		if !f.AsOf.IsZero() {
 			key, val = nil, nil
 			vc := ib.b.Cursor()
+			var later seenOnly
 			for k, v := vc.Seek(seq(uint64(h.N))); k != nil; k, v = vc.Prev() {
-				if _, ok := unseq(k); !ok {
+				n, ok := unseq(k)
+				if !ok {
 					continue
 				}
 				var s seenOnly
@@ -240,8 +257,12 @@ func (db *DB) sourceRows(ctx context.Context, incidents bucket, f Filter, yield 
 				}
 				if !s.FirstSeen.After(f.AsOf) {
 					key, val = k, v
+					if n < uint64(h.N) {
+						next = &storedVersion{Version: Version{N: int(n) + 1}, prevLastSeen: later.prevLastSeen}
+					}
 					break
 				}
+				later = s
 			}
 			if key == nil {
 				continue // first seen after AsOf
@@ -254,9 +275,7 @@ func (db *DB) sourceRows(ctx context.Context, incidents bucket, f Filter, yield 
 		if err := ib.decode(key, val, &ver); err != nil {
 			return false, err
 		}
-		if ver.N == h.N {
-			ver.LastSeen = h.LastSeen
-		}
+		ver.LastSeen = lastSeen(ver, next, h)
 		if (ver.Deleted && !f.IncludeDeleted) || (f.Kind != "" && ver.Incident.Kind != f.Kind) || !inWindow(firstUpdate(ver.Incident), f) {
 			continue
 		}
@@ -351,30 +370,31 @@ func runChange(ib bucket, r Run, id string, kind ChangeKind) (VersionChange, err
 		return ch, err
 	}
 	c := ib.b.Cursor()
+	var next *storedVersion // the version after ver
 	for k, v := c.Seek(seq(uint64(h.N))); k != nil; k, v = c.Prev() {
 		n, ok := unseq(k)
 		if !ok {
 			continue
 		}
-		var ver Version
+		var ver storedVersion
 		if err := ib.decode(k, v, &ver); err != nil {
 			return ch, err
 		}
 		if ver.RunID > r.ID {
+			next = &ver
 			continue
 		}
 		if ver.RunID < r.ID {
 			break
 		}
-		if ver.N == h.N {
-			ver.LastSeen = h.LastSeen
-		}
-		ch.Version = ver
+		ch.Version = ver.Version
+		ch.Version.LastSeen = lastSeen(ver.Version, next, h)
 		if n > 1 {
 			var prev Version
 			if ok, err := ib.get(seq(n-1), &prev); err != nil {
 				return ch, err
 			} else if ok {
+				prev.LastSeen = lastSeen(prev, &ver, h)
 				ch.Previous = &prev
 			}
 		}

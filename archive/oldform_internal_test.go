@@ -1,0 +1,235 @@
+package archive
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"path/filepath"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
+	bbolt "go.etcd.io/bbolt"
+
+	"github.com/statusarchive/statusarchive/parser"
+)
+
+// toJSONForm rewrites every head and version of the archive in the form
+// archives were written in before binary records: JSON (deflated when
+// that pays), each superseded version holding its own last-seen time.
+func toJSONForm(t *testing.T, db *DB) {
+	t.Helper()
+	err := db.update(func(tx *bbolt.Tx) error {
+		sources := root(tx, bucketSources)
+		return sources.b.ForEachBucket(func(name []byte) error {
+			incidents := sources.sub(string(name)).sub(bucketIncidents)
+			return incidents.b.ForEachBucket(func(id []byte) error {
+				ib := incidents.sub(string(id))
+				var h head
+				if _, err := ib.get([]byte(keyHead), &h); err != nil {
+					return err
+				}
+				var next *storedVersion
+				for n := h.N; n >= 1; n-- {
+					v, err := readVersion(ib, n)
+					if err != nil {
+						return err
+					}
+					old := v.Version
+					old.LastSeen = lastSeen(old, next, h)
+					if err := ib.putJSON(seq(uint64(n)), old); err != nil {
+						return err
+					}
+					next = &v
+				}
+				return ib.putJSON([]byte(keyHead), h)
+			})
+		})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// encodings counts the envelopes of every head and version by encoding.
+func encodings(t *testing.T, db *DB) map[byte]int {
+	t.Helper()
+	got := map[byte]int{}
+	err := db.view(context.Background(), func(tx *bbolt.Tx) error {
+		incidents := root(tx, bucketSources).sub(src).sub(bucketIncidents)
+		return incidents.b.ForEachBucket(func(id []byte) error {
+			return incidents.b.Bucket(id).ForEach(func(_, v []byte) error {
+				got[v[4]]++
+				return nil
+			})
+		})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return got
+}
+
+const src = "acme"
+
+func oldFormIncident(id string, hoursAgo int, bodies ...string) parser.Incident {
+	in := parser.Incident{Source: src, ID: id, Kind: parser.KindIncident, Title: "Errors on " + id,
+		Impact: parser.ImpactMinor, Status: parser.StatusResolved}
+	start := time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC).Add(-time.Duration(hoursAgo) * time.Hour)
+	for i, b := range bodies {
+		in.Updates = append(in.Updates, parser.Update{Status: parser.StatusUpdate, StatusRaw: "Update", Body: b,
+			At: parser.NewTime(start.Add(time.Duration(i)*time.Hour), "")})
+	}
+	return in
+}
+
+// TestJSONRecordsReadAndTakeRuns: an archive whose heads and versions are
+// in the JSON form (as written before binary records) reads exactly as
+// one written in binary throughout, before and after both take the same
+// new runs, which supersede JSON versions, delete and restore incidents.
+func TestJSONRecordsReadAndTakeRuns(t *testing.T) {
+	ctx := context.Background()
+	t0 := time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
+	a := func(body string) parser.Incident { return oldFormIncident("a", 30, "Investigating.", body) }
+	b := func(body string) parser.Incident { return oldFormIncident("b", 20, "Investigating.", body) }
+	c := oldFormIncident("c", 10, "Investigating.", "From 13:35 UTC to 14:24 UTC requests failed.")
+	long := fmt.Sprintf("%0900d", 7) // long enough to be stored deflated
+	runs := []struct {
+		complete  bool
+		incidents []parser.Incident
+	}{
+		{true, []parser.Incident{a("Resolved."), b("Resolved."), c}},
+		{true, []parser.Incident{a("Resolved."), b("Resolved, edited." + long), c}},
+		{true, []parser.Incident{a("Resolved."), b("Resolved, edited." + long), c}},
+		// the archive is turned to the JSON form here
+		{true, []parser.Incident{a("Resolved, edited."), b("Resolved, edited." + long), c}},
+		{true, []parser.Incident{a("Resolved, edited."), b("Resolved, edited." + long)}}, // c deleted
+		{true, []parser.Incident{a("Resolved, edited twice."), b("Resolved, edited again." + long), c}},
+	}
+	const converted = 3
+	dbs := [2]*DB{}
+	clocks := [2]time.Time{t0, t0}
+	for i := range dbs {
+		var err error
+		dbs[i], err = Open(filepath.Join(t.TempDir(), "archive.db"), Options{Now: func() time.Time { return clocks[i] }, Logger: zerolog.Nop()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer dbs[i].Close()
+	}
+	same := func(stage string) {
+		t.Helper()
+		for _, id := range []string{"a", "b", "c"} {
+			recs := [2]Record{}
+			for i, db := range dbs {
+				var err error
+				if recs[i], err = db.Incident(ctx, src+"/"+id); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if !reflect.DeepEqual(recs[1], recs[0]) {
+				t.Errorf("%s: incident %s in the JSON form =\n%+v\nwant, as written in binary,\n%+v", stage, id, recs[1], recs[0])
+			}
+		}
+		for r := range len(runs) + 1 {
+			f := Filter{IncludeDeleted: true, AsOf: t0.Add(time.Duration(r)*time.Hour + time.Minute)}
+			if r == len(runs) {
+				f.AsOf = time.Time{}
+			}
+			var rows [2][]Row
+			for i, db := range dbs {
+				for row, err := range db.Rows(ctx, f) {
+					if err != nil {
+						t.Fatal(err)
+					}
+					rows[i] = append(rows[i], row)
+				}
+			}
+			if !reflect.DeepEqual(rows[1], rows[0]) {
+				t.Errorf("%s: rows as of %v in the JSON form =\n%+v\nwant\n%+v", stage, f.AsOf, rows[1], rows[0])
+			}
+		}
+		var changes [2][]VersionChange
+		for i, db := range dbs {
+			var err error
+			if changes[i], err = db.Changes(ctx, ChangeFilter{}); err != nil {
+				t.Fatal(err)
+			}
+			if err := db.Check(ctx); err != nil {
+				t.Errorf("%s: Check of archive %d: %v", stage, i, err)
+			}
+		}
+		if !reflect.DeepEqual(changes[1], changes[0]) {
+			t.Errorf("%s: changes in the JSON form =\n%+v\nwant\n%+v", stage, changes[1], changes[0])
+		}
+	}
+	for r, run := range runs {
+		if r == converted {
+			toJSONForm(t, dbs[1])
+			if enc := encodings(t, dbs[1]); enc[encBinary]+enc[encBinaryDeflate] != 0 || enc[encDeflate] == 0 {
+				t.Fatalf("after the conversion, records by encoding: %v; want JSON only, some deflated", enc)
+			}
+			same("converted")
+		}
+		for i, db := range dbs {
+			clocks[i] = t0.Add(time.Duration(r) * time.Hour)
+			in := RunInput{Source: src, URL: "https://status.acme.example/history", Started: clocks[i], Finished: clocks[i],
+				Format: "test", Complete: run.complete, Pages: []PageInput{{URL: "https://status.acme.example/history",
+					Status: http.StatusOK, FetchedAt: clocks[i], Body: []byte(fmt.Sprint("page ", r))}}}
+			if _, err := db.Ingest(ctx, in, run.incidents); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	same("after new runs")
+	enc := encodings(t, dbs[1])
+	if enc[encBinary] == 0 || enc[encBinaryDeflate] == 0 || enc[encDeflate] == 0 {
+		t.Errorf("records by encoding: %v; want binary, deflated binary and JSON side by side", enc)
+	}
+	if rec, err := dbs[1].Incident(ctx, "c"); err != nil || len(rec.Versions) != 3 || !rec.Versions[0].LastSeen.Equal(t0.Add(3*time.Hour)) {
+		t.Errorf("incident c = %+v, %v; want 3 versions, the first last seen at run 4", rec, err)
+	}
+}
+
+// TestSupersededVersionNotRewritten: a new version leaves the stored bytes
+// of the one it supersedes as they were, and still reads its last-seen
+// time.
+func TestSupersededVersionNotRewritten(t *testing.T) {
+	ctx := context.Background()
+	now := time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
+	db, err := Open(filepath.Join(t.TempDir(), "archive.db"), Options{Now: func() time.Time { return now }, Logger: zerolog.Nop()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	ingest := func(body string) {
+		t.Helper()
+		in := RunInput{Source: src, URL: "https://status.acme.example/history", Started: now, Finished: now, Format: "test"}
+		if _, err := db.Ingest(ctx, in, []parser.Incident{oldFormIncident("a", 30, "Investigating.", body)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	stored := func() []byte {
+		var v []byte
+		_ = db.view(ctx, func(tx *bbolt.Tx) error {
+			v = append(v, root(tx, bucketSources).sub(src).sub(bucketIncidents).sub("a").b.Get(seq(1))...)
+			return nil
+		})
+		return v
+	}
+	ingest("Resolved.")
+	first := stored()
+	now = now.Add(time.Hour)
+	ingest("Resolved.") // seen again, unchanged
+	seen := now
+	now = now.Add(time.Hour)
+	ingest("Resolved, edited.")
+	if got := stored(); !reflect.DeepEqual(got, first) {
+		t.Errorf("version 1 after version 2 was added: %x, want as first stored: %x", got, first)
+	}
+	rec, err := db.Incident(ctx, "a")
+	if err != nil || len(rec.Versions) != 2 || !rec.Versions[0].LastSeen.Equal(seen) || !rec.Versions[1].LastSeen.Equal(now) {
+		t.Errorf("incident a = %+v, %v; want version 1 last seen %v, version 2 %v", rec, err, seen, now)
+	}
+}
