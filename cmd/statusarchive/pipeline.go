@@ -47,22 +47,34 @@ func holding(db *archive.DB) withDB {
 // earlier runs), fetch each page and hand it to the crawl, which parses it
 // and says what to fetch next, then commit in one write.
 func (m *Main) runJob(ctx context.Context, store withDB, lg zerolog.Logger, j job) (archive.Run, error) {
+	c, err := m.beginJob(ctx, store, j)
+	return m.crawlJob(ctx, store, lg, j, c, err)
+}
+
+// beginJob begins a job's crawl (archive.DB.Begin) in one use of store.
+func (m *Main) beginJob(ctx context.Context, store withDB, j job) (c *archive.Crawl, err error) {
+	err = store(func(db *archive.DB) (err error) {
+		c, err = db.Begin(ctx, archive.Plan{Source: j.source, URL: j.url, Format: j.format, Started: m.Now(), Parse: m.Parse, SweepPeriod: j.sweep})
+		return err
+	})
+	return c, err
+}
+
+// crawlJob fetches a begun job's pages, holding no archive, and commits
+// them in one use of store. beginErr is what beginJob returned: without a
+// crawl the job fails; with one it goes on without conditional requests.
+func (m *Main) crawlJob(ctx context.Context, store withDB, lg zerolog.Logger, j job, c *archive.Crawl, beginErr error) (archive.Run, error) {
+	if beginErr != nil {
+		if c == nil {
+			return archive.Run{}, fmt.Errorf("scrape %s: %w", j.source, beginErr)
+		}
+		lg.Warn().Err(beginErr).Msg("no conditional requests this run")
+	}
 	fetcher, err := scraper.New(j.fetch, lg)
 	if err != nil {
 		return archive.Run{}, fmt.Errorf("scrape %s: %w", j.source, err)
 	}
 	defer fetcher.Close()
-	var c *archive.Crawl
-	err = store(func(db *archive.DB) (err error) {
-		c, err = db.Begin(ctx, archive.Plan{Source: j.source, URL: j.url, Format: j.format, Started: m.Now(), Parse: m.Parse, SweepPeriod: j.sweep})
-		return err
-	})
-	if err != nil {
-		if c == nil {
-			return archive.Run{}, fmt.Errorf("scrape %s: %w", j.source, err)
-		}
-		lg.Warn().Err(err).Msg("no conditional requests this run")
-	}
 	res, crawlErr := fetcher.Crawl(ctx, request(c, parser.Follow{URL: j.url}), func(p *scraper.Page) ([]scraper.Request, error) {
 		follow, err := c.Visit(archive.PageInput{URL: p.URL, Requested: p.Requested, Status: p.Status, Header: p.Header, FetchedAt: p.FetchedAt, Body: p.Body})
 		reqs := make([]scraper.Request, len(follow))

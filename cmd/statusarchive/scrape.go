@@ -89,16 +89,24 @@ func (m *Main) scrape(ctx context.Context, o *scrapeFlags, args []string) error 
 	if err != nil {
 		return err
 	}
-	store, err := m.lendDB(o.flags, lg)
+	l, err := m.lendDB(o.flags, lg)
 	if err != nil {
 		return err
 	}
-	gate, robots := m.hostGate(ctx, store, lg), scraper.NewRobotsCache(0)
+	defer l.release()
+	gate, robots := m.hostGate(ctx, l.store, lg), scraper.NewRobotsCache(0)
 
 	var errs []error
 	for _, j := range jobs {
 		j.fetch.Gate, j.fetch.Robots = gate, robots
-		run, err := m.withProgress(o.flags, &j).runJob(ctx, store, lg.With().Str("source", j.source).Logger(), j)
+		jm := m.withProgress(o.flags, &j)
+		c, beginErr := jm.beginJob(ctx, l.store, j)
+		// The first job began in the archive lendDB opened; from here on
+		// each use opens it for its length only.
+		if err := l.release(); err != nil {
+			return err
+		}
+		run, err := jm.crawlJob(ctx, l.store, lg.With().Str("source", j.source).Logger(), j, c, beginErr)
 		if err != nil {
 			errs = append(errs, err)
 		}
@@ -219,11 +227,43 @@ func (m *Main) openDB(f *flags, readOnly bool, lg zerolog.Logger) (*archive.DB, 
 	return db, m.rollbackHint(err, path)
 }
 
+// lender lends the archive: the one lendDB opened serves every use until
+// release, then each use opens it for its own length only.
+type lender struct {
+	path string
+	opts archive.Options
+	open *archive.DB // until release
+}
+
+// store lends the archive to fn.
+func (l *lender) store(fn func(*archive.DB) error) error {
+	if l.open != nil {
+		return fn(l.open)
+	}
+	db, err := archive.Open(l.path, l.opts)
+	if err != nil {
+		return err
+	}
+	return errors.Join(fn(db), db.Close())
+}
+
+// release closes the archive lendDB opened, if it is still open.
+func (l *lender) release() error {
+	if l.open == nil {
+		return nil
+	}
+	db := l.open
+	l.open = nil
+	return db.Close()
+}
+
 // lendDB checks that the archive named by the flags opens (creating it when
-// missing), closes it, and returns a lender that opens it for the length of
-// each use only: a scrape holds no lock while it fetches, so that other
-// processes read and write the archive meanwhile.
-func (m *Main) lendDB(f *flags, lg zerolog.Logger) (withDB, error) {
+// missing) and returns a lender holding it open for the reads a scrape
+// makes before it fetches anything; the scrape releases it before its
+// first request, and from then on opens it for the length of each use
+// only: a scrape holds no lock while it fetches, so that other processes
+// read and write the archive meanwhile.
+func (m *Main) lendDB(f *flags, lg zerolog.Logger) (*lender, error) {
 	path, err := m.dbPath(f.db)
 	if err != nil {
 		return nil, err
@@ -234,15 +274,6 @@ func (m *Main) lendDB(f *flags, lg zerolog.Logger) (withDB, error) {
 	if err != nil {
 		return nil, m.rollbackHint(err, path)
 	}
-	if err := db.Close(); err != nil {
-		return nil, err
-	}
 	opts.Timeout = writeLockWait
-	return func(fn func(*archive.DB) error) error {
-		db, err := archive.Open(path, opts)
-		if err != nil {
-			return err
-		}
-		return errors.Join(fn(db), db.Close())
-	}, nil
+	return &lender{path: path, opts: opts, open: db}, nil
 }
