@@ -206,49 +206,117 @@ func foldSpace(s string) string { return strings.Join(strings.Fields(s), " ") }
 // alike), runs of white space fold to one space except newlines inside
 // whitespace-pre-wrap elements, and each line is trimmed.
 func bodyText(nodes []*html.Node) string {
-	var b strings.Builder
-	var walk func(n *html.Node, pre bool)
-	walk = func(n *html.Node, pre bool) {
-		switch n.Type {
-		case html.TextNode:
-			if pre {
-				b.WriteString(n.Data)
-				return
-			}
-			b.WriteString(strings.Join(strings.FieldsFunc(n.Data, isHTMLSpace), " "))
-			if len(n.Data) > 0 && isHTMLSpace(rune(n.Data[len(n.Data)-1])) {
-				b.WriteByte(' ')
-			}
+	var w bodyWriter
+	for _, n := range nodes {
+		w.walk(n, false)
+	}
+	return w.lines()
+}
+
+// bodyWriter is bodyText's state: the text before its lines are trimmed.
+type bodyWriter struct{ b []byte }
+
+func (w *bodyWriter) walk(n *html.Node, pre bool) {
+	switch n.Type {
+	case html.TextNode:
+		if pre {
+			w.b = append(w.b, n.Data...)
 			return
-		case html.ElementNode:
-			switch n.Data {
-			case "br":
-				b.WriteByte('\n')
-				return
-			case "script", "style":
-				return
-			case "p", "div", "li", "ul", "ol", "pre", "blockquote", "h1", "h2", "h3", "h4", "h5", "h6", "table", "tr":
-				b.WriteByte('\n')
-				defer b.WriteByte('\n')
+		}
+		// The words of the text joined by one space (white space before
+		// the first word is dropped), and a space after them when the
+		// text ends in white space.
+		s, first := n.Data, true
+		for {
+			i := 0
+			for i < len(s) && isHTMLSpaceByte(s[i]) {
+				i++
 			}
-			for _, c := range strings.Fields(attr(n, "class")) {
-				if c == "whitespace-pre-wrap" {
-					pre = true
-				}
+			s = s[i:]
+			if s == "" {
+				break
 			}
+			j := 0
+			for j < len(s) && !isHTMLSpaceByte(s[j]) {
+				j++
+			}
+			if !first {
+				w.b = append(w.b, ' ')
+			}
+			w.b, s, first = append(w.b, s[:j]...), s[j:], false
+		}
+		if d := n.Data; len(d) > 0 && isHTMLSpaceByte(d[len(d)-1]) {
+			w.b = append(w.b, ' ')
+		}
+		return
+	case html.ElementNode:
+		block := false
+		switch n.Data {
+		case "br":
+			w.b = append(w.b, '\n')
+			return
+		case "script", "style":
+			return
+		case "p", "div", "li", "ul", "ol", "pre", "blockquote", "h1", "h2", "h3", "h4", "h5", "h6", "table", "tr":
+			block = true
+			w.b = append(w.b, '\n')
+		}
+		if !pre && hasPreWrap(attr(n, "class")) {
+			pre = true
 		}
 		for c := n.FirstChild; c != nil; c = c.NextSibling {
-			walk(c, pre)
+			w.walk(c, pre)
+		}
+		if block {
+			w.b = append(w.b, '\n')
+		}
+		return
+	}
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		w.walk(c, pre)
+	}
+}
+
+// hasPreWrap reports whether a class list names whitespace-pre-wrap.
+func hasPreWrap(class string) bool {
+	if !strings.Contains(class, "whitespace-pre-wrap") {
+		return false
+	}
+	for c := range strings.FieldsSeq(class) {
+		if c == "whitespace-pre-wrap" {
+			return true
 		}
 	}
-	for _, n := range nodes {
-		walk(n, false)
+	return false
+}
+
+// lines is the text with each line trimmed of white space and the empty
+// lines at either end dropped.
+func (w *bodyWriter) lines() string {
+	out := make([]byte, 0, len(w.b))
+	for rest := string(w.b); ; {
+		line, more, found := strings.Cut(rest, "\n")
+		out = append(out, strings.TrimSpace(line)...)
+		if !found {
+			break
+		}
+		out = append(out, '\n')
+		rest = more
 	}
-	lines := strings.Split(b.String(), "\n")
-	for i, l := range lines {
-		lines[i] = strings.TrimSpace(l)
+	i, j := 0, len(out)
+	for i < j && out[i] == '\n' {
+		i++
 	}
-	return strings.Trim(strings.Join(lines, "\n"), "\n")
+	for j > i && out[j-1] == '\n' {
+		j--
+	}
+	return string(out[i:j])
+}
+
+// isHTMLSpaceByte is isHTMLSpace for one byte (no other byte of UTF-8 text
+// is one of these).
+func isHTMLSpaceByte(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f'
 }
 
 // isHTMLSpace reports the white space HTML folds (not U+00A0).

@@ -65,7 +65,9 @@ func stampText(s string) string {
 	if strings.ContainsRune(s, '&') {
 		s = html.UnescapeString(s)
 	}
-	s = strings.Join(strings.Fields(s), " ")
+	if !foldedASCII(s) {
+		s = strings.Join(strings.Fields(s), " ")
+	}
 	for _, prefix := range []string{"Posted on ", "Posted "} {
 		if rest, ok := strings.CutPrefix(s, prefix); ok {
 			s = rest
@@ -73,6 +75,26 @@ func stampText(s string) string {
 		}
 	}
 	return s
+}
+
+// foldedASCII reports whether s is ASCII with single spaces between words
+// and none at either end: what folding white space leaves unchanged.
+func foldedASCII(s string) bool {
+	if s == "" {
+		return true
+	}
+	if s[0] == ' ' || s[len(s)-1] == ' ' {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c >= 0x80, c == '\t', c == '\n', c == '\v', c == '\f', c == '\r':
+			return false
+		case c == ' ' && s[i+1] == ' ':
+			return false
+		}
+	}
+	return true
 }
 
 // stripTags removes anything between < and > from s. It is meant for the
@@ -209,9 +231,12 @@ func ParseStatuspageStamp(text string, ref time.Time) (Time, error) {
 
 func parseStamp(text string, ref time.Time, slack time.Duration) (Time, error) {
 	s := stampText(text)
-	g := stampRE.FindStringSubmatch(s)
-	if g == nil {
-		return Time{}, fmt.Errorf("%w: %q", ErrBadTime, s)
+	var fast [8]string
+	g := fast[:]
+	if !homeStampGroups(s, &fast) {
+		if g = stampRE.FindStringSubmatch(s); g == nil {
+			return Time{}, fmt.Errorf("%w: %q", ErrBadTime, s)
+		}
 	}
 	c, err := readClock(g[1:7])
 	if err != nil {
@@ -222,6 +247,67 @@ func parseStamp(text string, ref time.Time, slack time.Duration) (Time, error) {
 		return Time{}, fmt.Errorf("%q: %w", s, err)
 	}
 	return NewTime(at, s), nil
+}
+
+// homeStampGroups reads s, folded as stampText folds, when it has a home
+// page's shape, "Jan 12, 16:04 UTC" (month, day, comma, 24- or 12-hour
+// clock, optional am/pm, optional zone), into the groups stampRE gives it
+// (g[0] the whole text), and reports whether it did. It is stampRE's
+// reading for that shape without the expression's cost; any other shape
+// is left to stampRE (TestHomeStampGroupsAgree).
+func homeStampGroups(s string, g *[8]string) bool {
+	i := 0
+	for i < len(s) && i < 10 && ('a' <= s[i]|0x20 && s[i]|0x20 <= 'z') {
+		i++
+	}
+	if i < 3 || i > 9 || i >= len(s) || s[i] != ' ' {
+		return false
+	}
+	month := s[:i]
+	rest := s[i+1:]
+	day, rest, ok := cutDigits(rest, 1, 2)
+	if !ok || !strings.HasPrefix(rest, ", ") {
+		return false
+	}
+	hour, rest, ok := cutDigits(rest[2:], 1, 2)
+	if !ok || !strings.HasPrefix(rest, ":") {
+		return false
+	}
+	minute, rest, ok := cutDigits(rest[1:], 2, 2)
+	if !ok {
+		return false
+	}
+	ampm, zone := "", ""
+	switch {
+	case rest == "":
+	case rest[0] != ' ' || len(rest) == 1 || rest[1] == ' ' || strings.ContainsRune(rest, '\n'):
+		return false
+	default:
+		x := rest[1:]
+		if len(x) >= 2 && (x[0]|0x20 == 'a' || x[0]|0x20 == 'p') && x[1]|0x20 == 'm' && (len(x) == 2 || len(x) > 3 && x[2] == ' ') {
+			ampm = x[:2]
+			if len(x) > 3 {
+				zone = x[3:]
+			}
+		} else {
+			zone = x
+		}
+	}
+	*g = [8]string{s, month, day, "", hour, minute, ampm, zone}
+	return true
+}
+
+// cutDigits cuts a run of min to max ASCII digits off the front of s, and
+// fails when the run is shorter or longer.
+func cutDigits(s string, min, max int) (digits, rest string, ok bool) {
+	i := 0
+	for i < len(s) && '0' <= s[i] && s[i] <= '9' {
+		i++
+	}
+	if i < min || i > max {
+		return "", s, false
+	}
+	return s[:i], s[i:], true
 }
 
 // ParseStatuspageWindow parses a maintenance window or a history entry's
