@@ -254,6 +254,21 @@ type canonUpd struct {
 // hashed as kept (see MaxTitle); Partial, Truncated and Incomplete are not
 // hashed themselves.
 func (in Incident) Hash() string {
+	c := in.canonical()
+	b, ok := c.appendJSON(make([]byte, 0, 1024))
+	if !ok {
+		var err error
+		if b, err = json.Marshal(c); err != nil {
+			// Marshal of plain strings, times and slices cannot fail.
+			panic(fmt.Sprintf("parser: hash: %v", err))
+		}
+	}
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
+}
+
+// canonical returns the form of in that Hash hashes.
+func (in Incident) canonical() canonical {
 	c := canonical{
 		Kind:           in.Kind,
 		Title:          NormaliseText(in.Title),
@@ -299,13 +314,139 @@ func (in Incident) Hash() string {
 		}
 		state = c.Updates[i].Status
 	}
-	b, err := json.Marshal(c)
-	if err != nil {
-		// Marshal of plain strings, times and slices cannot fail.
-		panic(fmt.Sprintf("parser: hash: %v", err))
+	return c
+}
+
+// appendJSON appends c as json.Marshal writes it (the bytes every stored
+// hash was computed from), without reflection: Hash is a large part of
+// archiving a version. It reports false for what it does not write the
+// same way, a time json.Marshal refuses or writes otherwise (a year
+// outside 0-9999, a zone offset with seconds); Hash then marshals c.
+// TestCanonicalJSON and FuzzCanonicalJSON compare the two.
+func (c *canonical) appendJSON(b []byte) ([]byte, bool) {
+	ok := true
+	str := func(key, s string, omitEmpty bool) {
+		if omitEmpty && s == "" {
+			return
+		}
+		b = appendJSONString(append(b, key...), s)
 	}
-	sum := sha256.Sum256(b)
-	return hex.EncodeToString(sum[:])
+	tm := func(key string, t time.Time, omitZero bool) {
+		if omitZero && t.IsZero() {
+			return
+		}
+		_, off := t.Zone()
+		if y := t.Year(); y < 0 || y > 9999 || off%60 != 0 {
+			ok = false
+			return
+		}
+		b = append(t.AppendFormat(append(append(b, key...), '"'), time.RFC3339Nano), '"')
+	}
+	str(`{"k":`, string(c.Kind), false)
+	str(`,"t":`, c.Title, false)
+	str(`,"u":`, c.URL, true)
+	str(`,"i":`, string(c.Impact), false)
+	str(`,"ir":`, c.ImpactRaw, true)
+	str(`,"s":`, string(c.Status), false)
+	str(`,"sr":`, c.StatusRaw, true)
+	if len(c.Components) > 0 {
+		b = append(b, `,"c":[`...)
+		for i, comp := range c.Components {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			str(`{"name":`, comp.Name, false)
+			str(`,"status":`, comp.Status, true)
+			str(`,"status_raw":`, comp.StatusRaw, true)
+			b = append(b, '}')
+		}
+		b = append(b, ']')
+	}
+	tm(`,"st":`, c.Started, true)
+	tm(`,"re":`, c.Resolved, true)
+	tm(`,"sf":`, c.ScheduledFor, true)
+	tm(`,"su":`, c.ScheduledUntil, true)
+	if c.Updates == nil {
+		b = append(b, `,"up":null`...)
+	} else {
+		b = append(b, `,"up":[`...)
+		for i := range c.Updates {
+			u := &c.Updates[i]
+			if i > 0 {
+				b = append(b, ',')
+			}
+			str(`{"s":`, string(u.Status), false)
+			str(`,"r":`, u.StatusRaw, true)
+			tm(`,"a":`, u.At, false)
+			str(`,"b":`, u.Body, false)
+			if len(u.Components) > 0 {
+				b = append(b, `,"c":[`...)
+				for j, name := range u.Components {
+					if j > 0 {
+						b = append(b, ',')
+					}
+					b = appendJSONString(b, name)
+				}
+				b = append(b, ']')
+			}
+			b = append(b, '}')
+		}
+		b = append(b, ']')
+	}
+	return append(b, '}'), ok
+}
+
+const hexDigits = "0123456789abcdef"
+
+// appendJSONString appends s as a JSON string the way encoding/json
+// writes one: <, > and & escaped for HTML, control characters as \n, \r,
+// \t, \b, \f or \u00XX, invalid UTF-8 as \ufffd, U+2028 and U+2029
+// escaped.
+func appendJSONString(b []byte, s string) []byte {
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
+				i++
+				continue
+			}
+			b = append(b, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				b = append(b, '\\', c)
+			case '\b':
+				b = append(b, '\\', 'b')
+			case '\f':
+				b = append(b, '\\', 'f')
+			case '\n':
+				b = append(b, '\\', 'n')
+			case '\r':
+				b = append(b, '\\', 'r')
+			case '\t':
+				b = append(b, '\\', 't')
+			default:
+				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			b = append(append(b, s[start:i]...), `\ufffd`...)
+		case r == '\u2028' || r == '\u2029':
+			b = append(append(b, s[start:i]...), '\\', 'u', '2', '0', '2', hexDigits[r&0xf])
+		default:
+			i += size
+			continue
+		}
+		i += size
+		start = i
+	}
+	return append(append(b, s[start:]...), '"')
 }
 
 func compareCanonUpd(a, b canonUpd) int {
@@ -323,6 +464,15 @@ func compareCanonUpd(a, b canonUpd) int {
 // and every run of white space folded to one space, trimmed. It is the form
 // used for dedupe keys; records themselves keep the text as the page had it.
 func NormaliseText(s string) string {
+	if normalASCII(s) {
+		return s
+	}
+	return normaliseText(s)
+}
+
+// normaliseText is NormaliseText without its shortcut for text already
+// normal.
+func normaliseText(s string) string {
 	s = norm.NFC.String(s)
 	var b strings.Builder
 	b.Grow(len(s))
@@ -342,6 +492,21 @@ func NormaliseText(s string) string {
 		b.WriteRune(r)
 	}
 	return b.String()
+}
+
+// normalASCII reports whether s is ASCII that NormaliseText leaves as it
+// is: NFC already, no format characters, white space only as single
+// spaces between words.
+func normalASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c >= utf8.RuneSelf, c == '\t', c == '\n', c == '\v', c == '\f', c == '\r':
+			return false
+		case c == ' ' && (i == 0 || i == len(s)-1 || s[i-1] == ' '):
+			return false
+		}
+	}
+	return true
 }
 
 // trackingParams are query parameters that identify a visit, not a page.
