@@ -91,11 +91,11 @@ const DefaultMaxDeadLetters = 1000
 type DB struct {
 	bolt      *bbolt.DB
 	path      string
+	file      os.FileInfo // the file opened, to tell when path names another
 	readOnly  bool
 	now       func() time.Time
 	lg        zerolog.Logger
 	threshold float64
-	announce  Announcer
 	maxDead   int  // Options.MaxDeadLetters
 	noFold    bool // write every run its own entry, as archives before folding did (tests)
 
@@ -105,6 +105,7 @@ type DB struct {
 	mu       sync.Mutex
 	recorded uint64 // the transaction high-water mark read from the sidecar at open
 	opened   uint64 // the file's transaction id at open
+	announce Announcer
 }
 
 // formatRecord is the meta bucket's "format" value.
@@ -176,8 +177,8 @@ func Open(path string, opts Options) (*DB, error) {
 	}
 
 	var bdb *bbolt.DB
+	var f *os.File
 	for attempt := 0; ; attempt++ {
-		var f *os.File
 		bdb, f, err = openBolt(path, opts, opts.ReadOnly)
 		if err != nil {
 			return nil, err
@@ -205,6 +206,7 @@ func Open(path string, opts Options) (*DB, error) {
 	db := &DB{
 		bolt:      bdb,
 		path:      path,
+		file:      fileInfo(f),
 		readOnly:  opts.ReadOnly,
 		now:       opts.Now,
 		lg:        opts.Logger.With().Str("component", "archive").Str("archive", path).Logger(),
@@ -270,6 +272,33 @@ func openBolt(path string, opts Options, readOnly bool) (*bbolt.DB, *os.File, er
 		// small: whatever it is, bbolt cannot read it as a database.
 		return nil, nil, fmt.Errorf("open archive %s: %w: not a bbolt file (%v)", path, ErrNotArchive, err)
 	}
+}
+
+func fileInfo(f *os.File) os.FileInfo {
+	if f == nil {
+		return nil
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		return nil
+	}
+	return fi
+}
+
+// changed reports whether, since it was opened, the archive's path has
+// come to name another file or the file has fallen behind its high-water
+// mark (a restore of an older copy over it): what Open would refuse or
+// open afresh. A handle held across uses checks it before each.
+func (db *DB) changed() bool {
+	fi, err := os.Stat(db.path)
+	if err != nil || db.file == nil || !os.SameFile(fi, db.file) {
+		return true
+	}
+	var txid uint64
+	if err := db.bolt.View(func(tx *bbolt.Tx) error { txid = uint64(tx.ID()); return nil }); err != nil {
+		return true
+	}
+	return readHighWater(db.path) > txid
 }
 
 func sameFile(f *os.File, path string) (bool, error) {
@@ -455,6 +484,20 @@ func (db *DB) update(fn func(tx *bbolt.Tx) error) error {
 		db.lg.Warn().Err(err).Msg("cannot record the transaction high-water mark")
 	}
 	return nil
+}
+
+// setAnnouncer replaces Options.Announce for the writes that follow: a
+// handle held across uses (Lender) follows its holder's current setting.
+func (db *DB) setAnnouncer(a Announcer) {
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	db.announce = a
+}
+
+func (db *DB) announcer() Announcer {
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	return db.announce
 }
 
 // Behind returns an error wrapping ErrRolledBack when the archive was, at

@@ -142,7 +142,7 @@ func (db *DB) ingest(ctx context.Context, in RunInput, incidents []parser.Incide
 		if err != nil {
 			return err
 		}
-		w.announce = db.announce
+		w.announce = db.announcer()
 		// The run's id, claimed by finish unless the run folds into the
 		// source's previous entry.
 		run.ID = w.runs.b.Sequence() + 1

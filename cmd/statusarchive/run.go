@@ -126,8 +126,8 @@ func checkLoopback(addr string) error {
 }
 
 // daemon schedules every source of a sources file with cron, one run per
-// source at a time, and lends each run the archive only for the length of
-// its write.
+// source at a time, and lends each run the archive to begin and to commit,
+// never across the network.
 type daemon struct {
 	m *Main
 	// base is the logger handed to the pipeline and the archive, which
@@ -137,7 +137,6 @@ type daemon struct {
 	path       string // the archive
 	configPath string
 	grace      time.Duration
-	lockWait   time.Duration
 	metrics    *metrics
 	// hup delivers SIGHUP: reload the sources file. Nil means never.
 	hup <-chan os.Signal
@@ -150,8 +149,8 @@ type daemon struct {
 	// fetching is what every run's fetcher shares (fetch.go).
 	fetching *fetchShared
 
-	// dbMu makes this process open the archive for one write at a time.
-	dbMu sync.Mutex
+	// lender lends the archive to one use at a time (withDB).
+	lender *archive.Lender
 
 	// cron and cancelJobs are set by serve before the first run.
 	cron       *cron.Cron
@@ -192,7 +191,7 @@ func newDaemon(m *Main, lg zerolog.Logger, path, configPath string, cfg *Config)
 		path:       path,
 		configPath: configPath,
 		grace:      defaultGrace,
-		lockWait:   writeLockWait,
+		lender:     archive.NewLender(path, archive.Options{Timeout: writeLockWait, Now: m.Now, Logger: lg}, archive.LendOptions{}),
 		metrics:    newMetrics(path, m.Now()),
 		fetching:   newFetchShared(),
 		stopping:   make(chan struct{}),
@@ -207,24 +206,19 @@ func newDaemon(m *Main, lg zerolog.Logger, path, configPath string, cfg *Config)
 	return d
 }
 
-// withDB is the daemon's way of lending the archive: one write at a time
-// in this process, the file opened for that write and closed after it, so
-// that read commands in other processes get the lock between writes.
+// withDB is the daemon's way of lending the archive: one use at a time in
+// this process, on a handle the lender holds while uses follow each other
+// closely and releases at short intervals (archive.Lender), so that read
+// commands in other processes get the lock between writes.
 func (d *daemon) withDB(fn func(db *archive.DB) error) error {
-	d.dbMu.Lock()
-	defer d.dbMu.Unlock()
-	opts := archive.Options{Timeout: d.lockWait, Now: d.m.Now, Logger: d.base}
 	// Notifications are queued only when there is a webhook to send them to.
+	var announce archive.Announcer
 	d.mu.Lock()
 	if len(d.cfg.Notify.Webhooks) > 0 {
-		opts.Announce = notify.Announce
+		announce = notify.Announce
 	}
 	d.mu.Unlock()
-	db, err := archive.Open(d.path, opts)
-	if err != nil {
-		return d.m.rollbackHint(err, d.path)
-	}
-	return errors.Join(fn(db), db.Close())
+	return d.m.rollbackHint(d.lender.Use(announce, fn), d.path)
 }
 
 // serve runs the daemon until ctx ends, then stops scheduling, gives
@@ -235,6 +229,11 @@ func (d *daemon) serve(ctx context.Context, ln net.Listener) error {
 	jobs, cancelJobs := context.WithCancel(context.WithoutCancel(ctx))
 	d.cancelJobs = cancelJobs
 	defer cancelJobs()
+	defer func() {
+		if err := d.lender.Close(); err != nil {
+			d.lg.Error().Err(err).Msg("close the archive")
+		}
+	}()
 	d.cron = cron.New(cron.WithLogger(cronLogger{lg: d.lg}))
 	d.restoreHolds(ctx)
 

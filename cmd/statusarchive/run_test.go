@@ -760,9 +760,10 @@ func TestFollowedComponents(t *testing.T) {
 	}
 }
 
-// BenchmarkWithDB measures what the daemon pays for opening the archive
-// for each write instead of holding it: one open and close of an archive
-// that already holds a source's runs.
+// BenchmarkWithDB measures what the daemon pays to lend the archive to one
+// use, uses back to back, on an archive that already holds a source's
+// runs: mostly a held handle's checks, and an open and close each
+// archive.DefaultMaxHold.
 func BenchmarkWithDB(b *testing.B) {
 	tr := loopbackTransport()
 	defer tr.CloseIdleConnections()

@@ -13,7 +13,7 @@ import (
 // TestDaemonSoak is RELIABILITY test 20's soak: 10,000 ticks of the
 // daemon's run function (what each cron tick calls) over two loopback
 // sources, one whose page never changes and one that changes every 50th
-// tick, the archive opened and closed for each run as the daemon does.
+// tick, the archive lent to each run as the daemon lends it.
 // It counts ticks, not time. After a warm-up of a tenth of the ticks,
 // goroutines and the live heap are sampled every tenth of the ticks (after
 // a GC): goroutines must stay within 2 of the warm-up count and the heap
