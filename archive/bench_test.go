@@ -152,3 +152,37 @@ func BenchmarkRows(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkOpenClose opens an archive for writing and closes it, as a
+// writer that does not hold the file does for each write: the archive
+// holds 1,000 incidents from 20 runs (cpu-us/op is CPU time).
+func BenchmarkOpenClose(b *testing.B) {
+	path := b.TempDir() + "/archive.db"
+	clock := archivetest.NewClock(t0)
+	db, err := archive.Open(path, archive.Options{Now: clock.Now, Logger: quiet()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	for v := range 20 {
+		clock.Advance(time.Hour)
+		in := scrape(true, fmt.Sprintf("page %d", v))
+		if _, err := db.Ingest(context.Background(), in, benchHistory(1000, v%2)); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if err := db.Close(); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	cpu := cpuTime()
+	for b.Loop() {
+		db, err := archive.Open(path, archive.Options{Now: clock.Now, Logger: quiet()})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := db.Close(); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64((cpuTime()-cpu).Microseconds())/float64(b.N), "cpu-us/op")
+}

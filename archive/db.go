@@ -2,8 +2,10 @@ package archive
 
 import (
 	"cmp"
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -159,10 +161,12 @@ func Open(path string, opts Options) (*DB, error) {
 		return nil, fmt.Errorf("open archive %s: %w: empty file", path, ErrNotArchive)
 	}
 
-	if !opts.ReadOnly {
+	if !opts.ReadOnly && !quietOnOpen(path) {
 		// Look before writing: bbolt opened read-write initialises an empty
 		// file and may write to any bbolt file, and we promise to leave a
-		// file that is not ours as it was.
+		// file that is not ours as it was. A file whose meta pages show
+		// bbolt will not write at open is inspected by the read-write
+		// open itself, below, which saves a second open.
 		ro, _, err := openBolt(path, opts, true)
 		if err != nil {
 			return nil, err
@@ -252,7 +256,9 @@ func openBolt(path string, opts Options, readOnly bool) (*bbolt.DB, *os.File, er
 		InitialMmapSize: initialMmapSize,
 		MaxSize:         opts.MaxSize,
 		OpenFile: func(name string, flag int, perm os.FileMode) (*os.File, error) {
-			f, err := os.OpenFile(name, flag, perm)
+			// Never create: a file that vanished since we looked must not
+			// come back as an empty bbolt file.
+			f, err := os.OpenFile(name, flag&^os.O_CREATE, perm)
 			file = f
 			return f, err
 		},
@@ -299,6 +305,76 @@ func (db *DB) changed() bool {
 		return true
 	}
 	return readHighWater(db.path) > txid
+}
+
+// bbolt's meta page, as bbolt v1 lays it out after a 16-byte page header:
+// magic, version, page size, flags (4 bytes each), the root bucket (16),
+// the freelist's page id (8), the high page id (8), the transaction id (8)
+// and an FNV-64a checksum of the fields before it.
+const (
+	boltMagic        = 0xED0CDAED
+	boltVersion      = 2
+	metaOffset       = 16
+	metaChecksummed  = 56 // bytes of meta before its checksum
+	metaFreelistAt   = metaOffset + 32
+	metaHighAt       = metaOffset + 40
+	metaChecksumAt   = metaOffset + metaChecksummed
+	metaBytes        = metaChecksumAt + 8
+	minPage, maxPage = 1 << 10, 1 << 16
+)
+
+// quietOnOpen reports whether bbolt, opening the file at path read-write,
+// surely writes nothing before we inspect it. bbolt writes at open only to
+// initialise an empty file or to store the freelist of a file written
+// without one; so both meta pages must be valid (magic, version, checksum,
+// one page size) and name a stored freelist. And it reads the freelist at
+// open, which faults (SIGBUS) past the end of a truncated file: the file
+// must hold every page both meta pages count. Anything else, or any doubt,
+// is false: Open then looks with a read-only open first.
+func quietOnOpen(path string) bool {
+	f, err := os.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return false
+	}
+	var m0, m1 [metaBytes]byte
+	if _, err := f.ReadAt(m0[:], 0); err != nil {
+		return false
+	}
+	size, pages0, ok := boltMeta(m0[:])
+	if !ok {
+		return false
+	}
+	if _, err := f.ReadAt(m1[:], int64(size)); err != nil {
+		return false
+	}
+	size1, pages1, ok := boltMeta(m1[:])
+	return ok && size1 == size && max(pages0, pages1) <= uint64(fi.Size())/uint64(size)
+}
+
+// boltMeta checks one meta page (its first metaBytes) and returns its page
+// size and the number of pages it counts; ok is false unless it is valid
+// and names a stored freelist within those pages.
+func boltMeta(p []byte) (pageSize uint32, pages uint64, ok bool) {
+	ne := binary.NativeEndian
+	if ne.Uint32(p[metaOffset:]) != boltMagic || ne.Uint32(p[metaOffset+4:]) != boltVersion {
+		return 0, 0, false
+	}
+	h := fnv.New64a()
+	h.Write(p[metaOffset:metaChecksumAt])
+	pages = ne.Uint64(p[metaHighAt:])
+	if h.Sum64() != ne.Uint64(p[metaChecksumAt:]) || ne.Uint64(p[metaFreelistAt:]) >= pages {
+		return 0, 0, false // a bad checksum, no stored freelist (the largest page id says so) or one past the end
+	}
+	pageSize = ne.Uint32(p[metaOffset+8:])
+	if pageSize < minPage || pageSize > maxPage || pageSize&(pageSize-1) != 0 {
+		return 0, 0, false
+	}
+	return pageSize, pages, true
 }
 
 func sameFile(f *os.File, path string) (bool, error) {

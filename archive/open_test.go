@@ -212,6 +212,16 @@ func TestOpenRefusesForeignFiles(t *testing.T) {
 				return b.Put([]byte("alice"), []byte("1"))
 			})
 		}},
+		{"bbolt file without a stored freelist (a read-write open would write one)", func(t *testing.T, path string) {
+			bdb, err := bbolt.Open(path, 0o600, &bbolt.Options{Timeout: time.Second, NoFreelistSync: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer bdb.Close()
+			if err := bdb.Update(func(tx *bbolt.Tx) error { _, err := tx.CreateBucket([]byte("users")); return err }); err != nil {
+				t.Fatal(err)
+			}
+		}},
 		{"bbolt file with a meta bucket of someone else", func(t *testing.T, path string) {
 			rawBolt(t, path, func(tx *bbolt.Tx) error {
 				b, err := tx.CreateBucket([]byte("meta"))
