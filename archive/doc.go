@@ -44,7 +44,7 @@
 //	                       done, the history's list pages in walk order
 //	                       and the sweep's position; read by Begin,
 //	                       written with the run by Commit
-//	        runs/          index of the source's runs
+//	        runs/          index of the source's run-log entries
 //	            #run       no payload
 //	        pages/         the URLs its runs kept validators for (Begin
 //	            <url>      reads only these); no payload
@@ -62,7 +62,10 @@
 //	                       head's.
 //	runs/                                  the run log, every source
 //	    #run               JSON Run: outcome, counts, the ids it created
-//	                       versions for, error and failures
+//	                       versions for, error and failures; for an entry
+//	                       that unchanged runs folded into, how many
+//	                       (folded) and the latest one's times
+//	                       (last_started, last_finished, last_recorded)
 //	pages/                                 raw bodies, each stored once
 //	    <sha256>           gzip of the body, keyed by the 32-byte SHA-256
 //	                       of the uncompressed body
@@ -86,7 +89,17 @@
 //	                       1000 are kept
 //
 // Run ids come from the runs bucket's sequence and version numbers from
-// each incident bucket's, so both only grow. Sequential keys, and the
+// each incident bucket's, so both only grow.
+//
+// A run that finds its source unchanged (a good vendor run that made no
+// version or tombstone, had no failure, and fetched the same pages with
+// the same statuses and bodies as the source's latest entry, itself such
+// a run of the same start URL and format) gets no id, entry, page list or
+// index entry of its own: it folds into that entry, which counts it
+// (Run.Folded) and keeps its times. It still moves the heads of what it
+// saw (last_seen; last_run names the entry) and the source's state. Any
+// other run keeps an entry of its own: each failure is evidence. See
+// fold.go. Sequential keys, and the
 // incidents buckets, are written with FillPercent 0.9.
 //
 // # Envelopes

@@ -13,16 +13,20 @@ import (
 // it as it was. Such a run leaves no entry of its own: it is folded into
 // the source's latest entry, which counts it (Run.Folded) and keeps its
 // times (Run.LastStarted, LastFinished, LastRecorded). A run folds when
-// it and the entry it folds into are both unchanged runs of the same
-// kind: vendor runs, outcome ok (no failure of any kind), no version or
-// tombstone made, of the same start URL and format, equally complete,
-// with the same counts (pages, incidents, updates, unchanged, backfill
-// left) and claims, and the same pages in the same order: each page's
-// URL, status and body (SHA-256 and size). The entry's page list is then
-// the list of every run it stands for, but for the fetch times and
-// headers of the later ones. Any other run (one that failed, was
-// refused, was partial, made a version, or fetched anything else) keeps
-// an entry of its own, as does the first unchanged run after it.
+// it and the entry it folds into are both unchanged runs (vendor runs,
+// outcome ok: no failure of any kind, no version or tombstone made) of
+// the same start URL, format, completeness, backfill left and claims,
+// and every page the run fetched had the body the archive held for it (a
+// 304, or a 2xx with the same SHA-256 as the last one kept for its URL).
+// Runs of an incremental source fetch a different slice of its history
+// each time (the sweep): the entry's page list is the union of the pages
+// its runs fetched, each URL with its body, in the order first fetched,
+// and its counts (incidents, updates, unchanged) the largest any of its
+// runs had. What folding drops is each later run's own counts, page set,
+// fetch times and headers. Any other run (one that failed, was refused,
+// was partial, made a version, or fetched a body the archive did not
+// hold) keeps an entry of its own, as does the first unchanged run after
+// it: every new body is named by an entry, and every failure has one.
 
 // sightedHead is the head of an incident a run saw unchanged.
 type sightedHead struct {
@@ -45,36 +49,69 @@ func (w *writer) putSightings(runID uint64, now time.Time) error {
 }
 
 // fold folds run, whose pages are refs, into the source's latest entry
-// when both are unchanged runs alike (see above): run becomes that entry,
-// counting one more run, and fold reports true. Otherwise run stays as
-// it is and fold reports false.
-func (w *writer) fold(run *Run, refs []StoredPage, off bool) (bool, error) {
-	if off || !unchangedRun(*run) {
-		return false, nil
+// when both are unchanged runs alike and may (every page's body was held:
+// see above) and returns that entry, updated; run takes its id and fold
+// count. Otherwise it returns nil and run stays as it is.
+func (w *writer) fold(run *Run, refs []StoredPage, may bool) (*Run, error) {
+	if !may || !unchangedRun(*run) {
+		return nil, nil
 	}
 	k, _ := w.index.b.Cursor().Last()
 	id, ok := unseq(k)
 	if !ok || id != w.state.Info.LastRun {
-		return false, nil
+		return nil, nil
 	}
-	var prev Run
-	if found, err := w.runs.get(k, &prev); err != nil || !found {
-		return false, err
+	var entry Run
+	if found, err := w.runs.get(k, &entry); err != nil || !found {
+		return nil, err
 	}
-	if prev.ID != id || !unchangedRun(prev) || !sameRun(prev, *run) {
-		return false, nil
+	if entry.ID != id || !unchangedRun(entry) || !sameRun(entry, *run) {
+		return nil, nil
 	}
-	var prevRefs []StoredPage
-	if found, err := root(w.tx, bucketRunPages).get(k, &prevRefs); err != nil || !found {
-		return false, err
+	pagesB := root(w.tx, bucketRunPages)
+	var pages []StoredPage
+	if found, err := pagesB.get(k, &pages); err != nil || !found {
+		return nil, err
 	}
-	if !samePages(prevRefs, refs) {
-		return false, nil
+	pages, grew, ok := unionPages(pages, refs)
+	if !ok {
+		return nil, nil
 	}
-	prev.Folded++
-	prev.LastStarted, prev.LastFinished, prev.LastRecorded = run.Started, run.Finished, run.Recorded
-	*run = prev
-	return true, nil
+	if grew {
+		if err := pagesB.put(k, pages); err != nil {
+			return nil, err
+		}
+	}
+	entry.Folded++
+	entry.LastStarted, entry.LastFinished, entry.LastRecorded = run.Started, run.Finished, run.Recorded
+	entry.Pages = len(pages)
+	entry.Incidents, entry.Updates, entry.Unchanged = max(entry.Incidents, run.Incidents), max(entry.Updates, run.Updates), max(entry.Unchanged, run.Unchanged)
+	run.ID, run.Folded = entry.ID, entry.Folded
+	run.LastStarted, run.LastFinished, run.LastRecorded = run.Started, run.Finished, run.Recorded
+	return &entry, nil
+}
+
+// unionPages adds to an entry's pages those of refs it does not name,
+// and reports whether it added any; ok is false when refs has a page
+// whose body differs from the one the entry names for its URL.
+func unionPages(pages, refs []StoredPage) (out []StoredPage, grew, ok bool) {
+	bodies := make(map[string]string, len(pages))
+	for _, p := range pages {
+		bodies[p.URL] = p.SHA256
+	}
+	for _, r := range refs {
+		sha, named := bodies[r.URL]
+		switch {
+		case named && sha != r.SHA256:
+			return nil, false, false
+		case !named:
+			r.Body = nil
+			pages = append(pages, r)
+			bodies[r.URL] = r.SHA256
+			grew = true
+		}
+	}
+	return pages, grew, true
 }
 
 // unchangedRun reports whether r is a good vendor run that found its
@@ -86,26 +123,11 @@ func unchangedRun(r Run) bool {
 		len(r.NewIDs)+len(r.ChangedIDs)+len(r.RestoredIDs)+len(r.DeletedIDs) == 0
 }
 
-// sameRun reports whether two unchanged runs crawled alike and saw the
-// same.
+// sameRun reports whether two unchanged runs crawled the same source
+// alike.
 func sameRun(a, b Run) bool {
 	return a.Source == b.Source && a.URL == b.URL && a.Format == b.Format && a.Complete == b.Complete &&
-		a.Pages == b.Pages && a.Incidents == b.Incidents && a.Updates == b.Updates &&
-		a.Unchanged == b.Unchanged && a.Left == b.Left && sameJSON(a.Claims, b.Claims)
-}
-
-// samePages reports whether two runs fetched the same pages, in the same
-// order, with the same statuses and bodies.
-func samePages(a, b []StoredPage) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i].URL != b[i].URL || a[i].Status != b[i].Status || a[i].SHA256 != b[i].SHA256 || a[i].Size != b[i].Size {
-			return false
-		}
-	}
-	return true
+		a.Left == b.Left && sameJSON(a.Claims, b.Claims)
 }
 
 // sameJSON reports whether a and b encode to the same JSON.

@@ -14,14 +14,21 @@ import (
 	"github.com/statusarchive/statusarchive/parser"
 )
 
-// unchangedScrape is a run at the clock's time of a two-page source
-// whose second page the server answers 304 Not Modified.
+// unchangedScrape is a run at at of a two-page source whose second page
+// the server answers 304 Not Modified.
 func unchangedScrape(at time.Time, body string) archive.RunInput {
 	in := scrape(true, body)
 	in.Started, in.Finished = at, at.Add(time.Second)
 	in.Pages[0].FetchedAt = at
 	in.Pages = append(in.Pages, archive.PageInput{URL: histURL + "?page=2", Status: http.StatusNotModified, FetchedAt: at,
 		Header: http.Header{"Etag": {`"p2"`}}})
+	return in
+}
+
+// firstScrape is unchangedScrape's first run: the second page is fetched.
+func firstScrape(at time.Time, body string) archive.RunInput {
+	in := unchangedScrape(at, body)
+	in.Pages[1].Status, in.Pages[1].Body = http.StatusOK, []byte("<html>page two</html>")
 	return in
 }
 
@@ -53,9 +60,7 @@ func TestUnchangedRunsFold(t *testing.T) {
 	db, clock := open(t)
 	ctx := context.Background()
 	body := "<html>the history page</html>"
-	first := mustIngest(t, db, unchangedScrape(clock.Now(), body), history(5))
-	// The second page answered 304 in that run too: the archive names no
-	// body for it; a first fetch would have had one.
+	first := mustIngest(t, db, firstScrape(clock.Now(), body), history(5))
 	const n = 60
 	var runs []archive.Run
 	var used []int64
@@ -143,7 +148,8 @@ func TestChangeEndsFold(t *testing.T) {
 		clock.Advance(5 * time.Minute)
 		return mustIngest(t, db, unchangedScrape(clock.Now(), body), incidents)
 	}
-	run(body, history(4))
+	clock.Advance(5 * time.Minute)
+	mustIngest(t, db, firstScrape(clock.Now(), body), history(4))
 	a := run(body, history(4))
 	if b := run(body, history(4)); b.ID != a.ID || b.Count() != 2 {
 		t.Fatalf("second unchanged run: entry %d count %d, want entry %d count 2", b.ID, b.Count(), a.ID)
@@ -201,7 +207,8 @@ func TestFailuresNeverFold(t *testing.T) {
 		clock.Advance(5 * time.Minute)
 		return unchangedScrape(clock.Now(), body)
 	}
-	mustIngest(t, db, next(), history(4))
+	clock.Advance(5 * time.Minute)
+	mustIngest(t, db, firstScrape(clock.Now(), body), history(4))
 	mustIngest(t, db, next(), history(4))
 	mustIngest(t, db, next(), history(4)) // folds
 	for i := range 2 {
@@ -292,5 +299,61 @@ func TestReparseAfterFold(t *testing.T) {
 	clock.Advance(5 * time.Minute)
 	if r := mustIngest(t, db, in, history(3)); r.ID <= runs[0].ID || r.Count() != 1 {
 		t.Errorf("vendor run after a reparse = entry %d count %d, want its own entry", r.ID, r.Count())
+	}
+}
+
+// TestSweepSlicesFold: unchanged runs of an incremental source each
+// re-check another slice of its history; they fold into one entry whose
+// page list is every page they fetched, each with its body, so that a
+// reparse reads them all. A page with a body the archive did not hold
+// ends the fold.
+func TestSweepSlicesFold(t *testing.T) {
+	db, clock := open(t)
+	ctx := context.Background()
+	page := func(n string, status int) archive.PageInput {
+		p := archive.PageInput{URL: histURL + "?page=" + n, Status: status, FetchedAt: clock.Now(), Header: http.Header{"Etag": {`"p` + n + `"`}}}
+		if status == http.StatusOK {
+			p.Body = []byte("<html>page " + n + "</html>")
+		}
+		return p
+	}
+	in := func(pages ...archive.PageInput) archive.RunInput {
+		clock.Advance(5 * time.Minute)
+		r := scrape(false, "")
+		r.Started, r.Finished, r.Pages = clock.Now(), clock.Now(), pages
+		for i := range r.Pages {
+			r.Pages[i].FetchedAt = clock.Now()
+		}
+		return r
+	}
+	mustIngest(t, db, in(page("1", 200), page("2", 200), page("3", 200)), history(3))
+	a := mustIngest(t, db, in(page("1", 304), page("2", 304)), history(3))
+	b := mustIngest(t, db, in(page("1", 304), page("3", 304)), history(3))
+	c := mustIngest(t, db, in(page("1", 304), page("2", 304)), history(3))
+	if b.ID != a.ID || c.ID != a.ID || c.Count() != 3 {
+		t.Fatalf("sweep runs = entries %d, %d, %d (count %d); want one entry of 3", a.ID, b.ID, c.ID, c.Count())
+	}
+	pages, err := db.RunPages(ctx, a.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, p := range pages {
+		got = append(got, fmt.Sprintf("%s=%s", strings.TrimPrefix(p.URL, histURL+"?page="), p.Body))
+	}
+	if want := "1=<html>page 1</html> 2=<html>page 2</html> 3=<html>page 3</html>"; strings.Join(got, " ") != want {
+		t.Errorf("pages of the folded entry = %s, want %s", strings.Join(got, " "), want)
+	}
+	if log := runLog(t, db); log[0].Pages != 3 || log[0].Incidents != 3 {
+		t.Errorf("folded entry: %d pages, %d incidents; want 3, 3", log[0].Pages, log[0].Incidents)
+	}
+	// Page 2 comes back with another body: a run of its own.
+	changed := page("2", 200)
+	changed.Body = []byte("<html>page 2, restyled</html>")
+	if d := mustIngest(t, db, in(page("1", 304), changed), history(3)); d.ID <= a.ID || d.Count() != 1 {
+		t.Errorf("run with a new body = entry %d count %d, want its own entry", d.ID, d.Count())
+	}
+	if err := db.Check(ctx); err != nil {
+		t.Errorf("Check: %v", err)
 	}
 }

@@ -202,8 +202,9 @@ func (db *DB) ingest(ctx context.Context, in RunInput, incidents []parser.Incide
 		}
 		refs := carried
 		var kept []keptValidators
+		held := false // every page's body is the one the archive held for it
 		if refs == nil {
-			if refs, kept, err = w.storePages(in.Pages); err != nil {
+			if refs, kept, held, err = w.storePages(in.Pages); err != nil {
 				return err
 			}
 		}
@@ -217,11 +218,11 @@ func (db *DB) ingest(ctx context.Context, in RunInput, incidents []parser.Incide
 		if len(in.Failures) > 0 {
 			run.Outcome = OutcomePartial
 		}
-		folded, err := w.fold(&run, refs, db.noFold)
+		entry, err := w.fold(&run, refs, held && !db.noFold)
 		if err != nil {
 			return err
 		}
-		if !folded {
+		if entry == nil {
 			if err := root(tx, bucketRunPages).put(seq(run.ID), refs); err != nil {
 				return err
 			}
@@ -234,7 +235,7 @@ func (db *DB) ingest(ctx context.Context, in RunInput, incidents []parser.Incide
 		if err := w.keepValidators(kept, run.ID); err != nil {
 			return err
 		}
-		return w.finish(&run)
+		return w.finishAs(&run, entry)
 	})
 	switch {
 	case err != nil:
@@ -692,22 +693,22 @@ func (w *writer) tombstones(run *Run, seen map[string]bool, oldest, now time.Tim
 // id). A page answered 304 Not Modified has no body of its own: its
 // reference names the body its validators were kept with, which is stored
 // already, so that the run's pages can be read (and reparsed) whole.
-func (w *writer) storePages(pages []PageInput) ([]StoredPage, []keptValidators, error) {
+func (w *writer) storePages(pages []PageInput) (refs []StoredPage, kept []keptValidators, held bool, err error) {
 	store, err := createRoot(w.tx, bucketPages)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, false, err
 	}
 	vb, err := createRoot(w.tx, bucketValidators)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, false, err
 	}
 	mine, err := w.source.create(bucketSourcePages)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, false, err
 	}
 	mine.b.FillPercent = 0.9
-	refs := make([]StoredPage, 0, len(pages))
-	var kept []keptValidators
+	refs = make([]StoredPage, 0, len(pages))
+	held = len(pages) > 0
 	for _, p := range pages {
 		ref := StoredPage{URL: p.URL, Status: p.Status, FetchedAt: p.FetchedAt.UTC(), Size: len(p.Body), Header: http.Header{}}
 		for _, name := range keptHeaders {
@@ -724,25 +725,33 @@ func (w *writer) storePages(pages []PageInput) ([]StoredPage, []keptValidators, 
 			ref.SHA256 = hex.EncodeToString(sum[:])
 			if store.b.Get(sum[:]) == nil {
 				if err := store.b.Put(sum[:], store.seal(sum[:], encGzip, compress(p.Body))); err != nil {
-					return nil, nil, fmt.Errorf("write page %s: %w", ref.SHA256, err)
+					return nil, nil, false, fmt.Errorf("write page %s: %w", ref.SHA256, err)
 				}
 			}
 		}
 		k, ok, err := validatorsOf(vb, kept, p, &ref)
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, false, err
 		}
+		held = held && ok && k.held(ref)
 		if ok {
 			kept = append(kept, k)
 			if !k.forget && mine.b.Get(k.key) == nil {
 				if err := mine.mark(k.key); err != nil {
-					return nil, nil, err
+					return nil, nil, false, err
 				}
 			}
 		}
 		refs = append(refs, ref)
 	}
-	return refs, kept, nil
+	return refs, kept, held, nil
+}
+
+// held reports whether the page ref, whose validators k are, has the body
+// the archive held for its URL before the run: a 304 names it, or a 2xx
+// has the same hash.
+func (k keptValidators) held(ref StoredPage) bool {
+	return ref.SHA256 != "" && k.stored != nil && k.stored.SHA256 == ref.SHA256
 }
 
 // keptValidators is what a run keeps of a page's validators: rec, or
@@ -853,7 +862,17 @@ func (w *writer) noteUpdate(t time.Time) {
 
 // finish writes the run-log entry, the source's index entry and state. A
 // run that has not folded into an entry of the log claims its id here.
-func (w *writer) finish(run *Run) error {
+func (w *writer) finish(run *Run) error { return w.finishAs(run, nil) }
+
+// finishAs is finish for a run that folded into entry (nil: none): the
+// entry is written, and the ledger moves on by the run.
+func (w *writer) finishAs(run *Run, entry *Run) error {
+	if entry != nil {
+		if err := w.runs.put(seq(entry.ID), entry); err != nil {
+			return err
+		}
+		return w.ledger(run)
+	}
 	if run.ID > w.runs.b.Sequence() {
 		n, err := w.runs.b.NextSequence()
 		if err != nil {
@@ -866,13 +885,16 @@ func (w *writer) finish(run *Run) error {
 	if err := w.runs.put(seq(run.ID), run); err != nil {
 		return err
 	}
-	if w.index.b.Get(seq(run.ID)) == nil {
-		if err := w.index.mark(seq(run.ID)); err != nil {
-			return err
-		}
+	if err := w.index.mark(seq(run.ID)); err != nil {
+		return err
 	}
+	return w.ledger(run)
+}
+
+// ledger moves the source's state on by run and writes it.
+func (w *writer) ledger(run *Run) error {
 	st, info := &w.state, &w.state.Info
-	at := runTime(run.Latest())
+	at := runTime(*run)
 	info.Runs++
 	info.LastRun, info.LastRunAt, info.LastOutcome = run.ID, at, run.Outcome
 	switch run.Outcome {
