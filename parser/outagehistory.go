@@ -56,7 +56,7 @@ func sniffOutageHistoryBlocks(doc Document) int {
 	label, claim, timeline, started := false, false, false, false
 	for _, b := range blocks.blocks {
 		label = label || ohMaybeLabel(b.text) && ohLabelRE.MatchString(b.text)
-		claim = claim || len(b.text) < 2048 && ohClaimRE.MatchString(b.text)
+		claim = claim || len(b.text) < 2048 && ohHasFold(b.text, " in the last") && ohClaimRE.MatchString(b.text)
 		timeline = timeline || len(b.text) < 32 && ohTimelineRE.MatchString(b.text)
 		if !started && len(b.text) < 256 {
 			l, _, ok := ohRow(b.text)
@@ -320,7 +320,7 @@ func (r *ohReader) detail(timeline int) (Incident, error) {
 			in.Components = append(in.Components, Component{Name: b.text})
 			continue
 		}
-		if impact, st, ok := ohBadge(b.own); ok {
+		if impact, st, ok := ohBadge(b.own()); ok {
 			if in.ImpactRaw == "" && impact != "" {
 				in.ImpactRaw, in.Impact = impact, NormaliseImpact(impact)
 			}
@@ -576,7 +576,7 @@ var (
 func ohItemAt(region []ohBlock, i int) (Update, string, int, error) {
 	j := i
 	text := region[j].text
-	if loc := ohBulletRE.FindStringIndex(text); loc != nil {
+	if loc := ohBullet(text); loc != nil {
 		text = text[loc[1]:]
 		if text == "" {
 			if j+1 >= len(region) {
@@ -586,12 +586,12 @@ func ohItemAt(region []ohBlock, i int) (Update, string, int, error) {
 			text = region[j].text
 		}
 	}
-	if !ohMaybeItem(text) && !ohWordRE.MatchString(text) {
+	if !ohMaybeItem(text) && !ohIsWord(text) {
 		return Update{}, "", 0, nil
 	}
 	var word, stamp, rest string
 	var stampBlocks []ohBlock
-	if m := ohItemRE.FindStringSubmatch(text); m != nil {
+	if m := ohMaybeStamp(text, ohItemRE); m != nil {
 		word, stamp, rest = m[1], m[2], strings.TrimSpace(m[3])
 		// An unknown word counts only when the block holds nothing else,
 		// so that body text starting "Since Jun 2, 2026, 10:00 AM UTC" stays
@@ -600,8 +600,8 @@ func ohItemAt(region []ohBlock, i int) (Update, string, int, error) {
 			return Update{}, "", 0, nil
 		}
 		stampBlocks = region[j : j+1]
-	} else if ohWordRE.MatchString(text) && j+1 < len(region) {
-		m := ohStampRE.FindStringSubmatch(region[j+1].text)
+	} else if ohIsWord(text) && j+1 < len(region) {
+		m := ohMaybeStamp(region[j+1].text, ohStampRE)
 		if m == nil {
 			return Update{}, "", 0, nil
 		}
@@ -620,6 +620,63 @@ func ohItemAt(region []ohBlock, i int) (Update, string, int, error) {
 	}
 	u := Update{Status: NormaliseStatus(word), StatusRaw: word, At: at}
 	return u, ohAfterStamp(rest), j - i + 1, nil
+}
+
+// ohBullet is ohBulletRE.FindStringIndex(text), asked only of a text
+// that starts with a byte a marker can start with.
+func ohBullet(text string) []int {
+	if text == "" {
+		return nil
+	}
+	switch c := text[0]; {
+	case c == '-', c == '*', '0' <= c && c <= '9', c == 0xe2, c == 0xc2: // 0xe2: – — •; 0xc2: ·
+		return ohBulletRE.FindStringIndex(text)
+	}
+	return nil
+}
+
+// ohIsWord is ohWordRE.MatchString: one to three words of ASCII letters
+// (after the first, also '_' and '-'), one space between them.
+func ohIsWord(text string) bool {
+	words := 0
+	for i := 0; ; {
+		if i >= len(text) || !ohLetter(text[i]) {
+			return false
+		}
+		for i++; i < len(text) && (ohLetter(text[i]) || text[i] == '_' || text[i] == '-'); i++ {
+		}
+		if words++; i == len(text) {
+			return true
+		}
+		if text[i] != ' ' || words == 3 {
+			return false
+		}
+		i++
+	}
+}
+
+func ohLetter(c byte) bool { return 'a' <= c|0x20 && c|0x20 <= 'z' }
+
+// ohMaybeStamp is re.FindStringSubmatch(text) for ohItemRE or ohStampRE,
+// asked only of a text holding what every stamp holds: ", " and a ':'
+// after it.
+func ohMaybeStamp(text string, re *regexp.Regexp) []string {
+	i := strings.Index(text, ", ")
+	if i < 0 || strings.IndexByte(text[i:], ':') < 0 {
+		return nil
+	}
+	return re.FindStringSubmatch(text)
+}
+
+// ohHasFold reports whether text holds phrase, lower-case ASCII, as a (?i)
+// expression finds it (foldAt).
+func ohHasFold(text, phrase string) bool {
+	for i := 0; i < len(text); i++ {
+		if foldAt(text, i, phrase) >= 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // ohMaybeItem is a cheap test that text could start with a status word and
@@ -658,7 +715,14 @@ func ohAgree(t Time, blocks []ohBlock) error {
 var ohRowRE = regexp.MustCompile(`(?i)^(?:(started|resolved|duration|detected by(?: [^\s:]+)?)\s*:?(?:\s+(.*))?|(impact|severity|status|state)(?:\s*:\s*(.*))?)$`)
 
 func ohRow(text string) (label, value string, ok bool) {
-	if len(text) > 256 {
+	if len(text) > 256 || text == "" {
+		return "", "", false
+	}
+	// Every label starts with one of these letters (U+017F is an s to
+	// (?i)).
+	switch text[0] | 0x20 {
+	case 's', 'r', 'd', 'i', 0xc5 | 0x20:
+	default:
 		return "", "", false
 	}
 	m := ohRowRE.FindStringSubmatch(text)

@@ -24,9 +24,11 @@ type ohBlock struct {
 	// linkOnly is set when every letter and digit of the block is link
 	// text: a menu or breadcrumb ("Pingoru / Providers").
 	linkOnly bool
-	// own is the block's text outside links, white space folded.
-	own   string
-	times []ohTimeAttr
+	// ownRaw is the block's text outside links, a space after each text
+	// node, when it has a letter or digit there ("" when linkOnly); own
+	// folds its white space.
+	ownRaw string
+	times  []ohTimeAttr
 }
 
 // ohTimeAttr is a <time> element's machine-readable value and its text.
@@ -160,14 +162,31 @@ func (w *ohWalker) text(s string) {
 		s = strings.ToValidUTF8(s, "\ufffd")
 	}
 	for len(s) > 0 {
+		if c := s[0]; c < utf8.RuneSelf {
+			// A run of ASCII that is neither white space nor NUL is
+			// written as it stands.
+			i := 0
+			for i < len(s) && s[i] < utf8.RuneSelf && !ohASCIISpace(s[i]) && s[i] != 0 {
+				i++
+			}
+			if i == 0 {
+				s = s[1:]
+				if ohASCIISpace(c) {
+					w.space = w.buf.Len() > 0
+					continue
+				}
+				w.word("\ufffd") // NUL
+				continue
+			}
+			w.word(s[:i])
+			s = s[i:]
+			continue
+		}
 		r, size := utf8.DecodeRuneInString(s)
 		s = s[size:]
 		if unicode.IsSpace(r) {
 			w.space = w.buf.Len() > 0
 			continue
-		}
-		if r == 0 {
-			r = '\ufffd'
 		}
 		if w.space {
 			w.buf.WriteByte(' ')
@@ -175,6 +194,20 @@ func (w *ohWalker) text(s string) {
 		}
 		w.buf.WriteRune(r)
 	}
+}
+
+// word appends text that holds no white space, after the space due.
+func (w *ohWalker) word(s string) {
+	if w.space {
+		w.buf.WriteByte(' ')
+		w.space = false
+	}
+	w.buf.WriteString(s)
+}
+
+// ohASCIISpace is unicode.IsSpace for an ASCII byte.
+func ohASCIISpace(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r'
 }
 
 // flush ends the current block.
@@ -191,7 +224,7 @@ func (w *ohWalker) flush() {
 	}
 	b := ohBlock{text: text, node: w.node, times: times, linkOnly: !plain}
 	if plain {
-		b.own = ohCollapse(own)
+		b.ownRaw = own
 	}
 	if w.encl != nil {
 		b.href, b.wholeLink = ohAttrValue(w.encl, "href"), true
@@ -204,6 +237,15 @@ func (w *ohWalker) flush() {
 		}
 	}
 	w.blocks = append(w.blocks, b)
+}
+
+// own is the block's text outside links, white space folded; "" when
+// linkOnly.
+func (b ohBlock) own() string {
+	if b.ownRaw == "" {
+		return ""
+	}
+	return ohCollapse(b.ownRaw)
 }
 
 func ohAttr(n *html.Node, key string) (string, bool) {

@@ -1,0 +1,67 @@
+package parser
+
+import (
+	"slices"
+	"testing"
+
+	"github.com/statusarchive/statusarchive/fixtures"
+)
+
+// TestOutageHistoryScansAgree: the scans that stand in for the item
+// expressions (ohBullet, ohIsWord, ohMaybeStamp) answer as the expressions
+// do, on every text block of every outage-history page of the fixtures and
+// on texts made to sit at their edges.
+func TestOutageHistoryScansAgree(t *testing.T) {
+	texts := []string{
+		"", "-", "- ", "-x", "• Resolved", "· 3", "— a", "– b", "12. x", "12) x", "12345. x", "1.", "*", "é",
+		"investigating", "in progress", "a b c", "a b c d", "a  b", " a", "a ", "a_b-c", "_a", "a1", "Update-2 x",
+		"Resolved · Jun 22, 2026, 02:03 PM UTC", "Jun 22, 2026, 02:03 PM UTC", "Jun 22 2026 02:03", "x, y", "x, y:", ":, ",
+		"Resolved Jun 22, 2026, 14:03 UTC+02:00 tail", "resolved — Sept. 3, 2026 2:03 p.m. CET",
+		"\u017ftarted: Jun 2, 2026", "STATUS: Resolved", "Detected by monitoring", "Impact", "x had 3 outages in the la\u017ft 2 years",
+		"OUTAGES IN THE LAST", "outage in the lastly", "in the last",
+	}
+	names, err := fixtures.Glob("outagehistory/*/*.html")
+	if err != nil {
+		t.Fatal(err)
+	}
+	more, err := fixtures.Glob("outagehistory/*/incidents/*.html")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range append(names, more...) {
+		body, err := fixtures.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w, err := ohBlocksOf(Document{Body: body, ContentType: "text/html"}.shared())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, b := range w.blocks {
+			texts = append(texts, b.text)
+		}
+	}
+	for _, s := range texts {
+		if got, want := ohBullet(s), ohBulletRE.FindStringIndex(s); !slices.Equal(got, want) {
+			t.Errorf("ohBullet(%q) = %v, want %v", s, got, want)
+		}
+		if got, want := ohIsWord(s), ohWordRE.MatchString(s); got != want {
+			t.Errorf("ohIsWord(%q) = %v, want %v", s, got, want)
+		}
+		if got, want := ohMaybeStamp(s, ohItemRE), ohItemRE.FindStringSubmatch(s); !slices.Equal(got, want) {
+			t.Errorf("ohMaybeStamp(%q, ohItemRE) = %q, want %q", s, got, want)
+		}
+		if _, _, got := ohRow(s); got != (len(s) <= 256 && ohRowRE.MatchString(s)) {
+			t.Errorf("ohRow(%q) ok = %v, ohRowRE says %v", s, got, !got)
+		}
+		if !ohHasFold(s, " in the last") && ohClaimRE.MatchString(s) {
+			t.Errorf("ohHasFold(%q) false, but ohClaimRE matches", s)
+		}
+		if got, want := ohMaybeStamp(s, ohStampRE), ohStampRE.FindStringSubmatch(s); !slices.Equal(got, want) {
+			t.Errorf("ohMaybeStamp(%q, ohStampRE) = %q, want %q", s, got, want)
+		}
+	}
+	if len(texts) < 500 {
+		t.Errorf("checked %d texts, want at least 500", len(texts))
+	}
+}
