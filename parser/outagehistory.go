@@ -665,7 +665,77 @@ func ohMaybeStamp(text string, re *regexp.Regexp) []string {
 	if i < 0 || strings.IndexByte(text[i:], ':') < 0 {
 		return nil
 	}
+	if re == ohStampRE {
+		if end, _, ok := ohStampPrefix(text); ok {
+			return []string{text, text[:end], text[end:]}
+		}
+	}
 	return re.FindStringSubmatch(text)
+}
+
+// ohStampPrefix reads the stamp text starts with when it has the family's
+// usual shape, "Jun 22, 2026, 02:03 PM UTC" (month of letters, day, year,
+// optional comma, 24- or 12-hour clock, optional AM/PM, optional zone of
+// capitals), followed by nothing or a space. It returns where the stamp
+// ends and ohStampPartsRE's groups for it (parts[0] the stamp), as
+// ohStampRE and ohStampPartsRE read it; any other shape is left to the
+// expressions (ok false). TestOutageHistoryStampAgrees checks both.
+func ohStampPrefix(text string) (end int, parts [9]string, ok bool) {
+	i := 0
+	for i < len(text) && i < 10 && ohLetter(text[i]) {
+		i++
+	}
+	if i < 3 || i > 9 || i >= len(text) || text[i] != ' ' {
+		return 0, parts, false
+	}
+	month, rest := text[:i], text[i+1:]
+	day, rest, ok := cutDigits(rest, 1, 2)
+	if !ok || !strings.HasPrefix(rest, ", ") {
+		return 0, parts, false
+	}
+	year, rest, ok := cutDigits(rest[2:], 4, 4)
+	if !ok {
+		return 0, parts, false
+	}
+	rest = strings.TrimPrefix(rest, ",")
+	if !strings.HasPrefix(rest, " ") {
+		return 0, parts, false
+	}
+	hour, rest, ok := cutDigits(rest[1:], 1, 2)
+	if !ok || !strings.HasPrefix(rest, ":") {
+		return 0, parts, false
+	}
+	minute, rest, ok := cutDigits(rest[1:], 2, 2)
+	if !ok {
+		return 0, parts, false
+	}
+	ampm, zone := "", ""
+	if rest != "" && rest[0] != ' ' {
+		return 0, parts, false
+	}
+	if len(rest) >= 3 && strings.IndexByte("AaPp", rest[1]) >= 0 {
+		// " PM", then the end or a space; "AMT", "p.m." and the like are
+		// left to the expressions.
+		if rest[2]|0x20 != 'm' || len(rest) > 3 && rest[3] != ' ' {
+			return 0, parts, false
+		}
+		ampm, rest = rest[1:2], rest[3:]
+	}
+	if len(rest) >= 2 {
+		z := rest[1:]
+		n := 0
+		for n < len(z) && 'A' <= z[n] && z[n] <= 'Z' {
+			n++
+		}
+		switch {
+		case n >= 1 && n <= 5 && (n == len(z) || z[n] == ' '):
+			zone, rest = z[:n], z[n:]
+		case n > 0, z[0] == '+', z[0] == '-':
+			return 0, parts, false
+		}
+	}
+	end = len(text) - len(rest)
+	return end, [9]string{text[:end], month, day, year, hour, minute, "", ampm, zone}, true
 }
 
 // ohHasFold reports whether text holds phrase, lower-case ASCII, as a (?i)

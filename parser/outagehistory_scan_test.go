@@ -65,3 +65,47 @@ func TestOutageHistoryScansAgree(t *testing.T) {
 		t.Errorf("checked %d texts, want at least 500", len(texts))
 	}
 }
+
+// TestOutageHistoryStampAgrees: wherever ohStampPrefix reads a stamp, its
+// end and parts are what ohStampRE and ohStampPartsRE read, over every
+// combination of the pieces the family's stamps are made of and of pieces
+// that are not.
+func TestOutageHistoryStampAgrees(t *testing.T) {
+	months := []string{"Jun", "jun", "September", "Sept.", "Ju", "Septembers", "J1n"}
+	days := []string{" 2", " 22", " 222", "22"}
+	years := []string{", 2026", ", 226", ",2026", ", 20266"}
+	seps := []string{", ", " ", ",", ",  "}
+	clocks := []string{"02:03", "2:03", "14:03", "14:3", "14:034", "14:03:05", "114:03"}
+	tails := []string{"", " ", "  ", " PM", " pm", " P", " A", " Pm UTC", " AM  UTC", " AMT", " p.m.", "PM", " Apr", " PST", " UTC", " utc",
+		" UTC (2 hours ago)", " UTC+2", " ABCDEF", " ABCDE", " 5", " +0200", " -", " · 3 hours ago", " \xff"}
+	read := 0
+	for _, m := range months {
+		for _, d := range days {
+			for _, y := range years {
+				for _, sep := range seps {
+					for _, c := range clocks {
+						for _, tail := range tails {
+							s := m + d + y + sep + c + tail
+							end, parts, ok := ohStampPrefix(s)
+							if !ok {
+								continue
+							}
+							read++
+							if got, want := ohMaybeStamp(s, ohStampRE), ohStampRE.FindStringSubmatch(s); !slices.Equal(got, want) {
+								t.Errorf("ohMaybeStamp(%q, ohStampRE) = %q, want %q", s, got, want)
+							}
+							if end == len(s) {
+								if want := ohStampPartsRE.FindStringSubmatch(s); !slices.Equal(parts[:], want) {
+									t.Errorf("ohStampPrefix(%q) parts = %q, ohStampPartsRE reads %q", s, parts, want)
+								}
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+	if read < 200 {
+		t.Errorf("ohStampPrefix read %d stamps, want at least 200", read)
+	}
+}

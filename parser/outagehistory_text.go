@@ -44,7 +44,12 @@ var ohMonths = [...]string{"january", "february", "march", "april", "may", "june
 // month spelling from three letters up, optional seconds). The zone is
 // required; see ohZoneTime.
 func ohParseStamp(text string) (Time, error) {
-	m := ohStampPartsRE.FindStringSubmatch(text)
+	var m []string
+	if end, parts, ok := ohStampPrefix(text); ok && end == len(text) {
+		m = parts[:]
+	} else {
+		m = ohStampPartsRE.FindStringSubmatch(text)
+	}
 	if m == nil {
 		return Time{}, fmt.Errorf("%w: %q is not a month-day-year time", ErrBadTime, text)
 	}
