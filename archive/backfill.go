@@ -49,6 +49,11 @@ type Backfill struct {
 	// list page itself, j the own page of the j-th incident it leads to.
 	// Absent (0) in archives written before the sweep went page by page.
 	SweepOwn int `json:"sweep_own,omitempty"`
+	// Own is, for each list page (the start page, then History), how
+	// many incident pages it leads to, so that an incremental run plans
+	// its sweep without reading every page's digest. Absent in archives
+	// written before: then the digests are read.
+	Own []int `json:"own,omitempty"`
 	// Swept is when the sweep last wrapped around to the start page.
 	Swept time.Time `json:"swept,omitzero"`
 }

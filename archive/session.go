@@ -47,6 +47,9 @@ type Crawl struct {
 	in    RunInput
 	parse ParseFunc
 	conds map[string]Conditional // by URL, read by Begin
+	// load, while Begin's read transaction is open, reads url's kept
+	// validators into conds, when they are the source's.
+	load func(url string)
 
 	asked   map[string]parser.Follow // by URL: why each page was asked for
 	visits  []visit                  // in fetch order
@@ -64,6 +67,7 @@ type Crawl struct {
 	incremental bool            // the backfill is done: walk, sweep
 	resumed     bool            // the crawl began with pages pending: walks the newest pages
 	walkEnded   bool            // the walk from the start page reached the last list page, page after page
+	planned     bool            // Begin made the plan inside its read
 	sweptAll    bool            // the sweep re-verifies every list page this run
 	sweep       sweepCursor     // the sweep position after this run
 	swept       time.Time       // when the sweep last wrapped
@@ -209,18 +213,8 @@ func generic(e error) string {
 //	// … fetch follow …; then open db again:
 //	run, err := c.Commit(ctx, db, archive.Outcome{Finished: time.Now()})
 func (db *DB) Begin(ctx context.Context, plan Plan) (*Crawl, error) {
-	c := &Crawl{
-		in: RunInput{Source: plan.Source, URL: plan.URL, Started: plan.Started, Format: string(plan.Format),
-			Origin: OriginVendor, DropThreshold: plan.DropThreshold},
-		parse: plan.Parse,
-		conds: map[string]Conditional{},
-		asked: map[string]parser.Follow{},
-		known: map[string]bool{}, roles: map[string]role{}, inHistory: map[string]bool{}, sweepOwn: map[string]bool{},
-	}
+	c := newCrawl(plan)
 	var lastRun time.Time
-	if c.in.Format == string(parser.FormatAuto) {
-		c.in.Format = ""
-	}
 	err := db.view(ctx, func(tx *bbolt.Tx) error {
 		src := root(tx, bucketSources).sub(plan.Source)
 		if _, err := src.get([]byte(keyBackfill), &c.bf); err != nil {
@@ -248,6 +242,56 @@ func (db *DB) Begin(ctx context.Context, plan Plan) (*Crawl, error) {
 			}
 			return nil
 		}
+		if c.bf.Done && len(c.bf.Pending) == 0 && len(c.bf.Own) == len(c.bf.History)+1 {
+			// An incremental crawl reads only the validators of the pages
+			// it may ask for: its plan, made now, reads the list pages it
+			// needs, and the incident pages those lead to are read after
+			// it. The incidents it knows are those their digests name: a
+			// list page names no incident newer than the ones it named
+			// before without a new one among them.
+			var loadErr error
+			c.load = func(url string) {
+				if _, done := c.conds[url]; done || loadErr != nil {
+					return
+				}
+				c.conds[url] = Conditional{}
+				if v := vb.b.Get([]byte(url)); v != nil {
+					loadErr = keep([]byte(url), v)
+				}
+			}
+			defer func() { c.load = nil }()
+			c.plan(plan, st.Info.LastRunAt)
+			c.planned = true
+			lists := []string{plan.URL}
+			for u, r := range c.roles {
+				if r&roleSweep != 0 && u != plan.URL {
+					lists = append(lists, u)
+				}
+			}
+			for _, u := range lists {
+				d := c.cond(u).Digest
+				if d == nil {
+					// A list page without a digest (its last fetch failed,
+					// or led to a page that did) leads to pages unknown
+					// now: read every validator of the source, as a
+					// backfill does.
+					lists = nil
+					break
+				}
+				for _, f := range d.Follow {
+					c.load(f.URL)
+				}
+			}
+			if lists != nil {
+				for _, f := range c.extra {
+					c.load(f.URL)
+				}
+				return loadErr
+			}
+			if loadErr != nil {
+				return loadErr
+			}
+		}
 		// The URLs the source's runs kept validators for; an archive
 		// written before they were listed has every source's validators
 		// read.
@@ -271,24 +315,50 @@ func (db *DB) Begin(ctx context.Context, plan Plan) (*Crawl, error) {
 		return nil
 	})
 	if err != nil {
-		clear(c.conds)
-		c.bf = Backfill{}
+		c = newCrawl(plan)
 		c.plan(plan, time.Time{})
 		return c, fmt.Errorf("begin a crawl of %s: %w", plan.Source, err)
 	}
-	c.plan(plan, lastRun)
+	if c.planned {
+		c.learn() // the digests read after the plan
+	} else {
+		c.plan(plan, lastRun)
+	}
 	return c, nil
+}
+
+// learn adds the incidents the kept digests name to those the crawl knows.
+func (c *Crawl) learn() {
+	for _, d := range c.conds {
+		if d.Digest != nil {
+			for _, id := range d.Digest.IDs {
+				c.known[id] = true
+			}
+		}
+	}
+}
+
+// newCrawl is a crawl of plan that knows nothing yet.
+func newCrawl(plan Plan) *Crawl {
+	c := &Crawl{
+		in: RunInput{Source: plan.Source, URL: plan.URL, Started: plan.Started, Format: string(plan.Format),
+			Origin: OriginVendor, DropThreshold: plan.DropThreshold},
+		parse: plan.Parse,
+		conds: map[string]Conditional{},
+		asked: map[string]parser.Follow{},
+		known: map[string]bool{}, roles: map[string]role{}, inHistory: map[string]bool{}, sweepOwn: map[string]bool{},
+	}
+	if c.in.Format == string(parser.FormatAuto) {
+		c.in.Format = ""
+	}
+	return c
 }
 
 // plan sets what the crawl fetches besides what its start page leads to:
 // the pages a cut-short run left pending, and once the backfill is done,
 // the slice of the history the re-verification sweep re-checks.
 func (c *Crawl) plan(plan Plan, lastRun time.Time) {
-	for _, d := range c.conds {
-		for _, id := range d.Digest.IDs {
-			c.known[id] = true
-		}
-	}
+	c.learn()
 	c.history = slices.Clone(c.bf.History)
 	for _, f := range c.history {
 		c.inHistory[f.URL] = true
@@ -311,7 +381,6 @@ func (c *Crawl) plan(plan Plan, lastRun time.Time) {
 	// read.
 	n := len(c.history) + 1
 	lists := make([]parser.Follow, n)
-	own := make([][]parser.Follow, n)
 	counts := make([]int, n)
 	total := 0
 	for i := range lists {
@@ -319,14 +388,11 @@ func (c *Crawl) plan(plan Plan, lastRun time.Time) {
 		if i > 0 {
 			lists[i] = c.history[i-1]
 		}
-		if d := c.conds[lists[i].URL].Digest; d != nil {
-			for _, f := range d.Follow {
-				if f.Reason != parser.FollowNext {
-					own[i] = append(own[i], f)
-				}
-			}
+		if len(c.bf.Own) == n {
+			counts[i] = c.bf.Own[i]
+		} else {
+			counts[i] = len(ownPages(c.cond(lists[i].URL).Digest))
 		}
-		counts[i] = len(own[i])
 		total += 1 + counts[i]
 	}
 	var elapsed time.Duration
@@ -353,8 +419,8 @@ func (c *Crawl) plan(plan Plan, lastRun time.Time) {
 	var wrapped bool
 	c.sweep, wrapped = sweepWalk(counts, c.sweep, k, func(pos, off int) {
 		sweepList(pos)
-		if off > 0 {
-			c.sweepOwn[own[pos][off-1].URL] = true
+		if own := ownPages(c.cond(lists[pos].URL).Digest); off > 0 && off <= len(own) {
+			c.sweepOwn[own[off-1].URL] = true
 		}
 	})
 	if wrapped {
@@ -379,7 +445,34 @@ func (c *Crawl) Incremental() bool { return c.incremental }
 // Conditional is what a request for url sends: the validators Begin found
 // for it, with the digest they stand for. Its Digest is nil when there are
 // none; then the request must not be conditional.
-func (c *Crawl) Conditional(url string) Conditional { return c.conds[url] }
+func (c *Crawl) Conditional(url string) Conditional { return c.cond(url) }
+
+// cond is the Conditional of url; while Begin's read is open, its kept
+// validators are read on first use.
+func (c *Crawl) cond(url string) Conditional {
+	if cd, ok := c.conds[url]; ok {
+		return cd
+	}
+	if c.load != nil {
+		c.load(url)
+	}
+	return c.conds[url]
+}
+
+// ownPages are the pages a list page's digest leads to besides the next
+// list page: its incidents' own pages.
+func ownPages(d *PageDigest) []parser.Follow {
+	if d == nil {
+		return nil
+	}
+	var out []parser.Follow
+	for _, f := range d.Follow {
+		if f.Reason != parser.FollowNext {
+			out = append(out, f)
+		}
+	}
+	return out
+}
 
 // Visit takes one fetched page: it parses it (the start page in the
 // plan's format, every other page as detected: PageFormat) and keeps what
@@ -674,9 +767,40 @@ func (c *Crawl) forget(pages []PageInput, failures []Failure) []PageInput {
 	return pages
 }
 
+// ownCounts is, for each list page (the start page, then the history), how
+// many incident pages it leads to: as the crawl read it, else as its kept
+// digest says, else as the last run counted.
+func (c *Crawl) ownCounts() []int {
+	digests := map[string]*PageDigest{}
+	for _, p := range c.in.Pages {
+		if p.Digest != nil {
+			digests[cmp.Or(p.Requested, p.URL)] = p.Digest
+		}
+	}
+	counts := make([]int, len(c.history)+1)
+	for i := range counts {
+		u := c.in.URL
+		if i > 0 {
+			u = c.history[i-1].URL
+		}
+		d, ok := digests[u]
+		if !ok {
+			d = c.conds[u].Digest
+		}
+		switch {
+		case d != nil:
+			counts[i] = len(ownPages(d))
+		case i < len(c.bf.Own) && len(c.bf.Own) == len(c.bf.History)+1:
+			counts[i] = c.bf.Own[i]
+		}
+	}
+	return counts
+}
+
 // next is the source's Backfill after the crawl ended as o says.
 func (c *Crawl) next(o Outcome) Backfill {
 	bf := Backfill{History: c.history, Sweep: c.sweep.Pos, SweepOwn: c.sweep.Off, Swept: c.swept, Done: c.bf.Done}
+	bf.Own = c.ownCounts()
 	if o.Stopped {
 		done := map[string]bool{}
 		for _, p := range c.in.Pages {
