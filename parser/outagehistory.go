@@ -93,6 +93,7 @@ func ohBlocksOf(doc Document) (*ohWalker, error) {
 		w := &ohWalker{}
 		w.walk(root, nil)
 		w.flush()
+		w.finish()
 		return result{w, nil}
 	})
 	return r.w, r.err

@@ -29,6 +29,8 @@ type ohBlock struct {
 	// folds its white space.
 	ownRaw string
 	times  []ohTimeAttr
+	// Where text and ownRaw lie in the walker's buffers until finish.
+	lo, hi, ownLo, ownHi int
 }
 
 // ohTimeAttr is a <time> element's machine-readable value and its text.
@@ -44,14 +46,17 @@ type ohWalker struct {
 	canonical string
 	title     string // the document's <title>, white space folded
 
-	buf       strings.Builder
-	space     bool       // a space is due before the next word
-	node      *html.Node // current block-level container
-	encl      *html.Node // <a> enclosing the current container
-	linkTexts []ohLink   // links that started in the current block
-	times     []ohTimeAttr
-	plain     bool // the current block has a letter or digit outside links
-	own       strings.Builder
+	// all holds every block's text, one after another, and the current
+	// block's from start on; ownAll the same for the text outside links.
+	// The blocks' strings are cut from one string of each (finish).
+	all, ownAll     []byte
+	start, ownStart int
+	space           bool       // a space is due before the next word
+	node            *html.Node // current block-level container
+	encl            *html.Node // <a> enclosing the current container
+	linkTexts       []ohLink   // links that started in the current block
+	times           []ohTimeAttr
+	plain           bool // the current block has a letter or digit outside links
 }
 
 // ohBlockTags end a text block where they open and close.
@@ -78,8 +83,8 @@ func (w *ohWalker) walk(n *html.Node, encl *html.Node) {
 	switch n.Type {
 	case html.TextNode:
 		if encl == nil {
-			w.own.WriteString(n.Data)
-			w.own.WriteByte(' ')
+			w.ownAll = append(w.ownAll, n.Data...)
+			w.ownAll = append(w.ownAll, ' ')
 			if !w.plain {
 				w.plain = strings.IndexFunc(n.Data, func(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }) >= 0
 			}
@@ -172,7 +177,7 @@ func (w *ohWalker) text(s string) {
 			if i == 0 {
 				s = s[1:]
 				if ohASCIISpace(c) {
-					w.space = w.buf.Len() > 0
+					w.space = len(w.all) > w.start
 					continue
 				}
 				w.word("\ufffd") // NUL
@@ -185,24 +190,24 @@ func (w *ohWalker) text(s string) {
 		r, size := utf8.DecodeRuneInString(s)
 		s = s[size:]
 		if unicode.IsSpace(r) {
-			w.space = w.buf.Len() > 0
+			w.space = len(w.all) > w.start
 			continue
 		}
 		if w.space {
-			w.buf.WriteByte(' ')
+			w.all = append(w.all, ' ')
 			w.space = false
 		}
-		w.buf.WriteRune(r)
+		w.all = utf8.AppendRune(w.all, r)
 	}
 }
 
 // word appends text that holds no white space, after the space due.
 func (w *ohWalker) word(s string) {
 	if w.space {
-		w.buf.WriteByte(' ')
+		w.all = append(w.all, ' ')
 		w.space = false
 	}
-	w.buf.WriteString(s)
+	w.all = append(w.all, s...)
 }
 
 // ohASCIISpace is unicode.IsSpace for an ASCII byte.
@@ -212,31 +217,46 @@ func ohASCIISpace(c byte) bool {
 
 // flush ends the current block.
 func (w *ohWalker) flush() {
-	text := w.buf.String()
-	w.buf.Reset()
+	lo, hi := w.start, len(w.all)
+	ownLo, ownHi := w.ownStart, len(w.ownAll)
 	w.space = false
 	links, times, plain := w.linkTexts, w.times, w.plain
 	w.linkTexts, w.times, w.plain = nil, nil, false
-	own := w.own.String()
-	w.own.Reset()
-	if text == "" {
+	if lo == hi || !plain {
+		// No block, or no text outside links to keep.
+		w.ownAll = w.ownAll[:ownLo]
+		ownHi = ownLo
+	}
+	w.start, w.ownStart = len(w.all), len(w.ownAll)
+	if lo == hi {
 		return
 	}
-	b := ohBlock{text: text, node: w.node, times: times, linkOnly: !plain}
-	if plain {
-		b.ownRaw = own
-	}
+	b := ohBlock{node: w.node, times: times, linkOnly: !plain, lo: lo, hi: hi, ownLo: ownLo, ownHi: ownHi}
 	if w.encl != nil {
 		b.href, b.wholeLink = ohAttrValue(w.encl, "href"), true
 	} else {
 		for _, l := range links {
-			if l.text == text {
+			if l.text == string(w.all[lo:hi]) {
 				b.href, b.wholeLink = l.href, true
 				break
 			}
 		}
 	}
+	if w.blocks == nil {
+		w.blocks = make([]ohBlock, 0, 64)
+	}
 	w.blocks = append(w.blocks, b)
+}
+
+// finish gives every block its text and own text, cut from one string of
+// each buffer.
+func (w *ohWalker) finish() {
+	all, own := string(w.all), string(w.ownAll)
+	for k := range w.blocks {
+		b := &w.blocks[k]
+		b.text, b.ownRaw = all[b.lo:b.hi], own[b.ownLo:b.ownHi]
+	}
+	w.all, w.ownAll = nil, nil
 }
 
 // own is the block's text outside links, white space folded; "" when
@@ -279,6 +299,10 @@ func ohHasWord(s, word string) bool {
 
 // ohNodeText is the text under n, hidden elements left out.
 func ohNodeText(n *html.Node) string {
+	if c := n.FirstChild; c != nil && c.NextSibling == nil && c.Type == html.TextNode &&
+		!(n.Type == html.ElementNode && (ohHiddenTags[n.DataAtom] || ohHasAttr(n, "hidden"))) {
+		return c.Data // one text node: no copy
+	}
 	var b strings.Builder
 	var rec func(*html.Node)
 	rec = func(n *html.Node) {
@@ -298,6 +322,9 @@ func ohNodeText(n *html.Node) string {
 
 // ohCollapse folds white space like the walker does.
 func ohCollapse(s string) string {
+	if foldedASCII(s) && strings.IndexByte(s, 0) < 0 {
+		return s // nothing to fold or replace
+	}
 	return strings.Join(strings.Fields(strings.ToValidUTF8(strings.ReplaceAll(s, "\x00", "\ufffd"), "\ufffd")), " ")
 }
 
