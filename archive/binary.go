@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"time"
 
 	"github.com/statusarchive/statusarchive/parser"
@@ -35,9 +36,10 @@ import (
 //
 //	last_run (uvarint), kind, first_update, updates
 //
-// Version: layout, flags (1 deleted), N, hash, first_seen, last_seen,
+// Version: layout, flags (1 deleted, 2 relative), N, hash, first_seen,
 //
-//	previous_last_seen, run (uvarint), page_url, origin, incident
+//	last_seen, previous_last_seen, run (uvarint), page_url, origin,
+//	incident
 //
 // Incident: source, id, kind, title, url, impact, impact_raw, status,
 //
@@ -49,9 +51,18 @@ import (
 //	4 incomplete)
 //
 // previous_last_seen is when the version this one superseded was last
-// seen: a new version carries it, so that the superseded one is never
-// written again. Zero when there was none; a version without it keeps its
-// own last_seen (the latest's is its head's).
+// seen: a new version carries it, so that the superseded one need not be
+// written again for it. Zero when there was none; a version without it
+// keeps its own last_seen (the latest's is its head's).
+//
+// A relative version is a superseded one stored against the version after
+// it, which repeats most of its timeline: each of its updates starts with
+// a uvarint, the position plus 1 of the identical update of the next
+// version (nothing else follows), or 0 before an update stored in full.
+// The latest version is always stored whole, so reading it (an export, an
+// ingest) reads one record; reading an older one resolves the versions
+// after it first. A version is written again as relative, once, when the
+// version that supersedes it shares at least one update with it.
 //
 // A binary payload longer than binaryDeflateOver is stored deflated
 // (encoding 'B') when that saves an eighth of it. Shorter ones are not:
@@ -334,10 +345,16 @@ func (h *head) decodeBinary(p []byte) error {
 }
 
 // storedVersion is a version as stored: with the last time the version it
-// superseded was seen (see previous_last_seen above).
+// superseded was seen (see previous_last_seen above), and, for one stored
+// relative to the next version, where its updates are.
 type storedVersion struct {
 	Version
 	prevLastSeen time.Time
+	// refs is nil for a version stored whole. For one stored relative to
+	// the next, it holds per update the position plus 1 of the identical
+	// update of the next version, or 0 for an update stored here; resolve
+	// fills them in.
+	refs []int
 }
 
 func (v Version) appendBinary(b []byte) []byte {
@@ -345,8 +362,47 @@ func (v Version) appendBinary(b []byte) []byte {
 }
 
 func (v storedVersion) appendBinary(b []byte) []byte {
+	return v.appendTo(b, nil)
+}
+
+// relativeVersion is a superseded version to store relative to the
+// version after it: each update identical to one of next's is stored as
+// its position there.
+type relativeVersion struct {
+	v    storedVersion
+	next []parser.Update
+}
+
+func (r relativeVersion) appendBinary(b []byte) []byte { return r.v.appendTo(b, r.next) }
+
+// shared counts the updates of v that are identical to one of next's.
+func shared(v *parser.Incident, next []parser.Update) int {
+	n := 0
+	for i := range v.Updates {
+		if sameUpdateIn(&v.Updates[i], next) >= 0 {
+			n++
+		}
+	}
+	return n
+}
+
+// sameUpdateIn returns the position of an update of next identical to u
+// (nil and empty lists told apart), or -1.
+func sameUpdateIn(u *parser.Update, next []parser.Update) int {
+	for j := range next {
+		if n := &next[j]; n.Body == u.Body && n.At == u.At && n.Status == u.Status && n.StatusRaw == u.StatusRaw &&
+			(n.Components == nil) == (u.Components == nil) && slices.Equal(n.Components, u.Components) &&
+			(n.Stated == nil) == (u.Stated == nil) && slices.Equal(n.Stated, u.Stated) {
+			return j
+		}
+	}
+	return -1
+}
+
+// appendTo appends v, relative to next's updates when next is not nil.
+func (v storedVersion) appendTo(b []byte, next []parser.Update) []byte {
 	b = appendUvarint(b, binLayout)
-	b = appendFlags(b, v.Deleted)
+	b = appendFlags(b, v.Deleted, next != nil)
 	b = appendVarint(b, int64(v.N))
 	b = appendHash(b, v.Hash)
 	b = appendTime(b, v.FirstSeen)
@@ -355,13 +411,20 @@ func (v storedVersion) appendBinary(b []byte) []byte {
 	b = appendUvarint(b, v.RunID)
 	b = appendString(b, v.PageURL)
 	b = appendString(b, string(v.Origin))
-	return appendIncident(b, &v.Incident)
+	return appendIncident(b, &v.Incident, next)
 }
+
+// errRelative is decoding a version stored relative to the next one
+// without reading that one.
+var errRelative = errors.New("a version stored relative to the next one, read alone")
 
 func (v *Version) decodeBinary(p []byte) error {
 	var sv storedVersion
 	if err := sv.decodeBinary(p); err != nil {
 		return err
+	}
+	if sv.refs != nil {
+		return errRelative
 	}
 	*v = sv.Version
 	return nil
@@ -369,21 +432,47 @@ func (v *Version) decodeBinary(p []byte) error {
 
 func (v *storedVersion) decodeBinary(p []byte) error {
 	r := reader{s: string(p)}
-	v.readHeader(&r)
+	relative := v.readHeader(&r)
 	v.RunID = r.uvarint()
 	v.PageURL = r.string()
 	v.Origin = Origin(r.string())
-	v.Incident = readIncident(&r)
+	v.Incident, v.refs = readIncident(&r, relative)
 	return r.end()
 }
 
 // readHeader reads the fields every version starts with, up to
-// previous_last_seen.
-func (v *storedVersion) readHeader(r *reader) {
+// previous_last_seen, and reports whether it is stored relative to the
+// next version.
+func (v *storedVersion) readHeader(r *reader) (relative bool) {
 	r.start()
-	f := r.flags(1)
+	f := r.flags(2)
 	*v = storedVersion{Version: Version{Deleted: f&1 != 0, N: r.int(), Hash: r.hash(), FirstSeen: r.time(), LastSeen: r.time()}}
 	v.prevLastSeen = r.time()
+	return f&2 != 0
+}
+
+// resolve fills in the updates a version stored relative to next takes
+// from it; next must be resolved already.
+func (v *storedVersion) resolve(next *storedVersion) error {
+	if v.refs == nil {
+		return nil
+	}
+	if next == nil || next.N != v.N+1 || next.refs != nil {
+		return fmt.Errorf("%w: version %d is stored relative to version %d, which is not there", errBinary, v.N, v.N+1)
+	}
+	for i, ref := range v.refs {
+		if ref == 0 {
+			continue
+		}
+		if ref > len(next.Incident.Updates) {
+			return fmt.Errorf("%w: version %d names update %d of version %d, which has %d", errBinary, v.N, ref, next.N, len(next.Incident.Updates))
+		}
+		u := next.Incident.Updates[ref-1]
+		u.Components, u.Stated = slices.Clone(u.Components), slices.Clone(u.Stated)
+		v.Incident.Updates[i] = u
+	}
+	v.refs = nil
+	return nil
 }
 
 func appendPTime(b []byte, t parser.Time) []byte {
@@ -395,7 +484,9 @@ func (r *reader) ptime() parser.Time {
 	return parser.Time{At: at, Text: r.string()}
 }
 
-func appendIncident(b []byte, in *parser.Incident) []byte {
+// appendIncident appends in; with next, each update identical to one of
+// next's as its position there plus 1, the others after a 0.
+func appendIncident(b []byte, in *parser.Incident, next []parser.Update) []byte {
 	for _, s := range [...]string{in.Source, in.ID, string(in.Kind), in.Title, in.URL, string(in.Impact),
 		in.ImpactRaw, string(in.Status), in.StatusRaw} {
 		b = appendString(b, s)
@@ -411,6 +502,13 @@ func appendIncident(b []byte, in *parser.Incident) []byte {
 	b = appendLen(b, in.Updates == nil, len(in.Updates))
 	for i := range in.Updates {
 		u := &in.Updates[i]
+		if next != nil {
+			j := sameUpdateIn(u, next)
+			b = appendUvarint(b, uint64(j+1))
+			if j >= 0 {
+				continue
+			}
+		}
 		b = appendString(b, string(u.Status))
 		b = appendString(b, u.StatusRaw)
 		b = appendPTime(b, u.At)
@@ -432,8 +530,8 @@ func appendIncident(b []byte, in *parser.Incident) []byte {
 	return appendFlags(b, in.Partial, in.Truncated, in.Incomplete)
 }
 
-func readIncident(r *reader) parser.Incident {
-	in := parser.Incident{
+func readIncident(r *reader, relative bool) (in parser.Incident, refs []int) {
+	in = parser.Incident{
 		Source: r.string(), ID: r.string(), Kind: parser.Kind(r.string()), Title: r.string(), URL: r.string(),
 		Impact: parser.Impact(r.string()), ImpactRaw: r.string(), Status: parser.Status(r.string()), StatusRaw: r.string(),
 	}
@@ -446,8 +544,20 @@ func readIncident(r *reader) parser.Incident {
 	in.Started, in.Resolved, in.ScheduledFor, in.ScheduledUntil = r.ptime(), r.ptime(), r.ptime(), r.ptime()
 	if isNil, n := r.count(); !isNil {
 		in.Updates = make([]parser.Update, n)
+		if relative {
+			refs = make([]int, n)
+		}
 		for i := range in.Updates {
 			u := &in.Updates[i]
+			if relative {
+				ref := r.uvarint()
+				if ref > math.MaxInt32 {
+					r.fail("update reference out of range")
+				}
+				if refs[i] = int(ref); ref > 0 {
+					continue
+				}
+			}
 			u.Status, u.StatusRaw, u.At, u.Body = parser.Status(r.string()), r.string(), r.ptime(), r.string()
 			if isNil, n := r.count(); !isNil {
 				u.Components = make([]string, n)
@@ -465,12 +575,15 @@ func readIncident(r *reader) parser.Incident {
 				}
 			}
 			if r.err != nil {
-				return in
+				return in, refs
 			}
 		}
+	}
+	if relative && refs == nil {
+		refs = []int{} // relative, though it has no updates to take
 	}
 	in.UpdatesClaimed = r.int()
 	f := r.flags(3)
 	in.Partial, in.Truncated, in.Incomplete = f&1 != 0, f&2 != 0, f&4 != 0
-	return in
+	return in, refs
 }

@@ -1,8 +1,10 @@
 package archive
 
 import (
+	"errors"
 	"math/rand/v2"
 	"reflect"
+	"slices"
 	"testing"
 	"time"
 
@@ -104,6 +106,46 @@ func TestBinaryRoundTrip(t *testing.T) {
 	}
 }
 
+// TestRelativeRoundTrip stores random versions relative to a next
+// version holding copies of some of their updates, and resolves them
+// back unchanged.
+func TestRelativeRoundTrip(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	for range 2000 {
+		var want, next storedVersion
+		fill(rng, reflect.ValueOf(&want.Version).Elem())
+		fill(rng, reflect.ValueOf(&next.Version).Elem())
+		next.N = want.N + 1
+		if next.Incident.Updates == nil {
+			next.Incident.Updates = []parser.Update{}
+		}
+		for _, u := range want.Incident.Updates {
+			if rng.IntN(2) == 0 {
+				at := rng.IntN(len(next.Incident.Updates) + 1)
+				next.Incident.Updates = slices.Insert(next.Incident.Updates, at, u)
+			}
+		}
+		p := relativeVersion{v: want, next: next.Incident.Updates}.appendBinary(nil)
+		var got storedVersion
+		if err := got.decodeBinary(p); err != nil {
+			t.Fatalf("decode(encode(%+v)): %v", want, err)
+		}
+		if got.refs == nil {
+			t.Fatalf("a version stored relative to the next reads as whole")
+		}
+		var alone Version
+		if err := alone.decodeBinary(p); !errors.Is(err, errRelative) {
+			t.Fatalf("a relative version decoded alone: %v, want errRelative", err)
+		}
+		if err := got.resolve(&next); err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("resolve(decode(encode(version))) =\n%+v\nwant\n%+v", got, want)
+		}
+	}
+}
+
 // TestBinaryRefusesDamage: every proper prefix of a record and every
 // record with bytes after it are refused, not read as something else.
 func TestBinaryRefusesDamage(t *testing.T) {
@@ -156,5 +198,9 @@ func FuzzDecodeBinary(f *testing.F) {
 		}
 		var s seenOnly
 		_ = s.decodeBinary(p)
+		if v.decodeBinary(p) == nil && v.refs != nil {
+			next := storedVersion{Version: Version{N: v.N + 1, Incident: parser.Incident{Updates: make([]parser.Update, 2)}}}
+			_ = v.resolve(&next)
+		}
 	})
 }

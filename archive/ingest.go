@@ -431,12 +431,12 @@ func (w *writer) apply(run *Run, inc parser.Incident, now time.Time) error {
 		return err
 	}
 	hash := inc.Hash()
-	var prev *Version // the latest version, when read
+	var prev *storedVersion // the latest version, when read
 	if found && !h.Deleted && h.Hash != hash && h.N > 0 && (inc.Partial || inc.Incomplete) {
 		// An incomplete rendering (a list whose incident page failed)
 		// never takes updates away from a complete version: the complete
 		// one wins, filled with what the list adds.
-		p, err := version(ib, h.N)
+		p, err := readVersion(ib, h.N)
 		if err != nil {
 			return err
 		}
@@ -450,7 +450,7 @@ func (w *writer) apply(run *Run, inc parser.Incident, now time.Time) error {
 		// What this rendering leaves unsaid (a feed's impact, a list's
 		// components) is not a change: take it from the last version.
 		if prev == nil {
-			p, err := version(ib, h.N)
+			p, err := readVersion(ib, h.N)
 			if err != nil {
 				return err
 			}
@@ -492,27 +492,35 @@ func (w *writer) apply(run *Run, inc parser.Incident, now time.Time) error {
 }
 
 // addVersion appends v to the incident in ib and moves its head on. The
-// new version carries the last time the one it supersedes was seen, which
-// is not written again; prev is that version when the caller has read it
-// already, else nil.
-func (w *writer) addVersion(ib bucket, h *head, v Version, first time.Time, prev *Version) error {
+// new version carries the last time the one it supersedes was seen. prev
+// is the superseded version when the caller has read it already, else nil:
+// then, when the two share updates, prev is written again relative to the
+// new version (its shared updates as their positions there); else it is
+// not written again.
+func (w *writer) addVersion(ib bucket, h *head, v Version, first time.Time, prev *storedVersion) error {
 	ib.b.FillPercent = 0.9
 	stored := storedVersion{Version: v}
 	if h.N > 0 {
 		stored.prevLastSeen = h.LastSeen
+		if prev != nil && prev.N == h.N && prev.refs == nil && shared(&prev.Incident, v.Incident.Updates) > 0 {
+			if err := ib.put(seq(uint64(h.N)), relativeVersion{v: *prev, next: v.Incident.Updates}); err != nil {
+				return err
+			}
+		}
 		if w.announce != nil && len(ib.path) > 0 {
 			if prev == nil || prev.N != h.N {
-				p, err := version(ib, h.N)
+				p, err := readVersion(ib, h.N)
 				if err != nil {
 					return err
 				}
 				prev = &p
 			}
-			prev.LastSeen = h.LastSeen
+			old := prev.Version
+			old.LastSeen = h.LastSeen
 			if w.superseded == nil {
 				w.superseded = map[string]Version{}
 			}
-			w.superseded[ib.path[len(ib.path)-1]] = *prev
+			w.superseded[ib.path[len(ib.path)-1]] = old
 		}
 	}
 	n, err := ib.b.NextSequence()
@@ -615,8 +623,14 @@ func version(ib bucket, n int) (Version, error) {
 	return v.Version, err
 }
 
-// readVersion reads version n of the incident in ib as stored.
+// readVersion reads version n of the incident in ib as stored, with the
+// updates it takes from later versions filled in.
 func readVersion(ib bucket, n int) (storedVersion, error) {
+	return readVersionWith(ib, n, nil)
+}
+
+// readVersionWith is readVersion given version n+1, already read, or nil.
+func readVersionWith(ib bucket, n int, next *storedVersion) (storedVersion, error) {
 	var v storedVersion
 	ok, err := ib.get(seq(uint64(n)), &v)
 	if err != nil {
@@ -624,6 +638,19 @@ func readVersion(ib bucket, n int) (storedVersion, error) {
 	}
 	if !ok {
 		return v, &RecordError{Path: ib.keyPath(seq(uint64(n))), Err: fmt.Errorf("%w: version missing", ErrCorrupt)}
+	}
+	if v.refs == nil {
+		return v, nil
+	}
+	if next == nil || next.N != n+1 {
+		nv, err := readVersion(ib, n+1)
+		if err != nil {
+			return v, err
+		}
+		next = &nv
+	}
+	if err := v.resolve(next); err != nil {
+		return v, &RecordError{Path: ib.keyPath(seq(uint64(n))), Err: fmt.Errorf("%w: %v", ErrCorrupt, err)}
 	}
 	return v, nil
 }
@@ -671,13 +698,13 @@ func (w *writer) tombstones(run *Run, seen map[string]bool, oldest, now time.Tim
 		if !found || h.Deleted || h.FirstUpdate.IsZero() || h.FirstUpdate.Before(oldest) {
 			continue
 		}
-		last, err := version(ib, h.N)
+		last, err := readVersion(ib, h.N)
 		if err != nil {
 			return err
 		}
 		tomb := Version{Hash: h.Hash, FirstSeen: now, LastSeen: now, RunID: run.ID, PageURL: last.PageURL,
 			Origin: run.Origin, Deleted: true, Incident: last.Incident}
-		if err := w.addVersion(ib, &h, tomb, h.FirstUpdate, nil); err != nil {
+		if err := w.addVersion(ib, &h, tomb, h.FirstUpdate, &last); err != nil {
 			return err
 		}
 		run.Deleted++

@@ -259,9 +259,8 @@ func (c *checker) incident(ib bucket) (deleted bool, err error) {
 		return false, &RecordError{Path: ib.keyPath([]byte(keyHead)), Err: fmt.Errorf("%w: incident without a head record", ErrCorrupt)}
 	}
 	want := uint64(1)
-	var last Version
 	cur := ib.b.Cursor()
-	for k, v := cur.First(); k != nil; k, v = cur.Next() {
+	for k, _ := cur.First(); k != nil; k, _ = cur.Next() {
 		n, isVersion := unseq(k)
 		if !isVersion {
 			continue
@@ -270,13 +269,18 @@ func (c *checker) incident(ib bucket) (deleted bool, err error) {
 			return false, &RecordError{Path: ib.keyPath(k), Err: fmt.Errorf("%w: version %d where %d was expected", ErrCorrupt, n, want)}
 		}
 		want++
-		last = Version{} // Unmarshal leaves fields absent from the JSON as they were
-		if err := ib.decode(k, v, &last); err != nil {
-			return false, err
+	}
+	// Every version decoded, and the updates one takes from the next found.
+	versions, err := allVersions(ib)
+	if err != nil {
+		return false, err
+	}
+	var last Version
+	for i, v := range versions {
+		if v.N != i+1 {
+			return false, &RecordError{Path: ib.keyPath(seq(uint64(i + 1))), Err: fmt.Errorf("%w: version %d stored under key %d", ErrCorrupt, v.N, i+1)}
 		}
-		if last.N != int(n) {
-			return false, &RecordError{Path: ib.keyPath(k), Err: fmt.Errorf("%w: version %d stored under key %d", ErrCorrupt, last.N, n)}
-		}
+		last = v.Version
 	}
 	switch {
 	case int(want-1) != h.N:

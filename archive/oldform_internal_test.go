@@ -59,8 +59,12 @@ func encodings(t *testing.T, db *DB) map[byte]int {
 	err := db.view(context.Background(), func(tx *bbolt.Tx) error {
 		incidents := root(tx, bucketSources).sub(src).sub(bucketIncidents)
 		return incidents.b.ForEachBucket(func(id []byte) error {
-			return incidents.b.Bucket(id).ForEach(func(_, v []byte) error {
+			return incidents.b.Bucket(id).ForEach(func(k, v []byte) error {
 				got[v[4]]++
+				var sv storedVersion
+				if _, ok := unseq(k); ok && v[4] == encBinary && sv.decodeBinary(v[envelopeHeader:]) == nil && sv.refs != nil {
+					got['r']++ // relative to the next version
+				}
 				return nil
 			})
 		})
@@ -81,6 +85,7 @@ func oldFormIncident(id string, hoursAgo int, bodies ...string) parser.Incident 
 		in.Updates = append(in.Updates, parser.Update{Status: parser.StatusUpdate, StatusRaw: "Update", Body: b,
 			At: parser.NewTime(start.Add(time.Duration(i)*time.Hour), "")})
 	}
+	in.ReadWindows() // as Parse returns it
 	return in
 }
 
@@ -184,18 +189,20 @@ func TestJSONRecordsReadAndTakeRuns(t *testing.T) {
 	}
 	same("after new runs")
 	enc := encodings(t, dbs[1])
-	if enc[encBinary] == 0 || enc[encBinaryDeflate] == 0 || enc[encDeflate] == 0 {
-		t.Errorf("records by encoding: %v; want binary, deflated binary and JSON side by side", enc)
+	if enc[encBinary] == 0 || enc[encBinaryDeflate] == 0 || enc[encDeflate] == 0 || enc['r'] == 0 {
+		t.Errorf("records by encoding: %v; want binary (some relative to the next version), deflated binary and JSON side by side", enc)
 	}
 	if rec, err := dbs[1].Incident(ctx, "c"); err != nil || len(rec.Versions) != 3 || !rec.Versions[0].LastSeen.Equal(t0.Add(3*time.Hour)) {
 		t.Errorf("incident c = %+v, %v; want 3 versions, the first last seen at run 4", rec, err)
 	}
 }
 
-// TestSupersededVersionNotRewritten: a new version leaves the stored bytes
-// of the one it supersedes as they were, and still reads its last-seen
-// time.
-func TestSupersededVersionNotRewritten(t *testing.T) {
+// TestSupersededVersionStorage: a new version that shares updates with
+// the one it supersedes has that one written again relative to it (the
+// shared updates as their positions), much smaller; one that shares none
+// leaves its stored bytes as they were. Both read back whole, with the
+// last time they were seen.
+func TestSupersededVersionStorage(t *testing.T) {
 	ctx := context.Background()
 	now := time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
 	db, err := Open(filepath.Join(t.TempDir(), "archive.db"), Options{Now: func() time.Time { return now }, Logger: zerolog.Nop()})
@@ -203,33 +210,56 @@ func TestSupersededVersionNotRewritten(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	ingest := func(body string) {
+	body := "We are investigating elevated error rates on the API in the EU region. Some requests may fail."
+	ingest := func(bodies ...string) {
 		t.Helper()
 		in := RunInput{Source: src, URL: "https://status.acme.example/history", Started: now, Finished: now, Format: "test"}
-		if _, err := db.Ingest(ctx, in, []parser.Incident{oldFormIncident("a", 30, "Investigating.", body)}); err != nil {
+		if _, err := db.Ingest(ctx, in, []parser.Incident{oldFormIncident("a", 30, bodies...)}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	stored := func() []byte {
+	stored := func(n uint64) []byte {
 		var v []byte
 		_ = db.view(ctx, func(tx *bbolt.Tx) error {
-			v = append(v, root(tx, bucketSources).sub(src).sub(bucketIncidents).sub("a").b.Get(seq(1))...)
+			v = append(v, root(tx, bucketSources).sub(src).sub(bucketIncidents).sub("a").b.Get(seq(n))...)
 			return nil
 		})
 		return v
 	}
-	ingest("Resolved.")
-	first := stored()
-	now = now.Add(time.Hour)
-	ingest("Resolved.") // seen again, unchanged
-	seen := now
-	now = now.Add(time.Hour)
-	ingest("Resolved, edited.")
-	if got := stored(); !reflect.DeepEqual(got, first) {
-		t.Errorf("version 1 after version 2 was added: %x, want as first stored: %x", got, first)
+	var want []parser.Incident
+	var seen []time.Time
+	step := func(bodies ...string) {
+		t.Helper()
+		ingest(bodies...)
+		want = append(want, oldFormIncident("a", 30, bodies...))
+		now = now.Add(time.Hour)
+		ingest(bodies...) // seen again, unchanged
+		seen = append(seen, now)
+		now = now.Add(time.Hour)
+	}
+	step(body, "Resolved.")
+	first := stored(1)
+	step(body, "Resolved, edited.")
+	if got := stored(1); len(got) > len(first)-len(body) {
+		t.Errorf("version 1 after version 2 shared its first update: %d bytes, want its %d less the update's %d", len(got), len(first), len(body))
+	}
+	step("Other words.", "Other words again.")
+	second := stored(2)
+	step("Third words.", "Third words again.")
+	if got := stored(2); !reflect.DeepEqual(got, second) {
+		t.Errorf("version 2, which shares no update with version 3, was written again")
 	}
 	rec, err := db.Incident(ctx, "a")
-	if err != nil || len(rec.Versions) != 2 || !rec.Versions[0].LastSeen.Equal(seen) || !rec.Versions[1].LastSeen.Equal(now) {
-		t.Errorf("incident a = %+v, %v; want version 1 last seen %v, version 2 %v", rec, err, seen, now)
+	if err != nil || len(rec.Versions) != len(want) {
+		t.Fatalf("incident a = %+v, %v; want %d versions", rec, err, len(want))
+	}
+	for i, v := range rec.Versions {
+		want[i].Source = src
+		if !reflect.DeepEqual(v.Incident, want[i]) || !v.LastSeen.Equal(seen[i]) {
+			t.Errorf("version %d = %+v last seen %v\nwant %+v last seen %v", i+1, v.Incident, v.LastSeen, want[i], seen[i])
+		}
+	}
+	if err := db.Check(ctx); err != nil {
+		t.Errorf("Check: %v", err)
 	}
 }

@@ -165,12 +165,12 @@ func (w *writer) notifyIncident(out bucket, run *Run, id string, now time.Time) 
 	if p, ok := w.superseded[id]; ok && p.N == h.N-1 {
 		c.Previous = &p
 	} else if h.N > 1 {
-		p, err := version(ib, h.N-1)
+		p, err := readVersionWith(ib, h.N-1, &stored)
 		if err != nil {
 			return err
 		}
-		p.LastSeen = lastSeen(p, &stored, h)
-		c.Previous = &p
+		p.LastSeen = lastSeen(p.Version, &stored, h)
+		c.Previous = &p.Version
 	}
 	a, ok := w.announce(c)
 	if !ok {

@@ -144,23 +144,17 @@ func (db *DB) Incident(ctx context.Context, ref string) (Record, error) {
 		if _, err := ib.get([]byte(keyHead), &h); err != nil {
 			return err
 		}
-		c := ib.b.Cursor()
-		var next storedVersion // the version after the last one appended
-		for k, v := c.First(); k != nil; k, v = c.Next() {
-			if _, ok := unseq(k); !ok {
-				continue
-			}
-			next = storedVersion{}
-			if err := ib.decode(k, v, &next); err != nil {
-				return err
-			}
-			if n := len(rec.Versions); n > 0 {
-				rec.Versions[n-1].LastSeen = lastSeen(rec.Versions[n-1], &next, h)
-			}
-			rec.Versions = append(rec.Versions, next.Version)
+		stored, err := allVersions(ib)
+		if err != nil {
+			return err
 		}
-		if n := len(rec.Versions); n > 0 {
-			rec.Versions[n-1].LastSeen = lastSeen(rec.Versions[n-1], nil, h)
+		for i := range stored {
+			var next *storedVersion
+			if i+1 < len(stored) {
+				next = &stored[i+1]
+			}
+			stored[i].LastSeen = lastSeen(stored[i].Version, next, h)
+			rec.Versions = append(rec.Versions, stored[i].Version)
 		}
 		return nil
 	})
@@ -168,6 +162,33 @@ func (db *DB) Incident(ctx context.Context, ref string) (Record, error) {
 		return Record{}, fmt.Errorf("read incident: %w", err)
 	}
 	return rec, nil
+}
+
+// allVersions reads every version of the incident in ib, oldest first,
+// with the updates each takes from the next filled in.
+func allVersions(ib bucket) ([]storedVersion, error) {
+	var out []storedVersion
+	c := ib.b.Cursor()
+	for k, v := c.First(); k != nil; k, v = c.Next() {
+		if _, ok := unseq(k); !ok {
+			continue
+		}
+		var sv storedVersion
+		if err := ib.decode(k, v, &sv); err != nil {
+			return nil, err
+		}
+		out = append(out, sv)
+	}
+	for i := len(out) - 1; i >= 0; i-- {
+		var next *storedVersion
+		if i+1 < len(out) {
+			next = &out[i+1]
+		}
+		if err := out[i].resolve(next); err != nil {
+			return nil, &RecordError{Path: ib.keyPath(seq(uint64(out[i].N))), Err: fmt.Errorf("%w: %v", ErrCorrupt, err)}
+		}
+	}
+	return out, nil
 }
 
 // Rows streams, in source then id order, the version of every incident
@@ -202,6 +223,7 @@ func (db *DB) Rows(ctx context.Context, f Filter) iter.Seq2[Row, error] {
 // version it superseded was last seen (binary records only).
 type seenOnly struct {
 	FirstSeen    time.Time `json:"first_seen"`
+	RunID        uint64    `json:"run"`
 	prevLastSeen time.Time
 }
 
@@ -209,7 +231,7 @@ func (s *seenOnly) decodeBinary(p []byte) error {
 	var v storedVersion
 	r := reader{s: string(p)}
 	v.readHeader(&r)
-	s.FirstSeen, s.prevLastSeen = v.FirstSeen, v.prevLastSeen
+	s.FirstSeen, s.prevLastSeen, s.RunID = v.FirstSeen, v.prevLastSeen, r.uvarint()
 	return r.err
 }
 
@@ -272,8 +294,17 @@ func (db *DB) sourceRows(ctx context.Context, incidents bucket, f Filter, yield 
 			return false, &RecordError{Path: ib.keyPath(key), Err: fmt.Errorf("%w: the head names a version that is missing", ErrCorrupt)}
 		}
 		var ver Version
-		if err := ib.decode(key, val, &ver); err != nil {
-			return false, err
+		if n, _ := unseq(key); next == nil || int(n) == h.N {
+			if err := ib.decode(key, val, &ver); err != nil {
+				return false, err
+			}
+		} else {
+			// A superseded version may take updates from the ones after it.
+			sv, err := readVersion(ib, int(n))
+			if err != nil {
+				return false, err
+			}
+			ver = sv.Version
 		}
 		ver.LastSeen = lastSeen(ver, next, h)
 		if (ver.Deleted && !f.IncludeDeleted) || (f.Kind != "" && ver.Incident.Kind != f.Kind) || !inWindow(firstUpdate(ver.Incident), f) {
@@ -376,27 +407,30 @@ func runChange(ib bucket, r Run, id string, kind ChangeKind) (VersionChange, err
 		if !ok {
 			continue
 		}
-		var ver storedVersion
-		if err := ib.decode(k, v, &ver); err != nil {
+		var s seenOnly
+		if err := ib.decode(k, v, &s); err != nil {
 			return ch, err
 		}
-		if ver.RunID > r.ID {
-			next = &ver
+		if s.RunID > r.ID {
+			next = &storedVersion{Version: Version{N: int(n)}, prevLastSeen: s.prevLastSeen}
 			continue
 		}
-		if ver.RunID < r.ID {
+		if s.RunID < r.ID {
 			break
+		}
+		ver, err := readVersion(ib, int(n))
+		if err != nil {
+			return ch, err
 		}
 		ch.Version = ver.Version
 		ch.Version.LastSeen = lastSeen(ver.Version, next, h)
-		if n > 1 {
-			var prev Version
-			if ok, err := ib.get(seq(n-1), &prev); err != nil {
+		if n > 1 && ib.b.Get(seq(n-1)) != nil {
+			prev, err := readVersionWith(ib, int(n)-1, &ver)
+			if err != nil {
 				return ch, err
-			} else if ok {
-				prev.LastSeen = lastSeen(prev, &ver, h)
-				ch.Previous = &prev
 			}
+			prev.LastSeen = lastSeen(prev.Version, &ver, h)
+			ch.Previous = &prev.Version
 		}
 		return ch, nil
 	}
