@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"golang.org/x/net/html"
+	"golang.org/x/net/html/atom"
 )
 
 // Format names a page family a parser understands. The names are what
@@ -66,6 +67,7 @@ func Detect(doc Document) (Format, error) {
 		return "", &ParseError{Source: doc.Source, URL: doc.URL, Err: err}
 	}
 	doc = doc.shared()
+	doc.signals() // the sniffers' walk, which the challenge check shares
 	if why := blocked(doc); why != "" {
 		return "", &ParseError{Source: doc.Source, URL: doc.URL, Err: fmt.Errorf("%w (%s)", ErrBlocked, why)}
 	}
@@ -116,6 +118,9 @@ func parse(doc Document, name Format) (*Page, error) {
 		return nil, &ParseError{Source: doc.Source, URL: doc.URL, Format: name, Err: err}
 	}
 	doc = doc.shared()
+	if auto {
+		doc.signals() // the sniffers' walk, which the challenge check shares
+	}
 	if why := blocked(doc); why != "" {
 		return nil, &ParseError{Source: doc.Source, URL: doc.URL, Format: name, Err: fmt.Errorf("%w (%s)", ErrBlocked, why)}
 	}
@@ -235,10 +240,108 @@ func blocked(doc Document) string {
 	if doc.syntax() != syntaxHTML {
 		return ""
 	}
-	if s := doc.signals(); s != nil {
-		return s.blocked
+	if doc.view != nil {
+		if s, ok := doc.view.memo["signals"].(*signals); ok {
+			if s == nil {
+				return "" // a tree that did not parse
+			}
+			return s.blocked // read already, with the sniffers' signals
+		}
+	}
+	root, err := doc.html()
+	if err != nil {
+		return ""
+	}
+	return blockedWalk(root)
+}
+
+// blockedWalk is the challenge check alone, as signals reads it, for a
+// parse that needs no sniffer: it stops at the first reason and reads
+// only titles, password fields, scripts, frames, and the first class and
+// id of each element.
+func blockedWalk(n *html.Node) string {
+	for ; n != nil; n = n.NextSibling {
+		if n.Type == html.ElementNode {
+			why := blockedTag(n)
+			if why == "" && n.DataAtom != atom.Input && n.DataAtom != atom.Button {
+				why = blockAttrs(n)
+			}
+			if why != "" {
+				return why
+			}
+		}
+		if n.FirstChild != nil {
+			if why := blockedWalk(n.FirstChild); why != "" {
+				return why
+			}
+		}
 	}
 	return ""
+}
+
+// blockAttrs says why an element's first class attribute or first id names
+// a challenge widget, or "" (attributes read as attrOf reads them).
+func blockAttrs(n *html.Node) string {
+	haveClass, haveID := false, false
+	for _, a := range n.Attr {
+		if a.Namespace != "" {
+			continue
+		}
+		switch {
+		case !haveClass && attrKeyIs(a.Key, "class"):
+			haveClass = true
+			if w := blockClass(a.Val); w != "" {
+				return w
+			}
+		case !haveID && attrKeyIs(a.Key, "id"):
+			haveID = true
+			if w := blockToken(strings.TrimSpace(a.Val)); w != "" {
+				return w
+			}
+		}
+	}
+	return ""
+}
+
+// blockClass is what blockToken says of the first class in list that it
+// names, split as strings.Fields splits it, or "".
+func blockClass(list string) string {
+	if !asciiNoVT(list) {
+		for tok := range strings.FieldsSeq(list) {
+			if w := blockToken(tok); w != "" {
+				return w
+			}
+		}
+		return ""
+	}
+	start := -1
+	for i := 0; i <= len(list); i++ {
+		if i < len(list) && !isClassSpace(list[i]) {
+			if start < 0 {
+				start = i
+			}
+			continue
+		}
+		if start >= 0 {
+			if w := blockToken(list[start:i]); w != "" {
+				return w
+			}
+			start = -1
+		}
+	}
+	return ""
+}
+
+// attrKeyIs is strings.EqualFold(key, lower) for lower, a lower-case ASCII
+// attribute name, without its cost for the usual key: the tokenizer
+// lower-cases names, so a key of lower-case ASCII is compared as it is.
+func attrKeyIs(key, lower string) bool {
+	for i := 0; i < len(key); i++ {
+		if c := key[i]; c >= 0x80 || 'A' <= c && c <= 'Z' {
+			return strings.EqualFold(key, lower)
+		}
+	}
+	return key == lower
 }
 
 // blockScript says why a <script> looks like a challenge's, or "": its
@@ -262,32 +365,6 @@ func blockScript(n *html.Node) string {
 		}
 	}
 	return why
-}
-
-// blockAttrs says why an element's first class attribute or first id names
-// a challenge widget, or "" (attributes matched as attrOf does).
-func blockAttrs(n *html.Node) string {
-	haveClass, haveID := false, false
-	for _, a := range n.Attr {
-		if a.Namespace != "" {
-			continue
-		}
-		switch {
-		case !haveClass && strings.EqualFold(a.Key, "class"):
-			haveClass = true
-			for tok := range strings.FieldsSeq(a.Val) {
-				if w := blockToken(tok); w != "" {
-					return w
-				}
-			}
-		case !haveID && strings.EqualFold(a.Key, "id"):
-			haveID = true
-			if w := blockToken(strings.TrimSpace(a.Val)); w != "" {
-				return w
-			}
-		}
-	}
-	return ""
 }
 
 // containsFoldASCII reports whether s holds mark, a lower-case ASCII

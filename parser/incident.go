@@ -699,12 +699,19 @@ func (s Status) Known() bool {
 	return false
 }
 
+// statusSeparators and impactSeparators are built once: a replacer
+// compiles its table on first use.
+var (
+	statusSeparators = strings.NewReplacer("_", " ", "-", " ")
+	impactSeparators = strings.NewReplacer("_", "", " ", "", "-", "")
+)
+
 // NormaliseStatus maps a status word as pages write it ("Investigating",
 // "In progress", "in_progress", "MONITORING", "Write-up published") to a
 // Status. An unrecognised word gives StatusUnknown.
 func NormaliseStatus(raw string) Status {
 	w := strings.ToLower(NormaliseText(raw))
-	w = strings.NewReplacer("_", " ", "-", " ").Replace(w)
+	w = statusSeparators.Replace(w)
 	switch w {
 	case "investigating", "investigation":
 		return StatusInvestigating
@@ -755,7 +762,7 @@ func NormaliseImpact(raw string) Impact {
 // or "" when unknown.
 func NormaliseComponentStatus(raw string) string {
 	w := strings.ToLower(NormaliseText(raw))
-	w = strings.NewReplacer("_", "", " ", "", "-", "").Replace(w)
+	w = impactSeparators.Replace(w)
 	switch w {
 	case "operational", "up", "ok":
 		return "operational"

@@ -157,12 +157,12 @@ func (s *signals) element(n *html.Node, st walkState) walkState {
 		attrClass := false
 		if a.Namespace == "" {
 			switch {
-			case !haveClass && strings.EqualFold(a.Key, "class"):
+			case !haveClass && attrKeyIs(a.Key, "class"):
 				haveClass, attrClass = true, true
-			case !haveID && strings.EqualFold(a.Key, "id"):
+			case !haveID && attrKeyIs(a.Key, "id"):
 				haveID = true
 				idWhy = blockToken(strings.TrimSpace(a.Val))
-			case !haveReact && strings.EqualFold(a.Key, "data-react-class"):
+			case !haveReact && attrKeyIs(a.Key, "data-react-class"):
 				haveReact = true
 				if s.history == nil && strings.EqualFold(strings.TrimSpace(a.Val), "HistoryIndex") {
 					s.history = n

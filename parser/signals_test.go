@@ -202,11 +202,28 @@ func TestSignalsAgreeWithSelectors(t *testing.T) {
 			t.Errorf("%s: no signals for an HTML document", name)
 			continue
 		}
-		if want := signalsRef(t, body); !sameSignals(*got, want) {
+		want := signalsRef(t, body)
+		if !sameSignals(*got, want) {
 			t.Errorf("%s: signals\n got %+v\nwant %+v", name, *got, want)
+		}
+		root, _ := doc.html()
+		if got := blockedWalk(root); got != want.blocked {
+			t.Errorf("%s: blockedWalk = %q, want %q", name, got, want.blocked)
 		}
 	}
 	if checked < 100 {
 		t.Errorf("checked %d HTML documents, want at least 100", checked)
+	}
+}
+
+// TestAttrKeyIs: attrKeyIs answers as strings.EqualFold for the keys a
+// tree built by other means than the tokenizer may hold.
+func TestAttrKeyIs(t *testing.T) {
+	for _, key := range []string{"class", "CLASS", "Class", "cla\u017f\u017f", "clas", "classes", "id", "ID", "\u0131d", "data-react-class", "Data-React-Class", ""} {
+		for _, lower := range []string{"class", "id", "data-react-class"} {
+			if got, want := attrKeyIs(key, lower), strings.EqualFold(key, lower); got != want {
+				t.Errorf("attrKeyIs(%q, %q) = %v, want %v", key, lower, got, want)
+			}
+		}
 	}
 }

@@ -139,10 +139,9 @@ func parseMonth(s string) (time.Month, bool) {
 	if s == "sept" {
 		return time.September, true
 	}
-	for m := time.January; m <= time.December; m++ {
-		full := strings.ToLower(m.String())
+	for k, full := range ohMonths {
 		if s == full || (len(s) == 3 && strings.HasPrefix(full, s)) {
-			return m, true
+			return time.Month(k + 1), true
 		}
 	}
 	return 0, false
