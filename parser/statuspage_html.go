@@ -293,15 +293,19 @@ func hasPreWrap(class string) bool {
 // lines is the text with each line trimmed of white space and the empty
 // lines at either end dropped.
 func (w *bodyWriter) lines() string {
-	out := make([]byte, 0, len(w.b))
-	for rest := string(w.b); ; {
-		line, more, found := strings.Cut(rest, "\n")
-		out = append(out, strings.TrimSpace(line)...)
-		if !found {
+	// Compacted in place: no line is written past where it was read.
+	b := w.b
+	out := b[:0]
+	for start := 0; ; {
+		end := bytes.IndexByte(b[start:], '\n')
+		if end < 0 {
+			out = append(out, bytes.TrimSpace(b[start:])...)
 			break
 		}
+		end += start
+		out = append(out, bytes.TrimSpace(b[start:end])...)
 		out = append(out, '\n')
-		rest = more
+		start = end + 1
 	}
 	i, j := 0, len(out)
 	for i < j && out[i] == '\n' {
@@ -591,18 +595,7 @@ func indexHome(root *html.Node) homeIndex {
 				switch {
 				case a.Namespace != "":
 				case a.Key == "class":
-					for c := range strings.FieldsSeq(a.Val) {
-						switch c {
-						case "status-day":
-							idx.days = appendOnce(idx.days, n)
-						case "unresolved-incident":
-							idx.unresolved = appendOnce(idx.unresolved, n)
-						case "scheduled-maintenance":
-							idx.upcoming = appendOnce(idx.upcoming, n)
-						case "incidents-list":
-							idx.list = true
-						}
-					}
+					idx.classes(n, a.Val)
 				case a.Key == "rel" && a.Val == "canonical" && n.DataAtom == atom.Link && !idx.haveCanonical:
 					idx.canonical, idx.haveCanonical = attr(n, "href"), true
 				case a.Key == "name" && a.Val == "issued" && n.DataAtom == atom.Meta && !idx.haveIssued:
@@ -614,6 +607,43 @@ func indexHome(root *html.Node) homeIndex {
 	}
 	walk(root)
 	return idx
+}
+
+// classes files n under the classes of its class list that the index
+// keeps, split as strings.Fields splits it.
+func (idx *homeIndex) classes(n *html.Node, list string) {
+	if !asciiNoVT(list) {
+		for c := range strings.FieldsSeq(list) {
+			idx.class(n, c)
+		}
+		return
+	}
+	start := -1
+	for i := 0; i <= len(list); i++ {
+		if i < len(list) && !isClassSpace(list[i]) {
+			if start < 0 {
+				start = i
+			}
+			continue
+		}
+		if start >= 0 {
+			idx.class(n, list[start:i])
+			start = -1
+		}
+	}
+}
+
+func (idx *homeIndex) class(n *html.Node, c string) {
+	switch c {
+	case "status-day":
+		idx.days = appendOnce(idx.days, n)
+	case "unresolved-incident":
+		idx.unresolved = appendOnce(idx.unresolved, n)
+	case "scheduled-maintenance":
+		idx.upcoming = appendOnce(idx.upcoming, n)
+	case "incidents-list":
+		idx.list = true
+	}
 }
 
 // appendOnce appends n unless it is already the last element (an element
@@ -655,7 +685,8 @@ func readHomeUpdate(n *html.Node) homeUpdate {
 		}
 		break
 	}
-	var body []*html.Node
+	var room [16]*html.Node
+	body := room[:0]
 	for c := n.FirstChild; c != nil; c = c.NextSibling {
 		if c != strong && c != small && c.Type != html.CommentNode {
 			body = append(body, c)
