@@ -419,36 +419,39 @@ func (v storedVersion) appendTo(b []byte, next []parser.Update) []byte {
 var errRelative = errors.New("a version stored relative to the next one, read alone")
 
 func (v *Version) decodeBinary(p []byte) error {
-	var sv storedVersion
-	if err := sv.decodeBinary(p); err != nil {
-		return err
+	_, refs, err := decodeVersion(p, v)
+	if err == nil && refs != nil {
+		err = errRelative
 	}
-	if sv.refs != nil {
-		return errRelative
-	}
-	*v = sv.Version
-	return nil
+	return err
 }
 
 func (v *storedVersion) decodeBinary(p []byte) error {
+	var err error
+	v.prevLastSeen, v.refs, err = decodeVersion(p, &v.Version)
+	return err
+}
+
+// decodeVersion decodes a version's binary record into v, and returns its
+// previous_last_seen and, for one stored relative to the next, its refs.
+func decodeVersion(p []byte, v *Version) (prevLastSeen time.Time, refs []int, err error) {
 	r := reader{s: string(p)}
-	relative := v.readHeader(&r)
+	prevLastSeen, relative := readHeader(&r, v)
 	v.RunID = r.uvarint()
 	v.PageURL = r.string()
 	v.Origin = Origin(r.string())
-	v.Incident, v.refs = readIncident(&r, relative)
-	return r.end()
+	v.Incident, refs = readIncident(&r, relative)
+	return prevLastSeen, refs, r.end()
 }
 
-// readHeader reads the fields every version starts with, up to
-// previous_last_seen, and reports whether it is stored relative to the
-// next version.
-func (v *storedVersion) readHeader(r *reader) (relative bool) {
+// readHeader reads the fields every version starts with into v, up to
+// previous_last_seen, which it returns, and reports whether the version
+// is stored relative to the next one.
+func readHeader(r *reader, v *Version) (prevLastSeen time.Time, relative bool) {
 	r.start()
 	f := r.flags(2)
-	*v = storedVersion{Version: Version{Deleted: f&1 != 0, N: r.int(), Hash: r.hash(), FirstSeen: r.time(), LastSeen: r.time()}}
-	v.prevLastSeen = r.time()
-	return f&2 != 0
+	*v = Version{Deleted: f&1 != 0, N: r.int(), Hash: r.hash(), FirstSeen: r.time(), LastSeen: r.time()}
+	return r.time(), f&2 != 0
 }
 
 // resolve fills in the updates a version stored relative to next takes

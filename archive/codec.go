@@ -77,6 +77,16 @@ var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 type bucket struct {
 	b    *bbolt.Bucket
 	path []string
+	// sum is the CRC-32C of the path as checksum covers it, so that each
+	// value's checksum goes over its key and payload alone.
+	sum uint32
+}
+
+// within returns the bucket name inside the one at b's path, with its
+// path and sum; b.b is left to the caller.
+func (b bucket) within(name string) bucket {
+	sum := crc32.Update(b.pathCRC(), castagnoli, []byte(name))
+	return bucket{path: append(append(make([]string, 0, len(b.path)+1), b.path...), name), sum: crc32.Update(sum, castagnoli, []byte{0})}
 }
 
 func (b bucket) String() string { return strings.Join(b.path, "/") }
@@ -99,14 +109,23 @@ func showKey(k []byte) string {
 }
 
 func (b bucket) checksum(key []byte, enc byte, payload []byte) uint32 {
+	sum := crc32.Update(b.pathCRC(), castagnoli, key)
+	sum = crc32.Update(sum, castagnoli, []byte{0, enc})
+	return crc32.Update(sum, castagnoli, payload)
+}
+
+// pathCRC is the CRC-32C of b's path as checksum covers it: b.sum, or
+// computed for a bucket made without it (a literal).
+func (b bucket) pathCRC() uint32 {
+	if b.sum != 0 || len(b.path) == 0 {
+		return b.sum
+	}
 	var sum uint32
 	for _, p := range b.path {
 		sum = crc32.Update(sum, castagnoli, []byte(p))
 		sum = crc32.Update(sum, castagnoli, []byte{0})
 	}
-	sum = crc32.Update(sum, castagnoli, key)
-	sum = crc32.Update(sum, castagnoli, []byte{0, enc})
-	return crc32.Update(sum, castagnoli, payload)
+	return sum
 }
 
 // seal wraps payload in an envelope for key in b.
@@ -242,7 +261,7 @@ func (v *Version) readMissingWindows() { v.Incident.ReadMissingWindows() }
 // sub returns the nested bucket name, or a bucket with a nil b when b or
 // name does not exist.
 func (b bucket) sub(name string) bucket {
-	nb := bucket{path: append(append([]string(nil), b.path...), name)}
+	nb := b.within(name)
 	if b.b != nil {
 		nb.b = b.b.Bucket([]byte(name))
 	}
@@ -255,14 +274,18 @@ func (b bucket) create(name string) (bucket, error) {
 	if err != nil {
 		return bucket{}, fmt.Errorf("create bucket %s/%s: %w", b, name, err)
 	}
-	return bucket{b: nb, path: append(append([]string(nil), b.path...), name)}, nil
+	c := b.within(name)
+	c.b = nb
+	return c, nil
 }
 
 func (b bucket) exists() bool { return b.b != nil }
 
 // root returns the top-level bucket name of tx, or one with a nil b.
 func root(tx *bbolt.Tx, name string) bucket {
-	return bucket{b: tx.Bucket([]byte(name)), path: []string{name}}
+	b := bucket{}.within(name)
+	b.b = tx.Bucket([]byte(name))
+	return b
 }
 
 // createRoot returns the top-level bucket name, creating it if needed.
@@ -271,7 +294,9 @@ func createRoot(tx *bbolt.Tx, name string) (bucket, error) {
 	if err != nil {
 		return bucket{}, fmt.Errorf("create bucket %s: %w", name, err)
 	}
-	return bucket{b: b, path: []string{name}}, nil
+	r := bucket{}.within(name)
+	r.b = b
+	return r, nil
 }
 
 // seq encodes n as an 8-byte big-endian key, so that cursors scan in order.

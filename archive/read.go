@@ -228,10 +228,10 @@ type seenOnly struct {
 }
 
 func (s *seenOnly) decodeBinary(p []byte) error {
-	var v storedVersion
+	var v Version
 	r := reader{s: string(p)}
-	v.readHeader(&r)
-	s.FirstSeen, s.prevLastSeen, s.RunID = v.FirstSeen, v.prevLastSeen, r.uvarint()
+	s.prevLastSeen, _ = readHeader(&r, &v)
+	s.FirstSeen, s.RunID = v.FirstSeen, r.uvarint()
 	return r.err
 }
 

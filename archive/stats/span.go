@@ -170,6 +170,13 @@ func timeline(in parser.Incident) (first, resolving time.Time) {
 // incident, or why the most preferred one found did not, and the first
 // that disagrees with the page's started and resolved fields.
 func statedWindow(in parser.Incident, first, resolving time.Time) (sp Span, why, disagree string, ok bool) {
+	stated := false
+	for i := range in.Updates {
+		stated = stated || len(in.Updates[i].Stated) > 0
+	}
+	if !stated {
+		return Span{}, "", "", false // most incidents: no copy, no sort
+	}
 	ups := slices.Clone(in.Updates)
 	slices.SortStableFunc(ups, func(a, b parser.Update) int {
 		ra, rb := resolvedStatus(a.Status), resolvedStatus(b.Status)
