@@ -90,7 +90,9 @@ func ohBlocksOf(doc Document) (*ohWalker, error) {
 		if err != nil {
 			return result{nil, fmt.Errorf("read html: %w", err)}
 		}
-		w := &ohWalker{}
+		// The visible text is at most the body's size; a third of it is
+		// room for most pages without growing the buffers.
+		w := &ohWalker{all: make([]byte, 0, len(doc.Body)/3), ownAll: make([]byte, 0, len(doc.Body)/3)}
 		w.walk(root, nil)
 		w.flush()
 		w.finish()

@@ -214,7 +214,8 @@ func lookupZone(abbrev string) (*time.Location, error) {
 // Unknown abbreviations give ErrUnknownZone.
 func zoneTime(abbrev string, year int, month time.Month, day, hour, minute int) (time.Time, error) {
 	s := canonicalZone(abbrev)
-	off, fixed := parseOffsetZone(s)
+	var off time.Duration
+	var fixed bool
 	if a, ok := zoneAbbrevs[s]; ok {
 		if a.generic {
 			loc, err := lookupZone(s)
@@ -224,9 +225,13 @@ func zoneTime(abbrev string, year int, month time.Month, day, hour, minute int) 
 			return time.Date(year, month, day, hour, minute, 0, 0, loc).UTC(), nil
 		}
 		off, fixed = a.offset, true
+	} else {
+		off, fixed = parseOffsetZone(s)
 	}
 	if !fixed {
 		return time.Time{}, fmt.Errorf("%w %q", ErrUnknownZone, strings.TrimSpace(abbrev))
 	}
-	return time.Date(year, month, day, hour, minute, 0, 0, time.FixedZone(s, int(off/time.Second))).UTC(), nil
+	// The reading at a fixed offset, without a Location per call: the
+	// same instant as time.Date in time.FixedZone(s, off), in UTC.
+	return time.Date(year, month, day, hour, minute, 0, 0, time.UTC).Add(-off.Truncate(time.Second)), nil
 }
