@@ -90,9 +90,10 @@ func ohBlocksOf(doc Document) (*ohWalker, error) {
 		if err != nil {
 			return result{nil, fmt.Errorf("read html: %w", err)}
 		}
-		// The visible text is at most the body's size; a third of it is
-		// room for most pages without growing the buffers.
-		w := &ohWalker{all: make([]byte, 0, len(doc.Body)/3), ownAll: make([]byte, 0, len(doc.Body)/3)}
+		// Room for most pages without growing: visible text is at most
+		// half of the markup, a block rarely less than 80 bytes of it.
+		n := len(doc.Body)
+		w := &ohWalker{all: make([]byte, 0, n/2), ownAll: make([]byte, 0, n/2), blocks: make([]ohBlock, 0, n/80+16)}
 		w.walk(root, nil)
 		w.flush()
 		w.finish()

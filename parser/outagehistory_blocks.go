@@ -242,9 +242,6 @@ func (w *ohWalker) flush() {
 			}
 		}
 	}
-	if w.blocks == nil {
-		w.blocks = make([]ohBlock, 0, 64)
-	}
 	w.blocks = append(w.blocks, b)
 }
 
