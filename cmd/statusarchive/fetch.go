@@ -148,11 +148,11 @@ func (m *Main) printHolds(ctx context.Context, db *archive.DB) error {
 	return tw.Flush()
 }
 
-// heldBack reports whether src's host asked, with a Retry-After longer
-// than a run waits, not to be asked before until: the run is skipped, so
-// that a long hold writes no failed run every tick.
-func (d *daemon) heldBack(src Source) (until time.Time, held bool) {
+// heldBack reports whether the host of a source's url asked, with a
+// Retry-After longer than a run waits, not to be asked before until: the
+// run is skipped, so that a long hold writes no failed run every tick.
+func (d *daemon) heldBack(url string) (until time.Time, held bool) {
 	now := d.m.Now()
-	until, held = d.fetching.gate.HeldUntil(src.URL, now)
+	until, held = d.fetching.gate.HeldUntil(url, now)
 	return until, held && until.Sub(now) > scraper.DefaultOptions().MaxRetryAfter
 }

@@ -304,7 +304,7 @@ func (d *daemon) serve(ctx context.Context, ln net.Listener) error {
 // so that a skip or a panic says whose it was. Runs get ctx. d.mu is held.
 func (d *daemon) schedule(ctx context.Context, s Source) {
 	name := s.Name
-	cl := cronLogger{lg: d.lg.With().Str("source", name).Logger(), source: name, d: d}
+	cl := cronLogger{lg: d.lg, source: name, d: d}
 	job := cron.NewChain(cron.SkipIfStillRunning(cl), cron.Recover(cl)).Then(cron.FuncJob(func() { d.runSource(ctx, name) }))
 	id := d.cron.Schedule(s.Schedule, job)
 	d.entries[name] = entry{id: id, spec: s.Spec, job: job}
@@ -389,9 +389,11 @@ func (d *daemon) source(name string) (Source, *Config, bool) {
 	return d.cfg.Sources[i], d.cfg, true
 }
 
-// runSource is one scheduled run of one source.
+// runSource is one scheduled run of one source. Cron starts it for every
+// source due, and at a shared tick thousands wait here for one of the
+// concurrency slots: it keeps what a waiting run holds small (a shallow
+// stack, no logger of its own) and does the run's work in runNow.
 func (d *daemon) runSource(ctx context.Context, name string) {
-	lg := d.lg.With().Str("source", name).Logger()
 	if d.beforeRun != nil {
 		d.beforeRun(name)
 	}
@@ -399,9 +401,9 @@ func (d *daemon) runSource(ctx context.Context, name string) {
 	if !ok {
 		return // removed by a reload since this tick was due
 	}
-	if until, held := d.heldBack(src); held {
+	if until, held := d.heldBack(src.URL); held {
 		d.metrics.skip(name)
-		lg.Debug().Time("until", until).Msg("skipped: the source's host asked us to wait (retry-after)")
+		d.lg.Debug().Str("source", name).Time("until", until).Msg("skipped: the source's host asked us to wait (retry-after)")
 		return
 	}
 	// Cron skips a tick while the same entry runs; this also covers a run
@@ -410,7 +412,7 @@ func (d *daemon) runSource(ctx context.Context, name string) {
 	if d.busy[name] {
 		d.mu.Unlock()
 		d.metrics.skip(name)
-		lg.Info().Msg("skipped: the previous run is still going")
+		d.lg.Info().Str("source", name).Msg("skipped: the previous run is still going")
 		return
 	}
 	d.busy[name] = true
@@ -433,7 +435,13 @@ func (d *daemon) runSource(ctx context.Context, name string) {
 		return
 	default:
 	}
+	d.runNow(ctx, src, cfg)
+}
 
+// runNow runs src, holding one of the concurrency slots.
+func (d *daemon) runNow(ctx context.Context, src Source, cfg *Config) {
+	name := src.Name
+	lg := d.lg.With().Str("source", name).Logger()
 	d.metrics.running(1)
 	defer d.metrics.running(-1)
 	j := job{source: name, url: src.URL, format: src.Format, fetch: src.fetchOptions(d.m, d.fetching), sweep: src.Limits.SweepPeriod}
@@ -709,21 +717,29 @@ func (d *daemon) staleSources() []string {
 // skips and panics.
 type cronLogger struct {
 	lg     zerolog.Logger
-	source string
+	source string // named in each line; a logger of its own per source would cost 500 bytes each
 	d      *daemon
+}
+
+// at adds the source, if any, to e.
+func (l cronLogger) at(e *zerolog.Event) *zerolog.Event {
+	if l.source == "" {
+		return e
+	}
+	return e.Str("source", l.source)
 }
 
 func (l cronLogger) Info(msg string, kv ...any) {
 	if msg == "skip" && l.d != nil {
 		l.d.metrics.skip(l.source)
-		l.lg.Info().Fields(kv).Msg("skipped: the previous run is still going")
+		l.at(l.lg.Info()).Fields(kv).Msg("skipped: the previous run is still going")
 		return
 	}
-	l.lg.Debug().Fields(kv).Msg("cron: " + msg)
+	l.at(l.lg.Debug()).Fields(kv).Msg("cron: " + msg)
 }
 
 func (l cronLogger) Error(err error, msg string, kv ...any) {
-	l.lg.Error().Err(err).Fields(kv).Msg("cron: " + msg)
+	l.at(l.lg.Error()).Err(err).Fields(kv).Msg("cron: " + msg)
 	if msg == "panic" && l.d != nil {
 		l.d.panicked(l.source)
 	}
