@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -93,7 +94,7 @@ func (m *Main) scrape(ctx context.Context, o *scrapeFlags, args []string) error 
 	if err != nil {
 		return err
 	}
-	defer l.release()
+	defer func() { _ = l.release() }()
 	gate, robots := m.hostGate(ctx, l.store, lg), scraper.NewRobotsCache(0)
 
 	var errs []error
@@ -101,11 +102,6 @@ func (m *Main) scrape(ctx context.Context, o *scrapeFlags, args []string) error 
 		j.fetch.Gate, j.fetch.Robots = gate, robots
 		jm := m.withProgress(o.flags, &j)
 		c, beginErr := jm.beginJob(ctx, l.store, j)
-		// The first job began in the archive lendDB opened; from here on
-		// each use opens it for its length only.
-		if err := l.release(); err != nil {
-			return err
-		}
 		run, err := jm.crawlJob(ctx, l.store, lg.With().Str("source", j.source).Logger(), j, c, beginErr)
 		if err != nil {
 			errs = append(errs, err)
@@ -124,7 +120,7 @@ func (m *Main) scrape(ctx context.Context, o *scrapeFlags, args []string) error 
 		fmt.Fprintf(m.Stdout, "%s: %d incidents, %d updates: %d new, %d changed, %d unchanged, %d deleted, %d restored (%d pages, %s%s)\n",
 			safe(sum.Source), sum.Incidents, sum.Updates, sum.New, sum.Changed, sum.Unchanged, sum.Deleted, sum.Restored, sum.Pages, sum.Outcome, left)
 	}
-	return errors.Join(errs...)
+	return errors.Join(append(errs, l.release())...)
 }
 
 // newSummary is what scrape prints about one job. A run the archive has
@@ -227,28 +223,68 @@ func (m *Main) openDB(f *flags, readOnly bool, lg zerolog.Logger) (*archive.DB, 
 	return db, m.rollbackHint(err, path)
 }
 
-// lender lends the archive: the one lendDB opened serves every use until
-// release, then each use opens it for its own length only.
+// scrapeIdle is how long a one-shot scrape keeps the archive open after a
+// use (archive.DefaultIdle, as the daemon's lender): a crawl of a fast site
+// begins and commits in one open, and other processes wait for the lock no
+// longer than this while a crawl goes on over the network.
+const scrapeIdle = archive.DefaultIdle
+
+// lender lends a scrape the archive: the one lendDB opened, or a new open;
+// it keeps it open after a use until scrapeIdle passes with no other use.
 type lender struct {
 	path string
 	opts archive.Options
-	open *archive.DB // until release
+
+	mu     sync.Mutex
+	open   *archive.DB
+	idle   *time.Timer
+	uses   uint64 // an idle release checks that none came since it was armed
+	closed bool
 }
 
 // store lends the archive to fn.
 func (l *lender) store(fn func(*archive.DB) error) error {
-	if l.open != nil {
-		return fn(l.open)
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.uses++
+	if l.idle != nil {
+		l.idle.Stop()
 	}
-	db, err := archive.Open(l.path, l.opts)
-	if err != nil {
-		return err
+	db := l.open
+	l.open = nil
+	if db == nil {
+		var err error
+		if db, err = archive.Open(l.path, l.opts); err != nil {
+			return err
+		}
 	}
-	return errors.Join(fn(db), db.Close())
+	if err := fn(db); err != nil || l.closed {
+		return errors.Join(err, db.Close())
+	}
+	l.open = db
+	uses := l.uses
+	l.idle = time.AfterFunc(scrapeIdle, func() {
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		if l.uses == uses && l.open != nil {
+			if err := l.open.Close(); err != nil {
+				l.opts.Logger.Warn().Err(err).Str("archive", l.path).Msg("release the archive")
+			}
+			l.open = nil
+		}
+	})
+	return nil
 }
 
-// release closes the archive lendDB opened, if it is still open.
+// release closes the archive if it is held, and makes later uses close it
+// when they end.
 func (l *lender) release() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.closed = true
+	if l.idle != nil {
+		l.idle.Stop()
+	}
 	if l.open == nil {
 		return nil
 	}
@@ -258,11 +294,10 @@ func (l *lender) release() error {
 }
 
 // lendDB checks that the archive named by the flags opens (creating it when
-// missing) and returns a lender holding it open for the reads a scrape
-// makes before it fetches anything; the scrape releases it before its
-// first request, and from then on opens it for the length of each use
-// only: a scrape holds no lock while it fetches, so that other processes
-// read and write the archive meanwhile.
+// missing) and returns a lender holding it: the reads a scrape makes before
+// it fetches anything use that open, and the archive is released once no
+// use came for scrapeIdle: a scrape holds no lock for longer while it
+// fetches, so that other processes read and write the archive meanwhile.
 func (m *Main) lendDB(f *flags, lg zerolog.Logger) (*lender, error) {
 	path, err := m.dbPath(f.db)
 	if err != nil {
@@ -275,5 +310,8 @@ func (m *Main) lendDB(f *flags, lg zerolog.Logger) (*lender, error) {
 		return nil, m.rollbackHint(err, path)
 	}
 	opts.Timeout = writeLockWait
-	return &lender{path: path, opts: opts, open: db}, nil
+	l := &lender{path: path, opts: opts, open: db}
+	// Held as after a use: released unless the scrape uses it soon.
+	_ = l.store(func(*archive.DB) error { return nil })
+	return l, nil
 }
