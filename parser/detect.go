@@ -601,6 +601,9 @@ func attrOf(n *html.Node, key string) string {
 
 // nodeText is the text under n.
 func nodeText(n *html.Node) string {
+	if c := n.FirstChild; c != nil && c.NextSibling == nil && c.Type == html.TextNode && c.FirstChild == nil {
+		return c.Data // one text node: no copy
+	}
 	var b strings.Builder
 	var rec func(*html.Node)
 	rec = func(n *html.Node) {

@@ -198,7 +198,12 @@ func impactOfClass(class string) (Impact, string) {
 }
 
 // foldSpace folds every run of white space in s to one space and trims it.
-func foldSpace(s string) string { return strings.Join(strings.Fields(s), " ") }
+func foldSpace(s string) string {
+	if foldedASCII(s) {
+		return s
+	}
+	return strings.Join(strings.Fields(s), " ")
+}
 
 // bodyText renders the nodes of an update body as plain text: <br> and
 // block elements become line breaks, links keep their text (the API bodies
@@ -207,14 +212,24 @@ func foldSpace(s string) string { return strings.Join(strings.Fields(s), " ") }
 // whitespace-pre-wrap elements, and each line is trimmed.
 func bodyText(nodes []*html.Node) string {
 	var w bodyWriter
+	return w.text(nodes)
+}
+
+// bodyWriter is bodyText's state: the text before its lines are trimmed.
+// One writer may render many bodies, reusing its buffer.
+type bodyWriter struct{ b []byte }
+
+// text is bodyText(nodes).
+func (w *bodyWriter) text(nodes []*html.Node) string {
+	if w.b == nil {
+		w.b = make([]byte, 0, 512)
+	}
+	w.b = w.b[:0]
 	for _, n := range nodes {
 		w.walk(n, false)
 	}
 	return w.lines()
 }
-
-// bodyWriter is bodyText's state: the text before its lines are trimmed.
-type bodyWriter struct{ b []byte }
 
 func (w *bodyWriter) walk(n *html.Node, pre bool) {
 	switch n.Type {
@@ -668,7 +683,7 @@ type homeUpdate struct {
 // readHomeUpdate splits a div.update into its status word (the first
 // <strong>; never the class, which splits "In progress" in two), body and
 // time (the last <small>).
-func readHomeUpdate(n *html.Node) homeUpdate {
+func readHomeUpdate(n *html.Node, w *bodyWriter) homeUpdate {
 	var u homeUpdate
 	var strong, small *html.Node
 	for c := n.FirstChild; c != nil; c = c.NextSibling {
@@ -702,7 +717,7 @@ func readHomeUpdate(n *html.Node) homeUpdate {
 		u.stamp = stampText(nodeText(small))
 		u.epochMs = descendantAttr(small, "data-datetime-unix")
 	}
-	u.body = strings.TrimSpace(strings.TrimPrefix(bodyText(body), "-"))
+	u.body = strings.TrimSpace(strings.TrimPrefix(w.text(body), "-"))
 	if u.status == StatusPostmortem || selHasClass(n, "postmortem") {
 		links := findAll(n, func(c *html.Node) bool { return isElement(c, "a") })
 		if len(links) == 1 {
@@ -759,6 +774,7 @@ type homeReader struct {
 	rendered time.Time // when the page was rendered; zero if unknown
 	out      *Page
 	seen     map[string]bool
+	body     bodyWriter // renders every update's body
 }
 
 // parseStatuspageHome parses a home page: unresolved incidents, upcoming
@@ -896,7 +912,7 @@ func (r *homeReader) incident(a, impactEl *html.Node, rows []*html.Node, ref tim
 	class, _ := selAttr(impactEl, "class")
 	in.Impact, in.ImpactRaw = impactOfClass(class)
 	for i, s := range rows {
-		hu := readHomeUpdate(s)
+		hu := readHomeUpdate(s, &r.body)
 		u := Update{Status: hu.status, StatusRaw: hu.statusRaw, Body: hu.body}
 		if u.Status == StatusUnknown && selHasClass(s, "postmortem") {
 			u.Status = StatusPostmortem
