@@ -72,6 +72,9 @@ func inflate(z []byte) ([]byte, error) {
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
+// scratches keep buffers binary records are encoded into.
+var scratches = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
+
 // bucket is a bbolt bucket together with its path from the root, which
 // every checksum covers and every error names.
 type bucket struct {
@@ -154,15 +157,22 @@ func (b bucket) open(key, v []byte) (byte, []byte, error) {
 // and heads), else as JSON, deflated when that pays.
 func (b bucket) put(key []byte, x any) error {
 	if r, ok := x.(binaryRecord); ok {
-		v := r.appendBinary(make([]byte, envelopeHeader, 512))
-		v[4] = encBinary
-		if p := v[envelopeHeader:]; len(p) > binaryDeflateOver {
+		// Encoded into a kept buffer, then copied into a value of its
+		// size, which bbolt holds until the transaction commits.
+		scratch := scratches.Get().(*[]byte)
+		defer scratches.Put(scratch)
+		p := r.appendBinary((*scratch)[:0])
+		*scratch = p
+		enc := byte(encBinary)
+		if len(p) > binaryDeflateOver {
 			if z := deflate(p); len(z) <= len(p)-len(p)/8 {
-				v = append(v[:envelopeHeader], z...)
-				v[4] = encBinaryDeflate
+				enc, p = encBinaryDeflate, z
 			}
 		}
-		binary.BigEndian.PutUint32(v, b.checksum(key, v[4], v[envelopeHeader:]))
+		v := make([]byte, envelopeHeader+len(p))
+		v[4] = enc
+		copy(v[envelopeHeader:], p)
+		binary.BigEndian.PutUint32(v, b.checksum(key, enc, p))
 		if err := b.b.Put(key, v); err != nil {
 			return fmt.Errorf("write %s: %w", b.keyPath(key), err)
 		}

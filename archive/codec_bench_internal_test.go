@@ -2,9 +2,16 @@ package archive
 
 import (
 	"bytes"
+	"fmt"
+	"path/filepath"
+	"syscall"
 	"testing"
+	"time"
+
+	bbolt "go.etcd.io/bbolt"
 
 	"github.com/statusarchive/statusarchive/fixtures"
+	"github.com/statusarchive/statusarchive/parser"
 )
 
 // BenchmarkCompress stores a 130 KB Statuspage home page the way a scrape
@@ -32,4 +39,122 @@ func BenchmarkCompress(b *testing.B) {
 			}
 		}
 	})
+}
+
+// BenchmarkIngestFloor is the floor under BenchmarkIngest10k: the same
+// 10,000 incidents' heads and first versions written to bbolt in one
+// transaction, a bucket each as Ingest makes them, with nothing else an
+// ingest does (no validation, hashing, drift guard, run log, pages).
+// "put" writes values encoded beforehand, "encode+put" encodes them too.
+func BenchmarkIngestFloor(b *testing.B) {
+	const n = 10_000
+	t0 := time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
+	versions := make([]storedVersion, n)
+	heads := make([]head, n)
+	for i := range versions {
+		in := parser.Incident{Source: "acme", ID: fmt.Sprintf("inc-%06d", i), Kind: parser.KindIncident,
+			Title: fmt.Sprintf("Elevated errors on inc-%06d", i), Impact: parser.ImpactMinor, Status: parser.StatusResolved,
+			URL: fmt.Sprintf("https://status.acme.example/incidents/inc-%06d", i)}
+		for j, body := range []string{
+			"We are investigating elevated error rates on the API in the EU region. Some requests may fail.",
+			"We have identified the cause: a configuration change to the load balancers. A rollback is in progress.",
+			"The rollback has completed and error rates are back to normal. We are monitoring.",
+			"This incident has been resolved (variant 0). We will publish a postmortem.",
+		} {
+			in.Updates = append(in.Updates, parser.Update{Status: parser.StatusUpdate, StatusRaw: "Update", Body: body,
+				At: parser.NewTime(t0.Add(time.Duration(j-24*(i%3000+1))*time.Hour), "")})
+		}
+		in.ReadWindows()
+		hash := in.Hash()
+		versions[i] = storedVersion{Version: Version{N: 1, Hash: hash, FirstSeen: t0, LastSeen: t0, RunID: 1,
+			PageURL: in.URL, Origin: OriginVendor, Incident: in}}
+		heads[i] = head{N: 1, Hash: hash, FirstSeen: t0, LastSeen: t0, LastRun: 1, Kind: in.Kind, FirstUpdate: in.First().At, Updates: 4}
+	}
+	for _, encode := range []bool{false, true} {
+		name := "put"
+		if encode {
+			name = "encode+put"
+		}
+		b.Run(name, func(b *testing.B) {
+			var cpu time.Duration
+			for b.Loop() {
+				b.StopTimer()
+				// As Open opens an archive.
+				db, err := bbolt.Open(filepath.Join(b.TempDir(), "floor.db"), 0o600, &bbolt.Options{Timeout: time.Second,
+					FreelistType: bbolt.FreelistMapType, InitialMmapSize: initialMmapSize})
+				if err != nil {
+					b.Fatal(err)
+				}
+				db.AllocSize = allocSize
+				var sealedHeads, sealedVersions [][]byte
+				if !encode {
+					for i := range versions {
+						ib := bucket{path: []string{bucketSources, "acme", bucketIncidents, versions[i].Incident.ID}}
+						sealedHeads = append(sealedHeads, ib.seal([]byte(keyHead), encBinary, heads[i].appendBinary(nil)))
+						sealedVersions = append(sealedVersions, ib.seal(seq(1), encBinary, versions[i].appendBinary(nil)))
+					}
+				}
+				b.StartTimer()
+				start := procCPU()
+				err = db.Update(func(tx *bbolt.Tx) error {
+					sources, err := createRoot(tx, bucketSources)
+					if err != nil {
+						return err
+					}
+					src, err := sources.create("acme")
+					if err != nil {
+						return err
+					}
+					incidents, err := src.create(bucketIncidents)
+					if err != nil {
+						return err
+					}
+					incidents.b.FillPercent = 0.9
+					for i := range versions {
+						ib, err := incidents.create(versions[i].Incident.ID)
+						if err != nil {
+							return err
+						}
+						ib.b.FillPercent = 0.9
+						if _, err := ib.b.NextSequence(); err != nil {
+							return err
+						}
+						if encode {
+							if err := ib.put(seq(1), versions[i]); err != nil {
+								return err
+							}
+							if err := ib.put([]byte(keyHead), heads[i]); err != nil {
+								return err
+							}
+							continue
+						}
+						if err := ib.b.Put(seq(1), sealedVersions[i]); err != nil {
+							return err
+						}
+						if err := ib.b.Put([]byte(keyHead), sealedHeads[i]); err != nil {
+							return err
+						}
+					}
+					return nil
+				})
+				cpu += procCPU() - start
+				if err != nil {
+					b.Fatal(err)
+				}
+				b.StopTimer()
+				db.Close()
+				b.StartTimer()
+			}
+			b.ReportMetric(float64(n*b.N)/cpu.Seconds(), "incidents/cpu-s")
+		})
+	}
+}
+
+// procCPU is the CPU time this process has used.
+func procCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

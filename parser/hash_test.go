@@ -130,12 +130,36 @@ func TestNormaliseTextShortcut(t *testing.T) {
 	}
 }
 
+// TestCanonicalURLShortcut: a URL CanonicalURL returns as it is, because
+// it is plain, is what the full canonicalisation makes of it.
+func TestCanonicalURLShortcut(t *testing.T) {
+	rng := rand.New(rand.NewPCG(13, 14))
+	pieces := []string{"a", "Z", "9", "-", ".", "_", "~", "/", "//", "..", "?", "#", "%20", "%41", ":", ":8080", "@", " ", "é", "?utm_source=x", "&", "="}
+	hits := 0
+	for range 50000 {
+		u := []string{"https://", "http://", "HTTP://", "ftp://", ""}[rng.IntN(5)]
+		for range rng.IntN(10) {
+			u += pieces[rng.IntN(len(pieces))]
+		}
+		if got, want := CanonicalURL(u), canonicalURL(u); got != want {
+			t.Fatalf("CanonicalURL(%q) = %q, want %q", u, got, want)
+		}
+		if plainURL(u) {
+			hits++
+		}
+	}
+	if hits == 0 {
+		t.Errorf("no random URL took the shortcut")
+	}
+}
+
 // FuzzCanonicalJSON: for any text in any field, the canonical form Hash
 // writes is json.Marshal's.
 func FuzzCanonicalJSON(f *testing.F) {
 	for _, s := range hashPieces {
 		f.Add(s, s+" x", int64(0))
 	}
+	f.Add("https://status.example.com/incidents/a-1", "http://x/y?utm_source=z#f", int64(1e9))
 	f.Fuzz(func(t *testing.T, a, b string, sec int64) {
 		in := Incident{Kind: Kind(a), Title: b, URL: a, ImpactRaw: b, StatusRaw: a,
 			Started:    Time{At: time.Unix(sec, 0).UTC()},
@@ -143,6 +167,9 @@ func FuzzCanonicalJSON(f *testing.F) {
 			Updates:    []Update{{StatusRaw: b, Body: a, Components: []string{b, a}, At: Time{At: time.Unix(sec/2, 0).UTC()}}}}
 		if got := NormaliseText(a); got != normaliseText(a) {
 			t.Fatalf("NormaliseText(%q) = %q, want %q", a, got, normaliseText(a))
+		}
+		if got := CanonicalURL(a); got != canonicalURL(a) {
+			t.Fatalf("CanonicalURL(%q) = %q, want %q", a, got, canonicalURL(a))
 		}
 		c := in.canonical()
 		got, ok := c.appendJSON(nil)

@@ -515,6 +515,37 @@ var trackingParams = []string{"utm_", "fbclid", "gclid", "mc_cid", "mc_eid", "re
 // CanonicalURL drops tracking parameters and the fragment from u. A string
 // that does not parse as a URL is returned as it is.
 func CanonicalURL(u string) string {
+	if plainURL(u) {
+		return u
+	}
+	return canonicalURL(u)
+}
+
+// plainURL reports whether u is an http(s) URL of letters, digits and
+// - . _ ~ / alone: no query, fragment, port, user, escape or space, which
+// CanonicalURL returns as it is.
+func plainURL(u string) bool {
+	rest, ok := strings.CutPrefix(u, "https://")
+	if !ok {
+		if rest, ok = strings.CutPrefix(u, "http://"); !ok {
+			return false
+		}
+	}
+	if rest == "" || rest[0] == '/' {
+		return false
+	}
+	for i := 0; i < len(rest); i++ {
+		switch c := rest[i]; {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9', c == '-', c == '.', c == '_', c == '~', c == '/':
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// canonicalURL is CanonicalURL without its shortcut for plain URLs.
+func canonicalURL(u string) string {
 	p, err := url.Parse(strings.TrimSpace(u))
 	if err != nil || u == "" {
 		return u
