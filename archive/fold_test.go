@@ -357,3 +357,26 @@ func TestSweepSlicesFold(t *testing.T) {
 		t.Errorf("Check: %v", err)
 	}
 }
+
+// TestValidatorsWithoutBodyFold: a page whose validators the archive kept
+// without naming a body (as records written before bodies were named, or
+// a first answer of 304) stands for its body when the server answers 304,
+// so its source's unchanged runs fold too.
+func TestValidatorsWithoutBodyFold(t *testing.T) {
+	db, clock := open(t)
+	body := "<html>the history page</html>"
+	var runs []archive.Run
+	for range 4 {
+		clock.Advance(5 * time.Minute)
+		// unchangedScrape's second page answers 304 from the first run on:
+		// its validators never name a body.
+		runs = append(runs, mustIngest(t, db, unchangedScrape(clock.Now(), body), history(3)))
+	}
+	if runs[1].ID == runs[0].ID || runs[2].ID != runs[1].ID || runs[3].ID != runs[1].ID || runs[3].Count() != 3 {
+		t.Errorf("runs = entries %d %d %d %d (last count %d), want the first, then one entry of 3", runs[0].ID, runs[1].ID, runs[2].ID, runs[3].ID, runs[3].Count())
+	}
+	pages, err := db.RunPages(context.Background(), runs[1].ID)
+	if err != nil || len(pages) != 2 || string(pages[0].Body) != body || pages[1].SHA256 != "" {
+		t.Errorf("pages of the folded entry = %+v, %v; want the history page and the 304 page without a body", pages, err)
+	}
+}

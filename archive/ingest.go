@@ -760,7 +760,7 @@ func (w *writer) storePages(pages []PageInput) (refs []StoredPage, kept []keptVa
 		if err != nil {
 			return nil, nil, false, err
 		}
-		held = held && ok && k.held(ref)
+		held = held && ok && k.held(p.Status, ref)
 		if ok {
 			kept = append(kept, k)
 			if !k.forget && mine.b.Get(k.key) == nil {
@@ -775,10 +775,15 @@ func (w *writer) storePages(pages []PageInput) (refs []StoredPage, kept []keptVa
 }
 
 // held reports whether the page ref, whose validators k are, has the body
-// the archive held for its URL before the run: a 304 names it, or a 2xx
-// has the same hash.
-func (k keptValidators) held(ref StoredPage) bool {
-	return ref.SHA256 != "" && k.stored != nil && k.stored.SHA256 == ref.SHA256
+// the archive held for its URL before the run: the server answered 304 to
+// the validators the archive kept (their record may name no body if it
+// was written before bodies were named), or a 2xx has the same hash.
+func (k keptValidators) held(status int, ref StoredPage) bool {
+	if k.stored == nil {
+		return false
+	}
+	return (status == http.StatusNotModified && (k.stored.ETag != "" || k.stored.LastModified != "")) ||
+		(ref.SHA256 != "" && k.stored.SHA256 == ref.SHA256)
 }
 
 // keptValidators is what a run keeps of a page's validators: rec, or
