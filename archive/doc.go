@@ -50,16 +50,23 @@
 //	            <url>      reads only these); no payload
 //	        incidents/     one bucket per incident, by the parser's id
 //	            <id>/      bucket sequence = the latest version number
-//	                head   JSON {n, hash, first_seen, last_seen, last_run,
-//	                       deleted, kind, first_update, updates}: where the
-//	                       history stands; an unchanged sighting rewrites
-//	                       only this
-//	                #1     JSON Version {n, hash, first_seen, last_seen,
-//	                #2     run, page_url, origin, deleted, incident}: the
-//	                …      full parser.Incident of each version, oldest
-//	                       first; a tombstone (deleted) repeats the last
-//	                       content. last_seen of the latest version is the
-//	                       head's.
+//	                head   binary {n, hash, first_seen, last_seen,
+//	                       last_run, deleted, kind, first_update,
+//	                       updates} (JSON in archives written before):
+//	                       where the history stands; an unchanged
+//	                       sighting rewrites only this
+//	                #1     binary Version {n, hash, first_seen, last_seen,
+//	                #2     previous_last_seen, run, page_url, origin,
+//	                …      deleted, incident} (JSON before): the
+//	                       parser.Incident of each version, oldest first;
+//	                       a tombstone (deleted) repeats the last content.
+//	                       The latest is stored whole; a superseded one
+//	                       whose updates the next shares is stored
+//	                       relative to it (those updates as positions in
+//	                       the next). last_seen of the latest version is
+//	                       the head's, of a superseded one the next
+//	                       version's previous_last_seen (or its own, in
+//	                       records written before). See binary.go.
 //	runs/                                  the run log, every source
 //	    #run               JSON Run: outcome, counts, the ids it created
 //	                       versions for, error and failures; for an entry
@@ -108,16 +115,19 @@
 //
 //	[4] CRC-32C, big-endian, over the bucket path, the key, the encoding
 //	    byte and the payload
-//	[1] encoding: 'j' JSON, 'd' DEFLATE-compressed JSON, 'z' gzip, 'n' no
-//	    payload
+//	[1] encoding: 'j' JSON, 'd' DEFLATE-compressed JSON, 'b' binary, 'B'
+//	    DEFLATE-compressed binary, 'z' gzip, 'n' no payload
 //	[…] payload
 //
 // Every read verifies it; a mismatch is ErrCorrupt in a RecordError that
-// names the key. Check verifies every value in the file. JSON over 256
-// bytes is stored deflated when that is smaller: a typical incident's head
-// and first version then fit in about 800 bytes, which bbolt stores inline
-// in the parent's page rather than as a 4 KiB page of its own (measured:
-// 1 KiB of file per incident instead of 4 KiB).
+// names the key. Check verifies every value in the file, and decodes every
+// version (resolving relative ones). JSON over 256 bytes is stored
+// deflated when that is smaller; binary over 768 bytes when that saves an
+// eighth. A typical incident's head and first version then fit in about
+// 800 bytes, which bbolt stores inline in the parent's page rather than as
+// a 4 KiB page of its own (measured: 1 KiB of file per incident instead of
+// 4 KiB). From its second version on, an incident's bucket takes a page of
+// its own.
 //
 // # Versions, deletions and the drift guard
 //
