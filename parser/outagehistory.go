@@ -852,7 +852,15 @@ func (r *ohReader) next() string {
 	if u := pick(func(l ohLink) bool { return ohHasWord(l.rel, "next") }); u != "" {
 		return u
 	}
-	return pick(func(l ohLink) bool { return ohNextTextRE.MatchString(ohLetters(l.text)) })
+	return pick(func(l ohLink) bool {
+		// Each word of ohLetters' result stands in the text as it is, and
+		// a match has one of these (no letter of which (?i) folds from
+		// outside ASCII).
+		if !ohHasFold(l.text, "next") && !ohHasFold(l.text, "older") && !ohHasFold(l.text, "more") {
+			return false
+		}
+		return ohNextTextRE.MatchString(ohLetters(l.text))
+	})
 }
 
 var ohNextTextRE = regexp.MustCompile(`(?i)^(?:(?:load|show|see|view) )?(?:next|older|more)(?: (?:page|pages|incidents|outages|entries|results|posts))?$`)

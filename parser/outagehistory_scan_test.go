@@ -19,6 +19,7 @@ func TestOutageHistoryScansAgree(t *testing.T) {
 		"Resolved Jun 22, 2026, 14:03 UTC+02:00 tail", "resolved — Sept. 3, 2026 2:03 p.m. CET",
 		"\u017ftarted: Jun 2, 2026", "STATUS: Resolved", "Detected by monitoring", "Impact", "x had 3 outages in the la\u017ft 2 years",
 		"OUTAGES IN THE LAST", "outage in the lastly", "in the last",
+		"Ne-xt", "Older →", "« More incidents", "NEXT PAGE", "load  more", "mo\u00adre",
 	}
 	names, err := fixtures.Glob("outagehistory/*/*.html")
 	if err != nil {
@@ -57,6 +58,9 @@ func TestOutageHistoryScansAgree(t *testing.T) {
 		if !ohHasFold(s, " in the last") && ohClaimRE.MatchString(s) {
 			t.Errorf("ohHasFold(%q) false, but ohClaimRE matches", s)
 		}
+		if !ohHasFold(s, "next") && !ohHasFold(s, "older") && !ohHasFold(s, "more") && ohNextTextRE.MatchString(ohLetters(s)) {
+			t.Errorf("%q reads as a next link, but holds none of next, older, more", s)
+		}
 		if got, want := ohMaybeStamp(s, ohStampRE), ohStampRE.FindStringSubmatch(s); !slices.Equal(got, want) {
 			t.Errorf("ohMaybeStamp(%q, ohStampRE) = %q, want %q", s, got, want)
 		}
@@ -91,7 +95,10 @@ func TestOutageHistoryStampAgrees(t *testing.T) {
 								continue
 							}
 							read++
-							if got, want := ohMaybeStamp(s, ohStampRE), ohStampRE.FindStringSubmatch(s); !slices.Equal(got, want) {
+							if !ohHasFold(s, "next") && !ohHasFold(s, "older") && !ohHasFold(s, "more") && ohNextTextRE.MatchString(ohLetters(s)) {
+			t.Errorf("%q reads as a next link, but holds none of next, older, more", s)
+		}
+		if got, want := ohMaybeStamp(s, ohStampRE), ohStampRE.FindStringSubmatch(s); !slices.Equal(got, want) {
 								t.Errorf("ohMaybeStamp(%q, ohStampRE) = %q, want %q", s, got, want)
 							}
 							if end == len(s) {

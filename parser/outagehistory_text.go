@@ -29,6 +29,9 @@ var (
 // the text after it; the vendor's own words ("errors began 2 hours ago")
 // further on are kept.
 func ohAfterStamp(s string) string {
+	if s == "" {
+		return ""
+	}
 	return strings.TrimSpace(ohRelativeStartRE.ReplaceAllString(s, ""))
 }
 
