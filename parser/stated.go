@@ -330,6 +330,9 @@ func endMayMatch(body string) bool {
 			continue
 		}
 		for _, p := range endPhrases {
+			if c := body[i] | 0x20; c != p[0] && !(p[0] == 's' && body[i] == 0xc5) {
+				continue
+			}
 			j := foldAt(body, i, p)
 			if j < 0 || spaces(body, j) == j {
 				continue
@@ -476,17 +479,59 @@ func cues(body string, start, end int) (day string, future bool) {
 			break
 		}
 	}
-	before := words(body[from:start])
-	for _, w := range append(slices.Clone(before), words(body[start:to])...) {
-		if _, ok := dayWords[w]; ok {
-			day = w
+	// The words as words() reads them, without building them: a day word
+	// anywhere in the sentence (the last one counts), a future word or
+	// "going to" before the window.
+	prev := ""
+	for w := range strings.FieldsFuncSeq(body[from:start], notWordRune) {
+		if d := dayWordOf(w); d != "" {
+			day = d
+		}
+		for _, f := range futureWords {
+			if first, second, two := strings.Cut(f, " "); two {
+				future = future || lowerIs(prev, first) && lowerIs(w, second)
+			} else {
+				future = future || lowerIs(w, f)
+			}
+		}
+		prev = w
+	}
+	for w := range strings.FieldsFuncSeq(body[start:to], notWordRune) {
+		if d := dayWordOf(w); d != "" {
+			day = d
 		}
 	}
-	joined := " " + strings.Join(before, " ") + " "
-	for _, w := range futureWords {
-		future = future || strings.Contains(joined, " "+w+" ")
-	}
 	return day, future
+}
+
+// notWordRune separates the words of words() and cues.
+func notWordRune(r rune) bool { return !unicode.IsLetter(r) && r != '\'' && r != '’' }
+
+// dayWordOf is the key of dayWords that w, read as words() reads it, is,
+// or "".
+func dayWordOf(w string) string {
+	for d := range dayWords {
+		if lowerIs(w, d) {
+			return d
+		}
+	}
+	return ""
+}
+
+// lowerIs reports whether w, with ’ made ' and lower-cased as words()
+// does, is target (lower-case ASCII).
+func lowerIs(w, target string) bool {
+	i := 0
+	for _, r := range w {
+		if r == '’' {
+			r = '\''
+		}
+		if i >= len(target) || unicode.ToLower(r) != rune(target[i]) {
+			return false
+		}
+		i++
+	}
+	return i == len(target)
 }
 
 // words splits s into lower-case words of letters and apostrophes.

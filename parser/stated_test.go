@@ -2,6 +2,7 @@ package parser
 
 import (
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -309,5 +310,55 @@ func TestWindowScansFindEveryMatch(t *testing.T) {
 		if rangeRE.MatchString(tc.body) && !gotRange || endRE.MatchString(tc.body) && !gotEnd {
 			t.Errorf("%q: an expression matches where its scan says none can", tc.body)
 		}
+	}
+}
+
+// cuesRef is cues as first written, with the words built and joined: the
+// reference the allocation-free cues must agree with.
+func cuesRef(body string, start, end int) (day string, future bool) {
+	from := strings.LastIndexAny(body[:start], ".!?\n") + 1
+	to := len(body)
+	for i := end; i < len(body); i++ {
+		if c := body[i]; c == '!' || c == '?' || c == '\n' || c == '.' && !strings.ContainsRune("aApPmM", rune(body[i-1])) {
+			to = i
+			break
+		}
+	}
+	before := words(body[from:start])
+	for _, w := range append(slices.Clone(before), words(body[start:to])...) {
+		if _, ok := dayWords[w]; ok {
+			day = w
+		}
+	}
+	joined := " " + strings.Join(before, " ") + " "
+	for _, w := range futureWords {
+		future = future || strings.Contains(joined, " "+w+" ")
+	}
+	return day, future
+}
+
+// TestCuesAgree: cues reads the day and future words as the reference does
+// around every window-like span of sentences made to sit at the words'
+// edges (case, curly apostrophes, letters (?i) and ToLower treat apart).
+func TestCuesAgree(t *testing.T) {
+	befores := []string{"", "We Will ", "we’ll do it ", "WE'LL ", "Going  to ", "going, to ", "going ", "planned work. ", "Tonight ", "ye\u017fterday ",
+		"\u212aill ", "upcoming! ", "Tomorrow’s ", "it is going to be ", "TODAY we ", "x.\n will "}
+	afters := []string{"", " today.", " on Yesterday", " TOMORROW!", " tonight?", " a.m. today", " p.m. then today", " ye\u017fterday", " willing"}
+	n := 0
+	for _, b := range befores {
+		for _, a := range afters {
+			body := b + "from 1:00 to 2:00 UTC" + a
+			start := len(b)
+			end := start + len("from 1:00 to 2:00 UTC")
+			gotDay, gotFuture := cues(body, start, end)
+			wantDay, wantFuture := cuesRef(body, start, end)
+			if gotDay != wantDay || gotFuture != wantFuture {
+				t.Errorf("cues(%q) = %q, %v; want %q, %v", body, gotDay, gotFuture, wantDay, wantFuture)
+			}
+			n++
+		}
+	}
+	if n < 100 {
+		t.Errorf("checked %d sentences, want at least 100", n)
 	}
 }
