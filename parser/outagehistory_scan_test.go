@@ -96,9 +96,9 @@ func TestOutageHistoryStampAgrees(t *testing.T) {
 							}
 							read++
 							if !ohHasFold(s, "next") && !ohHasFold(s, "older") && !ohHasFold(s, "more") && ohNextTextRE.MatchString(ohLetters(s)) {
-			t.Errorf("%q reads as a next link, but holds none of next, older, more", s)
-		}
-		if got, want := ohMaybeStamp(s, ohStampRE), ohStampRE.FindStringSubmatch(s); !slices.Equal(got, want) {
+								t.Errorf("%q reads as a next link, but holds none of next, older, more", s)
+							}
+							if got, want := ohMaybeStamp(s, ohStampRE), ohStampRE.FindStringSubmatch(s); !slices.Equal(got, want) {
 								t.Errorf("ohMaybeStamp(%q, ohStampRE) = %q, want %q", s, got, want)
 							}
 							if end == len(s) {
