@@ -27,17 +27,16 @@ func selClass(n *html.Node, c string) bool {
 
 // hasToken reports whether the list s, split at " \t\r\n\f", holds tok.
 func hasToken(s, tok string) bool {
-	for s != "" {
-		i := strings.IndexAny(s, " \t\r\n\f")
-		if i < 0 {
-			return s == tok
+	start := 0
+	for i := 0; i < len(s); i++ {
+		if isClassSpace(s[i]) {
+			if s[start:i] == tok {
+				return true
+			}
+			start = i + 1
 		}
-		if s[:i] == tok {
-			return true
-		}
-		s = s[i+1:]
 	}
-	return false
+	return start < len(s) && s[start:] == tok
 }
 
 // selHasClass is goquery's Selection.HasClass for one node: the first

@@ -40,19 +40,33 @@ func inferYear(month time.Month, day int, ref time.Time, slack time.Duration) in
 		return 0
 	}
 	ref = ref.UTC()
-	limit := ref.Add(slack)
+	ly, lm, ld := ref.Add(slack).Date()
 	for y := ref.Year() + 1; y >= ref.Year()-8; y-- {
-		d := time.Date(y, month, day, 0, 0, 0, 0, time.UTC)
-		if d.Month() != month || d.Day() != day {
+		if month < time.January || month > time.December || day < 1 || day > daysIn(month, y) {
 			continue // no such day that year (Feb 29)
 		}
 		// Compare calendar dates: a reading late on ref's own date is
-		// still "at or before" it.
-		if !d.After(limit) {
+		// still "at or before" it (midnight of month/day is not after
+		// the limit exactly when its date is not after the limit's).
+		if y < ly || y == ly && (month < lm || month == lm && day <= ld) {
 			return y
 		}
 	}
 	return ref.Year()
+}
+
+// daysIn is the number of days of month m in year y.
+func daysIn(m time.Month, y int) int {
+	switch m {
+	case time.February:
+		if y%4 == 0 && (y%100 != 0 || y%400 == 0) {
+			return 29
+		}
+		return 28
+	case time.April, time.June, time.September, time.November:
+		return 30
+	}
+	return 31
 }
 
 // stampText returns a Statuspage time as plain folded text: tags (the
