@@ -12,8 +12,51 @@ import (
 	"github.com/statusarchive/statusarchive/parser"
 )
 
-// keyBackfill is where a source's Backfill is kept, in sources/<source>/.
-const keyBackfill = "backfill"
+// keyBackfill is where a source's Backfill is kept, in sources/<source>/,
+// and keySweep where its sweep's position is: it moves every incremental
+// run, so that it is written apart from the rest, which rarely changes.
+// A Backfill written before keySweep keeps the position itself.
+const (
+	keyBackfill = "backfill"
+	keySweep    = "sweep"
+)
+
+// sweepPosition is what keySweep holds: Backfill's Sweep, SweepOwn and
+// Swept.
+type sweepPosition struct {
+	Sweep    int       `json:"sweep,omitempty"`
+	SweepOwn int       `json:"sweep_own,omitempty"`
+	Swept    time.Time `json:"swept,omitzero"`
+}
+
+// getBackfill reads the Backfill kept in src (a source's bucket) into bf,
+// with its sweep's position; it reports whether there was one.
+func getBackfill(src bucket, bf *Backfill) (bool, error) {
+	ok, err := src.get([]byte(keyBackfill), bf)
+	if err != nil || !ok {
+		return ok, err
+	}
+	var at sweepPosition
+	found, err := src.get([]byte(keySweep), &at)
+	if err != nil {
+		return true, err
+	}
+	if found {
+		bf.Sweep, bf.SweepOwn, bf.Swept = at.Sweep, at.SweepOwn, at.Swept
+	}
+	return true, nil
+}
+
+// putBackfill keeps bf in src, each of its two records only when it
+// changed.
+func putBackfill(src bucket, bf *Backfill) error {
+	rest := *bf
+	rest.Sweep, rest.SweepOwn, rest.Swept = 0, 0, time.Time{}
+	if err := putChanged(src, []byte(keyBackfill), &rest); err != nil {
+		return err
+	}
+	return putChanged(src, []byte(keySweep), sweepPosition{Sweep: bf.Sweep, SweepOwn: bf.SweepOwn, Swept: bf.Swept})
+}
 
 // DefaultSweepPeriod is how long the re-verification sweep takes to
 // re-check a source's whole history once (Plan.SweepPeriod).
@@ -77,7 +120,7 @@ func (b Backfill) String() string {
 func (db *DB) Backfill(ctx context.Context, source string) (Backfill, error) {
 	var b Backfill
 	err := db.view(ctx, func(tx *bbolt.Tx) error {
-		_, err := root(tx, bucketSources).sub(source).get([]byte(keyBackfill), &b)
+		_, err := getBackfill(root(tx, bucketSources).sub(source), &b)
 		return err
 	})
 	if err != nil {

@@ -1,8 +1,16 @@
 package archive
 
 import (
+	"bytes"
+	"context"
+	"path/filepath"
+	"reflect"
 	"testing"
 	"time"
+
+	bbolt "go.etcd.io/bbolt"
+
+	"github.com/statusarchive/statusarchive/parser"
 )
 
 // The sweep's slice: the share of the history's pages (list pages and
@@ -77,5 +85,62 @@ func TestSweepSlice(t *testing.T) {
 		if len(seen) != total(tc.own) || wraps == 0 {
 			t.Errorf("runs every %v over %d pages: %d re-checked in a week, %d wraps; want all, at least one wrap", tc.every, total(tc.own), len(seen), wraps)
 		}
+	}
+}
+
+// A Backfill written before the sweep's position was kept apart (its
+// Sweep, SweepOwn and Swept inside it) reads as it was written; written
+// again, the position goes to its own record, and a run that moved only
+// the position leaves the backfill record as it was.
+func TestBackfillSweepPositionApart(t *testing.T) {
+	db, err := Open(filepath.Join(t.TempDir(), "archive.db"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	swept := time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
+	old := Backfill{Done: true, History: []parser.Follow{{URL: "https://acme.example/history?page=2", Reason: parser.FollowNext}},
+		Own: []int{3, 4}, Sweep: 1, SweepOwn: 2, Swept: swept}
+	err = db.bolt.Update(func(tx *bbolt.Tx) error {
+		src, err := createRoot(tx, bucketSources)
+		if err != nil {
+			return err
+		}
+		acme, err := src.create("acme")
+		if err != nil {
+			return err
+		}
+		return acme.put([]byte(keyBackfill), old) // the old form: one record
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := db.Backfill(context.Background(), "acme")
+	if err != nil || !reflect.DeepEqual(got, old) {
+		t.Fatalf("old-form backfill read as %+v, %v; want %+v", got, err, old)
+	}
+	var before []byte
+	for i, at := range []sweepPosition{{Sweep: 1, SweepOwn: 3, Swept: swept}, {Sweep: 1, SweepOwn: 4, Swept: swept}} {
+		bf := old
+		bf.Sweep, bf.SweepOwn, bf.Swept = at.Sweep, at.SweepOwn, at.Swept
+		var rest []byte
+		err = db.bolt.Update(func(tx *bbolt.Tx) error {
+			acme := root(tx, bucketSources).sub("acme")
+			if err := putBackfill(acme, &bf); err != nil {
+				return err
+			}
+			rest = bytes.Clone(acme.b.Get([]byte(keyBackfill)))
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, err := db.Backfill(context.Background(), "acme"); err != nil || !reflect.DeepEqual(got, bf) {
+			t.Errorf("write %d: read back %+v, %v; want %+v", i, got, err, bf)
+		}
+		if i > 0 && !bytes.Equal(rest, before) {
+			t.Errorf("write %d moved only the sweep, yet the backfill record changed", i)
+		}
+		before = rest
 	}
 }

@@ -209,7 +209,7 @@ func (db *DB) ingest(ctx context.Context, in RunInput, incidents []parser.Incide
 			}
 		}
 		if in.backfill != nil {
-			if err := putChanged(w.source, []byte(keyBackfill), in.backfill); err != nil {
+			if err := putBackfill(w.source, in.backfill); err != nil {
 				return err
 			}
 			run.Left = in.backfill.Left()

@@ -217,7 +217,7 @@ func (db *DB) Begin(ctx context.Context, plan Plan) (*Crawl, error) {
 	var lastRun time.Time
 	err := db.view(ctx, func(tx *bbolt.Tx) error {
 		src := root(tx, bucketSources).sub(plan.Source)
-		if _, err := src.get([]byte(keyBackfill), &c.bf); err != nil {
+		if _, err := getBackfill(src, &c.bf); err != nil {
 			return err
 		}
 		var st sourceState
