@@ -101,6 +101,11 @@ const (
 // "failed" (ErrInvalidRun) and the drift guard may make it "suspect"
 // (ErrSuspect). Either way only the run-log entry is written, and the
 // returned Run describes it alongside the error.
+//
+// A run that found its source unchanged may fold into the source's latest
+// run-log entry instead of writing one of its own (see fold.go): the
+// returned Run then has that entry's ID and Folded count, with its own
+// counts and times.
 func (db *DB) Ingest(ctx context.Context, in RunInput, incidents []parser.Incident) (Run, error) {
 	return db.ingest(ctx, in, incidents, nil, nil)
 }
