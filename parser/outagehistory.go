@@ -55,7 +55,7 @@ func sniffOutageHistoryBlocks(doc Document) int {
 	}
 	label, claim, timeline, started := false, false, false, false
 	for _, b := range blocks.blocks {
-		label = label || ohMaybeLabel(b.text) && ohLabelRE.MatchString(b.text)
+		label = label || ohLabel(b.text) != nil
 		claim = claim || len(b.text) < 2048 && ohHasFold(b.text, " in the last") && ohClaimRE.MatchString(b.text)
 		timeline = timeline || len(b.text) < 32 && ohTimelineRE.MatchString(b.text)
 		if !started && len(b.text) < 256 {
@@ -153,6 +153,39 @@ var (
 	ohComponentsRE = regexp.MustCompile(`(?i)^affected components\s*:?$`)
 )
 
+// ohLabel is ohLabelRE.FindStringSubmatch(text) for a text ohMaybeLabel
+// passes, nil for any other. A text that starts with the label itself
+// ("Timeline · 3 updates") is read by a scan: its title group is empty,
+// the shortest the lazy expression tries, and the rest reads one way
+// only. Any other text goes to the expression (TestOutageHistoryLabel
+// checks the scan against it).
+func ohLabel(text string) []string {
+	if !ohMaybeLabel(text) {
+		return nil
+	}
+	if j := foldAt(text, 0, "timeline"); j >= 0 {
+		i := spaces(text, j)
+		for _, sep := range []string{"·", "•", ":", "-", "–", "—", "|"} {
+			if strings.HasPrefix(text[i:], sep) {
+				i = spaces(text, i+len(sep))
+				break
+			}
+		}
+		digits, rest, ok := cutDigits(text[i:], 1, 6)
+		if k := spaces(rest, 0); ok && k > 0 {
+			if end := foldAt(rest, k, "update"); end >= 0 {
+				if end == len(rest) {
+					return []string{text, "", digits}
+				}
+				if end2 := foldAt(rest, end, "s"); end2 == len(rest) {
+					return []string{text, "", digits}
+				}
+			}
+		}
+	}
+	return ohLabelRE.FindStringSubmatch(text)
+}
+
 // ohMaybeLabel is a cheap test that text could be a timeline label: short
 // and ending in "update" or "updates".
 func ohMaybeLabel(text string) bool {
@@ -168,7 +201,7 @@ func (r *ohReader) read() (*Page, error) {
 	var labels []int
 	timeline := -1
 	for i, b := range r.blocks {
-		if ohMaybeLabel(b.text) && ohLabelRE.MatchString(b.text) {
+		if ohLabel(b.text) != nil {
 			labels = append(labels, i)
 		}
 		if timeline < 0 && len(b.text) < 32 && ohTimelineRE.MatchString(b.text) {
@@ -179,7 +212,7 @@ func (r *ohReader) read() (*Page, error) {
 	switch {
 	case len(labels) > 0:
 		first := labels[0]
-		if m := ohLabelRE.FindStringSubmatch(r.blocks[first].text); m[1] == "" && first > 0 {
+		if m := ohLabel(r.blocks[first].text); m[1] == "" && first > 0 {
 			first--
 		}
 		header = r.blocks[:first]
@@ -233,7 +266,7 @@ func (r *ohReader) list(labels []int) ([]Incident, error) {
 	}
 	heads := make([]head, 0, len(labels))
 	for k, l := range labels {
-		m := ohLabelRE.FindStringSubmatch(r.blocks[l].text)
+		m := ohLabel(r.blocks[l].text)
 		h := head{title: m[1], titleBlock: l, label: l}
 		h.claimed, _ = strconv.Atoi(m[2])
 		prev := -1

@@ -116,3 +116,34 @@ func TestOutageHistoryStampAgrees(t *testing.T) {
 		t.Errorf("ohStampPrefix read %d stamps, want at least 200", read)
 	}
 }
+
+// TestOutageHistoryLabel: ohLabel reads as ohLabelRE (behind ohMaybeLabel)
+// every label-like text made of the pieces a label has and of pieces that
+// are not one.
+func TestOutageHistoryLabel(t *testing.T) {
+	heads := []string{"Timeline", "TIMELINE", "timeline", "Timelines", "Title Timeline", "Timelin", "Timel\u0131ne"}
+	seps := []string{"", " ", " · ", "·", " • ", ": ", " - ", " – ", " — ", " | ", " ·· ", "\t·\t", " / "}
+	counts := []string{"3", "123456", "1234567", "", "3x", "03"}
+	tails := []string{" updates", " update", " UPDATES", " update\u017f", "updates", "  updates", " updates.", " Update", " updatess"}
+	n := 0
+	for _, h := range heads {
+		for _, sep := range seps {
+			for _, c := range counts {
+				for _, tail := range tails {
+					s := h + sep + c + tail
+					var want []string
+					if ohMaybeLabel(s) {
+						want = ohLabelRE.FindStringSubmatch(s)
+					}
+					if got := ohLabel(s); !slices.Equal(got, want) {
+						t.Errorf("ohLabel(%q) = %q, want %q", s, got, want)
+					}
+					n++
+				}
+			}
+		}
+	}
+	if n < 1000 {
+		t.Errorf("checked %d texts, want at least 1000", n)
+	}
+}
