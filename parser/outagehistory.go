@@ -702,12 +702,77 @@ func ohMaybeStamp(text string, re *regexp.Regexp) []string {
 	if i < 0 || strings.IndexByte(text[i:], ':') < 0 {
 		return nil
 	}
-	if re == ohStampRE {
+	switch re {
+	case ohStampRE:
 		if end, _, ok := ohStampPrefix(text); ok {
 			return []string{text, text[:end], text[end:]}
 		}
+	case ohItemRE:
+		if m, sure := ohItemScan(text); sure {
+			return m
+		}
 	}
 	return re.FindStringSubmatch(text)
+}
+
+// ohItemSeps are the separators ohItemRE allows between word and stamp.
+var ohItemSeps = []string{"·", "•", ":", "|", "–", "—", "-"}
+
+// ohItemScan is ohItemRE.FindStringSubmatch(text) when it can tell (sure):
+// a status word of one to three words without hyphens, a separator, and a
+// stamp ohStampPrefix reads. The expression prefers the longest word after
+// which a separator and a stamp follow; a word is tried shorter only when
+// what follows it cannot start a stamp (no separator, or no letter where
+// the month goes). Anything else is left to the expression (sure false).
+// TestOutageHistoryItemScan checks it against ohItemRE.
+func ohItemScan(text string) (m []string, sure bool) {
+	if text == "" || !ohLetter(text[0]) {
+		return nil, true // the word must start the text
+	}
+	var ends [3]int
+	words := 0
+	for i := 0; words < 3; {
+		j := i + 1
+		for j < len(text) && (ohLetter(text[j]) || text[j] == '_') {
+			j++
+		}
+		if j < len(text) && text[j] == '-' {
+			return nil, false // a hyphen may also be the separator
+		}
+		ends[words] = j
+		words++
+		if j+1 >= len(text) || text[j] != ' ' || !ohLetter(text[j+1]) {
+			break
+		}
+		i = j + 1
+	}
+	for k := words; k >= 1; k-- {
+		pos := ends[k-1]
+		i := spaces(text, pos)
+		start := -1
+		for _, sep := range ohItemSeps {
+			if strings.HasPrefix(text[i:], sep) {
+				start = spaces(text, i+len(sep))
+				break
+			}
+		}
+		if start < 0 {
+			if i == pos {
+				continue // no separator after this word
+			}
+			start = i
+		}
+		if start >= len(text) || !ohLetter(text[start]) {
+			continue // no month where the stamp starts
+		}
+		end, _, ok := ohStampPrefix(text[start:])
+		if !ok {
+			return nil, false
+		}
+		end += start
+		return []string{text, text[:pos], text[start:end], text[end:]}, true
+	}
+	return nil, false
 }
 
 // ohStampPrefix reads the stamp text starts with when it has the family's

@@ -147,3 +147,35 @@ func TestOutageHistoryLabel(t *testing.T) {
 		t.Errorf("checked %d texts, want at least 1000", n)
 	}
 }
+
+// TestOutageHistoryItemScan: where ohItemScan is sure, it reads as
+// ohItemRE, over texts made of words, separators, stamps and tails that
+// sit at the expression's edges (hyphens, a month that reads as a word,
+// words run into separators, stamps it does not read).
+func TestOutageHistoryItemScan(t *testing.T) {
+	words := []string{"resolved", "Resolved", "in progress", "in_progress", "a b c", "a b c d", "in-progress", "resolved Jun", "resolved  x", "2nd", "", "é"}
+	seps := []string{" ", "  ", " · ", "·", ": ", " - ", "-", " — ", " | ", ",", "", " x "}
+	stamps := []string{"Jun 22, 2026, 02:03 PM UTC", "Jun 22, 2026, 14:03", "Sept. 3, 2026 2:03 p.m. CET", "22, 2026", "Jun 22 2026 02:03", "Ju 22, 2026, 02:03"}
+	tails := []string{"", " We are investigating.", " (2 hours ago)", "x"}
+	sure := 0
+	for _, w := range words {
+		for _, sep := range seps {
+			for _, st := range stamps {
+				for _, tail := range tails {
+					s := w + sep + st + tail
+					m, ok := ohItemScan(s)
+					if !ok {
+						continue
+					}
+					sure++
+					if want := ohItemRE.FindStringSubmatch(s); !slices.Equal(m, want) {
+						t.Errorf("ohItemScan(%q) = %q, ohItemRE reads %q", s, m, want)
+					}
+				}
+			}
+		}
+	}
+	if sure < 300 {
+		t.Errorf("ohItemScan was sure of %d texts, want at least 300", sure)
+	}
+}
