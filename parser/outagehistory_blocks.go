@@ -322,6 +322,29 @@ func ohCollapse(s string) string {
 	if foldedASCII(s) && strings.IndexByte(s, 0) < 0 {
 		return s // nothing to fold or replace
 	}
+	if utf8.ValidString(s) && strings.IndexByte(s, 0) < 0 {
+		// Nothing to replace: fold white space in one pass.
+		b := make([]byte, 0, len(s))
+		space := false
+		for i := 0; i < len(s); {
+			c := s[i]
+			r, size := rune(c), 1
+			if c >= utf8.RuneSelf {
+				r, size = utf8.DecodeRuneInString(s[i:])
+			}
+			if unicode.IsSpace(r) {
+				space = len(b) > 0
+			} else {
+				if space {
+					b = append(b, ' ')
+					space = false
+				}
+				b = append(b, s[i:i+size]...)
+			}
+			i += size
+		}
+		return string(b)
+	}
 	return strings.Join(strings.Fields(strings.ToValidUTF8(strings.ReplaceAll(s, "\x00", "\ufffd"), "\ufffd")), " ")
 }
 

@@ -2,6 +2,7 @@ package parser
 
 import (
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/statusarchive/statusarchive/fixtures"
@@ -177,5 +178,16 @@ func TestOutageHistoryItemScan(t *testing.T) {
 	}
 	if sure < 300 {
 		t.Errorf("ohItemScan was sure of %d texts, want at least 300", sure)
+	}
+}
+
+// TestOhCollapseAgrees: ohCollapse folds as the replace, repair, split and
+// join it is written as.
+func TestOhCollapseAgrees(t *testing.T) {
+	for _, s := range []string{"", " ", "a", " a  b\tc\n", "a\u00a0b\u2003 c\u0085", "\x00a", "a\xffb  c", "caf\u00e9 \u3000x ", "\n\nTimeline · 3 updates\n"} {
+		want := strings.Join(strings.Fields(strings.ToValidUTF8(strings.ReplaceAll(s, "\x00", "\ufffd"), "\ufffd")), " ")
+		if got := ohCollapse(s); got != want {
+			t.Errorf("ohCollapse(%q) = %q, want %q", s, got, want)
+		}
 	}
 }
