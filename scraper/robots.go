@@ -22,6 +22,8 @@ type robotsRules struct {
 	data      *robotstxt.RobotsData // nil when err is set
 	err       error                 // set when everything is disallowed
 	fetchedAt time.Time
+	body      []byte // the rules read (robotsGroups), for RobotsVerdict
+	allowAll  bool   // the site has none: every path is allowed
 }
 
 // crawlDelay is the Crawl-delay of the group that applies to agent, 0
@@ -130,6 +132,60 @@ func (c *RobotsCache) put(key string, r *robotsRules, now time.Time) {
 	c.entries[key] = r
 }
 
+// RobotsVerdict is a cached robots.txt verdict that lets a site be
+// crawled, in a form kept outside the process (a one-shot scrape keeps
+// them in its archive, so that a scrape every few minutes asks for
+// robots.txt once in RobotsTTL, not every run): the site (scheme://host),
+// when robots.txt was fetched, and its rules, or AllowAll when it had
+// none. Verdicts that block a site are never kept: they are asked again.
+type RobotsVerdict struct {
+	Site      string
+	FetchedAt time.Time
+	Rules     []byte
+	AllowAll  bool
+}
+
+// Verdicts returns the verdicts the cache holds that are still fresh at
+// now and let their site be crawled.
+func (c *RobotsCache) Verdicts(now time.Time) []RobotsVerdict {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var out []RobotsVerdict
+	for site, r := range c.entries {
+		if r.err != nil || now.Sub(r.fetchedAt) >= c.ttl || (r.body == nil && !r.allowAll) {
+			continue
+		}
+		out = append(out, RobotsVerdict{Site: site, FetchedAt: r.fetchedAt, Rules: r.body, AllowAll: r.allowAll})
+	}
+	return out
+}
+
+// Restore puts verdicts kept earlier into the cache, each until RobotsTTL
+// (the cache's ttl) after it was fetched; a stale one, or one whose rules
+// no longer read, is left out, and its site asked again.
+func (c *RobotsCache) Restore(verdicts []RobotsVerdict, now time.Time) {
+	for _, v := range verdicts {
+		if age := now.Sub(v.FetchedAt); age >= c.ttl || age < 0 || v.Site == "" {
+			continue
+		}
+		r := &robotsRules{fetchedAt: v.FetchedAt, body: v.Rules, allowAll: v.AllowAll}
+		if v.AllowAll {
+			r.data = allowAll()
+		} else {
+			data, err := robotstxt.FromBytes(v.Rules)
+			if err != nil {
+				continue
+			}
+			r.data = data
+		}
+		c.mu.Lock()
+		if old := c.entries[v.Site]; old == nil || old.fetchedAt.Before(v.FetchedAt) {
+			c.entries[v.Site] = r
+		}
+		c.mu.Unlock()
+	}
+}
+
 // robotsEntry is one site's verdict within a run; done closes once it is
 // known, so concurrent fetches to one site make one robots.txt request.
 type robotsEntry struct {
@@ -225,7 +281,7 @@ func (f *Fetcher) fetchRobots(ctx context.Context, u *url.URL, key string) (*rob
 		// RFC 9309 §2.3.1.2 lets a crawler treat an unfollowed redirect
 		// chain as "unavailable": allow all.
 		lg.Warn().Err(err).Msg("robots.txt redirect not followed; treating as unavailable")
-		rules.data = allowAll()
+		rules.data, rules.allowAll = allowAll(), true
 	case errors.Is(err, ErrPrivateAddress):
 		// Not the site's answer: the guard refused the host itself.
 		rules.err = err
@@ -235,7 +291,11 @@ func (f *Fetcher) fetchRobots(ctx context.Context, u *url.URL, key string) (*rob
 		_, status, _, body := ex.result()
 		switch {
 		case status >= 200 && status < 300:
-			data, perr := robotstxt.FromBytes(robotsGroups(body))
+			rules.body = robotsGroups(body)
+			if rules.body == nil {
+				rules.body = []byte{} // rules read, none kept
+			}
+			data, perr := robotstxt.FromBytes(rules.body)
 			if perr != nil {
 				rules.err = fmt.Errorf("%w: %s unparseable: %w", ErrRobotsDisallowed, robotsURL, perr)
 			}
@@ -243,7 +303,7 @@ func (f *Fetcher) fetchRobots(ctx context.Context, u *url.URL, key string) (*rob
 		case status >= 500:
 			rules.err = fmt.Errorf("%w: %s: status %d", ErrRobotsUnreachable, robotsURL, status)
 		default: // 4xx, or a 3xx that could not be followed: unavailable
-			rules.data = allowAll()
+			rules.data, rules.allowAll = allowAll(), true
 		}
 	}
 	if rules.err != nil {

@@ -79,6 +79,43 @@ func (d *daemon) restoreHolds(ctx context.Context) {
 	gate.OnHold = keepHold(ctx, d.withDB, d.lg)
 }
 
+// restoreRobots fills a one-shot scrape's robots.txt cache with the
+// verdicts the archive kept, so that a site is asked for robots.txt once
+// in scraper.RobotsTTL however often it is scraped. Verdicts are dated by
+// the scraper's clock (the wall clock).
+func restoreRobots(ctx context.Context, store withDB, robots *scraper.RobotsCache, lg zerolog.Logger) {
+	err := store(func(db *archive.DB) error {
+		kept, err := db.Robots(ctx)
+		verdicts := make([]scraper.RobotsVerdict, 0, len(kept))
+		for _, r := range kept {
+			verdicts = append(verdicts, scraper.RobotsVerdict{Site: r.Site, FetchedAt: r.FetchedAt, Rules: r.Rules, AllowAll: r.AllowAll})
+		}
+		robots.Restore(verdicts, time.Now())
+		return err
+	})
+	if err != nil {
+		lg.Warn().Err(err).Msg("cannot read the robots.txt verdicts kept: asking the sites again")
+	}
+}
+
+// keepRobots keeps the robots.txt verdicts a one-shot scrape fetched
+// (those fetched since began) in the archive.
+func keepRobots(ctx context.Context, store withDB, robots *scraper.RobotsCache, began time.Time, lg zerolog.Logger) {
+	now := time.Now()
+	var fresh []archive.RobotsRecord
+	for _, v := range robots.Verdicts(now) {
+		if !v.FetchedAt.Before(began) {
+			fresh = append(fresh, archive.RobotsRecord{Site: v.Site, FetchedAt: v.FetchedAt, Rules: v.Rules, AllowAll: v.AllowAll})
+		}
+	}
+	if len(fresh) == 0 {
+		return
+	}
+	if err := store(func(db *archive.DB) error { return db.KeepRobots(context.WithoutCancel(ctx), fresh, now) }); err != nil {
+		lg.Warn().Err(err).Msg("cannot keep the robots.txt verdicts: the next scrape asks again")
+	}
+}
+
 // hostGate is a one-shot scrape's gate: seeded with the archive's
 // Retry-After holds, keeping new ones in it.
 func (m *Main) hostGate(ctx context.Context, store withDB, lg zerolog.Logger) *scraper.Gate {

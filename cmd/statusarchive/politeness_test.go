@@ -407,3 +407,52 @@ func TestScrapeFromFlag(t *testing.T) {
 		}
 	}
 }
+
+// One-shot scrapes keep robots.txt verdicts in the archive: a site scraped
+// again within a day is not asked for robots.txt again, and its rules
+// still hold (a disallowed path is refused without asking). A robots.txt
+// that could not be read (a 5xx, which disallows everything) is not kept:
+// every scrape asks again.
+func TestScrapeKeepsRobotsVerdict(t *testing.T) {
+	fixture := fixtures.StatuspageSite(fixtures.StatuspageOptions{})
+	var robots, failing atomic.Int64
+	var unreachable atomic.Bool
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/robots.txt" {
+			robots.Add(1)
+			if unreachable.Load() {
+				failing.Add(1)
+				http.Error(w, "unavailable", http.StatusServiceUnavailable)
+				return
+			}
+			_, _ = w.Write([]byte("User-agent: *\nDisallow: /private\n"))
+			return
+		}
+		fixture.ServeHTTP(w, r)
+	}))
+	defer srv.Close()
+	c := newCLI(t)
+	for run := 1; run <= 3; run++ {
+		if _, err := c.scrape("acme", srv.URL); err != nil {
+			t.Fatalf("run %d: %v", run, err)
+		}
+	}
+	if n := robots.Load(); n != 1 {
+		t.Errorf("three scrapes asked for robots.txt %d times, want once", n)
+	}
+	if _, err := c.scrape("private", srv.URL+"/private/status"); err == nil || !strings.Contains(err.Error(), scraper.ErrRobotsDisallowed.Error()) {
+		t.Errorf("scrape of a disallowed path with the kept verdict: %v, want refused by robots.txt", err)
+	}
+	if n := robots.Load(); n != 1 {
+		t.Errorf("robots.txt asked for %d times after the refused scrape, want still once", n)
+	}
+
+	other := newCLI(t)
+	unreachable.Store(true)
+	for range 2 {
+		_, _ = other.scrape("acme", srv.URL)
+	}
+	if n := failing.Load(); n != 2 {
+		t.Errorf("two scrapes of a site whose robots.txt fails asked for it %d times, want every time", n)
+	}
+}

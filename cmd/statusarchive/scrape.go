@@ -96,6 +96,8 @@ func (m *Main) scrape(ctx context.Context, o *scrapeFlags, args []string) error 
 	}
 	defer func() { _ = l.release() }()
 	gate, robots := m.hostGate(ctx, l.store, lg), scraper.NewRobotsCache(0)
+	began := time.Now() // robots.txt verdicts are dated by the scraper's (wall) clock
+	restoreRobots(ctx, l.store, robots, lg)
 
 	var errs []error
 	for _, j := range jobs {
@@ -120,6 +122,7 @@ func (m *Main) scrape(ctx context.Context, o *scrapeFlags, args []string) error 
 		fmt.Fprintf(m.Stdout, "%s: %d incidents, %d updates: %d new, %d changed, %d unchanged, %d deleted, %d restored (%d pages, %s%s)\n",
 			safe(sum.Source), sum.Incidents, sum.Updates, sum.New, sum.Changed, sum.Unchanged, sum.Deleted, sum.Restored, sum.Pages, sum.Outcome, left)
 	}
+	keepRobots(ctx, l.store, robots, began, lg)
 	return errors.Join(append(errs, l.release())...)
 }
 
