@@ -1,7 +1,6 @@
 package parser
 
 import (
-	"bytes"
 	"unicode"
 	"unicode/utf8"
 
@@ -18,14 +17,12 @@ import (
 // of the family hold neither, and cost one walk of the tree instead of
 // their text blocks and the expressions run on each.
 func ohMayMatch(root *html.Node) bool {
-	var buf []byte
-	space := false
+	var sc ohPhraseScan
 	var walk func(n *html.Node) bool
 	walk = func(n *html.Node) bool {
 		switch n.Type {
 		case html.TextNode:
-			buf, space = ohFoldText(buf, space, n.Data)
-			return false
+			return sc.text(n.Data)
 		case html.DocumentNode, html.ElementNode:
 		default:
 			return false
@@ -37,10 +34,7 @@ func ohMayMatch(root *html.Node) bool {
 		block := n.Type == html.ElementNode && ohBlockTags[n.DataAtom]
 		if block {
 			// A block boundary ends a run of text: no phrase spans it.
-			if ohHasPhrase(buf) {
-				return true
-			}
-			buf, space = buf[:0], false
+			sc.reset()
 		}
 		for c := n.FirstChild; c != nil; c = c.NextSibling {
 			if walk(c) {
@@ -48,35 +42,39 @@ func ohMayMatch(root *html.Node) bool {
 			}
 		}
 		if block {
-			if ohHasPhrase(buf) {
-				return true
-			}
-			buf, space = buf[:0], false
+			sc.reset()
 		}
 		return false
 	}
-	return walk(root) || ohHasPhrase(buf)
+	return walk(root)
 }
 
-// ohHasPhrase reports whether folded text holds a word every phrase of the
-// family needs.
-func ohHasPhrase(b []byte) bool {
-	return bytes.Contains(b, []byte("timeline")) || bytes.Contains(b, []byte("in the last"))
+// ohPhrases are the words ohMayMatch looks for. Neither has a proper
+// prefix that is also its suffix, so a scan that fails part way through
+// one starts over at the character that failed.
+var ohPhrases = [2]string{"timeline", "in the last"}
+
+// ohPhraseScan finds ohPhrases in one block's text as ohFoldText folds it,
+// fed a text node at a time, without keeping the text: how much of each
+// phrase the folded text so far ends with.
+type ohPhraseScan struct {
+	matched [2]int
+	any     bool // the block has a character already (a space is due before the next)
+	space   bool
 }
 
-// ohFoldText appends s to buf with every run of white space (as the block
-// walker sees it: unicode.IsSpace) made one space and letters folded to
-// lower case ASCII where the expressions' case folding would match them
-// (the long s, U+017F, is an s to (?i)); other runes are kept as a
-// placeholder byte, which no phrase contains.
-func ohFoldText(buf []byte, space bool, s string) ([]byte, bool) {
+// reset starts a new block.
+func (sc *ohPhraseScan) reset() { *sc = ohPhraseScan{} }
+
+// text feeds s and reports whether a phrase is complete.
+func (sc *ohPhraseScan) text(s string) bool {
 	for i := 0; i < len(s); {
 		c := s[i]
 		if c < utf8.RuneSelf {
 			i++
 			switch {
 			case c == ' ' || c == '\t' || c == '\n' || c == '\f' || c == '\r' || c == '\v':
-				space = true
+				sc.space = true
 				continue
 			case 'A' <= c && c <= 'Z':
 				c += 'a' - 'A'
@@ -86,7 +84,7 @@ func ohFoldText(buf []byte, space bool, s string) ([]byte, bool) {
 			i += size
 			switch {
 			case unicode.IsSpace(r):
-				space = true
+				sc.space = true
 				continue
 			case r == 'ſ':
 				c = 's'
@@ -94,13 +92,37 @@ func ohFoldText(buf []byte, space bool, s string) ([]byte, bool) {
 				c = 0x80
 			}
 		}
-		if space {
-			if len(buf) > 0 {
-				buf = append(buf, ' ')
+		if sc.space {
+			if sc.any && sc.feed(' ') {
+				return true
 			}
-			space = false
+			sc.space = false
 		}
-		buf = append(buf, c)
+		sc.any = true
+		if sc.feed(c) {
+			return true
+		}
 	}
-	return buf, space
+	return false
+}
+
+// feed takes one folded character and reports whether a phrase is
+// complete.
+func (sc *ohPhraseScan) feed(c byte) bool {
+	for k, p := range ohPhrases {
+		m := sc.matched[k]
+		switch {
+		case c == p[m]:
+			m++
+		case c == p[0]:
+			m = 1
+		default:
+			m = 0
+		}
+		if m == len(p) {
+			return true
+		}
+		sc.matched[k] = m
+	}
+	return false
 }
