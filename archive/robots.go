@@ -14,10 +14,6 @@ import (
 // made on the first verdict kept, so archives without one have no bucket.
 const bucketRobots = "robots"
 
-// robotsKeep is how long a kept verdict stays in the archive: past it no
-// scraper reuses it (scraper.RobotsTTL is a day), and KeepRobots drops it.
-const robotsKeep = 7 * 24 * time.Hour
-
 // RobotsRecord is one site's kept robots.txt verdict: when it was fetched,
 // and the rules read from it, or AllowAll when the site had none.
 type RobotsRecord struct {
@@ -27,22 +23,22 @@ type RobotsRecord struct {
 	AllowAll  bool      `json:"allow_all,omitempty"`
 }
 
-// Robots returns the robots.txt verdicts kept; the caller decides which
-// are still fresh.
-func (db *DB) Robots(ctx context.Context) ([]RobotsRecord, error) {
+// Robots returns the robots.txt verdicts kept for sites; the caller
+// decides which are still fresh.
+func (db *DB) Robots(ctx context.Context, sites []string) ([]RobotsRecord, error) {
 	var out []RobotsRecord
 	err := db.view(ctx, func(tx *bbolt.Tx) error {
 		b := root(tx, bucketRobots)
 		if !b.exists() {
 			return nil
 		}
-		c := b.b.Cursor()
-		for k, v := c.First(); k != nil; k, v = c.Next() {
+		for _, site := range sites {
 			var r RobotsRecord
-			if err := b.decode(k, v, &r); err != nil {
+			if ok, err := b.get([]byte(site), &r); err != nil {
 				return err
+			} else if ok {
+				out = append(out, r)
 			}
-			out = append(out, r)
 		}
 		return nil
 	})
@@ -53,8 +49,9 @@ func (db *DB) Robots(ctx context.Context) ([]RobotsRecord, error) {
 }
 
 // KeepRobots keeps the verdicts given, each replacing an older one of its
-// site, and drops the verdicts fetched longer than a week before now.
-func (db *DB) KeepRobots(ctx context.Context, records []RobotsRecord, now time.Time) error {
+// site. There is one record per site ever scraped; a stale one is only
+// not reused.
+func (db *DB) KeepRobots(ctx context.Context, records []RobotsRecord) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -62,19 +59,6 @@ func (db *DB) KeepRobots(ctx context.Context, records []RobotsRecord, now time.T
 		b, err := createRoot(tx, bucketRobots)
 		if err != nil {
 			return err
-		}
-		var stale [][]byte
-		c := b.b.Cursor()
-		for k, v := c.First(); k != nil; k, v = c.Next() {
-			var r RobotsRecord
-			if err := b.decode(k, v, &r); err != nil || now.Sub(r.FetchedAt) > robotsKeep {
-				stale = append(stale, append([]byte(nil), k...))
-			}
-		}
-		for _, k := range stale {
-			if err := b.b.Delete(k); err != nil {
-				return fmt.Errorf("drop robots.txt verdict %s: %w", k, err)
-			}
 		}
 		for _, r := range records {
 			if r.Site == "" {

@@ -145,6 +145,16 @@ type RobotsVerdict struct {
 	AllowAll  bool
 }
 
+// RobotsSite is the site a URL's robots.txt verdict is kept for
+// (RobotsVerdict.Site), "" when rawURL does not parse.
+func RobotsSite(rawURL string) string {
+	u, err := url.Parse(rawURL)
+	if err != nil || u.Host == "" {
+		return ""
+	}
+	return u.Scheme + "://" + hostKey(u)
+}
+
 // Verdicts returns the verdicts the cache holds that are still fresh at
 // now and let their site be crawled.
 func (c *RobotsCache) Verdicts(now time.Time) []RobotsVerdict {

@@ -80,12 +80,21 @@ func (d *daemon) restoreHolds(ctx context.Context) {
 }
 
 // restoreRobots fills a one-shot scrape's robots.txt cache with the
-// verdicts the archive kept, so that a site is asked for robots.txt once
-// in scraper.RobotsTTL however often it is scraped. Verdicts are dated by
-// the scraper's clock (the wall clock).
-func restoreRobots(ctx context.Context, store withDB, robots *scraper.RobotsCache, lg zerolog.Logger) {
+// verdicts the archive kept for the sites of urls, so that a site is asked
+// for robots.txt once in scraper.RobotsTTL however often it is scraped.
+// Verdicts are dated by the scraper's clock (the wall clock).
+func restoreRobots(ctx context.Context, store withDB, robots *scraper.RobotsCache, urls []string, lg zerolog.Logger) {
+	var sites []string
+	for _, u := range urls {
+		if site := scraper.RobotsSite(u); site != "" && !slices.Contains(sites, site) {
+			sites = append(sites, site)
+		}
+	}
+	if len(sites) == 0 {
+		return
+	}
 	err := store(func(db *archive.DB) error {
-		kept, err := db.Robots(ctx)
+		kept, err := db.Robots(ctx, sites)
 		verdicts := make([]scraper.RobotsVerdict, 0, len(kept))
 		for _, r := range kept {
 			verdicts = append(verdicts, scraper.RobotsVerdict{Site: r.Site, FetchedAt: r.FetchedAt, Rules: r.Rules, AllowAll: r.AllowAll})
@@ -111,7 +120,7 @@ func keepRobots(ctx context.Context, store withDB, robots *scraper.RobotsCache, 
 	if len(fresh) == 0 {
 		return
 	}
-	if err := store(func(db *archive.DB) error { return db.KeepRobots(context.WithoutCancel(ctx), fresh, now) }); err != nil {
+	if err := store(func(db *archive.DB) error { return db.KeepRobots(context.WithoutCancel(ctx), fresh) }); err != nil {
 		lg.Warn().Err(err).Msg("cannot keep the robots.txt verdicts: the next scrape asks again")
 	}
 }

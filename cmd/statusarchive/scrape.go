@@ -97,7 +97,11 @@ func (m *Main) scrape(ctx context.Context, o *scrapeFlags, args []string) error 
 	defer func() { _ = l.release() }()
 	gate, robots := m.hostGate(ctx, l.store, lg), scraper.NewRobotsCache(0)
 	began := time.Now() // robots.txt verdicts are dated by the scraper's (wall) clock
-	restoreRobots(ctx, l.store, robots, lg)
+	urls := make([]string, len(jobs))
+	for i, j := range jobs {
+		urls[i] = j.url
+	}
+	restoreRobots(ctx, l.store, robots, urls, lg)
 
 	var errs []error
 	for _, j := range jobs {
