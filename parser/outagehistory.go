@@ -57,7 +57,7 @@ func sniffOutageHistoryBlocks(doc Document) int {
 	for _, b := range blocks.blocks {
 		label = label || ohLabel(b.text) != nil
 		claim = claim || len(b.text) < 2048 && ohHasFold(b.text, " in the last") && ohClaimRE.MatchString(b.text)
-		timeline = timeline || len(b.text) < 32 && ohTimelineRE.MatchString(b.text)
+		timeline = timeline || ohIsTimeline(b.text)
 		if !started && len(b.text) < 256 {
 			l, _, ok := ohRow(b.text)
 			started = ok && l == "started"
@@ -204,7 +204,7 @@ func (r *ohReader) read() (*Page, error) {
 		if ohLabel(b.text) != nil {
 			labels = append(labels, i)
 		}
-		if timeline < 0 && len(b.text) < 32 && ohTimelineRE.MatchString(b.text) {
+		if timeline < 0 && ohIsTimeline(b.text) {
 			timeline = i
 		}
 	}
@@ -517,7 +517,7 @@ func (r *ohReader) finish(in *Incident) {
 	} else {
 		in.ID = StableID(r.doc.Source, in.Title, in.First().At)
 	}
-	if in.Impact == ImpactMaintenance || ohMaintenanceRE.MatchString(in.Title) {
+	if in.Impact == ImpactMaintenance || ohMaintenanceTitle(in.Title) {
 		in.Kind = KindMaintenance
 	}
 	var last *Update
@@ -532,6 +532,19 @@ func (r *ohReader) finish(in *Incident) {
 }
 
 var ohMaintenanceRE = regexp.MustCompile(`(?i)\b(maintenance|scheduled)\b`)
+
+// ohMaintenanceTitle is ohMaintenanceRE.MatchString(title), asked of the
+// expression only when the title holds one of its words.
+func ohMaintenanceTitle(title string) bool {
+	return (ohHasFold(title, "maintenance") || ohHasFold(title, "scheduled")) && ohMaintenanceRE.MatchString(title)
+}
+
+// ohIsTimeline is whether text is a detail page's timeline heading
+// (shorter than 32 bytes and ohTimelineRE), asked of the expression only
+// when the text starts with its words.
+func ohIsTimeline(text string) bool {
+	return len(text) < 32 && foldAt(text, 0, "update timeline") >= 0 && ohTimelineRE.MatchString(text)
+}
 
 // items reads a timeline: each item is a status word and a stamp (in one
 // block or split over two, after an optional bullet or number), and its

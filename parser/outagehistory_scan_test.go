@@ -20,6 +20,7 @@ func TestOutageHistoryScansAgree(t *testing.T) {
 		"Resolved Jun 22, 2026, 14:03 UTC+02:00 tail", "resolved — Sept. 3, 2026 2:03 p.m. CET",
 		"\u017ftarted: Jun 2, 2026", "STATUS: Resolved", "Detected by monitoring", "Impact", "x had 3 outages in the la\u017ft 2 years",
 		"OUTAGES IN THE LAST", "outage in the lastly", "in the last",
+		"Update timeline", "UPDATE TIMELINE:", "update  timeline", "Update timeline :", "Scheduled maintenance", "SCHEDULED", "Maintenance\u212a", "\u017fcheduled work", "unscheduled",
 		"Ne-xt", "Older →", "« More incidents", "NEXT PAGE", "load  more", "mo\u00adre",
 	}
 	names, err := fixtures.Glob("outagehistory/*/*.html")
@@ -59,6 +60,12 @@ func TestOutageHistoryScansAgree(t *testing.T) {
 		if !ohHasFold(s, " in the last") && ohClaimRE.MatchString(s) {
 			t.Errorf("ohHasFold(%q) false, but ohClaimRE matches", s)
 		}
+		if got, want := ohMaintenanceTitle(s), ohMaintenanceRE.MatchString(s); got != want {
+			t.Errorf("ohMaintenanceTitle(%q) = %v, want %v", s, got, want)
+		}
+		if got, want := ohIsTimeline(s), len(s) < 32 && ohTimelineRE.MatchString(s); got != want {
+			t.Errorf("ohIsTimeline(%q) = %v, want %v", s, got, want)
+		}
 		if !ohHasFold(s, "next") && !ohHasFold(s, "older") && !ohHasFold(s, "more") && ohNextTextRE.MatchString(ohLetters(s)) {
 			t.Errorf("%q reads as a next link, but holds none of next, older, more", s)
 		}
@@ -96,6 +103,12 @@ func TestOutageHistoryStampAgrees(t *testing.T) {
 								continue
 							}
 							read++
+							if got, want := ohMaintenanceTitle(s), ohMaintenanceRE.MatchString(s); got != want {
+								t.Errorf("ohMaintenanceTitle(%q) = %v, want %v", s, got, want)
+							}
+							if got, want := ohIsTimeline(s), len(s) < 32 && ohTimelineRE.MatchString(s); got != want {
+								t.Errorf("ohIsTimeline(%q) = %v, want %v", s, got, want)
+							}
 							if !ohHasFold(s, "next") && !ohHasFold(s, "older") && !ohHasFold(s, "more") && ohNextTextRE.MatchString(ohLetters(s)) {
 								t.Errorf("%q reads as a next link, but holds none of next, older, more", s)
 							}
