@@ -260,7 +260,7 @@ func readStatements(body string) []statement {
 		}
 		return endStatements(body, lower, out)
 	}
-	for _, m := range rangeRE.FindAllStringSubmatchIndex(body, -1) {
+	for _, m := range findAllAt(rangeRE, body, rangeStarts) {
 		g := func(name string) string { return group(rangeRE, body, m, name) }
 		s := statement{
 			text:     body[m[0]:m[1]],
@@ -290,6 +290,83 @@ func readStatements(body string) []statement {
 		return out
 	}
 	return endStatements(body, lower, out)
+}
+
+// findAllAt is re.FindAllStringSubmatchIndex(body, -1) for an expression
+// whose every match starts where starts(body, i) holds (at a word
+// boundary, so after a byte that is not a word character): each match is
+// looked for from the next such place on, not from every byte of the
+// body. The search from a place p runs on body[p:], which reads the word
+// boundary at p as the whole body does, since body[p-1] is no word
+// character; and no match starts between the last match's end and p.
+func findAllAt(re *regexp.Regexp, body string, starts func(body string, i int) bool) [][]int {
+	if strings.Contains(body, "\u017f") || strings.Contains(body, "\u212a") {
+		// A match may start with a letter (?i) folds from outside ASCII,
+		// which is no word character to \b: search the whole body.
+		return re.FindAllStringSubmatchIndex(body, -1)
+	}
+	var out [][]int
+	for pos := 0; pos < len(body); {
+		p := pos
+		for p < len(body) && !(starts(body, p) && (p == 0 || !isWordByte(body[p-1]))) {
+			p++
+		}
+		if p == len(body) {
+			break
+		}
+		m := re.FindStringSubmatchIndex(body[p:])
+		if m == nil {
+			break
+		}
+		for k := range m {
+			if m[k] >= 0 {
+				m[k] += p
+			}
+		}
+		out = append(out, m)
+		pos = m[1]
+		if m[1] == m[0] {
+			pos++ // as FindAll steps past an empty match (these have none)
+		}
+	}
+	return out
+}
+
+// isWordByte is \b's word character: ASCII letter, digit or underscore.
+func isWordByte(c byte) bool {
+	return c == '_' || '0' <= c && c <= '9' || 'a' <= c|0x20 && c|0x20 <= 'z'
+}
+
+// rangeStarts is where a match of rangeRE may start: a date's "on" and
+// white space, or "from" or "between", white space and a digit.
+func rangeStarts(body string, i int) bool {
+	switch body[i] | 0x20 {
+	case 'o':
+		j := foldAt(body, i, "on")
+		return j >= 0 && spaces(body, j) > j
+	case 'f':
+		j := foldAt(body, i, "from")
+		return j >= 0 && digitAfterSpace(body, j)
+	case 'b':
+		j := foldAt(body, i, "between")
+		return j >= 0 && digitAfterSpace(body, j)
+	}
+	return false
+}
+
+// endStarts is where a match of endRE may start: a date's "on" and white
+// space, or one of its phrases.
+func endStarts(body string, i int) bool {
+	if c := body[i] | 0x20; c == 'o' {
+		j := foldAt(body, i, "on")
+		return j >= 0 && spaces(body, j) > j
+	}
+	for _, p := range endPhrases {
+		if foldAt(body, i, p) >= 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // rangeMayMatch reports whether body holds what every match of rangeRE
@@ -445,7 +522,7 @@ func endStatements(body, lower string, out []statement) []statement {
 	if !slices.ContainsFunc(endWords, func(w string) bool { return strings.Contains(lower, w) }) {
 		return out
 	}
-	for _, m := range endRE.FindAllStringSubmatchIndex(body, -1) {
+	for _, m := range findAllAt(endRE, body, endStarts) {
 		g := func(name string) string { return group(endRE, body, m, name) }
 		s := statement{text: body[m[0]:m[1]], to: readProseClock(g("h2"), g("m2"), g("ap2")), toZone: g("z2"), date: g("d1") + g("d2")}
 		s.text = trimWord(s.text, s.toZone, "", g("d2"))

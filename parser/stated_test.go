@@ -2,6 +2,7 @@ package parser
 
 import (
 	"encoding/json"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -261,6 +262,12 @@ func FuzzStatedWindows(f *testing.F) {
 		if !hasClock(body) && len(readStatements(body)) > 0 {
 			t.Errorf("%q: hasClock false, but the expressions read %+v", body, readStatements(body))
 		}
+		if got, want := findAllAt(rangeRE, body, rangeStarts), rangeRE.FindAllStringSubmatchIndex(body, -1); !sameMatches(got, want) {
+			t.Errorf("%q: findAllAt(rangeRE) = %v, want %v", body, got, want)
+		}
+		if got, want := findAllAt(endRE, body, endStarts), endRE.FindAllStringSubmatchIndex(body, -1); !sameMatches(got, want) {
+			t.Errorf("%q: findAllAt(endRE) = %v, want %v", body, got, want)
+		}
 		if !rangeMayMatch(body) && rangeRE.MatchString(body) {
 			t.Errorf("%q: rangeMayMatch false, but rangeRE matches %q", body, rangeRE.FindString(body))
 		}
@@ -360,5 +367,35 @@ func TestCuesAgree(t *testing.T) {
 	}
 	if n < 100 {
 		t.Errorf("checked %d sentences, want at least 100", n)
+	}
+}
+
+func sameMatches(a, b [][]int) bool {
+	return slices.EqualFunc(a, b, func(x, y []int) bool { return slices.Equal(x, y) })
+}
+
+// TestFindAllAtAgrees: looking for window matches only where one may start
+// finds what the expressions find scanning every byte, in bodies made to
+// put matches at word edges, after dates, next to each other and behind
+// letters (?i) folds from outside ASCII.
+func TestFindAllAtAgrees(t *testing.T) {
+	bodies := []string{
+		"From 13:35 UTC to 14:24 UTC users may have experienced errors.",
+		"xfrom 1:00 to 2:00 UTC, then from 3:00 to 4:00 UTC and between 5pm - 6pm PT",
+		"On June 3, from 10:00 to 11:00 UTC; on 2026-07-30 between 1:00 and 2:00 UTC on Jul 31",
+		"onfrom 1:00 to 2:00 UTC", "_from 1:00 to 2:00 UTC", "9from 1:00 to 2:00 UTC", "from 1:00 to 2:00 UTCfrom 3:00 to 4:00 UTC",
+		"Service recovered at 14:10 UTC. Errors subsided by approximately 3pm PT, returned to normal at 11:02am PT on Jun 2",
+		"x\u017fubsided at 10:00 UTC", "\u017fubsided at 10:00 UTC", "bac\u212a to normal at 9:00 UTC", "on  from 1:00 to 2:00 UTC",
+		"resolvedresolved at 1:00 UTC", "We resolved it at 1:00 UTC and recovered at 2:00 UTC", "", "on", "from", "between 1",
+	}
+	for _, body := range bodies {
+		for _, c := range []struct {
+			re     *regexp.Regexp
+			starts func(string, int) bool
+		}{{rangeRE, rangeStarts}, {endRE, endStarts}} {
+			if got, want := findAllAt(c.re, body, c.starts), c.re.FindAllStringSubmatchIndex(body, -1); !sameMatches(got, want) {
+				t.Errorf("%q: findAllAt = %v, want %v", body, got, want)
+			}
+		}
 	}
 }
