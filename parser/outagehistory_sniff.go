@@ -109,6 +109,9 @@ func (sc *ohPhraseScan) text(s string) bool {
 // feed takes one folded character and reports whether a phrase is
 // complete.
 func (sc *ohPhraseScan) feed(c byte) bool {
+	if sc.matched[0] == 0 && sc.matched[1] == 0 && c != 't' && c != 'i' {
+		return false // starts neither phrase
+	}
 	for k, p := range ohPhrases {
 		m := sc.matched[k]
 		switch {
