@@ -391,20 +391,11 @@ func (d *daemon) source(name string) (Source, *Config, bool) {
 
 // runSource is one scheduled run of one source. Cron starts it for every
 // source due, and at a shared tick thousands wait here for one of the
-// concurrency slots: it keeps what a waiting run holds small (a shallow
-// stack, no logger of its own) and does the run's work in runNow.
+// concurrency slots: a waiting run holds a shallow stack and nothing else
+// (runNow looks the source up and does the work once it has a slot).
 func (d *daemon) runSource(ctx context.Context, name string) {
 	if d.beforeRun != nil {
 		d.beforeRun(name)
-	}
-	src, cfg, ok := d.source(name)
-	if !ok {
-		return // removed by a reload since this tick was due
-	}
-	if until, held := d.heldBack(src.URL); held {
-		d.metrics.skip(name)
-		d.lg.Debug().Str("source", name).Time("until", until).Msg("skipped: the source's host asked us to wait (retry-after)")
-		return
 	}
 	// Cron skips a tick while the same entry runs; this also covers a run
 	// launched before a reload replaced the entry.
@@ -435,13 +426,21 @@ func (d *daemon) runSource(ctx context.Context, name string) {
 		return
 	default:
 	}
-	d.runNow(ctx, src, cfg)
+	d.runNow(ctx, name)
 }
 
-// runNow runs src, holding one of the concurrency slots.
-func (d *daemon) runNow(ctx context.Context, src Source, cfg *Config) {
-	name := src.Name
+// runNow runs the source name, holding one of the concurrency slots.
+func (d *daemon) runNow(ctx context.Context, name string) {
+	src, cfg, ok := d.source(name)
+	if !ok {
+		return // removed by a reload since this tick was due
+	}
 	lg := d.lg.With().Str("source", name).Logger()
+	if until, held := d.heldBack(src.URL); held {
+		d.metrics.skip(name)
+		lg.Debug().Time("until", until).Msg("skipped: the source's host asked us to wait (retry-after)")
+		return
+	}
 	d.metrics.running(1)
 	defer d.metrics.running(-1)
 	j := job{source: name, url: src.URL, format: src.Format, fetch: src.fetchOptions(d.m, d.fetching), sweep: src.Limits.SweepPeriod}
