@@ -827,3 +827,30 @@ func TestRelativeTimesBesideStamps(t *testing.T) {
 		}
 	}
 }
+
+// A detail page whose title is in no heading is told from the vendor's
+// name above it by the document's <title>.
+func TestOutageHistoryDetailTitleFromDocTitle(t *testing.T) {
+	page := `<html><head><title>%s</title></head><body><div>Acme Cloud</div><div>Queue backlog</div><div>Major · Resolved</div>
+		<div>Started: Mar 3, 2026, 09:05 AM UTC</div><div>Resolved: Mar 3, 2026, 10:05 AM UTC</div>
+		<div>Update timeline</div>
+		<div>1) investigating Mar 3, 2026, 09:05 AM UTC</div><div>Looking.</div>
+		<div>2) resolved Mar 3, 2026, 10:05 AM UTC</div><div>Fixed.</div></body></html>`
+	for _, tt := range []struct{ docTitle, want string }{
+		{"Queue backlog · Acme Cloud status", "Queue backlog"},
+		{"  queue BACKLOG\n | Acme", "Queue backlog"},
+		{"Queue backlog &amp; retries - Acme", "Queue backlog"},
+		{"Acme Cloud status", "Acme Cloud"},
+		{"", "Acme Cloud"},
+	} {
+		doc := Document{Source: "acme", URL: "https://agg.example/vendors/acme/queue-backlog", ContentType: "text/html",
+			Body: []byte(strings.Replace(page, "%s", tt.docTitle, 1))}
+		p := ohParse(t, doc)
+		if len(p.Incidents) != 1 {
+			t.Fatalf("title %q: %d incidents, want 1", tt.docTitle, len(p.Incidents))
+		}
+		if got := p.Incidents[0].Title; got != tt.want {
+			t.Errorf("<title>%s</title>: incident title %q, want %q", tt.docTitle, got, tt.want)
+		}
+	}
+}
