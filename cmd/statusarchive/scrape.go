@@ -36,6 +36,11 @@ type scrapeSummary struct {
 	Error     string `json:"error,omitempty"`
 	// Left is how many pages the source's backfill has left.
 	Left int `json:"backfill_left,omitempty"`
+	// Folded is set when the run found the source as its latest run did
+	// and was counted in that run's entry instead of getting one of its
+	// own: Run names that entry, and Folded is its fold count (the entry
+	// stands for Folded+1 runs), as "folded" in the run log.
+	Folded int `json:"folded,omitempty"`
 }
 
 func (m *Main) scrapeCommand() *cobra.Command {
@@ -123,6 +128,9 @@ func (m *Main) scrape(ctx context.Context, o *scrapeFlags, args []string) error 
 		if sum.Left > 0 {
 			left = fmt.Sprintf(", backfill: %d pages left", sum.Left)
 		}
+		if sum.Folded > 0 {
+			left += fmt.Sprintf(", as run %d found it: counted there (×%d)", sum.Run, sum.Folded+1)
+		}
 		fmt.Fprintf(m.Stdout, "%s: %d incidents, %d updates: %d new, %d changed, %d unchanged, %d deleted, %d restored (%d pages, %s%s)\n",
 			safe(sum.Source), sum.Incidents, sum.Updates, sum.New, sum.Changed, sum.Unchanged, sum.Deleted, sum.Restored, sum.Pages, sum.Outcome, left)
 	}
@@ -137,6 +145,7 @@ func newSummary(j job, run archive.Run, err error) scrapeSummary {
 	sum := scrapeSummary{
 		Source: j.source, Incidents: run.Incidents, Updates: run.Updates, New: run.New, Changed: run.Changed,
 		Unchanged: run.Unchanged, Deleted: run.Deleted, Restored: run.Restored, Pages: run.Pages, Outcome: run.Outcome, Run: run.ID, URL: j.url, Left: run.Left,
+		Folded: run.Folded,
 	}
 	if err != nil {
 		sum.Error = err.Error()
