@@ -148,6 +148,18 @@ func decodeInstatus(m map[string]json.RawMessage, body []byte) (isDoc, error) {
 	if !page && !(comps && len(m) == 1) {
 		return d, errWrongPlatform("Instatus", "no page object with a status and no components list")
 	}
+	// A page object whose status is no Instatus word (Statuspage's incident
+	// JSON has a page without one) is refused from that member alone,
+	// before the whole document is decoded.
+	if raw := m["page"]; page && string(raw) != "null" {
+		var p isPage
+		if err := json.Unmarshal(raw, &p); err != nil {
+			return d, errWrongPlatform("Instatus", err.Error())
+		}
+		if !isInstatusWord(p.Status) {
+			return d, errWrongPlatform("Instatus", fmt.Sprintf("page.status %q is not an Instatus word", p.Status))
+		}
+	}
 	if err := decodeMembers(m, body, &d); err != nil {
 		return d, errWrongPlatform("Instatus", err.Error())
 	}

@@ -27,8 +27,12 @@ import (
 // each as one process per cycle. Cycle 1 sees every site for the first
 // time; cycle 2 ("settled") sees them again unchanged, as a daemon's
 // later cycles do; in cycle 3 one site's open incident is retitled on
-// every page; in cycle 4 nothing changes. It reports each cycle's CPU (user+system of the
-// process) for both, their ratio, and how much each one's storage grew. It
+// every page; in cycle 4 nothing changes. statusarchive runs each cycle
+// twice, into two archives: as one scrape command per site (as a crontab
+// line per site would), and as one scrape command for all the sites
+// ("one-command", as urlwatch runs its jobs). It reports each cycle's CPU
+// (user+system of the process) for each, their ratios to urlwatch's, and
+// how much each one's storage grew. It
 // is skipped unless URLWATCH_COMPARE is set and urlwatch is installed.
 func BenchmarkVsUrlwatch(b *testing.B) {
 	if os.Getenv("URLWATCH_COMPARE") == "" {
@@ -91,15 +95,25 @@ func BenchmarkVsUrlwatch(b *testing.B) {
 		scrapes = append(scrapes, []string{"--source", fmt.Sprintf("site%03d", i), u})
 	}
 	listFile := writeScrapes(b, dir, scrapes)
+	// The same sites in one scrape command, as one cron job for all of them
+	// would run it (and as urlwatch runs its jobs): the archive and the
+	// scraper's host gate and robots.txt cache are shared by the sites.
+	oneDir := filepath.Join(dir, "one")
+	if err := os.Mkdir(oneDir, 0o700); err != nil {
+		b.Fatal(err)
+	}
+	oneList, oneDB := writeScrapes(b, oneDir, [][]string{urls}), filepath.Join(oneDir, "archive.db")
 
 	type cycle struct {
 		name               string
 		saCPU, uwCPU       time.Duration
 		saGrowth, uwGrowth int64
 		saRSS, uwRSS       float64
+		oneCPU             time.Duration
+		oneGrowth          int64
 	}
 	var cycles []cycle
-	saUsed, uwSize := int64(0), int64(0)
+	saUsed, uwSize, oneUsed := int64(0), int64(0), int64(0)
 	b.ResetTimer()
 	for i, name := range []string{"first", "settled", "one-changed", "unchanged"} {
 		changed.Store(i >= 2)
@@ -109,6 +123,11 @@ func BenchmarkVsUrlwatch(b *testing.B) {
 		c.saCPU, c.saRSS = childUsage(cmd)
 		used := archiveUsed(b, dbPath)
 		c.saGrowth, saUsed = used-saUsed, used
+
+		cmd = scrapeMany(b, oneList, oneDB)
+		c.oneCPU, _ = childUsage(cmd)
+		used = archiveUsed(b, oneDB)
+		c.oneGrowth, oneUsed = used-oneUsed, used
 
 		cmd = exec.CommandContext(b.Context(), uw, "--urls", urlsFile, "--config", uwConfig, "--cache", uwCache)
 		cmd.Env = append(os.Environ(), "HOME="+dir)
@@ -130,6 +149,9 @@ func BenchmarkVsUrlwatch(b *testing.B) {
 		b.ReportMetric(c.saCPU.Seconds()/c.uwCPU.Seconds(), c.name+"-x-urlwatch-cpu")
 		b.ReportMetric(float64(c.saGrowth), c.name+"-statusarchive-growth-bytes")
 		b.ReportMetric(float64(c.uwGrowth), c.name+"-urlwatch-growth-bytes")
+		b.ReportMetric(c.oneCPU.Seconds(), c.name+"-one-command-cpu-s")
+		b.ReportMetric(c.oneCPU.Seconds()/c.uwCPU.Seconds(), c.name+"-one-command-x-urlwatch-cpu")
+		b.ReportMetric(float64(c.oneGrowth), c.name+"-one-command-growth-bytes")
 		b.ReportMetric(c.saRSS, c.name+"-statusarchive-rss-MiB")
 		b.ReportMetric(c.uwRSS, c.name+"-urlwatch-rss-MiB")
 	}
