@@ -461,8 +461,9 @@ func (w *writer) apply(run *Run, inc parser.Incident, now time.Time) error {
 			}
 			prev = &p
 		}
-		inc.FillUnknown(prev.Incident)
-		hash = inc.Hash()
+		if inc.FillUnknown(prev.Incident) {
+			hash = inc.Hash()
+		}
 	}
 	first := firstUpdate(inc)
 	w.noteUpdate(first)

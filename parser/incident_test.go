@@ -152,3 +152,56 @@ func TestValidateStatedTimes(t *testing.T) {
 		})
 	}
 }
+
+// TestFillUnknownReportsWhatItFilled: whenever FillUnknown says it filled
+// nothing, the incident hashes as before, for every combination of what
+// the rendering and the other record leave unsaid; and what it fills from a
+// record that states it is reported.
+func TestFillUnknownReportsWhatItFilled(t *testing.T) {
+	// Each blank leaves one thing FillUnknown may fill unsaid.
+	blanks := []func(in *Incident){
+		func(in *Incident) { in.URL = "" },
+		func(in *Incident) { in.Impact, in.ImpactRaw = ImpactUnknown, "" },
+		func(in *Incident) { in.Status, in.StatusRaw = StatusUnknown, "" },
+		func(in *Incident) { in.Components = nil },
+		func(in *Incident) { in.Started = Time{} },
+		func(in *Incident) { in.Resolved = Time{} },
+		func(in *Incident) { in.ScheduledFor, in.ScheduledUntil = Time{}, Time{} },
+		func(in *Incident) {
+			for i := range in.Updates {
+				in.Updates[i].Components = nil
+			}
+		},
+	}
+	full := func() Incident {
+		in := sample()
+		in.Started = NewTime(time.Date(2026, 6, 22, 14, 0, 0, 0, time.UTC), "14:00 UTC")
+		in.Resolved = NewTime(time.Date(2026, 6, 22, 16, 0, 0, 0, time.UTC), "16:00 UTC")
+		in.ScheduledFor = NewTime(time.Date(2026, 6, 22, 13, 0, 0, 0, time.UTC), "13:00 UTC")
+		in.Updates[0].Components = []string{"API"}
+		return in
+	}
+	withBlanks := func(mask int) Incident {
+		in := full()
+		in.Updates = append([]Update(nil), in.Updates...)
+		for i, blank := range blanks {
+			if mask&(1<<i) != 0 {
+				blank(&in)
+			}
+		}
+		return in
+	}
+	for inMask := range 1 << len(blanks) {
+		for otherMask := range 1 << len(blanks) {
+			in, other := withBlanks(inMask), withBlanks(otherMask)
+			before := in.Hash()
+			filled := in.FillUnknown(other)
+			if !filled && in.Hash() != before {
+				t.Fatalf("rendering blanks %08b, other blanks %08b: FillUnknown reported nothing filled, but the hash changed", inMask, otherMask)
+			}
+			if filled != (inMask&^otherMask != 0) {
+				t.Fatalf("rendering blanks %08b, other blanks %08b: FillUnknown reported filled = %v, want %v", inMask, otherMask, filled, !filled)
+			}
+		}
+	}
+}
