@@ -54,7 +54,8 @@
 //	                       last_run, deleted, kind, first_update,
 //	                       updates} (JSON in archives written before):
 //	                       where the history stands; an unchanged
-//	                       sighting rewrites only this
+//	                       sighting rewrites only this, and a folded run
+//	                       that saw what its entry saw not even this
 //	                #1     binary Version {n, hash, first_seen, last_seen,
 //	                #2     previous_last_seen, run, page_url, origin,
 //	                …      deleted, incident} (JSON before): the
@@ -72,7 +73,9 @@
 //	                       versions for, error and failures; for an entry
 //	                       that unchanged runs folded into, how many
 //	                       (folded) and the latest one's times
-//	                       (last_started, last_finished, last_recorded)
+//	                       (last_started, last_finished, last_recorded);
+//	                       same_sightings when those runs left the heads
+//	                       they saw unwritten (see below)
 //	pages/                                 raw bodies, each stored once
 //	    <sha256>           gzip of the body, keyed by the 32-byte SHA-256
 //	                       of the uncompressed body
@@ -103,10 +106,16 @@
 // the same statuses and bodies as the source's latest entry, itself such
 // a run of the same start URL and format) gets no id, entry, page list or
 // index entry of its own: it folds into that entry, which counts it
-// (Run.Folded) and keeps its times. It still moves the heads of what it
-// saw (last_seen; last_run names the entry) and the source's state. Any
-// other run keeps an entry of its own: each failure is evidence. See
-// fold.go. Sequential keys, and the
+// (Run.Folded) and keeps its times. It moves the heads of what it saw
+// (last_seen; last_run names the entry) and the source's state, unless it
+// saw exactly the incidents the entry's first run saw (same_sightings):
+// then the heads are left as that run wrote them, and a head whose
+// last_run is the source's latest entry, marked so, was last seen at the
+// entry's last_recorded. Readers resolve last_seen through the source's
+// latest entry only: any run that does not fold in this way first writes
+// that time into the heads naming the entry. Any other run keeps an entry
+// of its own: each failure is evidence. See fold.go. Sequential keys, and
+// the
 // incidents buckets, are written with FillPercent 0.9.
 //
 // # Envelopes

@@ -28,6 +28,158 @@ import (
 // hold) keeps an entry of its own, as does the first unchanged run after
 // it: every new body is named by an entry, and every failure has one.
 
+// Sightings of folded runs.
+//
+// A run records that it saw an incident unchanged by moving the
+// incident's head on: last seen now, by this run (putSightings). For a
+// source polled every few minutes that is a rewrite of every head on its
+// pages every run, most of the pages an unchanged run writes. A run that
+// folds into an entry whose runs all saw exactly the incidents it saw
+// (Run.SameSightings) leaves the heads alone: each of them already names
+// the entry as its last run, and the entry's LastRecorded is when the
+// latest of its runs saw them (foldSeen). The entry keeps that mark only
+// while every run folding into it saw the same set: each head it sighted
+// names the entry, and it sighted as many as the entry's first run did
+// (the heads that name an unchanged run's entry are those its first run
+// saw). A run that does anything else first writes that time into the
+// heads that name the entry (materialize), so that once an entry is not
+// the source's latest, every head holds its own last sighting again;
+// readers therefore resolve heads only through the source's latest entry.
+
+// foldSeen is the source's latest run-log entry when its folded runs
+// left heads unwritten: heads naming run id were last seen at at. The
+// zero value resolves nothing.
+type foldSeen struct {
+	id uint64
+	at time.Time
+}
+
+// lastSeen is when the incident whose head is h was last seen.
+func (f foldSeen) lastSeen(h head) time.Time {
+	if f.id != 0 && h.LastRun == f.id && f.at.After(h.LastSeen) {
+		return f.at
+	}
+	return h.LastSeen
+}
+
+// pendingSightings reports whether entry left heads unwritten.
+func pendingSightings(entry Run) bool {
+	return entry.SameSightings && entry.Folded > 0 && !entry.LastRecorded.IsZero()
+}
+
+// sourceFoldSeen reads the foldSeen of the source in source (a bucket
+// sources/<name>) from its state and the runs bucket.
+func sourceFoldSeen(source, runs bucket) (foldSeen, error) {
+	var st sourceState
+	if found, err := source.get([]byte(keyState), &st); err != nil || !found || st.Info.LastRun == 0 {
+		return foldSeen{}, err
+	}
+	var entry Run
+	if found, err := runs.get(seq(st.Info.LastRun), &entry); err != nil || !found {
+		return foldSeen{}, err
+	}
+	if entry.ID != st.Info.LastRun || !pendingSightings(entry) {
+		return foldSeen{}, nil
+	}
+	return foldSeen{id: entry.ID, at: entry.LastRecorded}, nil
+}
+
+// latestEntry reads the source's latest run-log entry once per run; nil
+// when the source has none or its index does not end with it.
+func (w *writer) latestEntry() (*Run, error) {
+	if w.latestRead {
+		return w.latestRun, nil
+	}
+	w.latestRead = true
+	k, _ := w.index.b.Cursor().Last()
+	id, ok := unseq(k)
+	if !ok || id != w.state.Info.LastRun {
+		return nil, nil
+	}
+	var entry Run
+	if found, err := w.runs.get(k, &entry); err != nil || !found {
+		return nil, err
+	}
+	if entry.ID != id {
+		return nil, nil
+	}
+	w.latestRun = &entry
+	return w.latestRun, nil
+}
+
+// foldSeen is the writer's view of its source's latest entry (see above).
+func (w *writer) foldSeen() (foldSeen, error) {
+	entry, err := w.latestEntry()
+	if err != nil || entry == nil || !pendingSightings(*entry) {
+		return foldSeen{}, err
+	}
+	return foldSeen{id: entry.ID, at: entry.LastRecorded}, nil
+}
+
+// head reads the head of the incident in ib with its last sighting
+// resolved (foldSeen).
+func (w *writer) head(ib bucket, h *head) (bool, error) {
+	found, err := ib.get([]byte(keyHead), h)
+	if err != nil || !found {
+		return found, err
+	}
+	seen, err := w.foldSeen()
+	if err != nil {
+		return true, err
+	}
+	h.LastSeen = seen.lastSeen(*h)
+	return true, nil
+}
+
+// sawAsFirst reports whether the run's sightings are exactly those of
+// entry's first run: each sighted head names the entry, and there are as
+// many as it saw.
+func (w *writer) sawAsFirst(run Run, entry Run) bool {
+	if len(w.sighted) != entry.Unchanged || run.Unchanged != entry.Unchanged {
+		return false
+	}
+	ids := make(map[string]bool, len(w.sighted))
+	for _, s := range w.sighted {
+		if s.head.LastRun != entry.ID || len(s.ib.path) == 0 {
+			return false
+		}
+		ids[s.ib.path[len(s.ib.path)-1]] = true
+	}
+	return len(ids) == entry.Unchanged
+}
+
+// materialize writes the last sighting of entry's folded runs into the
+// heads that name it, if its runs left them unwritten: afterwards no head
+// needs the entry to tell when it was last seen. Heads this run wrote
+// already name this run.
+func (w *writer) materialize(entry *Run) error {
+	if entry == nil || !pendingSightings(*entry) {
+		return nil
+	}
+	at := entry.LastRecorded
+	c := w.incidents.b.Cursor()
+	for k, v := c.First(); k != nil; k, v = c.Next() {
+		if v != nil {
+			continue
+		}
+		ib := w.incidents.sub(string(k))
+		var h head
+		found, err := ib.get([]byte(keyHead), &h)
+		if err != nil {
+			return err
+		}
+		if !found || h.LastRun != entry.ID || !at.After(h.LastSeen) {
+			continue
+		}
+		h.LastSeen = at
+		if err := ib.put([]byte(keyHead), h); err != nil {
+			return err
+		}
+	}
+	entry.SameSightings = false
+	return nil
+}
+
 // sightedHead is the head of an incident a run saw unchanged.
 type sightedHead struct {
 	ib   bucket
@@ -56,18 +208,15 @@ func (w *writer) fold(run *Run, refs []StoredPage, may bool) (*Run, error) {
 	if !may || !unchangedRun(*run) {
 		return nil, nil
 	}
-	k, _ := w.index.b.Cursor().Last()
-	id, ok := unseq(k)
-	if !ok || id != w.state.Info.LastRun {
-		return nil, nil
-	}
-	var entry Run
-	if found, err := w.runs.get(k, &entry); err != nil || !found {
+	latest, err := w.latestEntry()
+	if err != nil || latest == nil {
 		return nil, err
 	}
-	if entry.ID != id || !unchangedRun(entry) || !sameRun(entry, *run) {
+	entry := *latest
+	if !unchangedRun(entry) || !sameRun(entry, *run) {
 		return nil, nil
 	}
+	k := seq(entry.ID)
 	pagesB := root(w.tx, bucketRunPages)
 	var pages []StoredPage
 	if found, err := pagesB.get(k, &pages); err != nil || !found {
@@ -82,11 +231,17 @@ func (w *writer) fold(run *Run, refs []StoredPage, may bool) (*Run, error) {
 			return nil, err
 		}
 	}
+	if entry.SameSightings && w.sawAsFirst(*run, entry) {
+		w.sighted = nil // they name the entry, which keeps when they were seen
+	} else if err := w.materialize(&entry); err != nil {
+		return nil, err
+	}
+	entry.SameSightings = entry.SameSightings && w.sighted == nil
 	entry.Folded++
 	entry.LastStarted, entry.LastFinished, entry.LastRecorded = run.Started, run.Finished, run.Recorded
 	entry.Pages = len(pages)
 	entry.Incidents, entry.Updates, entry.Unchanged = max(entry.Incidents, run.Incidents), max(entry.Updates, run.Updates), max(entry.Unchanged, run.Unchanged)
-	run.ID, run.Folded = entry.ID, entry.Folded
+	run.ID, run.Folded, run.SameSightings = entry.ID, entry.Folded, entry.SameSightings
 	run.LastStarted, run.LastFinished, run.LastRecorded = run.Started, run.Finished, run.Recorded
 	return &entry, nil
 }
@@ -154,7 +309,8 @@ func putChanged[T any](b bucket, key []byte, x T) error {
 }
 
 // checkFolded checks a run-log entry's fold: only an unchanged vendor
-// run folds, and a folded entry keeps when its latest run was recorded.
+// run folds or is marked SameSightings, and a folded entry keeps when its
+// latest run was recorded.
 func checkFolded(runs bucket, k []byte, r Run) error {
 	switch {
 	case r.Folded < 0:
@@ -163,6 +319,8 @@ func checkFolded(runs bucket, k []byte, r Run) error {
 		return &RecordError{Path: runs.keyPath(k), Err: fmt.Errorf("%w: %d runs folded into a run that is not an unchanged vendor run", ErrCorrupt, r.Folded)}
 	case r.Folded > 0 && r.LastRecorded.IsZero():
 		return &RecordError{Path: runs.keyPath(k), Err: fmt.Errorf("%w: %d runs folded without the time of the latest", ErrCorrupt, r.Folded)}
+	case r.SameSightings && !unchangedRun(r):
+		return &RecordError{Path: runs.keyPath(k), Err: fmt.Errorf("%w: a run that is not an unchanged vendor run marked as one whose heads later runs leave unwritten", ErrCorrupt)}
 	}
 	return nil
 }

@@ -136,9 +136,14 @@ func TestCheckBadFold(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	odd, err := db.RecordFailure(ctx, foldRun(now), errors.New("fetch: 503"))
+	if err != nil {
+		t.Fatal(err)
+	}
 	if err := db.Check(ctx); err != nil {
 		t.Fatalf("Check before: %v", err)
 	}
+	odd.SameSightings = true // a failure whose heads later runs would leave alone
 	bad := first
 	bad.Folded, bad.LastRecorded = 3, now // folded into a run that made versions
 	worse := failed
@@ -148,6 +153,9 @@ func TestCheckBadFold(t *testing.T) {
 		if err := runs.put(seq(bad.ID), bad); err != nil {
 			return err
 		}
+		if err := runs.put(seq(odd.ID), odd); err != nil {
+			return err
+		}
 		return runs.put(seq(worse.ID), worse)
 	})
 	if err != nil {
@@ -155,7 +163,8 @@ func TestCheckBadFold(t *testing.T) {
 	}
 	err = db.Check(ctx)
 	if !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), "3 runs folded into a run that is not an unchanged vendor run") ||
-		!strings.Contains(err.Error(), "2 runs folded into a run that is not") {
-		t.Errorf("Check = %v, want both bad folds reported", err)
+		!strings.Contains(err.Error(), "2 runs folded into a run that is not") ||
+		!strings.Contains(err.Error(), "marked as one whose heads later runs leave unwritten") {
+		t.Errorf("Check = %v, want the three bad folds reported", err)
 	}
 }

@@ -390,6 +390,9 @@ type writer struct {
 	// sighted are the heads of incidents the run saw unchanged, written
 	// once the run's id is known (putSightings).
 	sighted []sightedHead
+	// latestRun is the source's latest run-log entry, once latestRead.
+	latestRun  *Run
+	latestRead bool
 }
 
 func openWriter(tx *bbolt.Tx, source string) (*writer, error) {
@@ -431,7 +434,7 @@ func (w *writer) apply(run *Run, inc parser.Incident, now time.Time) error {
 		return err
 	}
 	var h head
-	found, err := ib.get([]byte(keyHead), &h)
+	found, err := w.head(ib, &h)
 	if err != nil {
 		return err
 	}
@@ -572,7 +575,7 @@ func (w *writer) sightings(ids []string) ([]sighting, error) {
 			continue
 		}
 		s := sighting{id: id, ib: ib}
-		found, err := ib.get([]byte(keyHead), &s.head)
+		found, err := w.head(ib, &s.head)
 		if err != nil {
 			return nil, err
 		}
@@ -697,7 +700,7 @@ func (w *writer) tombstones(run *Run, seen map[string]bool, oldest, now time.Tim
 	for _, id := range gone {
 		ib := w.incidents.sub(id)
 		var h head
-		found, err := ib.get([]byte(keyHead), &h)
+		found, err := w.head(ib, &h)
 		if err != nil {
 			return err
 		}
@@ -911,6 +914,19 @@ func (w *writer) finishAs(run *Run, entry *Run) error {
 		}
 		return w.ledger(run)
 	}
+	// The run takes an entry of its own: heads that the source's latest
+	// entry left unwritten get their last sighting now, and an unchanged
+	// run's entry is one later runs may fold into without writing heads.
+	latest, err := w.latestEntry()
+	if err != nil {
+		return err
+	}
+	if latest != nil && latest.ID != run.ID {
+		if err := w.materialize(latest); err != nil {
+			return err
+		}
+	}
+	run.SameSightings = unchangedRun(*run)
 	if run.ID > w.runs.b.Sequence() {
 		n, err := w.runs.b.NextSequence()
 		if err != nil {

@@ -156,6 +156,12 @@ type Run struct {
 	LastStarted  time.Time `json:"last_started,omitzero"`
 	LastFinished time.Time `json:"last_finished,omitzero"`
 	LastRecorded time.Time `json:"last_recorded,omitzero"`
+	// SameSightings marks an unchanged run's entry whose folded runs all
+	// saw the incidents its first run saw, and no other: they left those
+	// incidents' heads as the first run wrote them, and an incident whose
+	// head names this entry as its last run was last seen at LastRecorded
+	// (see fold.go).
+	SameSightings bool `json:"same_sightings,omitempty"`
 }
 
 // Good reports whether the run's records were ingested.

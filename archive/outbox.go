@@ -152,7 +152,7 @@ func (w *writer) notify(run *Run, now time.Time) error {
 func (w *writer) notifyIncident(out bucket, run *Run, id string, now time.Time) error {
 	ib := w.incidents.sub(id)
 	var h head
-	if _, err := ib.get([]byte(keyHead), &h); err != nil {
+	if _, err := w.head(ib, &h); err != nil {
 		return err
 	}
 	stored, err := readVersion(ib, h.N)

@@ -144,6 +144,11 @@ func (db *DB) Incident(ctx context.Context, ref string) (Record, error) {
 		if _, err := ib.get([]byte(keyHead), &h); err != nil {
 			return err
 		}
+		seen, err := sourceFoldSeen(sources.sub(hits[0].source), root(tx, bucketRuns))
+		if err != nil {
+			return err
+		}
+		h.LastSeen = seen.lastSeen(h)
 		stored, err := allVersions(ib)
 		if err != nil {
 			return err
@@ -205,7 +210,12 @@ func (db *DB) Rows(ctx context.Context, f Filter) iter.Seq2[Row, error] {
 				if v != nil || (len(f.Source) > 0 && !slices.Contains(f.Source, string(k))) {
 					continue
 				}
-				more, err := db.sourceRows(ctx, sources.sub(string(k)).sub(bucketIncidents), f, yield)
+				source := sources.sub(string(k))
+				seen, err := sourceFoldSeen(source, root(tx, bucketRuns))
+				if err != nil {
+					return err
+				}
+				more, err := db.sourceRows(ctx, source.sub(bucketIncidents), seen, f, yield)
 				if err != nil || !more {
 					return err
 				}
@@ -237,7 +247,7 @@ func (s *seenOnly) decodeBinary(p []byte) error {
 
 // sourceRows yields the selected rows of one source's incidents. It
 // reports false when the caller stopped.
-func (db *DB) sourceRows(ctx context.Context, incidents bucket, f Filter, yield func(Row, error) bool) (bool, error) {
+func (db *DB) sourceRows(ctx context.Context, incidents bucket, seen foldSeen, f Filter, yield func(Row, error) bool) (bool, error) {
 	if !incidents.exists() {
 		return true, nil
 	}
@@ -256,6 +266,7 @@ func (db *DB) sourceRows(ctx context.Context, incidents bucket, f Filter, yield 
 		} else if !ok {
 			return false, &RecordError{Path: ib.keyPath([]byte(keyHead)), Err: fmt.Errorf("%w: incident without a head record", ErrCorrupt)}
 		}
+		h.LastSeen = seen.lastSeen(h)
 		// Cheap rejections from the head, which describes the latest version.
 		if f.AsOf.IsZero() {
 			if (h.Deleted && !f.IncludeDeleted) || (f.Kind != "" && h.Kind != f.Kind) || !inWindow(h.FirstUpdate, f) {
@@ -335,6 +346,7 @@ func (db *DB) Changes(ctx context.Context, f ChangeFilter) ([]VersionChange, err
 	err := db.view(ctx, func(tx *bbolt.Tx) error {
 		runs := root(tx, bucketRuns)
 		sources := root(tx, bucketSources)
+		seens := map[string]foldSeen{}
 		c := runs.b.Cursor()
 		start := seq(f.SinceRun + 1)
 		if !f.Since.IsZero() {
@@ -368,12 +380,20 @@ func (db *DB) Changes(ctx context.Context, f ChangeFilter) ([]VersionChange, err
 				continue
 			}
 			incidents := sources.sub(r.Source).sub(bucketIncidents)
+			seen, ok := seens[r.Source]
+			if !ok {
+				var err error
+				if seen, err = sourceFoldSeen(sources.sub(r.Source), runs); err != nil {
+					return err
+				}
+				seens[r.Source] = seen
+			}
 			for _, group := range []struct {
 				kind ChangeKind
 				ids  []string
 			}{{ChangeNew, r.NewIDs}, {ChangeChanged, r.ChangedIDs}, {ChangeRestored, r.RestoredIDs}, {ChangeDeleted, r.DeletedIDs}} {
 				for _, id := range group.ids {
-					ch, err := runChange(incidents.sub(id), r, id, group.kind)
+					ch, err := runChange(incidents.sub(id), seen, r, id, group.kind)
 					if err != nil {
 						return err
 					}
@@ -391,7 +411,7 @@ func (db *DB) Changes(ctx context.Context, f ChangeFilter) ([]VersionChange, err
 
 // runChange finds the version run r made of incident id, and the one
 // before it.
-func runChange(ib bucket, r Run, id string, kind ChangeKind) (VersionChange, error) {
+func runChange(ib bucket, seen foldSeen, r Run, id string, kind ChangeKind) (VersionChange, error) {
 	ch := VersionChange{Source: r.Source, ID: id, Kind: kind, RunID: r.ID}
 	if !ib.exists() {
 		return ch, &RecordError{Path: ib.String(), Err: fmt.Errorf("%w: run %d names an incident that is missing", ErrCorrupt, r.ID)}
@@ -400,6 +420,7 @@ func runChange(ib bucket, r Run, id string, kind ChangeKind) (VersionChange, err
 	if _, err := ib.get([]byte(keyHead), &h); err != nil {
 		return ch, err
 	}
+	h.LastSeen = seen.lastSeen(h)
 	c := ib.b.Cursor()
 	var next *storedVersion // the version after ver
 	for k, v := c.Seek(seq(uint64(h.N))); k != nil; k, v = c.Prev() {
