@@ -26,7 +26,7 @@ import (
 // folding. Every reader must tell the same last-seen time of every
 // version in both, at every step.
 func TestFoldedSightingsAgree(t *testing.T) {
-	for seed := range uint64(6) {
+	for seed := range uint64(4) {
 		t.Run(fmt.Sprint(seed), func(t *testing.T) { foldedSightingsAgree(t, seed) })
 	}
 }
@@ -88,7 +88,8 @@ func foldedSightingsAgree(t *testing.T, seed uint64) {
 			}
 		}
 	}
-	for step := range 400 {
+	const steps = 300
+	for step := range steps {
 		now = now.Add(5 * time.Minute)
 		var what string
 		switch r := rng.IntN(100); {
@@ -131,8 +132,8 @@ func foldedSightingsAgree(t *testing.T, seed uint64) {
 			window = 3 + rng.IntN(3)
 			both(what, func(db *DB) error { _, err := db.Ingest(ctx, run(false), incidents(-1)); return err })
 		}
-		if step%7 == 0 || step == 399 {
-			compareSightings(t, ctx, fmt.Sprintf("step %d (%s)", step, what), folding, plain)
+		if step%8 == 0 || step == steps-1 {
+			compareSightings(t, ctx, fmt.Sprintf("step %d (%s)", step, what), folding, plain, step%48 == 0 || step == steps-1)
 		}
 	}
 	for _, db := range []*DB{folding, plain} {
@@ -148,8 +149,9 @@ func foldedSightingsAgree(t *testing.T, seed uint64) {
 }
 
 // compareSightings fails when a reader of a and one of b tell a
-// different last-seen time (or version) of any incident.
-func compareSightings(t *testing.T, ctx context.Context, when string, a, b *DB) {
+// different last-seen time (or version) of any incident; Changes, which
+// lists every change so far, is compared only when changes is set.
+func compareSightings(t *testing.T, ctx context.Context, when string, a, b *DB, changes bool) {
 	t.Helper()
 	rows := func(db *DB) map[string]Row {
 		out := map[string]Row{}
@@ -185,6 +187,9 @@ func compareSightings(t *testing.T, ctx context.Context, when string, a, b *DB) 
 					when, id, i+1, va.Versions[i].LastSeen, vb.Versions[i].LastSeen)
 			}
 		}
+	}
+	if !changes {
+		return
 	}
 	ca, err := a.Changes(ctx, ChangeFilter{})
 	if err != nil {
