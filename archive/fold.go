@@ -67,6 +67,15 @@ func pendingSightings(entry Run) bool {
 	return entry.SameSightings && entry.Folded > 0 && !entry.LastRecorded.IsZero()
 }
 
+// seenThrough is the foldSeen of a source whose latest entry is entry
+// (nil: none).
+func seenThrough(entry *Run) foldSeen {
+	if entry == nil || !pendingSightings(*entry) {
+		return foldSeen{}
+	}
+	return foldSeen{id: entry.ID, at: entry.LastRecorded}
+}
+
 // sourceFoldSeen reads the foldSeen of the source in source (a bucket
 // sources/<name>) from its state and the runs bucket.
 func sourceFoldSeen(source, runs bucket) (foldSeen, error) {
@@ -78,10 +87,10 @@ func sourceFoldSeen(source, runs bucket) (foldSeen, error) {
 	if found, err := runs.get(seq(st.Info.LastRun), &entry); err != nil || !found {
 		return foldSeen{}, err
 	}
-	if entry.ID != st.Info.LastRun || !pendingSightings(entry) {
+	if entry.ID != st.Info.LastRun {
 		return foldSeen{}, nil
 	}
-	return foldSeen{id: entry.ID, at: entry.LastRecorded}, nil
+	return seenThrough(&entry), nil
 }
 
 // latestEntry reads the source's latest run-log entry once per run; nil
@@ -110,10 +119,7 @@ func (w *writer) latestEntry() (*Run, error) {
 // foldSeen is the writer's view of its source's latest entry (see above).
 func (w *writer) foldSeen() (foldSeen, error) {
 	entry, err := w.latestEntry()
-	if err != nil || entry == nil || !pendingSightings(*entry) {
-		return foldSeen{}, err
-	}
-	return foldSeen{id: entry.ID, at: entry.LastRecorded}, nil
+	return seenThrough(entry), err
 }
 
 // head reads the head of the incident in ib with its last sighting
@@ -231,12 +237,13 @@ func (w *writer) fold(run *Run, refs []StoredPage, may bool) (*Run, error) {
 			return nil, err
 		}
 	}
-	if entry.SameSightings && w.sawAsFirst(*run, entry) {
+	same := entry.SameSightings && w.sawAsFirst(*run, entry)
+	if same {
 		w.sighted = nil // they name the entry, which keeps when they were seen
 	} else if err := w.materialize(&entry); err != nil {
 		return nil, err
 	}
-	entry.SameSightings = entry.SameSightings && w.sighted == nil
+	entry.SameSightings = same
 	entry.Folded++
 	entry.LastStarted, entry.LastFinished, entry.LastRecorded = run.Started, run.Finished, run.Recorded
 	entry.Pages = len(pages)

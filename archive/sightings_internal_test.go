@@ -19,7 +19,8 @@ import (
 
 // TestFoldedSightingsAgree runs the same random life of a source (quiet
 // runs, edits, incidents coming and going off the page, failures,
-// partial views, a changed page body, deletions, reparses) into two
+// partial views, a summary listing nothing, a changed page body,
+// deletions, reparses) into two
 // archives: one folding unchanged runs, which leaves heads unwritten
 // while its runs see the same incidents, and one writing every run its
 // own entry and every sighting into its head, as archives did before
@@ -120,6 +121,11 @@ func foldedSightingsAgree(t *testing.T, seed uint64) {
 			what = "a complete run that does not see one incident: a tombstone"
 			skip := rng.IntN(window)
 			both(what, func(db *DB) error { _, err := db.Ingest(ctx, run(true), incidents(skip)); return err })
+		case r < 93:
+			what = "a summary that lists nothing"
+			in := run(false)
+			in.Snapshot = true
+			both(what, func(db *DB) error { _, err := db.Ingest(ctx, in, nil); return err })
 		case r < 95:
 			what = "reparse"
 			in := run(false)
