@@ -111,7 +111,7 @@ func (w *ohWalker) walk(n *html.Node, encl *html.Node) {
 			case c.DataAtom == atom.Link:
 				w.headLink(c)
 			case c.DataAtom == atom.Title && w.title == "":
-				w.title = ohCollapse(ohTitleText(c))
+				w.title = ohCollapse(nodeText(c)) // not ohNodeText: a title is hidden text
 			}
 		}
 		return
@@ -314,18 +314,6 @@ func ohNodeText(n *html.Node) string {
 		}
 	}
 	rec(n)
-	return b.String()
-}
-
-// ohTitleText is the text of a <title>, which ohNodeText reads as hidden
-// (a title is not visible text of the page).
-func ohTitleText(n *html.Node) string {
-	var b strings.Builder
-	for c := n.FirstChild; c != nil; c = c.NextSibling {
-		if c.Type == html.TextNode {
-			b.WriteString(c.Data)
-		}
-	}
 	return b.String()
 }
 
