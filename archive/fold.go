@@ -139,9 +139,9 @@ func (w *writer) head(ib bucket, h *head) (bool, error) {
 
 // sawAsFirst reports whether the run's sightings are exactly those of
 // entry's first run: each sighted head names the entry, and there are as
-// many as it saw.
-func (w *writer) sawAsFirst(run Run, entry Run) bool {
-	if len(w.sighted) != entry.Unchanged || run.Unchanged != entry.Unchanged {
+// many distinct ones as it saw.
+func (w *writer) sawAsFirst(entry Run) bool {
+	if len(w.sighted) < entry.Unchanged {
 		return false
 	}
 	ids := make(map[string]bool, len(w.sighted))
@@ -182,7 +182,6 @@ func (w *writer) materialize(entry *Run) error {
 			return err
 		}
 	}
-	entry.SameSightings = false
 	return nil
 }
 
@@ -237,7 +236,7 @@ func (w *writer) fold(run *Run, refs []StoredPage, may bool) (*Run, error) {
 			return nil, err
 		}
 	}
-	same := entry.SameSightings && w.sawAsFirst(*run, entry)
+	same := entry.SameSightings && w.sawAsFirst(entry)
 	if same {
 		w.sighted = nil // they name the entry, which keeps when they were seen
 	} else if err := w.materialize(&entry); err != nil {
