@@ -83,6 +83,11 @@ type bucket struct {
 	// sum is the CRC-32C of the path as checksum covers it, so that each
 	// value's checksum goes over its key and payload alone.
 	sum uint32
+	// history is, for a source's incidents bucket and each incident
+	// bucket in it, the source's history bucket, where superseded
+	// versions are kept (see history.go); nil elsewhere. Nested buckets
+	// inherit it.
+	history *bucket
 }
 
 // within returns the bucket name inside the one at b's path, with its
@@ -96,7 +101,14 @@ func (b bucket) String() string { return strings.Join(b.path, "/") }
 
 // keyPath names key inside b for errors.
 func (b bucket) keyPath(key []byte) string {
-	return strings.Join(append(append([]string(nil), b.path...), showKey(key)), "/")
+	shown, ok := "", false
+	if isHistory(b.path) {
+		shown, ok = showHistoryKey(key)
+	}
+	if !ok {
+		shown = showKey(key)
+	}
+	return strings.Join(append(append([]string(nil), b.path...), shown), "/")
 }
 
 // showKey renders a key for people: text as it is, an 8-byte big-endian
@@ -272,6 +284,7 @@ func (v *Version) readMissingWindows() { v.Incident.ReadMissingWindows() }
 // name does not exist.
 func (b bucket) sub(name string) bucket {
 	nb := b.within(name)
+	nb.history = b.history
 	if b.b != nil {
 		nb.b = b.b.Bucket([]byte(name))
 	}
@@ -285,7 +298,7 @@ func (b bucket) create(name string) (bucket, error) {
 		return bucket{}, fmt.Errorf("create bucket %s/%s: %w", b, name, err)
 	}
 	c := b.within(name)
-	c.b = nb
+	c.b, c.history = nb, b.history
 	return c, nil
 }
 

@@ -22,10 +22,16 @@ import (
 
 // Magic and Schema identify an archive file: the meta bucket's format
 // record must carry this magic, and a schema no newer than Schema.
+// Schema 2 keeps superseded versions in each source's history bucket
+// (history.go); this build reads schema 1 too, and marks a schema 1 file
+// 2 when it first moves a version there.
 const (
 	Magic  = "statusarchive"
-	Schema = 1
+	Schema = 2
 )
+
+// schemaHistory is the schema that has history buckets.
+const schemaHistory = 2
 
 const (
 	// DefaultTimeout is how long Open waits for the file lock.
@@ -421,7 +427,7 @@ func inspect(bdb *bbolt.DB, path string) error {
 		case !ok || f.Magic != Magic:
 			return fmt.Errorf("open archive %s: %w: its meta bucket does not name it a %s archive", path, ErrNotArchive, Magic)
 		case f.Schema > Schema || f.Schema < 1:
-			return fmt.Errorf("open archive %s: %w: schema %d, this build reads schema %d", path, ErrSchema, f.Schema, Schema)
+			return fmt.Errorf("open archive %s: %w: schema %d, this build reads schemas 1 to %d", path, ErrSchema, f.Schema, Schema)
 		}
 		for _, name := range rootBuckets {
 			if !root(tx, name).exists() {
@@ -430,6 +436,24 @@ func inspect(bdb *bbolt.DB, path string) error {
 		}
 		return nil
 	})
+}
+
+// markSchema raises the schema the meta bucket's format record names to
+// schema, within tx, when it names an older one.
+func markSchema(tx *bbolt.Tx, schema int) error {
+	meta := root(tx, bucketMeta)
+	var f formatRecord
+	ok, err := meta.get([]byte(keyFormat), &f)
+	switch {
+	case err != nil:
+		return err
+	case !ok:
+		return &RecordError{Path: meta.keyPath([]byte(keyFormat)), Err: fmt.Errorf("%w: format record missing", ErrCorrupt)}
+	case f.Schema >= schema:
+		return nil
+	}
+	f.Schema = schema
+	return meta.put([]byte(keyFormat), f)
 }
 
 // checkSize refuses a file shorter than its meta page says it is: bbolt

@@ -56,18 +56,23 @@
 //	                       where the history stands; an unchanged
 //	                       sighting rewrites only this, and a folded run
 //	                       that saw what its entry saw not even this
-//	                #1     binary Version {n, hash, first_seen, last_seen,
-//	                #2     previous_last_seen, run, page_url, origin,
-//	                …      deleted, incident} (JSON before): the
-//	                       parser.Incident of each version, oldest first;
-//	                       a tombstone (deleted) repeats the last content.
-//	                       The latest is stored whole; a superseded one
-//	                       whose updates the next shares is stored
-//	                       relative to it (those updates as positions in
-//	                       the next). last_seen of the latest version is
-//	                       the head's, of a superseded one the next
-//	                       version's previous_last_seen (or its own, in
-//	                       records written before). See binary.go.
+//	                #n     binary Version {n, hash, first_seen, last_seen,
+//	                       previous_last_seen, run, page_url, origin,
+//	                       deleted, incident} (JSON before): the latest
+//	                       version, the parser.Incident as last seen, stored
+//	                       whole; a tombstone (deleted) repeats the last
+//	                       content. Archives of schema 1 keep every version
+//	                       here (#1, #2, …), and are read as they are
+//	        history/       the source's superseded versions (schema 2)
+//	            <id>#n     a Version a later one superseded, keyed by the
+//	                       incident's id and n as 8 bytes: moved here when
+//	                       the next is written, stored relative to it when
+//	                       the two share updates (those updates as positions
+//	                       in the next), else whole. last_seen of the latest
+//	                       version is the head's, of a superseded one the
+//	                       next version's previous_last_seen (or its own, in
+//	                       records written before). See history.go and
+//	                       binary.go.
 //	runs/                                  the run log, every source
 //	    #run               JSON Run: outcome, counts, the ids it created
 //	                       versions for, error and failures; for an entry
@@ -99,7 +104,10 @@
 //	                       1000 are kept
 //
 // Run ids come from the runs bucket's sequence and version numbers from
-// each incident bucket's, so both only grow.
+// each incident bucket's, so both only grow. Check verifies that versions
+// 1 to the head's are each stored once, the latest in the incident's
+// bucket, and that history holds only superseded versions of archived
+// incidents.
 //
 // A run that finds its source unchanged (a good vendor run that made no
 // version or tombstone, had no failure, and fetched the same pages with
@@ -132,11 +140,12 @@
 // names the key. Check verifies every value in the file, and decodes every
 // version (resolving relative ones). JSON over 256 bytes is stored
 // deflated when that is smaller; binary over 768 bytes when that saves an
-// eighth. A typical incident's head and first version then fit in about
+// eighth. A typical incident's head and latest version then fit in about
 // 800 bytes, which bbolt stores inline in the parent's page rather than as
 // a 4 KiB page of its own (measured: 1 KiB of file per incident instead of
-// 4 KiB). From its second version on, an incident's bucket takes a page of
-// its own.
+// 4 KiB). Superseded versions move to the source's history bucket, many to
+// a page, so that an incident's bucket stays inline however many versions
+// it has.
 //
 // # Versions, deletions and the drift guard
 //

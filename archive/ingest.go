@@ -381,6 +381,7 @@ type writer struct {
 	incidents bucket // sources/<source>/incidents
 	index     bucket // sources/<source>/runs
 	runs      bucket // runs
+	history   bucket // sources/<source>/history; b nil until it exists
 	state     sourceState
 	announce  Announcer // nil: queue no notifications
 	// superseded holds, by incident id, the version a new one replaced in
@@ -410,6 +411,12 @@ func openWriter(tx *bbolt.Tx, source string) (*writer, error) {
 	if w.incidents, err = w.source.create(bucketIncidents); err != nil {
 		return nil, err
 	}
+	// Created by the first version superseded (supersede).
+	w.history = w.source.sub(bucketHistory)
+	if w.history.exists() {
+		w.history.b.FillPercent = 0.9
+	}
+	w.incidents.history = &w.history
 	// Incident buckets are mostly inline and ids mostly arrive in order:
 	// fill pages rather than split them half-empty.
 	w.incidents.b.FillPercent = 0.9
@@ -501,35 +508,31 @@ func (w *writer) apply(run *Run, inc parser.Incident, now time.Time) error {
 }
 
 // addVersion appends v to the incident in ib and moves its head on. The
-// new version carries the last time the one it supersedes was seen. prev
-// is the superseded version when the caller has read it already, else nil:
-// then, when the two share updates, prev is written again relative to the
-// new version (its shared updates as their positions there); else it is
-// not written again.
+// new version carries the last time the one it supersedes was seen, and
+// that one moves to the source's history (supersede). prev is the
+// superseded version when the caller has read it already, else nil.
 func (w *writer) addVersion(ib bucket, h *head, v Version, first time.Time, prev *storedVersion) error {
 	ib.b.FillPercent = 0.9
 	stored := storedVersion{Version: v}
 	if h.N > 0 {
 		stored.prevLastSeen = h.LastSeen
-		if prev != nil && prev.N == h.N && prev.refs == nil && shared(&prev.Incident, v.Incident.Updates) > 0 {
-			if err := ib.put(seq(uint64(h.N)), relativeVersion{v: *prev, next: v.Incident.Updates}); err != nil {
+		if prev == nil || prev.N != h.N {
+			p, err := readVersion(ib, h.N)
+			if err != nil {
 				return err
 			}
+			prev = &p
 		}
-		if w.announce != nil && len(ib.path) > 0 {
-			if prev == nil || prev.N != h.N {
-				p, err := readVersion(ib, h.N)
-				if err != nil {
-					return err
-				}
-				prev = &p
-			}
+		if err := w.supersede(ib, *prev, v.Incident.Updates); err != nil {
+			return err
+		}
+		if w.announce != nil {
 			old := prev.Version
 			old.LastSeen = h.LastSeen
 			if w.superseded == nil {
 				w.superseded = map[string]Version{}
 			}
-			w.superseded[ib.path[len(ib.path)-1]] = old
+			w.superseded[incidentID(ib)] = old
 		}
 	}
 	n, err := ib.b.NextSequence()
@@ -641,12 +644,12 @@ func readVersion(ib bucket, n int) (storedVersion, error) {
 // readVersionWith is readVersion given version n+1, already read, or nil.
 func readVersionWith(ib bucket, n int, next *storedVersion) (storedVersion, error) {
 	var v storedVersion
-	ok, err := ib.get(seq(uint64(n)), &v)
+	ok, err := getVersion(ib, n, &v)
 	if err != nil {
 		return v, err
 	}
 	if !ok {
-		return v, &RecordError{Path: ib.keyPath(seq(uint64(n))), Err: fmt.Errorf("%w: version missing", ErrCorrupt)}
+		return v, missingVersion(ib, n)
 	}
 	if v.refs == nil {
 		return v, nil
@@ -659,7 +662,7 @@ func readVersionWith(ib bucket, n int, next *storedVersion) (storedVersion, erro
 		next = &nv
 	}
 	if err := v.resolve(next); err != nil {
-		return v, &RecordError{Path: ib.keyPath(seq(uint64(n))), Err: fmt.Errorf("%w: %v", ErrCorrupt, err)}
+		return v, &RecordError{Path: versionPath(ib, n), Err: fmt.Errorf("%w: %v", ErrCorrupt, err)}
 	}
 	return v, nil
 }

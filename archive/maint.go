@@ -215,7 +215,10 @@ func (c *checker) sources(ctx context.Context, tx *bbolt.Tx) error {
 				}
 			}
 		}
-		incidents := src.sub(bucketIncidents)
+		incidents := incidentsOf(src)
+		if err := c.history(ctx, incidents); err != nil {
+			return err
+		}
 		if !incidents.exists() {
 			continue
 		}
@@ -248,7 +251,10 @@ func (c *checker) sources(ctx context.Context, tx *bbolt.Tx) error {
 	return nil
 }
 
-// incident checks one incident bucket: versions 1..n, head at n.
+// incident checks one incident bucket: a head at version n; versions 1
+// to n, each stored once, the latest in the incident's bucket and each
+// other there (schema 1) or in the source's history; every version
+// decoded, and the updates one takes from the next found.
 func (c *checker) incident(ib bucket) (deleted bool, err error) {
 	var h head
 	ok, err := ib.get([]byte(keyHead), &h)
@@ -258,19 +264,23 @@ func (c *checker) incident(ib bucket) (deleted bool, err error) {
 	if !ok {
 		return false, &RecordError{Path: ib.keyPath([]byte(keyHead)), Err: fmt.Errorf("%w: incident without a head record", ErrCorrupt)}
 	}
-	want := uint64(1)
+	if ib.b.Sequence() != uint64(h.N) {
+		return false, &RecordError{Path: ib.String(), Err: fmt.Errorf("%w: bucket sequence %d, head at version %d", ErrCorrupt, ib.b.Sequence(), h.N)}
+	}
 	cur := ib.b.Cursor()
 	for k, _ := cur.First(); k != nil; k, _ = cur.Next() {
 		n, isVersion := unseq(k)
-		if !isVersion {
-			continue
+		switch {
+		case !isVersion:
+		case n < 1 || n > uint64(h.N):
+			return false, &RecordError{Path: ib.keyPath(k), Err: fmt.Errorf("%w: version %d, head at version %d", ErrCorrupt, n, h.N)}
+		case ib.history.exists() && ib.history.b.Get(historyKey(incidentID(ib), n)) != nil:
+			return false, &RecordError{Path: ib.keyPath(k), Err: fmt.Errorf("%w: version %d is stored twice, here and in %s", ErrCorrupt, n, ib.history)}
 		}
-		if n != want {
-			return false, &RecordError{Path: ib.keyPath(k), Err: fmt.Errorf("%w: version %d where %d was expected", ErrCorrupt, n, want)}
-		}
-		want++
 	}
-	// Every version decoded, and the updates one takes from the next found.
+	if h.N > 0 && ib.b.Get(seq(uint64(h.N))) == nil {
+		return false, &RecordError{Path: ib.keyPath(seq(uint64(h.N))), Err: fmt.Errorf("%w: the latest version is not in its incident's bucket", ErrCorrupt)}
+	}
 	versions, err := allVersions(ib)
 	if err != nil {
 		return false, err
@@ -278,19 +288,47 @@ func (c *checker) incident(ib bucket) (deleted bool, err error) {
 	var last Version
 	for i, v := range versions {
 		if v.N != i+1 {
-			return false, &RecordError{Path: ib.keyPath(seq(uint64(i + 1))), Err: fmt.Errorf("%w: version %d stored under key %d", ErrCorrupt, v.N, i+1)}
+			return false, &RecordError{Path: versionPath(ib, i+1), Err: fmt.Errorf("%w: version %d stored as version %d", ErrCorrupt, v.N, i+1)}
 		}
 		last = v.Version
 	}
-	switch {
-	case int(want-1) != h.N:
-		return false, &RecordError{Path: ib.keyPath([]byte(keyHead)), Err: fmt.Errorf("%w: head at version %d, versions run to %d", ErrCorrupt, h.N, want-1)}
-	case ib.b.Sequence() != uint64(h.N):
-		return false, &RecordError{Path: ib.String(), Err: fmt.Errorf("%w: bucket sequence %d, head at version %d", ErrCorrupt, ib.b.Sequence(), h.N)}
-	case last.Hash != h.Hash || last.Deleted != h.Deleted:
+	if last.Hash != h.Hash || last.Deleted != h.Deleted {
 		return false, &RecordError{Path: ib.keyPath([]byte(keyHead)), Err: fmt.Errorf("%w: head disagrees with version %d", ErrCorrupt, h.N)}
 	}
 	return h.Deleted, nil
+}
+
+// history checks that every version in the history bucket of incidents'
+// source is a superseded version of an archived incident: an incident
+// bucket there, whose head is at a later version. (A version stored in
+// both places is found by incident.)
+func (c *checker) history(ctx context.Context, incidents bucket) error {
+	hist := incidents.history
+	if !hist.exists() {
+		return nil
+	}
+	cur := hist.b.Cursor()
+	for k, v := cur.First(); k != nil; k, v = cur.Next() {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		id, n, ok := splitHistoryKey(k)
+		var ib bucket
+		if ok {
+			ib = incidents.sub(id)
+		}
+		switch {
+		case v == nil:
+			c.add(&RecordError{Path: hist.keyPath(k), Err: fmt.Errorf("%w: a bucket where a version belongs", ErrCorrupt)})
+		case !ok:
+			c.add(&RecordError{Path: hist.keyPath(k), Err: fmt.Errorf("%w: a key of %d bytes, too short to name a version", ErrCorrupt, len(k))})
+		case !ib.exists():
+			c.add(&RecordError{Path: hist.keyPath(k), Err: fmt.Errorf("%w: a version of incident %q, which is not archived", ErrCorrupt, id)})
+		case n < 1 || n >= ib.b.Sequence():
+			c.add(&RecordError{Path: hist.keyPath(k), Err: fmt.Errorf("%w: version %d of an incident at version %d: only superseded versions belong here", ErrCorrupt, n, ib.b.Sequence())})
+		}
+	}
+	return nil
 }
 
 // pages checks that every page a run names is stored and every stored page

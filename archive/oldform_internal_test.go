@@ -1,6 +1,7 @@
 package archive
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"net/http"
@@ -17,14 +18,24 @@ import (
 
 // toJSONForm rewrites every head and version of the archive in the form
 // archives were written in before binary records: JSON (deflated when
-// that pays), each superseded version holding its own last-seen time.
+// that pays), each superseded version holding its own last-seen time, in
+// the schema 1 layout (toSchema1).
 func toJSONForm(t *testing.T, db *DB) {
+	t.Helper()
+	toSchema1(t, db, true)
+}
+
+// toSchema1 rewrites the archive in the layout of schema 1: every version
+// in its incident's bucket, no history buckets, the format record at
+// schema 1. With json, every head and version is written as JSON too.
+func toSchema1(t *testing.T, db *DB, json bool) {
 	t.Helper()
 	err := db.update(func(tx *bbolt.Tx) error {
 		sources := root(tx, bucketSources)
-		return sources.b.ForEachBucket(func(name []byte) error {
-			incidents := sources.sub(string(name)).sub(bucketIncidents)
-			return incidents.b.ForEachBucket(func(id []byte) error {
+		err := sources.b.ForEachBucket(func(name []byte) error {
+			source := sources.sub(string(name))
+			incidents := incidentsOf(source)
+			err := incidents.b.ForEachBucket(func(id []byte) error {
 				ib := incidents.sub(string(id))
 				var h head
 				if _, err := ib.get([]byte(keyHead), &h); err != nil {
@@ -36,16 +47,41 @@ func toJSONForm(t *testing.T, db *DB) {
 					if err != nil {
 						return err
 					}
-					old := v.Version
-					old.LastSeen = lastSeen(old, next, h)
-					if err := ib.putJSON(seq(uint64(n)), old); err != nil {
+					switch {
+					case json:
+						old := v.Version
+						old.LastSeen = lastSeen(old, next, h)
+						err = ib.putJSON(seq(uint64(n)), old)
+					case next != nil && shared(&v.Incident, next.Incident.Updates) > 0:
+						err = ib.put(seq(uint64(n)), relativeVersion{v: v, next: next.Incident.Updates})
+					default:
+						err = ib.put(seq(uint64(n)), v)
+					}
+					if err != nil {
 						return err
 					}
 					next = &v
 				}
-				return ib.putJSON([]byte(keyHead), h)
+				if json {
+					return ib.putJSON([]byte(keyHead), h)
+				}
+				return nil
 			})
+			if err != nil || !incidents.history.exists() {
+				return err
+			}
+			return source.b.DeleteBucket([]byte(bucketHistory))
 		})
+		if err != nil {
+			return err
+		}
+		meta := root(tx, bucketMeta)
+		var f formatRecord
+		if _, err := meta.get([]byte(keyFormat), &f); err != nil {
+			return err
+		}
+		f.Schema = 1
+		return meta.put([]byte(keyFormat), f)
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -57,16 +93,22 @@ func encodings(t *testing.T, db *DB) map[byte]int {
 	t.Helper()
 	got := map[byte]int{}
 	err := db.view(context.Background(), func(tx *bbolt.Tx) error {
-		incidents := root(tx, bucketSources).sub(src).sub(bucketIncidents)
+		count := func(k, v []byte) error {
+			got[v[4]]++
+			var sv storedVersion
+			if string(k) != keyHead && v[4] == encBinary && sv.decodeBinary(v[envelopeHeader:]) == nil && sv.refs != nil {
+				got['r']++ // relative to the next version
+			}
+			return nil
+		}
+		incidents := incidentsOf(root(tx, bucketSources).sub(src))
+		if incidents.history.exists() {
+			if err := incidents.history.b.ForEach(count); err != nil {
+				return err
+			}
+		}
 		return incidents.b.ForEachBucket(func(id []byte) error {
-			return incidents.b.Bucket(id).ForEach(func(k, v []byte) error {
-				got[v[4]]++
-				var sv storedVersion
-				if _, ok := unseq(k); ok && v[4] == encBinary && sv.decodeBinary(v[envelopeHeader:]) == nil && sv.refs != nil {
-					got['r']++ // relative to the next version
-				}
-				return nil
-			})
+			return incidents.b.Bucket(id).ForEach(count)
 		})
 	})
 	if err != nil {
@@ -89,11 +131,37 @@ func oldFormIncident(id string, hoursAgo int, bodies ...string) parser.Incident 
 	return in
 }
 
-// TestJSONRecordsReadAndTakeRuns: an archive whose heads and versions are
-// in the JSON form (as written before binary records) reads exactly as
-// one written in binary throughout, before and after both take the same
-// new runs, which supersede JSON versions, delete and restore incidents.
+// TestJSONRecordsReadAndTakeRuns: an archive turned to schema 1 (every
+// version in its incident's bucket), its heads and versions in binary or
+// in the JSON form (as written before binary records), reads exactly as
+// one written by this build throughout, before and after both take the
+// same new runs, which supersede old-form versions, delete and restore
+// incidents, and mark the file schema 2.
 func TestJSONRecordsReadAndTakeRuns(t *testing.T) {
+	for _, json := range []bool{true, false} {
+		name := "binary"
+		if json {
+			name = "json"
+		}
+		t.Run(name, func(t *testing.T) { testSchema1ReadAndTakeRuns(t, json) })
+	}
+}
+
+// schemaOf reads the schema db's format record names.
+func schemaOf(t *testing.T, db *DB) int {
+	t.Helper()
+	var f formatRecord
+	err := db.view(context.Background(), func(tx *bbolt.Tx) error {
+		_, err := root(tx, bucketMeta).get([]byte(keyFormat), &f)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f.Schema
+}
+
+func testSchema1ReadAndTakeRuns(t *testing.T, json bool) {
 	ctx := context.Background()
 	t0 := time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
 	a := func(body string) parser.Incident { return oldFormIncident("a", 30, "Investigating.", body) }
@@ -107,7 +175,7 @@ func TestJSONRecordsReadAndTakeRuns(t *testing.T) {
 		{true, []parser.Incident{a("Resolved."), b("Resolved."), c}},
 		{true, []parser.Incident{a("Resolved."), b("Resolved, edited." + long), c}},
 		{true, []parser.Incident{a("Resolved."), b("Resolved, edited." + long), c}},
-		// the archive is turned to the JSON form here
+		// the archive is turned to schema 1 here (and to JSON)
 		{true, []parser.Incident{a("Resolved, edited."), b("Resolved, edited." + long), c}},
 		{true, []parser.Incident{a("Resolved, edited."), b("Resolved, edited." + long)}}, // c deleted
 		{true, []parser.Incident{a("Resolved, edited twice."), b("Resolved, edited again." + long), c}},
@@ -171,9 +239,12 @@ func TestJSONRecordsReadAndTakeRuns(t *testing.T) {
 	}
 	for r, run := range runs {
 		if r == converted {
-			toJSONForm(t, dbs[1])
-			if enc := encodings(t, dbs[1]); enc[encBinary]+enc[encBinaryDeflate] != 0 || enc[encDeflate] == 0 {
+			toSchema1(t, dbs[1], json)
+			if enc := encodings(t, dbs[1]); json && (enc[encBinary]+enc[encBinaryDeflate] != 0 || enc[encDeflate] == 0) {
 				t.Fatalf("after the conversion, records by encoding: %v; want JSON only, some deflated", enc)
+			}
+			if got := schemaOf(t, dbs[1]); got != 1 {
+				t.Fatalf("after the conversion, schema %d, want 1", got)
 			}
 			same("converted")
 		}
@@ -189,8 +260,14 @@ func TestJSONRecordsReadAndTakeRuns(t *testing.T) {
 	}
 	same("after new runs")
 	enc := encodings(t, dbs[1])
-	if enc[encBinary] == 0 || enc[encBinaryDeflate] == 0 || enc[encDeflate] == 0 || enc['r'] == 0 {
-		t.Errorf("records by encoding: %v; want binary (some relative to the next version), deflated binary and JSON side by side", enc)
+	if enc[encBinary] == 0 || enc[encBinaryDeflate] == 0 || enc['r'] == 0 || (json && enc[encDeflate] == 0) {
+		t.Errorf("records by encoding: %v; want binary (some relative to the next version), deflated binary and, converted to JSON, JSON side by side", enc)
+	}
+	if got := schemaOf(t, dbs[1]); got != Schema {
+		t.Errorf("after runs that superseded versions, schema %d, want %d", got, Schema)
+	}
+	if inPlace := versionsInPlace(t, dbs[1]); inPlace == 0 {
+		t.Errorf("no superseded version left in its incident's bucket: the runs read nothing of the schema 1 layout")
 	}
 	if rec, err := dbs[1].Incident(ctx, "c"); err != nil || len(rec.Versions) != 3 || !rec.Versions[0].LastSeen.Equal(t0.Add(3*time.Hour)) {
 		t.Errorf("incident c = %+v, %v; want 3 versions, the first last seen at run 4", rec, err)
@@ -198,9 +275,9 @@ func TestJSONRecordsReadAndTakeRuns(t *testing.T) {
 }
 
 // TestSupersededVersionStorage: a new version that shares updates with
-// the one it supersedes has that one written again relative to it (the
+// the one it supersedes has that one moved to history relative to it (the
 // shared updates as their positions), much smaller; one that shares none
-// leaves its stored bytes as they were. Both read back whole, with the
+// moves whole, its payload as it was. Both read back whole, with the
 // last time they were seen.
 func TestSupersededVersionStorage(t *testing.T) {
 	ctx := context.Background()
@@ -221,7 +298,8 @@ func TestSupersededVersionStorage(t *testing.T) {
 	stored := func(n uint64) []byte {
 		var v []byte
 		_ = db.view(ctx, func(tx *bbolt.Tx) error {
-			v = append(v, root(tx, bucketSources).sub(src).sub(bucketIncidents).sub("a").b.Get(seq(n))...)
+			_, _, raw := rawVersion(incidentsOf(root(tx, bucketSources).sub(src)).sub("a"), int(n))
+			v = append(v, raw...)
 			return nil
 		})
 		return v
@@ -246,8 +324,8 @@ func TestSupersededVersionStorage(t *testing.T) {
 	step("Other words.", "Other words again.")
 	second := stored(2)
 	step("Third words.", "Third words again.")
-	if got := stored(2); !reflect.DeepEqual(got, second) {
-		t.Errorf("version 2, which shares no update with version 3, was written again")
+	if got := stored(2); len(got) < envelopeHeader || !bytes.Equal(got[envelopeHeader:], second[envelopeHeader:]) {
+		t.Errorf("version 2, which shares no update with version 3, moved to history as %x; want its payload as it was, %x", got, second)
 	}
 	rec, err := db.Incident(ctx, "a")
 	if err != nil || len(rec.Versions) != len(want) {

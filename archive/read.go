@@ -117,7 +117,7 @@ func (db *DB) Incident(ctx context.Context, ref string) (Record, error) {
 		sources := root(tx, bucketSources)
 		type hit struct{ source, id string }
 		var hits []hit
-		if src, id, ok := strings.Cut(ref, "/"); ok && sources.sub(src).exists() && sources.sub(src).sub(bucketIncidents).sub(id).exists() {
+		if src, id, ok := strings.Cut(ref, "/"); ok && sources.sub(src).exists() && incidentsOf(sources.sub(src)).sub(id).exists() {
 			hits = append(hits, hit{src, id})
 		} else {
 			c := sources.b.Cursor()
@@ -138,7 +138,7 @@ func (db *DB) Incident(ctx context.Context, ref string) (Record, error) {
 			}
 			return fmt.Errorf("incident %q: %w: it is in sources %s; name one as source/id", ref, ErrAmbiguous, strings.Join(names, ", "))
 		}
-		ib := sources.sub(hits[0].source).sub(bucketIncidents).sub(hits[0].id)
+		ib := incidentsOf(sources.sub(hits[0].source)).sub(hits[0].id)
 		rec = Record{Source: hits[0].source, ID: hits[0].id}
 		var h head
 		if _, err := ib.get([]byte(keyHead), &h); err != nil {
@@ -170,16 +170,17 @@ func (db *DB) Incident(ctx context.Context, ref string) (Record, error) {
 }
 
 // allVersions reads every version of the incident in ib, oldest first,
-// with the updates each takes from the next filled in.
+// with the updates each takes from the next filled in: versions 1 to the
+// bucket's sequence, wherever each is (rawVersion).
 func allVersions(ib bucket) ([]storedVersion, error) {
 	var out []storedVersion
-	c := ib.b.Cursor()
-	for k, v := c.First(); k != nil; k, v = c.Next() {
-		if _, ok := unseq(k); !ok {
-			continue
+	for n := uint64(1); n <= ib.b.Sequence(); n++ {
+		b, key, val := rawVersion(ib, int(n))
+		if val == nil {
+			return nil, missingVersion(ib, int(n))
 		}
 		var sv storedVersion
-		if err := ib.decode(k, v, &sv); err != nil {
+		if err := b.decode(key, val, &sv); err != nil {
 			return nil, err
 		}
 		out = append(out, sv)
@@ -190,7 +191,7 @@ func allVersions(ib bucket) ([]storedVersion, error) {
 			next = &out[i+1]
 		}
 		if err := out[i].resolve(next); err != nil {
-			return nil, &RecordError{Path: ib.keyPath(seq(uint64(out[i].N))), Err: fmt.Errorf("%w: %v", ErrCorrupt, err)}
+			return nil, &RecordError{Path: versionPath(ib, i+1), Err: fmt.Errorf("%w: %v", ErrCorrupt, err)}
 		}
 	}
 	return out, nil
@@ -215,7 +216,7 @@ func (db *DB) Rows(ctx context.Context, f Filter) iter.Seq2[Row, error] {
 				if err != nil {
 					return err
 				}
-				more, err := db.sourceRows(ctx, source.sub(bucketIncidents), seen, f, yield)
+				more, err := db.sourceRows(ctx, incidentsOf(source), seen, f, yield)
 				if err != nil || !more {
 					return err
 				}
@@ -273,45 +274,45 @@ func (db *DB) sourceRows(ctx context.Context, incidents bucket, seen foldSeen, f
 				continue
 			}
 		}
-		key, val := seq(uint64(h.N)), ib.b.Get(seq(uint64(h.N)))
+		vb, key, val := rawVersion(ib, h.N)
+		sel := h.N              // the selected version
 		var next *storedVersion // the version after the selected one
 		if !f.AsOf.IsZero() {
-			key, val = nil, nil
-			vc := ib.b.Cursor()
+			sel, val = 0, nil
 			var later seenOnly
-			for k, v := vc.Seek(seq(uint64(h.N))); k != nil; k, v = vc.Prev() {
-				n, ok := unseq(k)
-				if !ok {
-					continue
+			for n := h.N; n >= 1; n-- {
+				b, k, v := rawVersion(ib, n)
+				if v == nil {
+					return false, missingVersion(ib, n)
 				}
 				var s seenOnly
-				if err := ib.decode(k, v, &s); err != nil {
+				if err := b.decode(k, v, &s); err != nil {
 					return false, err
 				}
 				if !s.FirstSeen.After(f.AsOf) {
-					key, val = k, v
-					if n < uint64(h.N) {
-						next = &storedVersion{Version: Version{N: int(n) + 1}, prevLastSeen: later.prevLastSeen}
+					vb, key, val, sel = b, k, v, n
+					if n < h.N {
+						next = &storedVersion{Version: Version{N: n + 1}, prevLastSeen: later.prevLastSeen}
 					}
 					break
 				}
 				later = s
 			}
-			if key == nil {
+			if sel == 0 {
 				continue // first seen after AsOf
 			}
 		}
 		if val == nil {
-			return false, &RecordError{Path: ib.keyPath(key), Err: fmt.Errorf("%w: the head names a version that is missing", ErrCorrupt)}
+			return false, &RecordError{Path: vb.keyPath(key), Err: fmt.Errorf("%w: the head names a version that is missing", ErrCorrupt)}
 		}
 		var ver Version
-		if n, _ := unseq(key); next == nil || int(n) == h.N {
-			if err := ib.decode(key, val, &ver); err != nil {
+		if sel == h.N {
+			if err := vb.decode(key, val, &ver); err != nil {
 				return false, err
 			}
 		} else {
 			// A superseded version may take updates from the ones after it.
-			sv, err := readVersion(ib, int(n))
+			sv, err := readVersion(ib, sel)
 			if err != nil {
 				return false, err
 			}
@@ -379,7 +380,7 @@ func (db *DB) Changes(ctx context.Context, f ChangeFilter) ([]VersionChange, err
 			if !r.Good() || (f.Source != "" && r.Source != f.Source) || r.Recorded.Before(f.Since) {
 				continue
 			}
-			incidents := sources.sub(r.Source).sub(bucketIncidents)
+			incidents := incidentsOf(sources.sub(r.Source))
 			seen, ok := seens[r.Source]
 			if !ok {
 				var err error
@@ -421,32 +422,31 @@ func runChange(ib bucket, seen foldSeen, r Run, id string, kind ChangeKind) (Ver
 		return ch, err
 	}
 	h.LastSeen = seen.lastSeen(h)
-	c := ib.b.Cursor()
 	var next *storedVersion // the version after ver
-	for k, v := c.Seek(seq(uint64(h.N))); k != nil; k, v = c.Prev() {
-		n, ok := unseq(k)
-		if !ok {
-			continue
+	for n := h.N; n >= 1; n-- {
+		b, k, v := rawVersion(ib, n)
+		if v == nil {
+			return ch, missingVersion(ib, n)
 		}
 		var s seenOnly
-		if err := ib.decode(k, v, &s); err != nil {
+		if err := b.decode(k, v, &s); err != nil {
 			return ch, err
 		}
 		if s.RunID > r.ID {
-			next = &storedVersion{Version: Version{N: int(n)}, prevLastSeen: s.prevLastSeen}
+			next = &storedVersion{Version: Version{N: n}, prevLastSeen: s.prevLastSeen}
 			continue
 		}
 		if s.RunID < r.ID {
 			break
 		}
-		ver, err := readVersion(ib, int(n))
+		ver, err := readVersion(ib, n)
 		if err != nil {
 			return ch, err
 		}
 		ch.Version = ver.Version
 		ch.Version.LastSeen = lastSeen(ver.Version, next, h)
-		if n > 1 && ib.b.Get(seq(n-1)) != nil {
-			prev, err := readVersionWith(ib, int(n)-1, &ver)
+		if n > 1 {
+			prev, err := readVersionWith(ib, n-1, &ver)
 			if err != nil {
 				return ch, err
 			}

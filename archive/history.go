@@ -1,0 +1,146 @@
+package archive
+
+import (
+	"encoding/binary"
+	"fmt"
+	"strconv"
+
+	"github.com/statusarchive/statusarchive/parser"
+)
+
+// Superseded versions live apart from their incident.
+//
+// An incident's bucket holds its head and its latest version only. When a
+// new version supersedes the latest, the old one moves to the source's
+// history bucket, keyed by the incident's id and the version's number, many
+// incidents to a page. A head and one version fit in about 700 bytes, which
+// bbolt keeps inline in the incidents bucket's own page; with its
+// superseded versions beside them an incident's bucket outgrew that at its
+// second version and took a 4 KiB page of its own, written again at every
+// change (measured in docs/benchmarks.md: 3,089 bytes of file per changed
+// version, against 1,180 this way).
+//
+// Archives of schema 1 kept every version in the incident's bucket. Their
+// versions are read where they are: a version is looked up in the
+// incident's bucket first, then in history. The first superseded version
+// this build moves into a history bucket marks the file schema 2, so that
+// an older build refuses it (ErrSchema) rather than miss the versions.
+
+// bucketHistory is sources/<source>/history.
+const bucketHistory = "history"
+
+// historyKey is the key of version n of incident id in a history bucket:
+// the id's bytes, then n as 8 bytes big-endian. The suffix's fixed length
+// makes the key unambiguous whatever bytes the id holds.
+func historyKey(id string, n uint64) []byte {
+	return binary.BigEndian.AppendUint64(append(make([]byte, 0, len(id)+8), id...), n)
+}
+
+// splitHistoryKey is historyKey's inverse; ok is false for a key too short
+// to be one.
+func splitHistoryKey(k []byte) (id string, n uint64, ok bool) {
+	if len(k) <= 8 {
+		return "", 0, false
+	}
+	return string(k[:len(k)-8]), binary.BigEndian.Uint64(k[len(k)-8:]), true
+}
+
+// showHistoryKey renders a history key for people: the id, then #n.
+func showHistoryKey(k []byte) (string, bool) {
+	id, n, ok := splitHistoryKey(k)
+	if !ok {
+		return "", false
+	}
+	return showKey([]byte(id)) + "#" + strconv.FormatUint(n, 10), true
+}
+
+// isHistory reports whether path is a source's history bucket.
+func isHistory(path []string) bool {
+	return len(path) == 3 && path[0] == bucketSources && path[2] == bucketHistory
+}
+
+// incidentsOf returns source's incidents bucket, whose incident buckets
+// read superseded versions from source's history bucket.
+func incidentsOf(source bucket) bucket {
+	incidents := source.sub(bucketIncidents)
+	history := source.sub(bucketHistory)
+	incidents.history = &history
+	return incidents
+}
+
+// incidentID is the id of the incident whose bucket is ib.
+func incidentID(ib bucket) string { return ib.path[len(ib.path)-1] }
+
+// rawVersion finds version n of the incident in ib: in ib (the latest,
+// and every version of a schema 1 archive), else in the source's history.
+// It returns the bucket and key it is stored under and its envelope, nil
+// when neither has it (then the bucket and key are ib's).
+func rawVersion(ib bucket, n int) (bucket, []byte, []byte) {
+	key := seq(uint64(n))
+	if ib.b == nil {
+		return ib, key, nil
+	}
+	if v := ib.b.Get(key); v != nil || ib.history == nil || !ib.history.exists() {
+		return ib, key, v
+	}
+	hk := historyKey(incidentID(ib), uint64(n))
+	if v := ib.history.b.Get(hk); v != nil {
+		return *ib.history, hk, v
+	}
+	return ib, key, nil
+}
+
+// getVersion reads version n of the incident in ib as stored, wherever it
+// is (rawVersion). found is false when it is nowhere.
+func getVersion(ib bucket, n int, v *storedVersion) (found bool, err error) {
+	b, key, val := rawVersion(ib, n)
+	if val == nil {
+		return false, nil
+	}
+	return true, b.decode(key, val, v)
+}
+
+// missingVersion is the error for version n of the incident in ib, found
+// nowhere.
+func missingVersion(ib bucket, n int) error {
+	if ib.history == nil {
+		return &RecordError{Path: ib.keyPath(seq(uint64(n))), Err: fmt.Errorf("%w: version missing", ErrCorrupt)}
+	}
+	return &RecordError{Path: ib.keyPath(seq(uint64(n))), Err: fmt.Errorf("%w: version missing, here and in %s", ErrCorrupt, ib.history)}
+}
+
+// versionPath names where version n of the incident in ib is, or would
+// be, for errors.
+func versionPath(ib bucket, n int) string {
+	b, key, _ := rawVersion(ib, n)
+	return b.keyPath(key)
+}
+
+// supersede moves prev, until now the latest version of the incident in
+// ib, into the source's history bucket: relative to next, the updates of
+// the version that supersedes it, when the two share any, else whole.
+func (w *writer) supersede(ib bucket, prev storedVersion, next []parser.Update) error {
+	if w.history.b == nil {
+		if err := markSchema(w.tx, schemaHistory); err != nil {
+			return err
+		}
+		h, err := w.source.create(bucketHistory)
+		if err != nil {
+			return err
+		}
+		// Keys arrive in id order when a run changes many incidents.
+		h.b.FillPercent = 0.9
+		w.history = h
+	}
+	var rec binaryRecord = prev
+	if shared(&prev.Incident, next) > 0 {
+		rec = relativeVersion{v: prev, next: next}
+	}
+	if err := w.history.put(historyKey(incidentID(ib), uint64(prev.N)), rec); err != nil {
+		return err
+	}
+	if err := ib.b.Delete(seq(uint64(prev.N))); err != nil {
+		return fmt.Errorf("move %s: %w", ib.keyPath(seq(uint64(prev.N))), err)
+	}
+	return nil
+}

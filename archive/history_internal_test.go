@@ -1,0 +1,249 @@
+package archive
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
+	bbolt "go.etcd.io/bbolt"
+
+	"github.com/statusarchive/statusarchive/parser"
+)
+
+// versionsInPlace counts the superseded versions of db that are still in
+// their incident's bucket, as schema 1 kept them.
+func versionsInPlace(t *testing.T, db *DB) int {
+	t.Helper()
+	n := 0
+	err := db.view(context.Background(), func(tx *bbolt.Tx) error {
+		sources := root(tx, bucketSources)
+		return sources.b.ForEachBucket(func(name []byte) error {
+			incidents := incidentsOf(sources.sub(string(name)))
+			return incidents.b.ForEachBucket(func(id []byte) error {
+				ib := incidents.sub(string(id))
+				return ib.b.ForEach(func(k, _ []byte) error {
+					if v, ok := unseq(k); ok && v < ib.b.Sequence() {
+						n++
+					}
+					return nil
+				})
+			})
+		})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// historyRun ingests incidents as one complete vendor run at now.
+func historyRun(t *testing.T, db *DB, now time.Time, incidents ...parser.Incident) Run {
+	t.Helper()
+	in := RunInput{Source: src, URL: "https://status.acme.example/history", Started: now, Finished: now, Format: "test", Complete: true,
+		Pages: []PageInput{{URL: "https://status.acme.example/history", Status: http.StatusOK, FetchedAt: now, Body: []byte(fmt.Sprint(incidents))}}}
+	run, err := db.Ingest(context.Background(), in, incidents)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return run
+}
+
+// TestSupersededVersionsMoveToHistory: whatever an incident goes through
+// (edits that share updates and edits that share none, deletion,
+// restoration), its bucket holds its head and latest version only and
+// stays inline in its parent's page; every superseded version is in the
+// source's history, and every reader gives what the same archive gives
+// turned to the schema 1 layout.
+func TestSupersededVersionsMoveToHistory(t *testing.T) {
+	ctx := context.Background()
+	now := time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
+	path := filepath.Join(t.TempDir(), "archive.db")
+	db, err := Open(path, Options{Now: func() time.Time { return now }, Logger: zerolog.Nop()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := schemaOf(t, db); got != Schema {
+		t.Fatalf("a new archive is schema %d, want %d", got, Schema)
+	}
+	body := "We are investigating elevated error rates on the API in the EU region."
+	other := oldFormIncident("b", 40, "Investigating.", "Resolved.")
+	lives := [][]parser.Incident{
+		{oldFormIncident("a", 30, body, "Resolved."), other},
+		{oldFormIncident("a", 30, body, "Resolved."), other}, // unchanged
+		{oldFormIncident("a", 30, body, "Resolved, edited."), other},
+		{oldFormIncident("a", 30, "Other words.", "Other words again."), other},
+		{other}, // a deleted
+		{oldFormIncident("a", 30, "Other words.", "Other words again."), other}, // restored
+		{oldFormIncident("a", 30, "Third words.", "Third words again."), other},
+	}
+	for i, incidents := range lives {
+		historyRun(t, db, now, incidents...)
+		now = now.Add(time.Hour)
+		err := db.view(ctx, func(tx *bbolt.Tx) error {
+			incidents := incidentsOf(root(tx, bucketSources).sub(src))
+			ib := incidents.sub("a")
+			n := ib.b.Sequence()
+			var keys []string
+			_ = ib.b.ForEach(func(k, _ []byte) error { keys = append(keys, showKey(k)); return nil })
+			if want := []string{fmt.Sprint("#", n), keyHead}; !reflect.DeepEqual(keys, want) {
+				t.Errorf("after run %d, incident a's bucket holds %v, want %v", i+1, keys, want)
+			}
+			if st := ib.b.Stats(); st.InlineBucketN != 1 {
+				t.Errorf("after run %d, incident a's bucket is not inline: %+v", i+1, st)
+			}
+			for v := uint64(1); v < n; v++ {
+				if !incidents.history.exists() || incidents.history.b.Get(historyKey("a", v)) == nil {
+					t.Errorf("after run %d, version %d of %d is not in history", i+1, v, n)
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := db.Check(ctx); err != nil {
+		t.Fatalf("Check: %v", err)
+	}
+	type reads struct {
+		rec     Record
+		rows    [][]Row
+		changes []VersionChange
+	}
+	read := func(db *DB) reads {
+		t.Helper()
+		var r reads
+		if r.rec, err = db.Incident(ctx, "a"); err != nil {
+			t.Fatal(err)
+		}
+		for h := range len(lives) + 1 {
+			f := Filter{IncludeDeleted: true, AsOf: time.Date(2026, 6, 1, 12+h, 1, 0, 0, time.UTC)}
+			var rows []Row
+			for row, err := range db.Rows(ctx, f) {
+				if err != nil {
+					t.Fatal(err)
+				}
+				rows = append(rows, row)
+			}
+			r.rows = append(r.rows, rows)
+		}
+		if r.changes, err = db.Changes(ctx, ChangeFilter{}); err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	got := read(db)
+	if len(got.rec.Versions) != 6 {
+		t.Fatalf("incident a has %d versions, want 6", len(got.rec.Versions))
+	}
+	toSchema1(t, db, false)
+	if n := versionsInPlace(t, db); n != 5 {
+		t.Fatalf("the schema 1 layout keeps %d superseded versions in place, want 5", n)
+	}
+	if err := db.Check(ctx); err != nil {
+		t.Fatalf("Check in the schema 1 layout: %v", err)
+	}
+	if want := read(db); !reflect.DeepEqual(got, want) {
+		t.Errorf("reads with superseded versions in history =\n%+v\nwant, as in the schema 1 layout,\n%+v", got, want)
+	}
+	// A schema 1 archive stays schema 1 until a version is superseded.
+	historyRun(t, db, now, lives[len(lives)-1]...)
+	if got := schemaOf(t, db); got != 1 {
+		t.Errorf("after an unchanged run, schema %d, want 1 still", got)
+	}
+	historyRun(t, db, now.Add(time.Hour), oldFormIncident("a", 30, "Fourth words."), other)
+	if got := schemaOf(t, db); got != Schema {
+		t.Errorf("after a change, schema %d, want %d", got, Schema)
+	}
+	if err := db.Check(ctx); err != nil {
+		t.Errorf("Check of the mixed layout: %v", err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestCheckFindsMisplacedVersions: Check names each way a version can be
+// in the wrong place or missing.
+func TestCheckFindsMisplacedVersions(t *testing.T) {
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name   string
+		break_ func(incidents, history bucket) error
+		want   string
+	}{
+		{"stored twice", func(incidents, history bucket) error {
+			ib := incidents.sub("a")
+			v, err := readVersion(ib, 1)
+			if err != nil {
+				return err
+			}
+			return ib.put(seq(1), v)
+		}, "sources/acme/incidents/a/#1: archive record corrupt: version 1 is stored twice"},
+		{"superseded version missing", func(incidents, history bucket) error {
+			return history.b.Delete(historyKey("a", 2))
+		}, "sources/acme/incidents/a/#2: archive record corrupt: version missing, here and in sources/acme/history"},
+		{"latest moved to history", func(incidents, history bucket) error {
+			ib := incidents.sub("a")
+			v, err := readVersion(ib, 3)
+			if err != nil {
+				return err
+			}
+			if err := history.put(historyKey("a", 3), v); err != nil {
+				return err
+			}
+			return ib.b.Delete(seq(3))
+		}, "sources/acme/incidents/a/#3: archive record corrupt: the latest version is not in its incident's bucket"},
+		{"a version beyond the head", func(incidents, history bucket) error {
+			v, err := readVersion(incidents.sub("a"), 3)
+			if err != nil {
+				return err
+			}
+			return history.put(historyKey("a", 4), v)
+		}, "sources/acme/history/a#4: archive record corrupt: version 4 of an incident at version 3"},
+		{"a version of no incident", func(incidents, history bucket) error {
+			v, err := readVersion(incidents.sub("a"), 3)
+			if err != nil {
+				return err
+			}
+			return history.put(historyKey("gone", 1), v)
+		}, `sources/acme/history/gone#1: archive record corrupt: a version of incident "gone", which is not archived`},
+		{"a key too short", func(incidents, history bucket) error {
+			return history.put([]byte("short"), head{})
+		}, "sources/acme/history/short: archive record corrupt: a key of 5 bytes"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			now := time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
+			db, err := Open(filepath.Join(t.TempDir(), "archive.db"), Options{Now: func() time.Time { return now }, Logger: zerolog.Nop()})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			for _, body := range []string{"Resolved.", "Resolved, edited.", "Resolved, edited again."} {
+				historyRun(t, db, now, oldFormIncident("a", 30, "Investigating.", body))
+				now = now.Add(time.Hour)
+			}
+			if err := db.Check(ctx); err != nil {
+				t.Fatalf("Check before: %v", err)
+			}
+			err = db.update(func(tx *bbolt.Tx) error {
+				incidents := incidentsOf(root(tx, bucketSources).sub(src))
+				return tc.break_(incidents, *incidents.history)
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = db.Check(ctx)
+			if !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("Check = %v\nwant ErrCorrupt with %q", err, tc.want)
+			}
+		})
+	}
+}
