@@ -27,7 +27,11 @@ import (
 // each as one process per cycle. Cycle 1 sees every site for the first
 // time; cycle 2 ("settled") sees them again unchanged, as a daemon's
 // later cycles do; in cycle 3 one site's open incident is retitled on
-// every page; in cycle 4 nothing changes. statusarchive runs each cycle
+// every page; in cycle 4 nothing changes. After 20 quiet cycles of
+// statusarchive alone ("quiet-mean": see below), the same site's incident
+// is retitled anew in each of 8 more cycles ("changed-mean"): one changed
+// cycle's storage growth is mostly where the file's free pages happened
+// to be, the mean what a daemon's changed cycles add. statusarchive runs each cycle
 // twice, into two archives: as one scrape command per site (as a crontab
 // line per site would), and as one scrape command for all the sites
 // ("one-command", as urlwatch runs its jobs). It reports each cycle's CPU
@@ -44,20 +48,27 @@ func BenchmarkVsUrlwatch(b *testing.B) {
 	}
 	const sites = 100
 	const title, retitled = "Increased error rates on file uploads", "Increased error rates on file uploads in the EU"
-	var changed atomic.Bool
+	// edit is how site 0 serves its pages: 0 as the fixture, then retitled
+	// differently for each value.
+	var edit atomic.Int32
 	site := fixtures.StatuspageSite(fixtures.StatuspageOptions{})
 	var urls []string
 	for i := range sites {
 		h := site
 		if i == 0 {
 			h = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				if !changed.Load() {
+				e := edit.Load()
+				if e == 0 {
 					site.ServeHTTP(w, r)
 					return
 				}
 				rec := httptest.NewRecorder()
 				site.ServeHTTP(rec, r)
-				body := bytes.ReplaceAll(rec.Body.Bytes(), []byte(title), []byte(retitled))
+				to := retitled
+				if e > 1 {
+					to = fmt.Sprintf("%s (edit %d)", retitled, e)
+				}
+				body := bytes.ReplaceAll(rec.Body.Bytes(), []byte(title), []byte(to))
 				for k, v := range rec.Header() {
 					if k != "Content-Length" {
 						w.Header()[k] = v
@@ -115,8 +126,29 @@ func BenchmarkVsUrlwatch(b *testing.B) {
 	var cycles []cycle
 	saUsed, uwSize, oneUsed := int64(0), int64(0), int64(0)
 	b.ResetTimer()
-	for i, name := range []string{"first", "settled", "one-changed", "unchanged"} {
-		changed.Store(i >= 2)
+	// After the four cycles, quiet cycles of statusarchive alone (urlwatch
+	// would only repeat its unchanged cycle): each run of a site sweeps a
+	// slice of its history again, and the entry its unchanged runs fold
+	// into names every page they fetched, so its page list grows until the
+	// sweep has been round, whose end is a complete view of the history and
+	// starts a new entry. Their mean is what a quiet cycle of sweeping
+	// sites keeps, amortized over a round. Then changed cycles, one site
+	// retitled anew in each, for the means.
+	const quiet, steady = 20, 8
+	names := []string{"first", "settled", "one-changed", "unchanged"}
+	for range quiet {
+		names = append(names, "quiet")
+	}
+	for range steady {
+		names = append(names, "changed")
+	}
+	for i, name := range names {
+		switch {
+		case i == 2:
+			edit.Store(1)
+		case name == "changed":
+			edit.Store(int32(i))
+		}
 		c := cycle{name: name}
 
 		cmd := scrapeMany(b, listFile, dbPath)
@@ -129,21 +161,45 @@ func BenchmarkVsUrlwatch(b *testing.B) {
 		used = archiveUsed(b, oneDB)
 		c.oneGrowth, oneUsed = used-oneUsed, used
 
-		cmd = exec.CommandContext(b.Context(), uw, "--urls", urlsFile, "--config", uwConfig, "--cache", uwCache)
-		cmd.Env = append(os.Environ(), "HOME="+dir)
-		cmd.Stdout = nil
-		var stderr bytes.Buffer
-		cmd.Stderr = &stderr
-		if err := cmd.Run(); err != nil {
-			b.Fatalf("urlwatch cycle %s: %v\n%s", name, err, stderr.String())
+		if name != "quiet" {
+			cmd = exec.CommandContext(b.Context(), uw, "--urls", urlsFile, "--config", uwConfig, "--cache", uwCache)
+			cmd.Env = append(os.Environ(), "HOME="+dir)
+			cmd.Stdout = nil
+			var stderr bytes.Buffer
+			cmd.Stderr = &stderr
+			if err := cmd.Run(); err != nil {
+				b.Fatalf("urlwatch cycle %s: %v\n%s", name, err, stderr.String())
+			}
+			c.uwCPU, c.uwRSS = childUsage(cmd)
+			size := fileSize(uwCache)
+			c.uwGrowth, uwSize = size-uwSize, size
 		}
-		c.uwCPU, c.uwRSS = childUsage(cmd)
-		size := fileSize(uwCache)
-		c.uwGrowth, uwSize = size-uwSize, size
 		cycles = append(cycles, c)
 	}
 	b.StopTimer()
-	for _, c := range cycles {
+	// The means of the quiet cycles and of the changed ones.
+	meanOf := func(name string, cs []cycle) cycle {
+		m := cycle{name: name}
+		n := time.Duration(len(cs))
+		for _, c := range cs {
+			m.saCPU += c.saCPU / n
+			m.uwCPU += c.uwCPU / n
+			m.oneCPU += c.oneCPU / n
+			m.saGrowth += c.saGrowth / int64(n)
+			m.uwGrowth += c.uwGrowth / int64(n)
+			m.oneGrowth += c.oneGrowth / int64(n)
+			m.saRSS = max(m.saRSS, c.saRSS)
+			m.uwRSS = max(m.uwRSS, c.uwRSS)
+		}
+		return m
+	}
+	quietMean := meanOf("quiet-mean", cycles[4:4+quiet])
+	b.ReportMetric(quietMean.saCPU.Seconds(), quietMean.name+"-statusarchive-cpu-s")
+	b.ReportMetric(float64(quietMean.saGrowth), quietMean.name+"-statusarchive-growth-bytes")
+	b.ReportMetric(quietMean.oneCPU.Seconds(), quietMean.name+"-one-command-cpu-s")
+	b.ReportMetric(float64(quietMean.oneGrowth), quietMean.name+"-one-command-growth-bytes")
+	mean := meanOf("changed-mean", cycles[4+quiet:])
+	for _, c := range append(cycles[:4], mean) {
 		b.ReportMetric(c.saCPU.Seconds(), c.name+"-statusarchive-cpu-s")
 		b.ReportMetric(c.uwCPU.Seconds(), c.name+"-urlwatch-cpu-s")
 		b.ReportMetric(c.saCPU.Seconds()/c.uwCPU.Seconds(), c.name+"-x-urlwatch-cpu")
