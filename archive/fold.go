@@ -15,9 +15,13 @@ import (
 // times (Run.LastStarted, LastFinished, LastRecorded). A run folds when
 // it and the entry it folds into are both unchanged runs (vendor runs,
 // outcome ok: no failure of any kind, no version or tombstone made) of
-// the same start URL, format, completeness, backfill left and claims,
-// and every page the run fetched had the body the archive held for it (a
-// 304, or a 2xx with the same SHA-256 as the last one kept for its URL).
+// the same start URL, format, backfill left and claims, and every page
+// the run fetched had the body the archive held for it (a 304, or a 2xx
+// with the same SHA-256 as the last one kept for its URL). A complete
+// run (one that crawled the whole history, as the run that ends a round
+// of the sweep does) folds like any other: it made no tombstone, so it
+// found nothing the entry's runs had not; the entry counts such runs
+// (Run.CompleteRuns) and keeps when the latest was (Run.LastComplete).
 // Runs of an incremental source fetch a different slice of its history
 // each time (the sweep): the entry's page list is the union of the pages
 // its runs fetched, each URL with its body, in the order first fetched,
@@ -221,6 +225,11 @@ func (w *writer) fold(run *Run, refs []StoredPage, may bool) (*Run, error) {
 	if !unchangedRun(entry) || !sameRun(entry, *run) {
 		return nil, nil
 	}
+	if entry.CompleteRuns == 0 && entry.Complete {
+		// Until complete and incomplete runs shared entries, every run an
+		// entry stood for was as complete as its first.
+		entry.CompleteRuns, entry.LastComplete = entry.Count(), entry.Latest().Recorded
+	}
 	k := seq(entry.ID)
 	pagesB := root(w.tx, bucketRunPages)
 	var pages []StoredPage
@@ -244,6 +253,10 @@ func (w *writer) fold(run *Run, refs []StoredPage, may bool) (*Run, error) {
 	}
 	entry.SameSightings = same
 	entry.Folded++
+	if run.Complete {
+		entry.CompleteRuns++
+		entry.LastComplete = run.Recorded
+	}
 	entry.LastStarted, entry.LastFinished, entry.LastRecorded = run.Started, run.Finished, run.Recorded
 	entry.Pages = len(pages)
 	entry.Incidents, entry.Updates, entry.Unchanged = max(entry.Incidents, run.Incidents), max(entry.Updates, run.Updates), max(entry.Unchanged, run.Unchanged)
@@ -287,7 +300,7 @@ func unchangedRun(r Run) bool {
 // sameRun reports whether two unchanged runs crawled the same source
 // alike.
 func sameRun(a, b Run) bool {
-	return a.Source == b.Source && a.URL == b.URL && a.Format == b.Format && a.Complete == b.Complete &&
+	return a.Source == b.Source && a.URL == b.URL && a.Format == b.Format &&
 		a.Left == b.Left && sameJSON(a.Claims, b.Claims)
 }
 
@@ -325,6 +338,10 @@ func checkFolded(runs bucket, k []byte, r Run) error {
 		return &RecordError{Path: runs.keyPath(k), Err: fmt.Errorf("%w: %d runs folded into a run that is not an unchanged vendor run", ErrCorrupt, r.Folded)}
 	case r.Folded > 0 && r.LastRecorded.IsZero():
 		return &RecordError{Path: runs.keyPath(k), Err: fmt.Errorf("%w: %d runs folded without the time of the latest", ErrCorrupt, r.Folded)}
+	case r.CompleteRuns < 0 || r.CompleteRuns > r.Count():
+		return &RecordError{Path: runs.keyPath(k), Err: fmt.Errorf("%w: %d complete runs in an entry of %d", ErrCorrupt, r.CompleteRuns, r.Count())}
+	case r.CompleteRuns > 0 && r.LastComplete.IsZero():
+		return &RecordError{Path: runs.keyPath(k), Err: fmt.Errorf("%w: %d complete runs without the time of the latest", ErrCorrupt, r.CompleteRuns)}
 	case r.SameSightings && !unchangedRun(r):
 		return &RecordError{Path: runs.keyPath(k), Err: fmt.Errorf("%w: a run that is not an unchanged vendor run marked as one whose heads later runs leave unwritten", ErrCorrupt)}
 	}

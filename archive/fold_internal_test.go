@@ -168,3 +168,32 @@ func TestCheckBadFold(t *testing.T) {
 		t.Errorf("Check = %v, want the three bad folds reported", err)
 	}
 }
+
+// TestCheckFoldedCompleteRuns: an entry cannot count more complete runs
+// than it stands for, nor count some without the time of the latest.
+func TestCheckFoldedCompleteRuns(t *testing.T) {
+	runs := bucket{path: []string{bucketRuns}}
+	at := time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
+	unchanged := Run{ID: 7, Source: src, Outcome: OutcomeOK, Origin: OriginVendor, Folded: 2, LastRecorded: at}
+	for _, tc := range []struct {
+		name string
+		edit func(r *Run)
+		want string // "" for sound
+	}{
+		{"sound", func(r *Run) { r.CompleteRuns, r.LastComplete = 3, at }, ""},
+		{"none", func(r *Run) {}, ""},
+		{"more than it stands for", func(r *Run) { r.CompleteRuns, r.LastComplete = 4, at }, "4 complete runs in an entry of 3"},
+		{"negative", func(r *Run) { r.CompleteRuns = -1 }, "-1 complete runs"},
+		{"no time", func(r *Run) { r.CompleteRuns = 1 }, "1 complete runs without the time of the latest"},
+	} {
+		r := unchanged
+		tc.edit(&r)
+		err := checkFolded(runs, seq(r.ID), r)
+		switch {
+		case tc.want == "" && err != nil:
+			t.Errorf("%s: checkFolded = %v, want nil", tc.name, err)
+		case tc.want != "" && (!errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), tc.want)):
+			t.Errorf("%s: checkFolded = %v, want ErrCorrupt with %q", tc.name, err, tc.want)
+		}
+	}
+}

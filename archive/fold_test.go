@@ -358,6 +358,67 @@ func TestSweepSlicesFold(t *testing.T) {
 	}
 }
 
+// TestCompleteRunsFold: the run that ends a round of the sweep (complete:
+// it crawled every page) and found nothing new folds into the entry of
+// the incremental runs around it, which counts the complete runs and keeps
+// when the latest was; a complete run that infers a deletion keeps an
+// entry of its own.
+func TestCompleteRunsFold(t *testing.T) {
+	db, clock := open(t)
+	ctx := context.Background()
+	page := func(n string, status int) archive.PageInput {
+		p := archive.PageInput{URL: histURL + "?page=" + n, Status: status, FetchedAt: clock.Now(), Header: http.Header{"Etag": {`"p` + n + `"`}}}
+		if status == http.StatusOK {
+			p.Body = []byte("<html>page " + n + "</html>")
+		}
+		return p
+	}
+	in := func(complete bool, pages ...archive.PageInput) archive.RunInput {
+		clock.Advance(5 * time.Minute)
+		r := scrape(complete, "")
+		r.Started, r.Finished, r.Pages = clock.Now(), clock.Now(), pages
+		for i := range r.Pages {
+			r.Pages[i].FetchedAt = clock.Now()
+		}
+		return r
+	}
+	all := func() []archive.PageInput { return []archive.PageInput{page("1", 304), page("2", 304), page("3", 304)} }
+	mustIngest(t, db, in(true, page("1", 200), page("2", 200), page("3", 200)), history(3))
+	first := mustIngest(t, db, in(false, page("1", 304), page("2", 304)), history(3))
+	mustIngest(t, db, in(false, page("1", 304), page("3", 304)), history(3))
+	complete := mustIngest(t, db, in(true, all()...), history(3))
+	completeAt := clock.Now()
+	last := mustIngest(t, db, in(false, page("1", 304), page("2", 304)), history(3))
+	if complete.ID != first.ID || last.ID != first.ID || last.Count() != 4 {
+		t.Fatalf("runs around a complete one = entries %d, %d, %d (count %d); want one entry of 4", first.ID, complete.ID, last.ID, last.Count())
+	}
+	entry := runLog(t, db)[0]
+	if entry.Complete || entry.CompleteRuns != 1 || !entry.LastComplete.Equal(completeAt) {
+		t.Errorf("entry: complete %v, %d complete runs, the latest at %v; want the first run's false, 1, %v", entry.Complete, entry.CompleteRuns, entry.LastComplete, completeAt)
+	}
+	// A complete entry takes incremental runs too, and counts itself.
+	inc3 := history(3)
+	inc3[2].Updates[0].Body += " Edited."
+	mustIngest(t, db, in(true, page("1", 304), page("2", 304), page("3", 200)), inc3) // a change: its own entry
+	second := mustIngest(t, db, in(true, all()...), inc3)
+	mustIngest(t, db, in(false, page("1", 304)), inc3)
+	third := mustIngest(t, db, in(true, all()...), inc3)
+	if second.ID <= last.ID || third.ID != second.ID {
+		t.Fatalf("complete, incremental and complete runs = entries %d, %d; want one entry after %d", second.ID, third.ID, last.ID)
+	}
+	if entry := runLog(t, db)[0]; !entry.Complete || entry.Count() != 3 || entry.CompleteRuns != 2 || !entry.LastComplete.Equal(clock.Now()) {
+		t.Errorf("entry: complete %v, count %d, %d complete runs, the latest at %v; want true, 3, 2, %v", entry.Complete, entry.Count(), entry.CompleteRuns, entry.LastComplete, clock.Now())
+	}
+	// A complete run that finds an incident gone is no unchanged run.
+	gone := mustIngest(t, db, in(true, all()...), inc3[1:])
+	if gone.ID == third.ID || gone.Deleted != 1 {
+		t.Errorf("complete run inferring a deletion = entry %d (deleted %d); want its own entry after %d, 1 deleted", gone.ID, gone.Deleted, third.ID)
+	}
+	if err := db.Check(ctx); err != nil {
+		t.Errorf("Check: %v", err)
+	}
+}
+
 // TestValidatorsWithoutBodyFold: a page whose validators the archive kept
 // without naming a body (as records written before bodies were named, or
 // a first answer of 304) stands for its body when the server answers 304,

@@ -162,6 +162,13 @@ type Run struct {
 	// head names this entry as its last run was last seen at LastRecorded
 	// (see fold.go).
 	SameSightings bool `json:"same_sightings,omitempty"`
+	// CompleteRuns is, for an entry that runs were folded into, how many
+	// of the runs it stands for were complete (every page of the history
+	// crawled), its first included, and LastComplete when the latest of
+	// them was recorded. Complete is the first run's. Entries with no
+	// count stand for runs all as complete as their first.
+	CompleteRuns int       `json:"complete_runs,omitempty"`
+	LastComplete time.Time `json:"last_complete,omitzero"`
 }
 
 // Good reports whether the run's records were ingested.

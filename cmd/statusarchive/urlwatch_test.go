@@ -27,7 +27,7 @@ import (
 // each as one process per cycle. Cycle 1 sees every site for the first
 // time; cycle 2 ("settled") sees them again unchanged, as a daemon's
 // later cycles do; in cycle 3 one site's open incident is retitled on
-// every page; in cycle 4 nothing changes. After 20 quiet cycles of
+// every page; in cycle 4 nothing changes. After 40 quiet cycles of
 // statusarchive alone ("quiet-mean": see below), the same site's incident
 // is retitled anew in each of 8 more cycles ("changed-mean"): one changed
 // cycle's storage growth is mostly where the file's free pages happened
@@ -130,11 +130,10 @@ func BenchmarkVsUrlwatch(b *testing.B) {
 	// would only repeat its unchanged cycle): each run of a site sweeps a
 	// slice of its history again, and the entry its unchanged runs fold
 	// into names every page they fetched, so its page list grows until the
-	// sweep has been round, whose end is a complete view of the history and
-	// starts a new entry. Their mean is what a quiet cycle of sweeping
-	// sites keeps, amortized over a round. Then changed cycles, one site
-	// retitled anew in each, for the means.
-	const quiet, steady = 20, 8
+	// sweep has been round once. The mean of the last 20 is what a quiet
+	// cycle of sweeping sites keeps once it has. Then changed cycles, one
+	// site retitled anew in each, for the means.
+	const quiet, steady = 40, 8
 	names := []string{"first", "settled", "one-changed", "unchanged"}
 	for range quiet {
 		names = append(names, "quiet")
@@ -193,7 +192,7 @@ func BenchmarkVsUrlwatch(b *testing.B) {
 		}
 		return m
 	}
-	quietMean := meanOf("quiet-mean", cycles[4:4+quiet])
+	quietMean := meanOf("quiet-mean", cycles[4+quiet-20:4+quiet])
 	b.ReportMetric(quietMean.saCPU.Seconds(), quietMean.name+"-statusarchive-cpu-s")
 	b.ReportMetric(float64(quietMean.saGrowth), quietMean.name+"-statusarchive-growth-bytes")
 	b.ReportMetric(quietMean.oneCPU.Seconds(), quietMean.name+"-one-command-cpu-s")
