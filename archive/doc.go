@@ -78,7 +78,9 @@
 //	                       versions for, error and failures; for an entry
 //	                       that unchanged runs folded into, how many
 //	                       (folded) and the latest one's times
-//	                       (last_started, last_finished, last_recorded);
+//	                       (last_started, last_finished, last_recorded),
+//	                       how many were complete and the latest of those
+//	                       (complete_runs, last_complete);
 //	                       same_sightings when those runs left the heads
 //	                       they saw unwritten (see below)
 //	pages/                                 raw bodies, each stored once
@@ -114,7 +116,8 @@
 // the same statuses and bodies as the source's latest entry, itself such
 // a run of the same start URL and format) gets no id, entry, page list or
 // index entry of its own: it folds into that entry, which counts it
-// (Run.Folded) and keeps its times. It moves the heads of what it saw
+// (Run.Folded) and keeps its times, and how many of its runs were complete
+// and when the latest of those was (complete_runs, last_complete). It moves the heads of what it saw
 // (last_seen; last_run names the entry) and the source's state, unless it
 // saw exactly the incidents the entry's first run saw (same_sightings):
 // then the heads are left as that run wrote them, and a head whose
@@ -122,9 +125,9 @@
 // entry's last_recorded. Readers resolve last_seen through the source's
 // latest entry only: any run that does not fold in this way first writes
 // that time into the heads naming the entry. Any other run keeps an entry
-// of its own: each failure is evidence. See fold.go. Sequential keys, and
-// the
-// incidents buckets, are written with FillPercent 0.9.
+// of its own: each failure is evidence. See fold.go. Sequential keys, the
+// incidents buckets and the history buckets are written with FillPercent
+// 0.9.
 //
 // # Envelopes
 //
