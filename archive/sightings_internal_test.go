@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"path/filepath"
+	"reflect"
 	"testing"
 	"time"
 
@@ -24,8 +25,11 @@ import (
 // archives: one folding unchanged runs, which leaves heads unwritten
 // while its runs see the same incidents, and one writing every run its
 // own entry and every sighting into its head, as archives did before
-// folding. Every reader must tell the same last-seen time of every
-// version in both, at every step.
+// folding. Every 29 steps the second is turned to the layout of schema 1
+// (every version in its incident's bucket; in the JSON form every other
+// time), so that its later runs supersede versions of either layout.
+// Every reader must tell the same versions, with the same last-seen
+// times, in both, at every step.
 func TestFoldedSightingsAgree(t *testing.T) {
 	for seed := range uint64(4) {
 		t.Run(fmt.Sprint(seed), func(t *testing.T) { foldedSightingsAgree(t, seed) })
@@ -138,6 +142,9 @@ func foldedSightingsAgree(t *testing.T, seed uint64) {
 			window = 3 + rng.IntN(3)
 			both(what, func(db *DB) error { _, err := db.Ingest(ctx, run(false), incidents(-1)); return err })
 		}
+		if step%29 == 28 {
+			toSchema1(t, plain, step%58 == 57)
+		}
 		if step%8 == 0 || step == steps-1 {
 			compareSightings(t, ctx, fmt.Sprintf("step %d (%s)", step, what), folding, plain, step%48 == 0 || step == steps-1)
 		}
@@ -187,7 +194,13 @@ func compareSightings(t *testing.T, ctx context.Context, when string, a, b *DB, 
 		if err != nil {
 			t.Fatal(err)
 		}
+		if len(va.Versions) != len(vb.Versions) {
+			t.Fatalf("%s: %s: %d versions in the folding archive, %d in the plain one", when, id, len(va.Versions), len(vb.Versions))
+		}
 		for i := range va.Versions {
+			if x, y := va.Versions[i], vb.Versions[i]; x.Hash != y.Hash || x.Deleted != y.Deleted || !reflect.DeepEqual(x.Incident, y.Incident) {
+				t.Fatalf("%s: %s version %d differs:\n%+v\nin the folding archive,\n%+v\nin the plain one", when, id, i+1, x, y)
+			}
 			if !va.Versions[i].LastSeen.Equal(vb.Versions[i].LastSeen) {
 				t.Fatalf("%s: %s version %d: last seen %v in the folding archive, %v in the plain one",
 					when, id, i+1, va.Versions[i].LastSeen, vb.Versions[i].LastSeen)
