@@ -22,7 +22,8 @@ import (
 //
 // Archives of schema 1 kept every version in the incident's bucket. Their
 // versions are read where they are: a version is looked up in the
-// incident's bucket first, then in history. The first superseded version
+// incident's bucket first, then in history; the incident's next version
+// moves them all to history (moveOlder). The first superseded version
 // this build moves into a history bucket marks the file schema 2, so that
 // an older build refuses it (ErrSchema) rather than miss the versions.
 
@@ -118,7 +119,9 @@ func versionPath(ib bucket, n int) string {
 
 // supersede moves prev, until now the latest version of the incident in
 // ib, into the source's history bucket: relative to next, the updates of
-// the version that supersedes it, when the two share any, else whole.
+// the version that supersedes it, when the two share any, else whole. The
+// versions before prev that a schema 1 archive kept in ib move with it,
+// as they are (moveOlder).
 func (w *writer) supersede(ib bucket, prev storedVersion, next []parser.Update) error {
 	if w.history.b == nil {
 		if err := markSchema(w.tx, schemaHistory); err != nil {
@@ -141,6 +144,39 @@ func (w *writer) supersede(ib bucket, prev storedVersion, next []parser.Update) 
 	}
 	if err := ib.b.Delete(seq(uint64(prev.N))); err != nil {
 		return fmt.Errorf("move %s: %w", ib.keyPath(seq(uint64(prev.N))), err)
+	}
+	return w.moveOlder(ib, prev.N)
+}
+
+// moveOlder moves the versions before n that the incident's bucket still
+// holds (an archive of schema 1 kept them all there, from version 1 on) to
+// the source's history bucket, each envelope's payload as it is, sealed
+// again for its new key: the relative ones still name positions in the
+// version after them, whose content does not change. A version whose
+// envelope fails its checksum stays where it is, for Check to report:
+// damage to an old version is no reason to refuse a new one.
+func (w *writer) moveOlder(ib bucket, n int) error {
+	if n <= 1 || ib.b.Get(seq(1)) == nil {
+		return nil // nothing left in place: schema 2 moves every version it supersedes
+	}
+	id := incidentID(ib)
+	for v := 1; v < n; v++ {
+		key := seq(uint64(v))
+		val := ib.b.Get(key)
+		if val == nil {
+			continue
+		}
+		enc, payload, err := ib.open(key, val)
+		if err != nil {
+			continue
+		}
+		hk := historyKey(id, uint64(v))
+		if err := w.history.b.Put(hk, w.history.seal(hk, enc, payload)); err != nil {
+			return fmt.Errorf("write %s: %w", w.history.keyPath(hk), err)
+		}
+		if err := ib.b.Delete(key); err != nil {
+			return fmt.Errorf("move %s: %w", ib.keyPath(key), err)
+		}
 	}
 	return nil
 }

@@ -162,6 +162,25 @@ func TestSupersededVersionsMoveToHistory(t *testing.T) {
 	if got := schemaOf(t, db); got != Schema {
 		t.Errorf("after a change, schema %d, want %d", got, Schema)
 	}
+	// The change moved the versions schema 1 kept in place along with
+	// the one it superseded: the bucket is inline again.
+	if n := versionsInPlace(t, db); n != 0 {
+		t.Errorf("after a change, %d superseded versions still in the incident's bucket, want 0", n)
+	}
+	err = db.view(ctx, func(tx *bbolt.Tx) error {
+		if st := incidentsOf(root(tx, bucketSources).sub(src)).sub("a").b.Stats(); st.InlineBucketN != 1 {
+			t.Errorf("after a change, incident a's bucket is not inline: %+v", st)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The sixth was seen again by the unchanged run since.
+	if rec, err := db.Incident(ctx, "a"); err != nil || len(rec.Versions) != 7 || !reflect.DeepEqual(rec.Versions[:5], got.rec.Versions[:5]) ||
+		!reflect.DeepEqual(rec.Versions[5].Incident, got.rec.Versions[5].Incident) {
+		t.Errorf("after a change, incident a = %d versions, %v; want the 6 before, as they were, and a seventh", len(rec.Versions), err)
+	}
 	if err := db.Check(ctx); err != nil {
 		t.Errorf("Check of the mixed layout: %v", err)
 	}
@@ -245,5 +264,52 @@ func TestCheckFindsMisplacedVersions(t *testing.T) {
 				t.Errorf("Check = %v\nwant ErrCorrupt with %q", err, tc.want)
 			}
 		})
+	}
+}
+
+// TestDamagedOldVersionStaysInPlace: a schema 1 version whose envelope
+// fails its checksum does not stop a new version of its incident; it is
+// left where it was, the others move, and Check names it.
+func TestDamagedOldVersionStaysInPlace(t *testing.T) {
+	ctx := context.Background()
+	now := time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
+	db, err := Open(filepath.Join(t.TempDir(), "archive.db"), Options{Now: func() time.Time { return now }, Logger: zerolog.Nop()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for _, body := range []string{"Resolved.", "Resolved, edited.", "Resolved, edited again."} {
+		historyRun(t, db, now, oldFormIncident("a", 30, "Investigating.", body))
+		now = now.Add(time.Hour)
+	}
+	toSchema1(t, db, false)
+	err = db.update(func(tx *bbolt.Tx) error {
+		ib := incidentsOf(root(tx, bucketSources).sub(src)).sub("a")
+		v := append([]byte(nil), ib.b.Get(seq(1))...)
+		v[len(v)-3] ^= 0x20
+		return ib.b.Put(seq(1), v)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	historyRun(t, db, now, oldFormIncident("a", 30, "Investigating.", "Resolved, edited a third time."))
+	err = db.view(ctx, func(tx *bbolt.Tx) error {
+		incidents := incidentsOf(root(tx, bucketSources).sub(src))
+		ib := incidents.sub("a")
+		if ib.b.Get(seq(1)) == nil || incidents.history.b.Get(historyKey("a", 1)) != nil {
+			t.Errorf("the damaged version 1 moved")
+		}
+		for n := uint64(2); n <= 3; n++ {
+			if ib.b.Get(seq(n)) != nil || incidents.history.b.Get(historyKey("a", n)) == nil {
+				t.Errorf("version %d did not move to history", n)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Check(ctx); !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), "sources/acme/incidents/a/#1") {
+		t.Errorf("Check = %v, want ErrCorrupt naming sources/acme/incidents/a/#1", err)
 	}
 }

@@ -135,8 +135,9 @@ func oldFormIncident(id string, hoursAgo int, bodies ...string) parser.Incident 
 // version in its incident's bucket), its heads and versions in binary or
 // in the JSON form (as written before binary records), reads exactly as
 // one written by this build throughout, before and after both take the
-// same new runs, which supersede old-form versions, delete and restore
-// incidents, and mark the file schema 2.
+// same new runs, which supersede old-form versions (moving those of
+// schema 1 to history), delete and restore incidents, and mark the file
+// schema 2.
 func TestJSONRecordsReadAndTakeRuns(t *testing.T) {
 	for _, json := range []bool{true, false} {
 		name := "binary"
@@ -246,6 +247,9 @@ func testSchema1ReadAndTakeRuns(t *testing.T, json bool) {
 			if got := schemaOf(t, dbs[1]); got != 1 {
 				t.Fatalf("after the conversion, schema %d, want 1", got)
 			}
+			if versionsInPlace(t, dbs[1]) == 0 {
+				t.Fatalf("after the conversion, no superseded version is in its incident's bucket")
+			}
 			same("converted")
 		}
 		for i, db := range dbs {
@@ -266,8 +270,8 @@ func testSchema1ReadAndTakeRuns(t *testing.T, json bool) {
 	if got := schemaOf(t, dbs[1]); got != Schema {
 		t.Errorf("after runs that superseded versions, schema %d, want %d", got, Schema)
 	}
-	if inPlace := versionsInPlace(t, dbs[1]); inPlace == 0 {
-		t.Errorf("no superseded version left in its incident's bucket: the runs read nothing of the schema 1 layout")
+	if inPlace := versionsInPlace(t, dbs[1]); inPlace != 0 {
+		t.Errorf("%d superseded versions left in their incident's bucket after every incident took a new version; want all moved to history", inPlace)
 	}
 	if rec, err := dbs[1].Incident(ctx, "c"); err != nil || len(rec.Versions) != 3 || !rec.Versions[0].LastSeen.Equal(t0.Add(3*time.Hour)) {
 		t.Errorf("incident c = %+v, %v; want 3 versions, the first last seen at run 4", rec, err)
