@@ -105,7 +105,8 @@ loadtest:
 	LOADTEST_SOURCES=$(LOADTEST_SOURCES) LOADTEST_FOR=$(LOADTEST_FOR) LOADTEST_EVERY='$(LOADTEST_EVERY)' \
 		$(GO) test -run '^$$' -bench '^BenchmarkDaemonLoad$$' -benchtime 1x -timeout 2h ./cmd/statusarchive
 
-# 100 loopback Statuspage sites, four cycles, statusarchive against
+# 100 loopback Statuspage sites, four cycles (then 40 quiet and 8 changed
+# ones for means), statusarchive against
 # urlwatch (Debian's package, installed when missing and we are root).
 loadtest-urlwatch:
 	@command -v urlwatch >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update >/dev/null && apt-get install -y urlwatch >/dev/null; } || \

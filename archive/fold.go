@@ -225,10 +225,10 @@ func (w *writer) fold(run *Run, refs []StoredPage, may bool) (*Run, error) {
 	if !unchangedRun(entry) || !sameRun(entry, *run) {
 		return nil, nil
 	}
-	if entry.CompleteRuns == 0 && entry.Complete {
+	if entry.CompleteRuns == 0 {
 		// Until complete and incomplete runs shared entries, every run an
 		// entry stood for was as complete as its first.
-		entry.CompleteRuns, entry.LastComplete = entry.Count(), entry.Latest().Recorded
+		entry.CompleteRuns, entry.LastComplete = entry.Completes()
 	}
 	k := seq(entry.ID)
 	pagesB := root(w.tx, bucketRunPages)

@@ -393,8 +393,8 @@ func TestCompleteRunsFold(t *testing.T) {
 		t.Fatalf("runs around a complete one = entries %d, %d, %d (count %d); want one entry of 4", first.ID, complete.ID, last.ID, last.Count())
 	}
 	entry := runLog(t, db)[0]
-	if entry.Complete || entry.CompleteRuns != 1 || !entry.LastComplete.Equal(completeAt) {
-		t.Errorf("entry: complete %v, %d complete runs, the latest at %v; want the first run's false, 1, %v", entry.Complete, entry.CompleteRuns, entry.LastComplete, completeAt)
+	if n, at := entry.Completes(); entry.Complete || n != 1 || !at.Equal(completeAt) {
+		t.Errorf("entry: complete %v, %d complete runs, the latest at %v; want the first run's false, 1, %v", entry.Complete, n, at, completeAt)
 	}
 	// A complete entry takes incremental runs too, and counts itself.
 	inc3 := history(3)
@@ -439,5 +439,29 @@ func TestValidatorsWithoutBodyFold(t *testing.T) {
 	pages, err := db.RunPages(context.Background(), runs[1].ID)
 	if err != nil || len(pages) != 2 || string(pages[0].Body) != body || pages[1].SHA256 != "" {
 		t.Errorf("pages of the folded entry = %+v, %v; want the history page and the 304 page without a body", pages, err)
+	}
+}
+
+// TestCompletes: an entry without a count of complete runs (written
+// before complete and incomplete runs shared entries, or of one run)
+// stands for runs all as complete as its first.
+func TestCompletes(t *testing.T) {
+	at := time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
+	later := at.Add(time.Hour)
+	for _, tc := range []struct {
+		name string
+		run  archive.Run
+		n    int
+		last time.Time
+	}{
+		{"one incomplete run", archive.Run{Recorded: at}, 0, time.Time{}},
+		{"one complete run", archive.Run{Recorded: at, Complete: true}, 1, at},
+		{"an older folded complete entry", archive.Run{Recorded: at, Complete: true, Folded: 3, LastRecorded: later}, 4, later},
+		{"an older folded incomplete entry", archive.Run{Recorded: at, Folded: 3, LastRecorded: later}, 0, time.Time{}},
+		{"counted", archive.Run{Recorded: at, Folded: 3, LastRecorded: later, CompleteRuns: 1, LastComplete: at.Add(time.Minute)}, 1, at.Add(time.Minute)},
+	} {
+		if n, last := tc.run.Completes(); n != tc.n || !last.Equal(tc.last) {
+			t.Errorf("%s: Completes = %d, %v; want %d, %v", tc.name, n, last, tc.n, tc.last)
+		}
 	}
 }

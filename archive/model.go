@@ -177,6 +177,21 @@ func (r Run) Good() bool { return r.Outcome == OutcomeOK || r.Outcome == Outcome
 // Count is how many runs the entry stands for: 1, or 1 + Folded.
 func (r Run) Count() int { return 1 + max(r.Folded, 0) }
 
+// Completes is how many of the runs the entry stands for were complete
+// (every page of the history crawled), and when the latest of them was
+// recorded; 0 and the zero time when none was.
+func (r Run) Completes() (int, time.Time) {
+	switch {
+	case r.CompleteRuns > 0:
+		return r.CompleteRuns, r.LastComplete
+	case r.Complete:
+		// An entry without the count: all its runs were as complete as
+		// its first (see CompleteRuns).
+		return r.Count(), r.Latest().Recorded
+	}
+	return 0, time.Time{}
+}
+
 // Latest is the entry as its latest run: with the times of the last run
 // folded into it, if any.
 func (r Run) Latest() Run {

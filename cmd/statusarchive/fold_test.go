@@ -6,7 +6,9 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/statusarchive/statusarchive/archive"
 	"github.com/statusarchive/statusarchive/fixtures"
 )
 
@@ -48,5 +50,24 @@ func TestSourcesShowFoldedRuns(t *testing.T) {
 	}
 	if !regexp.MustCompile(`(?m)^acme\s.*\s5\s+0\s+0\s`).MatchString(out) {
 		t.Errorf("sources does not count 5 runs, 0 failed, 0 suspect:\n%s", out)
+	}
+}
+
+// TestRepeatedNamesCompleteRuns: the REPEATED column says how many of an
+// entry's runs were complete views of the history, and when the latest was.
+func TestRepeatedNamesCompleteRuns(t *testing.T) {
+	at := time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		run  archive.Run
+		want string
+	}{
+		{archive.Run{Started: at, Complete: true}, "-"},
+		{archive.Run{Started: at, Folded: 2, LastStarted: at.Add(time.Hour)}, "×3, last 2026-06-01 13:00"},
+		{archive.Run{Started: at, Folded: 2, LastStarted: at.Add(time.Hour), CompleteRuns: 1, LastComplete: at.Add(30 * time.Minute)},
+			"×3, last 2026-06-01 13:00; 1 complete, 2026-06-01 12:30"},
+	} {
+		if got := repeated(tc.run); got != tc.want {
+			t.Errorf("repeated(%+v) = %q, want %q", tc.run, got, tc.want)
+		}
 	}
 }

@@ -81,13 +81,19 @@ func (m *Main) sources(ctx context.Context, f *flags, runs int, asJSON bool, arg
 }
 
 // repeated says how many unchanged runs an entry stands for, and when
-// the latest started: "×12, last 2026-06-01 13:05"; "-" for one run.
+// the latest started, then how many of them were complete and when the
+// latest of those was recorded: "×12, last 2026-06-01 13:05; 1 complete,
+// 2026-06-01 12:40"; "-" for one run.
 func repeated(r archive.Run) string {
 	if r.Count() == 1 {
 		return "-"
 	}
 	latest := r.Latest()
-	return fmt.Sprintf("×%d, last %s", r.Count(), minute(cmp.Or(latest.Started, latest.Finished, latest.Recorded)))
+	s := fmt.Sprintf("×%d, last %s", r.Count(), minute(cmp.Or(latest.Started, latest.Finished, latest.Recorded)))
+	if n, at := r.Completes(); n > 0 {
+		s += fmt.Sprintf("; %d complete, %s", n, minute(at))
+	}
+	return s
 }
 
 func minute(t time.Time) string {
