@@ -21,7 +21,7 @@ import (
 // TestFoldedSightingsAgree runs the same random life of a source (quiet
 // runs, edits, incidents coming and going off the page, failures,
 // partial views, a summary listing nothing, a changed page body,
-// deletions, reparses) into two
+// complete runs, deletions, reparses) into two
 // archives: one folding unchanged runs, which leaves heads unwritten
 // while its runs see the same incidents, and one writing every run its
 // own entry and every sighting into its head, as archives did before
@@ -121,6 +121,9 @@ func foldedSightingsAgree(t *testing.T, seed uint64) {
 			what = "the page's body changed, not its incidents"
 			body = fmt.Sprintf("<html>history v%d</html>", step)
 			both(what, func(db *DB) error { _, err := db.Ingest(ctx, run(false), incidents(-1)); return err })
+		case r < 90:
+			what = "a complete run that sees every incident"
+			both(what, func(db *DB) error { _, err := db.Ingest(ctx, run(true), incidents(-1)); return err })
 		case r < 92:
 			what = "a complete run that does not see one incident: a tombstone"
 			skip := rng.IntN(window)
@@ -158,6 +161,15 @@ func foldedSightingsAgree(t *testing.T, seed uint64) {
 	pRuns, _ := plain.Runs(ctx, "acme", 0)
 	if len(fRuns) >= len(pRuns) {
 		t.Errorf("the folding archive has %d entries, the plain one %d: nothing folded", len(fRuns), len(pRuns))
+	}
+	mixed := 0 // entries of incomplete runs that complete ones folded into
+	for _, r := range fRuns {
+		if n, _ := r.Completes(); n > 0 && !r.Complete {
+			mixed++
+		}
+	}
+	if mixed == 0 {
+		t.Errorf("no complete run folded into an entry of incomplete ones")
 	}
 }
 
