@@ -530,12 +530,7 @@ func (doc Document) jsonObject() (map[string]json.RawMessage, bool) {
 	if v != nil && v.objDone {
 		return v.obj, v.obj != nil
 	}
-	var obj map[string]json.RawMessage
-	if body := doc.trimmedBody(); len(body) > 0 && body[0] == '{' {
-		if json.Unmarshal(body, &obj) != nil {
-			obj = nil
-		}
-	}
+	obj := jsonMembers(doc.trimmedBody())
 	if v != nil {
 		v.obj, v.objDone = obj, true
 	}

@@ -152,17 +152,10 @@ func impactRank(i Impact) int {
 // and looks at its keys before it decodes anything more; what it decodes
 // it keeps (decodeOnce) for the parse.
 
-// jsonMembers decodes raw as a JSON object into its members; nil when it
-// is not a JSON object.
+// jsonMembers splits raw as a JSON object into its members (the values
+// alias raw); nil when it is not a JSON object.
 func jsonMembers(raw []byte) map[string]json.RawMessage {
-	raw = bytes.TrimSpace(bytes.TrimPrefix(raw, []byte("\xef\xbb\xbf")))
-	if len(raw) == 0 || raw[0] != '{' {
-		return nil
-	}
-	var m map[string]json.RawMessage
-	if json.Unmarshal(raw, &m) != nil {
-		return nil
-	}
+	m, _ := splitJSONObject(bytes.TrimPrefix(raw, []byte("\xef\xbb\xbf")))
 	return m
 }
 

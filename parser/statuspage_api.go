@@ -192,13 +192,23 @@ func isJSONString(raw json.RawMessage) bool {
 
 func sniffStatuspageAPI(doc Document) int {
 	obj, ok := doc.jsonObject()
-	if !ok || obj["incident"] == nil && obj["incidents"] == nil && obj["incident_updates"] == nil {
+	if !ok || obj["incident"] == nil && obj["incidents"] == nil && obj["incident_updates"] == nil || apiKeysRefuse(obj) {
 		return 0
 	}
 	if _, _, err := decodeAPIOf(doc); err != nil {
 		return 0
 	}
 	return 80
+}
+
+// apiKeysRefuse reports, from its keys alone, a JSON object decodeAPI
+// would refuse: no incident, not a 2016 incident (id, name,
+// incident_updates, status), and no incidents list with a page beside it.
+// Other platforms' incident lists (Checkly's, Cachet's) have incidents
+// but no page: detection then skips decoding them as Statuspage's.
+func apiKeysRefuse(obj map[string]json.RawMessage) bool {
+	return obj["incident"] == nil && !hasKeys(obj, "id", "name", "incident_updates", "status") &&
+		(obj["incidents"] == nil || obj["page"] == nil)
 }
 
 func parseStatuspageAPI(doc Document) (*Page, error) {
