@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/statusarchive/statusarchive/archive"
+	"github.com/statusarchive/statusarchive/archive/archivetest"
 	"github.com/statusarchive/statusarchive/parser"
 )
 
@@ -302,6 +303,30 @@ func TestReparseAfterFold(t *testing.T) {
 	}
 }
 
+// sweepRuns returns, on clock, a page of the history (history page n
+// with an ETag, answered with status, a body of its own when 200) and a
+// run of an incremental source 5 minutes after the last that fetched
+// pages, complete or not.
+func sweepRuns(clock *archivetest.Clock) (page func(n string, status int) archive.PageInput, run func(complete bool, pages ...archive.PageInput) archive.RunInput) {
+	page = func(n string, status int) archive.PageInput {
+		p := archive.PageInput{URL: histURL + "?page=" + n, Status: status, FetchedAt: clock.Now(), Header: http.Header{"Etag": {`"p` + n + `"`}}}
+		if status == http.StatusOK {
+			p.Body = []byte("<html>page " + n + "</html>")
+		}
+		return p
+	}
+	run = func(complete bool, pages ...archive.PageInput) archive.RunInput {
+		clock.Advance(5 * time.Minute)
+		r := scrape(complete, "")
+		r.Started, r.Finished, r.Pages = clock.Now(), clock.Now(), pages
+		for i := range r.Pages {
+			r.Pages[i].FetchedAt = clock.Now()
+		}
+		return r
+	}
+	return page, run
+}
+
 // TestSweepSlicesFold: unchanged runs of an incremental source each
 // re-check another slice of its history; they fold into one entry whose
 // page list is every page they fetched, each with its body, so that a
@@ -310,22 +335,8 @@ func TestReparseAfterFold(t *testing.T) {
 func TestSweepSlicesFold(t *testing.T) {
 	db, clock := open(t)
 	ctx := context.Background()
-	page := func(n string, status int) archive.PageInput {
-		p := archive.PageInput{URL: histURL + "?page=" + n, Status: status, FetchedAt: clock.Now(), Header: http.Header{"Etag": {`"p` + n + `"`}}}
-		if status == http.StatusOK {
-			p.Body = []byte("<html>page " + n + "</html>")
-		}
-		return p
-	}
-	in := func(pages ...archive.PageInput) archive.RunInput {
-		clock.Advance(5 * time.Minute)
-		r := scrape(false, "")
-		r.Started, r.Finished, r.Pages = clock.Now(), clock.Now(), pages
-		for i := range r.Pages {
-			r.Pages[i].FetchedAt = clock.Now()
-		}
-		return r
-	}
+	page, sweep := sweepRuns(clock)
+	in := func(pages ...archive.PageInput) archive.RunInput { return sweep(false, pages...) }
 	mustIngest(t, db, in(page("1", 200), page("2", 200), page("3", 200)), history(3))
 	a := mustIngest(t, db, in(page("1", 304), page("2", 304)), history(3))
 	b := mustIngest(t, db, in(page("1", 304), page("3", 304)), history(3))
@@ -366,22 +377,7 @@ func TestSweepSlicesFold(t *testing.T) {
 func TestCompleteRunsFold(t *testing.T) {
 	db, clock := open(t)
 	ctx := context.Background()
-	page := func(n string, status int) archive.PageInput {
-		p := archive.PageInput{URL: histURL + "?page=" + n, Status: status, FetchedAt: clock.Now(), Header: http.Header{"Etag": {`"p` + n + `"`}}}
-		if status == http.StatusOK {
-			p.Body = []byte("<html>page " + n + "</html>")
-		}
-		return p
-	}
-	in := func(complete bool, pages ...archive.PageInput) archive.RunInput {
-		clock.Advance(5 * time.Minute)
-		r := scrape(complete, "")
-		r.Started, r.Finished, r.Pages = clock.Now(), clock.Now(), pages
-		for i := range r.Pages {
-			r.Pages[i].FetchedAt = clock.Now()
-		}
-		return r
-	}
+	page, in := sweepRuns(clock)
 	all := func() []archive.PageInput { return []archive.PageInput{page("1", 304), page("2", 304), page("3", 304)} }
 	mustIngest(t, db, in(true, page("1", 200), page("2", 200), page("3", 200)), history(3))
 	first := mustIngest(t, db, in(false, page("1", 304), page("2", 304)), history(3))

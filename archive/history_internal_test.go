@@ -55,6 +55,28 @@ func historyRun(t *testing.T, db *DB, now time.Time, incidents ...parser.Inciden
 	return run
 }
 
+// openAt opens a new archive in a temporary directory, on the clock *now
+// reads; it is closed when the test ends.
+func openAt(t *testing.T, now *time.Time) *DB {
+	t.Helper()
+	db, err := Open(filepath.Join(t.TempDir(), "archive.db"), Options{Now: func() time.Time { return *now }, Logger: zerolog.Nop()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = db.Close() })
+	return db
+}
+
+// threeVersions archives incident a in three versions, an hour apart
+// from *now on, which it moves past them.
+func threeVersions(t *testing.T, db *DB, now *time.Time) {
+	t.Helper()
+	for _, body := range []string{"Resolved.", "Resolved, edited.", "Resolved, edited again."} {
+		historyRun(t, db, *now, oldFormIncident("a", 30, "Investigating.", body))
+		*now = now.Add(time.Hour)
+	}
+}
+
 // TestSupersededVersionsMoveToHistory: whatever an incident goes through
 // (edits that share updates and edits that share none, deletion,
 // restoration), its bucket holds its head and latest version only and
@@ -240,19 +262,12 @@ func TestCheckFindsMisplacedVersions(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			now := time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
-			db, err := Open(filepath.Join(t.TempDir(), "archive.db"), Options{Now: func() time.Time { return now }, Logger: zerolog.Nop()})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer db.Close()
-			for _, body := range []string{"Resolved.", "Resolved, edited.", "Resolved, edited again."} {
-				historyRun(t, db, now, oldFormIncident("a", 30, "Investigating.", body))
-				now = now.Add(time.Hour)
-			}
+			db := openAt(t, &now)
+			threeVersions(t, db, &now)
 			if err := db.Check(ctx); err != nil {
 				t.Fatalf("Check before: %v", err)
 			}
-			err = db.update(func(tx *bbolt.Tx) error {
+			err := db.update(func(tx *bbolt.Tx) error {
 				incidents := incidentsOf(root(tx, bucketSources).sub(src))
 				return tc.break_(incidents, *incidents.history)
 			})
@@ -273,17 +288,10 @@ func TestCheckFindsMisplacedVersions(t *testing.T) {
 func TestDamagedOldVersionStaysInPlace(t *testing.T) {
 	ctx := context.Background()
 	now := time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
-	db, err := Open(filepath.Join(t.TempDir(), "archive.db"), Options{Now: func() time.Time { return now }, Logger: zerolog.Nop()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	for _, body := range []string{"Resolved.", "Resolved, edited.", "Resolved, edited again."} {
-		historyRun(t, db, now, oldFormIncident("a", 30, "Investigating.", body))
-		now = now.Add(time.Hour)
-	}
+	db := openAt(t, &now)
+	threeVersions(t, db, &now)
 	toSchema1(t, db, false)
-	err = db.update(func(tx *bbolt.Tx) error {
+	err := db.update(func(tx *bbolt.Tx) error {
 		ib := incidentsOf(root(tx, bucketSources).sub(src)).sub("a")
 		v := append([]byte(nil), ib.b.Get(seq(1))...)
 		v[len(v)-3] ^= 0x20

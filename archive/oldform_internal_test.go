@@ -286,11 +286,7 @@ func testSchema1ReadAndTakeRuns(t *testing.T, json bool) {
 func TestSupersededVersionStorage(t *testing.T) {
 	ctx := context.Background()
 	now := time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
-	db, err := Open(filepath.Join(t.TempDir(), "archive.db"), Options{Now: func() time.Time { return now }, Logger: zerolog.Nop()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := openAt(t, &now)
 	body := "We are investigating elevated error rates on the API in the EU region. Some requests may fail."
 	ingest := func(bodies ...string) {
 		t.Helper()

@@ -49,10 +49,10 @@ func decodeInstatusWhole(m map[string]json.RawMessage, body []byte) error {
 	return errWrongPlatform("Instatus", "neither")
 }
 
-// TestInstatusPageCheckAgrees: decodeInstatus accepts exactly the JSON
-// documents the whole decode accepts, on every JSON body of the test data
-// and the fixtures and on page members of every shape.
-func TestInstatusPageCheckAgrees(t *testing.T) {
+// jsonBodies reads every JSON body of the fixtures and the test data, by
+// name.
+func jsonBodies(t *testing.T) map[string][]byte {
+	t.Helper()
 	bodies := map[string][]byte{}
 	names, err := fixtures.Glob("*/*/*.json")
 	if err != nil {
@@ -74,6 +74,14 @@ func TestInstatusPageCheckAgrees(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return bodies
+}
+
+// TestInstatusPageCheckAgrees: decodeInstatus accepts exactly the JSON
+// documents the whole decode accepts, on every JSON body of the test data
+// and the fixtures and on page members of every shape.
+func TestInstatusPageCheckAgrees(t *testing.T) {
+	bodies := jsonBodies(t)
 	for i, body := range []string{
 		`{"page":{"name":"x","status":"UP"}}`,
 		`{"page":{"name":"x","status":"HASISSUES"},"activeIncidents":[{"id":"a","name":"b"}]}`,
@@ -116,27 +124,7 @@ func TestInstatusPageCheckAgrees(t *testing.T) {
 // that decodeAPI refuses too, on every JSON body of the test data and the
 // fixtures and on objects written near its edges.
 func TestStatuspageAPIKeyCheckAgrees(t *testing.T) {
-	bodies := map[string][]byte{}
-	names, err := fixtures.Glob("*/*/*.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	more, _ := fixtures.Glob("*/*.json")
-	for _, name := range append(names, more...) {
-		if bodies[name], err = fixtures.ReadFile(name); err != nil {
-			t.Fatal(err)
-		}
-	}
-	err = filepath.WalkDir("testdata", func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() || filepath.Ext(p) != ".json" {
-			return err
-		}
-		bodies[p], err = os.ReadFile(p)
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	bodies := jsonBodies(t)
 	for i, body := range []string{
 		`{"incidents":[]}`,
 		`{"incidents":[],"page":{"id":"p","name":"x"}}`,
