@@ -63,7 +63,8 @@
 //	                       whole; a tombstone (deleted) repeats the last
 //	                       content. Archives of schema 1 keep every version
 //	                       here (#1, #2, …), and are read as they are; the
-//	                       incident's next version moves them to history
+//	                       incident's next version moves them to history,
+//	                       and Compact moves them all in its copy
 //	        history/       the source's superseded versions (schema 2)
 //	            <id>#n     a Version a later one superseded, keyed by the
 //	                       incident's id and n as 8 bytes: moved here when

@@ -1,9 +1,13 @@
 package archive
 
 import (
+	"context"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"strconv"
+
+	bbolt "go.etcd.io/bbolt"
 
 	"github.com/statusarchive/statusarchive/parser"
 )
@@ -23,7 +27,8 @@ import (
 // Archives of schema 1 kept every version in the incident's bucket. Their
 // versions are read where they are: a version is looked up in the
 // incident's bucket first, then in history; the incident's next version
-// moves them all to history (moveOlder). The first superseded version
+// moves them all to history (moveOlder), and Compact moves every one in
+// its copy (migrateHistory). The first superseded version
 // this build moves into a history bucket marks the file schema 2, so that
 // an older build refuses it (ErrSchema) rather than miss the versions.
 
@@ -156,10 +161,17 @@ func (w *writer) supersede(ib bucket, prev storedVersion, next []parser.Update) 
 // envelope fails its checksum stays where it is, for Check to report:
 // damage to an old version is no reason to refuse a new one.
 func (w *writer) moveOlder(ib bucket, n int) error {
+	_, err := moveLeftovers(ib, w.history, n)
+	return err
+}
+
+// moveLeftovers moves the versions before n still in the incident bucket
+// ib to history (see moveOlder) and returns how many it moved.
+func moveLeftovers(ib, history bucket, n int) (int, error) {
 	if n <= 1 || ib.b.Get(seq(1)) == nil {
-		return nil // nothing left in place: schema 2 moves every version it supersedes
+		return 0, nil // nothing left in place: schema 2 moves every version it supersedes
 	}
-	id := incidentID(ib)
+	id, moved := incidentID(ib), 0
 	for v := 1; v < n; v++ {
 		key := seq(uint64(v))
 		val := ib.b.Get(key)
@@ -171,12 +183,121 @@ func (w *writer) moveOlder(ib bucket, n int) error {
 			continue
 		}
 		hk := historyKey(id, uint64(v))
-		if err := w.history.b.Put(hk, w.history.seal(hk, enc, payload)); err != nil {
-			return fmt.Errorf("write %s: %w", w.history.keyPath(hk), err)
+		if err := history.b.Put(hk, history.seal(hk, enc, payload)); err != nil {
+			return moved, fmt.Errorf("write %s: %w", history.keyPath(hk), err)
 		}
 		if err := ib.b.Delete(key); err != nil {
-			return fmt.Errorf("move %s: %w", ib.keyPath(key), err)
+			return moved, fmt.Errorf("move %s: %w", ib.keyPath(key), err)
+		}
+		moved++
+	}
+	return moved, nil
+}
+
+// hasLeftovers reports whether any incident of the archive still keeps a
+// superseded version in its own bucket, as schema 1 did.
+func hasLeftovers(tx *bbolt.Tx) bool {
+	sources := root(tx, bucketSources)
+	if !sources.exists() {
+		return false
+	}
+	found := false
+	_ = sources.b.ForEachBucket(func(name []byte) error {
+		incidents := sources.sub(string(name)).sub(bucketIncidents)
+		if !incidents.exists() {
+			return nil
+		}
+		return incidents.b.ForEachBucket(func(id []byte) error {
+			if ib := incidents.b.Bucket(id); ib.Sequence() > 1 && ib.Get(seq(1)) != nil {
+				found = true
+				return errStop
+			}
+			return nil
+		})
+	})
+	return found
+}
+
+// errStop ends a ForEach early.
+var errStop = errors.New("stop")
+
+// migrateHistory moves every superseded version that incidents of bdb
+// (an archive being compacted) keep in their own bucket to their source's
+// history bucket, migrateBatch incidents a transaction, and marks the file
+// schema 2 when it moved any.
+func migrateHistory(ctx context.Context, bdb *bbolt.DB) error {
+	var sources []string
+	err := bdb.View(func(tx *bbolt.Tx) error {
+		return root(tx, bucketSources).b.ForEachBucket(func(name []byte) error {
+			sources = append(sources, string(name))
+			return nil
+		})
+	})
+	if err != nil {
+		return err
+	}
+	for _, name := range sources {
+		var after []byte // the last incident id a transaction went through
+		for done := false; !done; {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			err := bdb.Update(func(tx *bbolt.Tx) error {
+				source := root(tx, bucketSources).sub(name)
+				incidents := source.sub(bucketIncidents)
+				if !incidents.exists() {
+					done = true
+					return nil
+				}
+				history := source.sub(bucketHistory)
+				c := incidents.b.Cursor()
+				k, v := c.First()
+				if after != nil {
+					if k, v = c.Seek(after); k != nil && string(k) == string(after) {
+						k, v = c.Next()
+					}
+				}
+				moved := 0
+				for n := 0; n < migrateBatch; k, v = c.Next() {
+					if k == nil {
+						done = true
+						break
+					}
+					if v != nil {
+						continue // Check reports a value where an incident belongs
+					}
+					after = append(after[:0], k...)
+					n++
+					ib := incidents.sub(string(k))
+					if ib.b.Sequence() <= 1 || ib.b.Get(seq(1)) == nil {
+						continue
+					}
+					if !history.exists() {
+						var err error
+						if history, err = source.create(bucketHistory); err != nil {
+							return err
+						}
+					}
+					m, err := moveLeftovers(ib, history, int(ib.b.Sequence()))
+					if err != nil {
+						return err
+					}
+					moved += m
+				}
+				if moved > 0 {
+					return markSchema(tx, schemaHistory)
+				}
+				return nil
+			})
+			if err != nil {
+				return fmt.Errorf("move superseded versions of %s to history: %w", name, err)
+			}
 		}
 	}
 	return nil
 }
+
+// migrateBatch is how many incidents one transaction of migrateHistory
+// goes through: enough to keep commits few, few enough to keep a
+// transaction's dirty pages small.
+const migrateBatch = 2000

@@ -321,3 +321,83 @@ func TestDamagedOldVersionStaysInPlace(t *testing.T) {
 		t.Errorf("Check = %v, want ErrCorrupt naming sources/acme/incidents/a/#1", err)
 	}
 }
+
+// TestCompactMovesSchema1Versions: compacting an archive of schema 1
+// moves every superseded version to history in the copy, which reads
+// exactly as the archive did, passes Check, and is schema 2; the archive
+// itself is left as it was.
+func TestCompactMovesSchema1Versions(t *testing.T) {
+	ctx := context.Background()
+	now := time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
+	db := openAt(t, &now)
+	const incidents = migrateBatch + 5 // more than one transaction's worth
+	var list []parser.Incident
+	for i := range incidents {
+		list = append(list, oldFormIncident(fmt.Sprintf("i%05d", i), 30, "Investigating.", "Resolved."))
+	}
+	historyRun(t, db, now, list...)
+	for round := range 2 {
+		now = now.Add(time.Hour)
+		for i := range list {
+			if i%3 != 0 {
+				list[i] = oldFormIncident(list[i].ID, 30, "Investigating.", fmt.Sprintf("Resolved, edit %d.", round))
+			}
+		}
+		historyRun(t, db, now, list...)
+	}
+	toSchema1(t, db, false)
+	inPlace := versionsInPlace(t, db)
+	if inPlace == 0 {
+		t.Fatal("no version in place after the conversion")
+	}
+	reads := func(db *DB) (recs []Record, rows []Row, changes []VersionChange) {
+		t.Helper()
+		for _, id := range []string{"i00000", "i00001", list[len(list)-1].ID} {
+			rec, err := db.Incident(ctx, id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			recs = append(recs, rec)
+		}
+		for row, err := range db.Rows(ctx, Filter{IncludeDeleted: true, AsOf: now.Add(-30 * time.Minute)}) {
+			if err != nil {
+				t.Fatal(err)
+			}
+			rows = append(rows, row)
+		}
+		var err error
+		if changes, err = db.Changes(ctx, ChangeFilter{}); err != nil {
+			t.Fatal(err)
+		}
+		return recs, rows, changes
+	}
+	wantRecs, wantRows, wantChanges := reads(db)
+	dst := filepath.Join(t.TempDir(), "compacted.db")
+	if _, err := db.Compact(ctx, dst); err != nil {
+		t.Fatalf("Compact: %v", err)
+	}
+	if got := versionsInPlace(t, db); got != inPlace {
+		t.Errorf("the archive itself has %d versions in place after Compact, want %d as before", got, inPlace)
+	}
+	out, err := Open(dst, Options{ReadOnly: true, Logger: zerolog.Nop()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer out.Close()
+	if n := versionsInPlace(t, out); n != 0 {
+		t.Errorf("the compacted copy keeps %d superseded versions in place, want 0 (of %d)", n, inPlace)
+	}
+	if got := schemaOf(t, out); got != Schema {
+		t.Errorf("the compacted copy is schema %d, want %d", got, Schema)
+	}
+	if err := out.Check(ctx); err != nil {
+		t.Errorf("Check of the copy: %v", err)
+	}
+	recs, rows, changes := reads(out)
+	if !reflect.DeepEqual(recs, wantRecs) || !reflect.DeepEqual(rows, wantRows) || !reflect.DeepEqual(changes, wantChanges) {
+		t.Errorf("the compacted copy reads differently from the archive")
+	}
+	if len(rows) != incidents {
+		t.Errorf("%d rows, want %d", len(rows), incidents)
+	}
+}

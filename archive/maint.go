@@ -476,7 +476,9 @@ type CompactResult struct {
 // which must not exist, leaving the archive as it is; bbolt's files never
 // shrink by themselves. The copy is built under a temporary name, checked,
 // and only then linked to dst. Replace swaps it in once the archive is
-// closed.
+// closed. Superseded versions that an archive of schema 1 kept in their
+// incident's bucket move to their source's history in the copy (which is
+// then compacted once more, the moves having freed pages).
 func (db *DB) Compact(ctx context.Context, dst string) (CompactResult, error) {
 	var res CompactResult
 	if _, err := os.Stat(dst); err == nil {
@@ -492,25 +494,32 @@ func (db *DB) Compact(ctx context.Context, dst string) (CompactResult, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return res, fmt.Errorf("compact %s: %w", db.path, err)
 	}
-	tmp, err := os.CreateTemp(dir, filepath.Base(dst)+".new-*")
-	if err != nil {
+	var leftovers bool
+	if err := db.view(ctx, func(tx *bbolt.Tx) error { leftovers = hasLeftovers(tx); return nil }); err != nil {
 		return res, fmt.Errorf("compact %s: %w", db.path, err)
 	}
-	tmpPath := tmp.Name()
-	defer os.Remove(tmpPath)
-	_ = tmp.Close()
-	out, err := bbolt.Open(tmpPath, fileMode, &bbolt.Options{Timeout: DefaultTimeout, FreelistType: bbolt.FreelistMapType})
-	if err != nil {
-		return res, fmt.Errorf("compact %s: %w", db.path, err)
+	tmpPath, err := compactInto(ctx, dir, filepath.Base(dst), db.bolt, func(out *bbolt.DB) error {
+		if !leftovers {
+			return nil
+		}
+		return migrateHistory(ctx, out)
+	})
+	if tmpPath != "" {
+		defer os.Remove(tmpPath)
 	}
-	out.AllocSize = allocSize
-	if err := ctx.Err(); err != nil {
-		_ = out.Close()
-		return res, err
-	}
-	err = bbolt.Compact(out, db.bolt, 64<<20)
-	if cerr := out.Close(); err == nil {
-		err = cerr
+	if err == nil && leftovers {
+		var in *bbolt.DB
+		if in, err = bbolt.Open(tmpPath, fileMode, &bbolt.Options{ReadOnly: true, Timeout: DefaultTimeout}); err == nil {
+			var again string
+			again, err = compactInto(ctx, dir, filepath.Base(dst), in, nil)
+			if again != "" {
+				defer os.Remove(again)
+			}
+			if cerr := in.Close(); err == nil {
+				err = cerr
+			}
+			tmpPath = again
+		}
 	}
 	if err != nil {
 		return res, fmt.Errorf("compact %s: %w", db.path, err)
@@ -534,6 +543,33 @@ func (db *DB) Compact(ctx context.Context, dst string) (CompactResult, error) {
 		res.After = fi.Size()
 	}
 	return res, nil
+}
+
+// compactInto copies src into a new file in dir, named after base, then
+// runs then (when not nil) on the copy before closing it; it returns the
+// copy's path, set once the file exists, for the caller to remove.
+func compactInto(ctx context.Context, dir, base string, src *bbolt.DB, then func(out *bbolt.DB) error) (string, error) {
+	tmp, err := os.CreateTemp(dir, base+".new-*")
+	if err != nil {
+		return "", err
+	}
+	path := tmp.Name()
+	_ = tmp.Close()
+	out, err := bbolt.Open(path, fileMode, &bbolt.Options{Timeout: DefaultTimeout, FreelistType: bbolt.FreelistMapType})
+	if err != nil {
+		return path, err
+	}
+	out.AllocSize = allocSize
+	if err = ctx.Err(); err == nil {
+		err = bbolt.Compact(out, src, 64<<20)
+	}
+	if err == nil && then != nil {
+		err = then(out)
+	}
+	if cerr := out.Close(); err == nil {
+		err = cerr
+	}
+	return path, err
 }
 
 // Replace atomically puts the archive file replacement (a compacted copy,
