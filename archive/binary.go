@@ -297,9 +297,10 @@ func (r *reader) hash() string {
 			r.fail("truncated hash")
 			return ""
 		}
-		h := hex.EncodeToString([]byte(r.s[r.i : r.i+32]))
+		var h [64]byte // one allocation, the string's
+		hex.Encode(h[:], []byte(r.s[r.i:r.i+32]))
 		r.i += 32
-		return h
+		return string(h[:])
 	}
 	r.fail("unknown hash tag")
 	return ""
