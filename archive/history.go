@@ -168,8 +168,8 @@ func (w *writer) moveOlder(ib bucket, n int) error {
 // moveLeftovers moves the versions before n still in the incident bucket
 // ib to history (see moveOlder) and returns how many it moved.
 func moveLeftovers(ib, history bucket, n int) (int, error) {
-	if n <= 1 || ib.b.Get(seq(1)) == nil {
-		return 0, nil // nothing left in place: schema 2 moves every version it supersedes
+	if !leftBefore(ib.b, n) {
+		return 0, nil
 	}
 	id, moved := incidentID(ib), 0
 	for v := 1; v < n; v++ {
@@ -194,6 +194,14 @@ func moveLeftovers(ib, history bucket, n int) (int, error) {
 	return moved, nil
 }
 
+// leftBefore reports whether the incident bucket ib keeps versions before
+// n in place, as schema 1 did. Those start at version 1: schema 2 moves
+// every version it supersedes, and the first move takes the older ones
+// along.
+func leftBefore(ib *bbolt.Bucket, n int) bool {
+	return n > 1 && ib.Get(seq(1)) != nil
+}
+
 // hasLeftovers reports whether any incident of the archive still keeps a
 // superseded version in its own bucket, as schema 1 did.
 func hasLeftovers(tx *bbolt.Tx) bool {
@@ -208,7 +216,7 @@ func hasLeftovers(tx *bbolt.Tx) bool {
 			return nil
 		}
 		return incidents.b.ForEachBucket(func(id []byte) error {
-			if ib := incidents.b.Bucket(id); ib.Sequence() > 1 && ib.Get(seq(1)) != nil {
+			if ib := incidents.b.Bucket(id); leftBefore(ib, int(ib.Sequence())) {
 				found = true
 				return errStop
 			}
@@ -269,7 +277,7 @@ func migrateHistory(ctx context.Context, bdb *bbolt.DB) error {
 					after = append(after[:0], k...)
 					n++
 					ib := incidents.sub(string(k))
-					if ib.b.Sequence() <= 1 || ib.b.Get(seq(1)) == nil {
+					if !leftBefore(ib.b, int(ib.b.Sequence())) {
 						continue
 					}
 					if !history.exists() {
