@@ -498,12 +498,11 @@ func (db *DB) Compact(ctx context.Context, dst string) (CompactResult, error) {
 	if err := db.view(ctx, func(tx *bbolt.Tx) error { leftovers = hasLeftovers(tx); return nil }); err != nil {
 		return res, fmt.Errorf("compact %s: %w", db.path, err)
 	}
-	tmpPath, err := compactInto(ctx, dir, filepath.Base(dst), db.bolt, func(out *bbolt.DB) error {
-		if !leftovers {
-			return nil
-		}
-		return migrateHistory(ctx, out)
-	})
+	var migrate func(out *bbolt.DB) error
+	if leftovers {
+		migrate = func(out *bbolt.DB) error { return migrateHistory(ctx, out) }
+	}
+	tmpPath, err := compactInto(ctx, dir, filepath.Base(dst), db.bolt, migrate)
 	if tmpPath != "" {
 		defer os.Remove(tmpPath)
 	}
