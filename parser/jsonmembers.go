@@ -7,12 +7,13 @@ import (
 
 // splitJSONObject splits body, which must be a JSON object, into its
 // members as json.Unmarshal into a map[string]json.RawMessage would, at a
-// fraction of its cost: the body is checked once (json.Valid), then split without
-// decoding, each value the bytes it is in body (not copied, capacity cut
-// to its length). Keys are unescaped as encoding/json does; a repeated
-// key keeps its last value. ok is false when body is not a valid JSON
-// object. Detection asks every JSON page for its members, most of them a
-// followed incident's page that the sniffers only look at the keys of.
+// fraction of its cost: the body is checked once (json.Valid), then split
+// without decoding, each value the bytes it is in body (not copied,
+// capacity cut to its length). Keys are unescaped as encoding/json does; a
+// repeated key keeps its last value. ok is false when body is not a valid
+// JSON object. Detection asks every JSON page for its members, most of
+// them a followed incident's page that the sniffers only look at the keys
+// of.
 func splitJSONObject(body []byte) (members map[string]json.RawMessage, ok bool) {
 	i := skipJSONSpace(body, 0)
 	if i == len(body) || body[i] != '{' || !json.Valid(body) {
