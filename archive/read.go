@@ -377,8 +377,9 @@ func (db *DB) Changes(ctx context.Context, f ChangeFilter) ([]VersionChange, err
 			if err := runs.decode(k, v, &r); err != nil {
 				return err
 			}
-			if !r.Good() || (f.Source != "" && r.Source != f.Source) || r.Recorded.Before(f.Since) {
-				continue
+			if !r.Good() || (f.Source != "" && r.Source != f.Source) || r.Recorded.Before(f.Since) ||
+				len(r.NewIDs)+len(r.ChangedIDs)+len(r.RestoredIDs)+len(r.DeletedIDs) == 0 {
+				continue // nothing changed: most entries of a quiet source's log
 			}
 			incidents := incidentsOf(sources.sub(r.Source))
 			seen, ok := seens[r.Source]
