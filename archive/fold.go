@@ -150,10 +150,10 @@ func (w *writer) sawAsFirst(entry Run) bool {
 	}
 	ids := make(map[string]bool, len(w.sighted))
 	for _, s := range w.sighted {
-		if s.head.LastRun != entry.ID || len(s.ib.path) == 0 {
+		if s.head.LastRun != entry.ID {
 			return false
 		}
-		ids[s.ib.path[len(s.ib.path)-1]] = true
+		ids[incidentID(s.ib)] = true
 	}
 	return len(ids) == entry.Unchanged
 }
