@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/statusarchive/statusarchive/archive"
 	"github.com/statusarchive/statusarchive/archive/stats"
@@ -242,6 +243,7 @@ type encoder struct {
 	format Format
 	opts   Options
 	cols   []Column
+	keys   []string // JSON: each column's quoted name and a colon
 	line   []byte
 	n      int // records written
 }
@@ -274,6 +276,12 @@ func newEncoder(w io.Writer, table Table, format Format, opts Options) (*encoder
 		}
 	case FormatJSON:
 		e.w.WriteByte('[')
+	}
+	if format != FormatCSV {
+		e.keys = make([]string, len(e.cols))
+		for i, c := range e.cols {
+			e.keys[i] = string(append(appendString(nil, c.Name), ':'))
+		}
 	}
 	return e, nil
 }
@@ -353,8 +361,7 @@ func (e *encoder) appendJSON(b []byte, vals []value) []byte {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = appendString(b, e.cols[i].Name)
-		b = append(b, ':')
+		b = append(b, e.keys[i]...)
 		b = appendJSONValue(b, v)
 	}
 	return append(b, '}')
@@ -398,8 +405,16 @@ func appendJSONValue(b []byte, v value) []byte {
 	return append(b, "null"...)
 }
 
-// appendString appends s as a JSON string; invalid UTF-8 becomes U+FFFD.
+// appendString appends s as a JSON string, byte for byte as json.Marshal
+// writes it: invalid UTF-8 becomes U+FFFD, and <, >, &, U+2028 and U+2029
+// are escaped. Most strings need no escape and are copied between quotes;
+// the others go through json.Marshal.
 func appendString(b []byte, s string) []byte {
+	if plainJSON(s) {
+		b = append(b, '"')
+		b = append(b, s...)
+		return append(b, '"')
+	}
 	q, err := json.Marshal(s)
 	if err != nil {
 		// A Go string always marshals.
@@ -407,3 +422,35 @@ func appendString(b []byte, s string) []byte {
 	}
 	return append(b, q...)
 }
+
+// plainJSON reports whether json.Marshal writes every byte of s unchanged:
+// s is valid UTF-8 and holds no byte plainASCII refuses, nor U+2028 or
+// U+2029.
+func plainJSON(s string) bool {
+	for i := 0; i < len(s); {
+		if c := s[i]; c < utf8.RuneSelf {
+			if !plainASCII[c] {
+				return false
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 || r == '\u2028' || r == '\u2029' {
+			return false
+		}
+		i += size
+	}
+	return true
+}
+
+// plainASCII holds the ASCII bytes json.Marshal writes unchanged in a
+// string: printable ones but for the quote, the backslash and the HTML
+// characters it escapes by default. (It writes DEL unchanged too; DEL goes
+// the slow way.)
+var plainASCII = func() (t [utf8.RuneSelf]bool) {
+	for c := byte(0x20); c <= 0x7e; c++ {
+		t[c] = c != '"' && c != '\\' && c != '<' && c != '>' && c != '&'
+	}
+	return t
+}()
