@@ -88,7 +88,29 @@ type bucket struct {
 	// versions are kept (see history.go); nil elsewhere. Nested buckets
 	// inherit it.
 	history *bucket
+	// prefix is, for an incident kept flat in its source's incidents
+	// bucket (schema 3, incidents.go), its id and a NUL byte: b is then
+	// the incidents bucket and each of the incident's keys is stored
+	// there behind prefix. nil for a bucket of its own.
+	prefix []byte
 }
+
+// key is where b's key k is stored in b.b.
+func (b bucket) key(k []byte) []byte {
+	if b.prefix == nil {
+		return k
+	}
+	return append(b.prefix[:len(b.prefix):len(b.prefix)], k...)
+}
+
+// rawGet returns the envelope stored under k in b, nil for none.
+func (b bucket) rawGet(k []byte) []byte { return b.b.Get(b.key(k)) }
+
+// rawPut stores the envelope v under k in b.
+func (b bucket) rawPut(k, v []byte) error { return b.b.Put(b.key(k), v) }
+
+// rawDelete removes k from b.
+func (b bucket) rawDelete(k []byte) error { return b.b.Delete(b.key(k)) }
 
 // within returns the bucket name inside the one at b's path, with its
 // path and sum; b.b is left to the caller.
@@ -102,7 +124,14 @@ func (b bucket) String() string { return strings.Join(b.path, "/") }
 // keyPath names key inside b for errors.
 func (b bucket) keyPath(key []byte) string {
 	shown, ok := "", false
-	if isHistory(b.path) {
+	switch {
+	case isIncidents(b.path):
+		// A flat incident's key is named as its bucket's would be:
+		// incidents/id/head.
+		if id, own, flat := flatKey(key); flat {
+			shown, ok = id+"/"+showKey(own), true
+		}
+	case isHistory(b.path):
 		shown, ok = showHistoryKey(key)
 	}
 	if !ok {
@@ -185,7 +214,7 @@ func (b bucket) put(key []byte, x any) error {
 		v[4] = enc
 		copy(v[envelopeHeader:], p)
 		binary.BigEndian.PutUint32(v, b.checksum(key, enc, p))
-		if err := b.b.Put(key, v); err != nil {
+		if err := b.rawPut(key, v); err != nil {
 			return fmt.Errorf("write %s: %w", b.keyPath(key), err)
 		}
 		return nil
@@ -205,7 +234,7 @@ func (b bucket) putJSON(key []byte, x any) error {
 			enc, payload = encDeflate, z
 		}
 	}
-	if err := b.b.Put(key, b.seal(key, enc, payload)); err != nil {
+	if err := b.rawPut(key, b.seal(key, enc, payload)); err != nil {
 		return fmt.Errorf("write %s: %w", b.keyPath(key), err)
 	}
 	return nil
@@ -213,7 +242,7 @@ func (b bucket) putJSON(key []byte, x any) error {
 
 // mark stores an empty value (an index entry) under key.
 func (b bucket) mark(key []byte) error {
-	if err := b.b.Put(key, b.seal(key, encNone, nil)); err != nil {
+	if err := b.rawPut(key, b.seal(key, encNone, nil)); err != nil {
 		return fmt.Errorf("write %s: %w", b.keyPath(key), err)
 	}
 	return nil
@@ -225,7 +254,7 @@ func (b bucket) get(key []byte, x any) (bool, error) {
 	if b.b == nil {
 		return false, nil
 	}
-	v := b.b.Get(key)
+	v := b.rawGet(key)
 	if v == nil {
 		return false, nil
 	}

@@ -43,9 +43,10 @@ func BenchmarkCompress(b *testing.B) {
 
 // BenchmarkIngestFloor is the floor under BenchmarkIngest10k: the same
 // 10,000 incidents' heads and first versions written to bbolt in one
-// transaction, a bucket each as Ingest makes them, with nothing else an
-// ingest does (no validation, hashing, drift guard, run log, pages).
-// "put" writes values encoded beforehand, "encode+put" encodes them too.
+// transaction, with nothing else an ingest does (no validation, hashing,
+// drift guard, run log, pages): "flat" as Ingest writes them (schema 3),
+// "bucket-each" in a bucket each, as schema 2 did. "put" writes values
+// encoded beforehand, "encode+put" encodes them too.
 func BenchmarkIngestFloor(b *testing.B) {
 	const n = 10_000
 	t0 := time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
@@ -70,84 +71,102 @@ func BenchmarkIngestFloor(b *testing.B) {
 			PageURL: in.URL, Origin: OriginVendor, Incident: in}}
 		heads[i] = head{N: 1, Hash: hash, FirstSeen: t0, LastSeen: t0, LastRun: 1, Kind: in.Kind, FirstUpdate: in.First().At, Updates: 4}
 	}
-	for _, encode := range []bool{false, true} {
-		name := "put"
-		if encode {
-			name = "encode+put"
-		}
-		b.Run(name, func(b *testing.B) {
-			var cpu time.Duration
-			for b.Loop() {
-				b.StopTimer()
-				// As Open opens an archive.
-				db, err := bbolt.Open(filepath.Join(b.TempDir(), "floor.db"), 0o600, &bbolt.Options{Timeout: time.Second,
-					FreelistType: bbolt.FreelistMapType, InitialMmapSize: initialMmapSize})
-				if err != nil {
-					b.Fatal(err)
-				}
-				db.AllocSize = allocSize
-				var sealedHeads, sealedVersions [][]byte
-				if !encode {
-					for i := range versions {
-						ib := bucket{path: []string{bucketSources, "acme", bucketIncidents, versions[i].Incident.ID}}
-						sealedHeads = append(sealedHeads, ib.seal([]byte(keyHead), encBinary, heads[i].appendBinary(nil)))
-						sealedVersions = append(sealedVersions, ib.seal(seq(1), encBinary, versions[i].appendBinary(nil)))
-					}
-				}
-				b.StartTimer()
-				start := procCPU()
-				err = db.Update(func(tx *bbolt.Tx) error {
-					sources, err := createRoot(tx, bucketSources)
-					if err != nil {
-						return err
-					}
-					src, err := sources.create("acme")
-					if err != nil {
-						return err
-					}
-					incidents, err := src.create(bucketIncidents)
-					if err != nil {
-						return err
-					}
-					incidents.b.FillPercent = 0.9
-					for i := range versions {
-						ib, err := incidents.create(versions[i].Incident.ID)
-						if err != nil {
-							return err
-						}
-						ib.b.FillPercent = 0.9
-						if _, err := ib.b.NextSequence(); err != nil {
-							return err
-						}
-						if encode {
-							if err := ib.put(seq(1), versions[i]); err != nil {
-								return err
-							}
-							if err := ib.put([]byte(keyHead), heads[i]); err != nil {
-								return err
-							}
-							continue
-						}
-						if err := ib.b.Put(seq(1), sealedVersions[i]); err != nil {
-							return err
-						}
-						if err := ib.b.Put([]byte(keyHead), sealedHeads[i]); err != nil {
-							return err
-						}
-					}
-					return nil
-				})
-				cpu += procCPU() - start
-				if err != nil {
-					b.Fatal(err)
-				}
-				b.StopTimer()
-				db.Close()
-				b.StartTimer()
+	for _, layout := range []string{"flat", "bucket-each"} {
+		for _, encode := range []bool{false, true} {
+			name := layout + "/put"
+			if encode {
+				name = layout + "/encode+put"
 			}
-			b.ReportMetric(float64(n*b.N)/cpu.Seconds(), "incidents/cpu-s")
-		})
+			b.Run(name, func(b *testing.B) { benchIngestFloor(b, layout == "flat", encode, heads, versions) })
+		}
 	}
+}
+
+// benchIngestFloor writes heads and versions in the flat layout (schema
+// 3, what Ingest writes) or a bucket each (schema 2), encoded beforehand
+// or as it goes.
+func benchIngestFloor(b *testing.B, flat, encode bool, heads []head, versions []storedVersion) {
+	var cpu time.Duration
+	for b.Loop() {
+		b.StopTimer()
+		// As Open opens an archive.
+		db, err := bbolt.Open(filepath.Join(b.TempDir(), "floor.db"), 0o600, &bbolt.Options{Timeout: time.Second,
+			FreelistType: bbolt.FreelistMapType, InitialMmapSize: initialMmapSize})
+		if err != nil {
+			b.Fatal(err)
+		}
+		db.AllocSize = allocSize
+		incidents := bucket{}.within(bucketSources).within("acme").within(bucketIncidents)
+		own := func(i int) bucket {
+			if flat {
+				return incidents.newIncident(versions[i].Incident.ID)
+			}
+			return incidents.within(versions[i].Incident.ID)
+		}
+		var sealedHeads, sealedVersions [][]byte
+		if !encode {
+			for i := range versions {
+				ib := own(i)
+				sealedHeads = append(sealedHeads, ib.seal([]byte(keyHead), encBinary, heads[i].appendBinary(nil)))
+				sealedVersions = append(sealedVersions, ib.seal(seq(1), encBinary, versions[i].appendBinary(nil)))
+			}
+		}
+		b.StartTimer()
+		start := procCPU()
+		err = db.Update(func(tx *bbolt.Tx) error {
+			sources, err := createRoot(tx, bucketSources)
+			if err != nil {
+				return err
+			}
+			src, err := sources.create("acme")
+			if err != nil {
+				return err
+			}
+			incidents, err := src.create(bucketIncidents)
+			if err != nil {
+				return err
+			}
+			incidents.b.FillPercent = 0.9
+			for i := range versions {
+				var ib bucket
+				if flat {
+					ib = incidents.newIncident(versions[i].Incident.ID)
+				} else {
+					if ib, err = incidents.create(versions[i].Incident.ID); err != nil {
+						return err
+					}
+					ib.b.FillPercent = 0.9
+					if _, err := ib.b.NextSequence(); err != nil {
+						return err
+					}
+				}
+				if encode {
+					if err := ib.put(seq(1), versions[i]); err != nil {
+						return err
+					}
+					if err := ib.put([]byte(keyHead), heads[i]); err != nil {
+						return err
+					}
+					continue
+				}
+				if err := ib.rawPut(seq(1), sealedVersions[i]); err != nil {
+					return err
+				}
+				if err := ib.rawPut([]byte(keyHead), sealedHeads[i]); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		cpu += procCPU() - start
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.StopTimer()
+		db.Close()
+		b.StartTimer()
+	}
+	b.ReportMetric(float64(len(versions)*b.N)/cpu.Seconds(), "incidents/cpu-s")
 }
 
 // procCPU is the CPU time this process has used.

@@ -23,11 +23,13 @@ import (
 // Magic and Schema identify an archive file: the meta bucket's format
 // record must carry this magic, and a schema no newer than Schema.
 // Schema 2 keeps superseded versions in each source's history bucket
-// (history.go); this build reads schema 1 too, and marks a schema 1 file
-// 2 when it first moves a version there.
+// (history.go); schema 3 keeps an incident's records flat in its source's
+// incidents bucket instead of in a bucket of its own (incidents.go). This
+// build reads schemas 1 and 2 too, and marks an older file with the schema
+// of what it first writes in the newer layout.
 const (
 	Magic  = "statusarchive"
-	Schema = 2
+	Schema = 3
 )
 
 // schemaHistory is the schema that has history buckets.

@@ -8,3 +8,7 @@ func Seal(path []string, key []byte, payload []byte) []byte {
 
 // Seq encodes n as a version or run key.
 func Seq(n uint64) []byte { return seq(n) }
+
+// FlatKey is the key of incident id's own key in its source's incidents
+// bucket.
+func FlatKey(id string, key []byte) []byte { return append(flatPrefix(id), key...) }

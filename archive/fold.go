@@ -167,22 +167,29 @@ func (w *writer) materialize(entry *Run) error {
 		return nil
 	}
 	at := entry.LastRecorded
-	c := w.incidents.b.Cursor()
-	for k, v := c.First(); k != nil; k, v = c.Next() {
-		if v != nil {
-			continue
-		}
-		ib := w.incidents.sub(string(k))
+	// Written after the walk: a flat incident's head is a key of the
+	// bucket it walks.
+	var stale []sightedHead
+	err := eachIncident(w.incidents, func(_ string, ib bucket, v []byte) error {
 		var h head
-		found, err := ib.get([]byte(keyHead), &h)
-		if err != nil {
+		if v != nil {
+			if err := ib.decode([]byte(keyHead), v, &h); err != nil {
+				return err
+			}
+		} else if found, err := ib.get([]byte(keyHead), &h); err != nil || !found {
 			return err
 		}
-		if !found || h.LastRun != entry.ID || !at.After(h.LastSeen) {
-			continue
+		if h.LastRun == entry.ID && at.After(h.LastSeen) {
+			h.LastSeen = at
+			stale = append(stale, sightedHead{ib, h})
 		}
-		h.LastSeen = at
-		if err := ib.put([]byte(keyHead), h); err != nil {
+		return nil
+	}, nil)
+	if err != nil {
+		return err
+	}
+	for _, s := range stale {
+		if err := s.ib.put([]byte(keyHead), s.head); err != nil {
 			return err
 		}
 	}

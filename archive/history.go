@@ -65,6 +65,11 @@ func isHistory(path []string) bool {
 	return len(path) == 3 && path[0] == bucketSources && path[2] == bucketHistory
 }
 
+// isIncidents reports whether path is a source's incidents bucket.
+func isIncidents(path []string) bool {
+	return len(path) == 3 && path[0] == bucketSources && path[2] == bucketIncidents
+}
+
 // incidentsOf returns source's incidents bucket, whose incident buckets
 // read superseded versions from source's history bucket.
 func incidentsOf(source bucket) bucket {
@@ -86,7 +91,7 @@ func rawVersion(ib bucket, n int) (bucket, []byte, []byte) {
 	if ib.b == nil {
 		return ib, key, nil
 	}
-	if v := ib.b.Get(key); v != nil || ib.history == nil || !ib.history.exists() {
+	if v := ib.rawGet(key); v != nil || ib.history == nil || !ib.history.exists() {
 		return ib, key, v
 	}
 	hk := historyKey(incidentID(ib), uint64(n))
@@ -147,7 +152,7 @@ func (w *writer) supersede(ib bucket, prev storedVersion, next []parser.Update) 
 	if err := w.history.put(historyKey(incidentID(ib), uint64(prev.N)), rec); err != nil {
 		return err
 	}
-	if err := ib.b.Delete(seq(uint64(prev.N))); err != nil {
+	if err := ib.rawDelete(seq(uint64(prev.N))); err != nil {
 		return fmt.Errorf("move %s: %w", ib.keyPath(seq(uint64(prev.N))), err)
 	}
 	return w.moveOlder(ib, prev.N)
@@ -168,7 +173,7 @@ func (w *writer) moveOlder(ib bucket, n int) error {
 // moveLeftovers moves the versions before n still in the incident bucket
 // ib to history (see moveOlder) and returns how many it moved.
 func moveLeftovers(ib, history bucket, n int) (int, error) {
-	if !leftBefore(ib.b, n) {
+	if ib.prefix != nil || !leftBefore(ib.b, n) {
 		return 0, nil
 	}
 	id, moved := incidentID(ib), 0
@@ -202,9 +207,10 @@ func leftBefore(ib *bbolt.Bucket, n int) bool {
 	return n > 1 && ib.Get(seq(1)) != nil
 }
 
-// hasLeftovers reports whether any incident of the archive still keeps a
-// superseded version in its own bucket, as schema 1 did.
-func hasLeftovers(tx *bbolt.Tx) bool {
+// needsMigration reports whether any incident of the archive still has a
+// bucket of its own (see incidents.go), where schema 1 also kept its
+// superseded versions.
+func needsMigration(tx *bbolt.Tx) bool {
 	sources := root(tx, bucketSources)
 	if !sources.exists() {
 		return false
@@ -215,12 +221,9 @@ func hasLeftovers(tx *bbolt.Tx) bool {
 		if !incidents.exists() {
 			return nil
 		}
-		return incidents.b.ForEachBucket(func(id []byte) error {
-			if ib := incidents.b.Bucket(id); leftBefore(ib, int(ib.Sequence())) {
-				found = true
-				return errStop
-			}
-			return nil
+		return incidents.b.ForEachBucket(func([]byte) error {
+			found = true
+			return errStop
 		})
 	})
 	return found
@@ -229,11 +232,15 @@ func hasLeftovers(tx *bbolt.Tx) bool {
 // errStop ends a ForEach early.
 var errStop = errors.New("stop")
 
-// migrateHistory moves every superseded version that incidents of bdb
-// (an archive being compacted) keep in their own bucket to their source's
-// history bucket, migrateBatch incidents a transaction, and marks the file
-// schema 2 when it moved any.
-func migrateHistory(ctx context.Context, bdb *bbolt.DB) error {
+// migrateIncidents brings the incidents of bdb (an archive being
+// compacted) that have a bucket of their own to the layout this build
+// writes, migrateBatch incidents a transaction: superseded versions kept
+// in the incident's bucket move to their source's history bucket, and the
+// incident's head and latest version move out of its bucket into flat
+// keys, as they are (their checksums hold there), unless its id keeps it
+// in a bucket. It marks the file schema 2 when it moved versions to
+// history, schemaFlat when it made an incident flat.
+func migrateIncidents(ctx context.Context, bdb *bbolt.DB) error {
 	var sources []string
 	err := bdb.View(func(tx *bbolt.Tx) error {
 		return root(tx, bucketSources).b.ForEachBucket(func(name []byte) error {
@@ -257,7 +264,9 @@ func migrateHistory(ctx context.Context, bdb *bbolt.DB) error {
 					done = true
 					return nil
 				}
-				history := source.sub(bucketHistory)
+				// The batch's ids first: flattening writes to the
+				// bucket the cursor walks.
+				var ids []string
 				c := incidents.b.Cursor()
 				k, v := c.First()
 				if after != nil {
@@ -265,44 +274,96 @@ func migrateHistory(ctx context.Context, bdb *bbolt.DB) error {
 						k, v = c.Next()
 					}
 				}
-				moved := 0
-				for n := 0; n < migrateBatch; k, v = c.Next() {
-					if k == nil {
-						done = true
-						break
+				for ; k != nil && len(ids) < migrateBatch; k, v = c.Next() {
+					if v == nil { // a flat key otherwise, or for Check to report
+						ids = append(ids, string(k))
 					}
-					if v != nil {
-						continue // Check reports a value where an incident belongs
-					}
-					after = append(after[:0], k...)
-					n++
-					ib := incidents.sub(string(k))
-					if !leftBefore(ib.b, int(ib.b.Sequence())) {
-						continue
-					}
-					if !history.exists() {
-						var err error
-						if history, err = source.create(bucketHistory); err != nil {
+				}
+				done = k == nil
+				if len(ids) > 0 {
+					after = []byte(ids[len(ids)-1])
+				}
+				history := source.sub(bucketHistory)
+				moved, flattened := 0, 0
+				for _, id := range ids {
+					ib := incidents.sub(id)
+					if leftBefore(ib.b, int(ib.b.Sequence())) {
+						if !history.exists() {
+							var err error
+							if history, err = source.create(bucketHistory); err != nil {
+								return err
+							}
+						}
+						m, err := moveLeftovers(ib, history, int(ib.b.Sequence()))
+						if err != nil {
 							return err
 						}
+						moved += m
 					}
-					m, err := moveLeftovers(ib, history, int(ib.b.Sequence()))
-					if err != nil {
+					if ok, err := flatten(incidents, id); err != nil {
 						return err
+					} else if ok {
+						flattened++
 					}
-					moved += m
 				}
 				if moved > 0 {
-					return markSchema(tx, schemaHistory)
+					if err := markSchema(tx, schemaHistory); err != nil {
+						return err
+					}
+				}
+				if flattened > 0 {
+					return markSchema(tx, schemaFlat)
 				}
 				return nil
 			})
 			if err != nil {
-				return fmt.Errorf("move superseded versions of %s to history: %w", name, err)
+				return fmt.Errorf("migrate the incidents of %s: %w", name, err)
 			}
 		}
 	}
 	return nil
+}
+
+// flatten moves every record of incident id's own bucket in incidents to
+// its flat key, sealed again for it, and removes the bucket. An incident
+// one of whose records fails its checksum stays as it is, for Check to
+// report (flattened reports which).
+func flatten(incidents bucket, id string) (flattened bool, err error) {
+	own := incidents.sub(id)
+	if !own.exists() {
+		return false, nil
+	}
+	flat := incidents.newIncident(id)
+	type record struct {
+		key, sealed []byte
+	}
+	var recs []record
+	err = own.b.ForEach(func(k, v []byte) error {
+		if v == nil {
+			return errStop // not an incident's bucket: Check reports it
+		}
+		enc, payload, err := own.open(k, v)
+		if err != nil {
+			return errStop
+		}
+		recs = append(recs, record{flat.key(k), flat.seal(k, enc, payload)})
+		return nil
+	})
+	switch {
+	case errors.Is(err, errStop):
+		return false, nil
+	case err != nil:
+		return false, err
+	}
+	if err := incidents.b.DeleteBucket([]byte(id)); err != nil {
+		return false, fmt.Errorf("flatten %s: %w", own, err)
+	}
+	for _, r := range recs {
+		if err := incidents.b.Put(r.key, r.sealed); err != nil {
+			return false, fmt.Errorf("flatten %s: %w", own, err)
+		}
+	}
+	return true, nil
 }
 
 // migrateBatch is how many incidents one transaction of migrateHistory

@@ -110,15 +110,21 @@ func TestSupersededVersionsMoveToHistory(t *testing.T) {
 		now = now.Add(time.Hour)
 		err := db.view(ctx, func(tx *bbolt.Tx) error {
 			incidents := incidentsOf(root(tx, bucketSources).sub(src))
-			ib := incidents.sub("a")
-			n := ib.b.Sequence()
-			var keys []string
-			_ = ib.b.ForEach(func(k, _ []byte) error { keys = append(keys, showKey(k)); return nil })
-			if want := []string{fmt.Sprint("#", n), keyHead}; !reflect.DeepEqual(keys, want) {
-				t.Errorf("after run %d, incident a's bucket holds %v, want %v", i+1, keys, want)
+			ib := incidents.incident("a")
+			if ib.prefix == nil {
+				t.Fatalf("after run %d, incident a has a bucket of its own, not flat keys", i+1)
 			}
-			if st := ib.b.Stats(); st.InlineBucketN != 1 {
-				t.Errorf("after run %d, incident a's bucket is not inline: %+v", i+1, st)
+			n, err := latestN(ib)
+			if err != nil {
+				return err
+			}
+			var keys []string
+			_ = ownKeys(ib, func(k []byte) error { keys = append(keys, showKey(k)); return nil })
+			if want := []string{fmt.Sprint("#", n), keyHead}; !reflect.DeepEqual(keys, want) {
+				t.Errorf("after run %d, incident a's keys are %v, want %v", i+1, keys, want)
+			}
+			if st := incidents.b.Stats(); st.BucketN != 1 {
+				t.Errorf("after run %d, the incidents bucket holds buckets: %+v", i+1, st)
 			}
 			for v := uint64(1); v < n; v++ {
 				if !incidents.history.exists() || incidents.history.b.Get(historyKey("a", v)) == nil {
@@ -181,8 +187,8 @@ func TestSupersededVersionsMoveToHistory(t *testing.T) {
 		t.Errorf("after an unchanged run, schema %d, want 1 still", got)
 	}
 	historyRun(t, db, now.Add(time.Hour), oldFormIncident("a", 30, "Fourth words."), other)
-	if got := schemaOf(t, db); got != Schema {
-		t.Errorf("after a change, schema %d, want %d", got, Schema)
+	if got := schemaOf(t, db); got != schemaHistory {
+		t.Errorf("after a change, schema %d, want %d (no incident is new)", got, schemaHistory)
 	}
 	// The change moved the versions schema 1 kept in place along with
 	// the one it superseded: the bucket is inline again.
@@ -190,7 +196,7 @@ func TestSupersededVersionsMoveToHistory(t *testing.T) {
 		t.Errorf("after a change, %d superseded versions still in the incident's bucket, want 0", n)
 	}
 	err = db.view(ctx, func(tx *bbolt.Tx) error {
-		if st := incidentsOf(root(tx, bucketSources).sub(src)).sub("a").b.Stats(); st.InlineBucketN != 1 {
+		if st := incidentsOf(root(tx, bucketSources).sub(src)).incident("a").b.Stats(); st.InlineBucketN != 1 {
 			t.Errorf("after a change, incident a's bucket is not inline: %+v", st)
 		}
 		return nil
@@ -221,7 +227,7 @@ func TestCheckFindsMisplacedVersions(t *testing.T) {
 		want   string
 	}{
 		{"stored twice", func(incidents, history bucket) error {
-			ib := incidents.sub("a")
+			ib := incidents.incident("a")
 			v, err := readVersion(ib, 1)
 			if err != nil {
 				return err
@@ -232,7 +238,7 @@ func TestCheckFindsMisplacedVersions(t *testing.T) {
 			return history.b.Delete(historyKey("a", 2))
 		}, "sources/acme/incidents/a/#2: archive record corrupt: version missing, here and in sources/acme/history"},
 		{"latest moved to history", func(incidents, history bucket) error {
-			ib := incidents.sub("a")
+			ib := incidents.incident("a")
 			v, err := readVersion(ib, 3)
 			if err != nil {
 				return err
@@ -240,17 +246,17 @@ func TestCheckFindsMisplacedVersions(t *testing.T) {
 			if err := history.put(historyKey("a", 3), v); err != nil {
 				return err
 			}
-			return ib.b.Delete(seq(3))
+			return ib.rawDelete(seq(3))
 		}, "sources/acme/incidents/a/#3: archive record corrupt: the latest version is not in its incident's bucket"},
 		{"a version beyond the head", func(incidents, history bucket) error {
-			v, err := readVersion(incidents.sub("a"), 3)
+			v, err := readVersion(incidents.incident("a"), 3)
 			if err != nil {
 				return err
 			}
 			return history.put(historyKey("a", 4), v)
 		}, "sources/acme/history/a#4: archive record corrupt: version 4 of an incident at version 3"},
 		{"a version of no incident", func(incidents, history bucket) error {
-			v, err := readVersion(incidents.sub("a"), 3)
+			v, err := readVersion(incidents.incident("a"), 3)
 			if err != nil {
 				return err
 			}
@@ -292,7 +298,7 @@ func TestDamagedOldVersionStaysInPlace(t *testing.T) {
 	threeVersions(t, db, &now)
 	toSchema1(t, db, false)
 	err := db.update(func(tx *bbolt.Tx) error {
-		ib := incidentsOf(root(tx, bucketSources).sub(src)).sub("a")
+		ib := incidentsOf(root(tx, bucketSources).sub(src)).incident("a")
 		v := append([]byte(nil), ib.b.Get(seq(1))...)
 		v[len(v)-3] ^= 0x20
 		return ib.b.Put(seq(1), v)
@@ -303,7 +309,7 @@ func TestDamagedOldVersionStaysInPlace(t *testing.T) {
 	historyRun(t, db, now, oldFormIncident("a", 30, "Investigating.", "Resolved, edited a third time."))
 	err = db.view(ctx, func(tx *bbolt.Tx) error {
 		incidents := incidentsOf(root(tx, bucketSources).sub(src))
-		ib := incidents.sub("a")
+		ib := incidents.incident("a")
 		if ib.b.Get(seq(1)) == nil || incidents.history.b.Get(historyKey("a", 1)) != nil {
 			t.Errorf("the damaged version 1 moved")
 		}
@@ -386,6 +392,9 @@ func TestCompactMovesSchema1Versions(t *testing.T) {
 	defer out.Close()
 	if n := versionsInPlace(t, out); n != 0 {
 		t.Errorf("the compacted copy keeps %d superseded versions in place, want 0 (of %d)", n, inPlace)
+	}
+	if own, flat := incidentBuckets(t, out); own != 0 || flat != incidents {
+		t.Errorf("the compacted copy has %d incidents in buckets and %d flat, want 0 and %d", own, flat, incidents)
 	}
 	if got := schemaOf(t, out); got != Schema {
 		t.Errorf("the compacted copy is schema %d, want %d", got, Schema)

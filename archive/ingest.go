@@ -394,6 +394,21 @@ type writer struct {
 	// latestRun is the source's latest run-log entry, once latestRead.
 	latestRun  *Run
 	latestRead bool
+	// flatMarked is set once the run has made sure the file is marked
+	// schemaFlat, which its first flat incident needs.
+	flatMarked bool
+}
+
+// newIncident returns the bucket of incident id, not archived yet: flat
+// (incidents.go), once the file says it may hold flat incidents.
+func (w *writer) newIncident(id string) (bucket, error) {
+	if !w.flatMarked {
+		if err := markSchema(w.tx, schemaFlat); err != nil {
+			return bucket{}, err
+		}
+		w.flatMarked = true
+	}
+	return w.incidents.newIncident(id), nil
 }
 
 func openWriter(tx *bbolt.Tx, source string) (*writer, error) {
@@ -436,14 +451,19 @@ func (w *writer) apply(run *Run, inc parser.Incident, now time.Time) error {
 	inc.Source = run.Source
 	run.Incidents++
 	run.Updates += len(inc.Updates)
-	ib, err := w.incidents.create(inc.ID)
-	if err != nil {
-		return err
-	}
 	var h head
-	found, err := w.head(ib, &h)
-	if err != nil {
-		return err
+	found := false
+	ib := w.incidents.incident(inc.ID)
+	if ib.exists() {
+		var err error
+		if found, err = w.head(ib, &h); err != nil {
+			return err
+		}
+	} else {
+		var err error
+		if ib, err = w.newIncident(inc.ID); err != nil {
+			return err
+		}
 	}
 	hash := inc.Hash()
 	var prev *storedVersion // the latest version, when read
@@ -535,9 +555,13 @@ func (w *writer) addVersion(ib bucket, h *head, v Version, first time.Time, prev
 			w.superseded[incidentID(ib)] = old
 		}
 	}
-	n, err := ib.b.NextSequence()
-	if err != nil {
-		return fmt.Errorf("next version of %s: %w", ib, err)
+	n := uint64(h.N) + 1
+	if ib.prefix == nil {
+		// A bucket of its own also counts its versions.
+		var err error
+		if n, err = ib.b.NextSequence(); err != nil {
+			return fmt.Errorf("next version of %s: %w", ib, err)
+		}
 	}
 	if n != uint64(h.N)+1 {
 		return &RecordError{Path: ib.String(), Err: fmt.Errorf("%w: version sequence at %d, head at version %d", ErrCorrupt, n-1, h.N)}
@@ -573,7 +597,7 @@ type sighting struct {
 func (w *writer) sightings(ids []string) ([]sighting, error) {
 	out := make([]sighting, 0, len(ids))
 	for _, id := range ids {
-		ib := w.incidents.sub(id)
+		ib := w.incidents.incident(id)
 		if !ib.exists() {
 			continue
 		}
@@ -615,7 +639,7 @@ func (w *writer) sight(run *Run, s sighting, now time.Time) error {
 // latest reads the latest version of incident id for a run to merge with
 // what it fetched; ok is false when it is not archived or deleted.
 func (w *writer) latest(id string) (inc parser.Incident, ok bool, err error) {
-	ib := w.incidents.sub(id)
+	ib := w.incidents.incident(id)
 	if !ib.exists() {
 		return inc, false, nil
 	}
@@ -693,15 +717,17 @@ func (w *writer) tombstones(run *Run, seen map[string]bool, oldest, now time.Tim
 		return nil
 	}
 	var gone []string
-	c := w.incidents.b.Cursor()
-	for k, v := c.First(); k != nil; k, v = c.Next() {
-		if v != nil || seen[string(k)] {
-			continue
+	err := eachIncident(w.incidents, func(id string, _ bucket, _ []byte) error {
+		if !seen[id] {
+			gone = append(gone, id)
 		}
-		gone = append(gone, string(k))
+		return nil
+	}, nil)
+	if err != nil {
+		return err
 	}
 	for _, id := range gone {
-		ib := w.incidents.sub(id)
+		ib := w.incidents.incident(id)
 		var h head
 		found, err := w.head(ib, &h)
 		if err != nil {

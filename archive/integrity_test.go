@@ -28,9 +28,11 @@ func TestCheckFindsFlippedBytes(t *testing.T) {
 		offset int // into the stored value; negative counts from the end
 		path   string
 	}{
-		{"a version's payload", []string{"sources", src, "incidents", "inc-001"}, archive.Seq(1), -20, "sources/acme/incidents/inc-001/#1"},
-		{"a version's checksum", []string{"sources", src, "incidents", "inc-001"}, archive.Seq(1), 1, "sources/acme/incidents/inc-001/#1"},
-		{"a head record", []string{"sources", src, "incidents", "inc-002"}, []byte("head"), 10, "sources/acme/incidents/inc-002/head"},
+		// An incident's records are flat in its source's incidents
+		// bucket, each key behind its id.
+		{"a version's payload", []string{"sources", src, "incidents"}, archive.FlatKey("inc-001", archive.Seq(1)), -20, "sources/acme/incidents/inc-001/#1"},
+		{"a version's checksum", []string{"sources", src, "incidents"}, archive.FlatKey("inc-001", archive.Seq(1)), 1, "sources/acme/incidents/inc-001/#1"},
+		{"a head record", []string{"sources", src, "incidents"}, archive.FlatKey("inc-002", []byte("head")), 10, "sources/acme/incidents/inc-002/head"},
 		{"a run-log entry", []string{"runs"}, archive.Seq(1), 30, "runs/#1"},
 		{"the source state", []string{"sources", src}, []byte("state"), 12, "sources/acme/state"},
 	} {

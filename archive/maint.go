@@ -223,17 +223,12 @@ func (c *checker) sources(ctx context.Context, tx *bbolt.Tx) error {
 			continue
 		}
 		live, total, damaged := 0, 0, 0
-		ic := incidents.b.Cursor()
-		for id, v := ic.First(); id != nil; id, v = ic.Next() {
+		err := eachIncident(incidents, func(_ string, ib bucket, _ []byte) error {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
-			if v != nil {
-				c.add(&RecordError{Path: incidents.keyPath(id), Err: fmt.Errorf("%w: a value where an incident bucket belongs", ErrCorrupt)})
-				continue
-			}
 			total++
-			deleted, err := c.incident(incidents.sub(string(id)))
+			deleted, err := c.incident(ib)
 			switch {
 			case err != nil:
 				c.add(err)
@@ -241,6 +236,13 @@ func (c *checker) sources(ctx context.Context, tx *bbolt.Tx) error {
 			case !deleted:
 				live++
 			}
+			return nil
+		}, func(k []byte, why string) {
+			c.add(&RecordError{Path: incidents.keyPath(k), Err: fmt.Errorf("%w: %s", ErrCorrupt, why)})
+			damaged++
+		})
+		if err != nil {
+			return err
 		}
 		// Counts are only worth comparing when what they count is sound.
 		if stErr == nil && damaged == 0 && (st.Info.Incidents != total || st.Info.Live != live) {
@@ -264,21 +266,28 @@ func (c *checker) incident(ib bucket) (deleted bool, err error) {
 	if !ok {
 		return false, &RecordError{Path: ib.keyPath([]byte(keyHead)), Err: fmt.Errorf("%w: incident without a head record", ErrCorrupt)}
 	}
-	if ib.b.Sequence() != uint64(h.N) {
+	if ib.prefix == nil && ib.b.Sequence() != uint64(h.N) {
 		return false, &RecordError{Path: ib.String(), Err: fmt.Errorf("%w: bucket sequence %d, head at version %d", ErrCorrupt, ib.b.Sequence(), h.N)}
 	}
-	cur := ib.b.Cursor()
-	for k, _ := cur.First(); k != nil; k, _ = cur.Next() {
+	err = ownKeys(ib, func(k []byte) error {
 		n, isVersion := unseq(k)
 		switch {
 		case !isVersion:
 		case n < 1 || n > uint64(h.N):
-			return false, &RecordError{Path: ib.keyPath(k), Err: fmt.Errorf("%w: version %d, head at version %d", ErrCorrupt, n, h.N)}
+			return &RecordError{Path: ib.keyPath(k), Err: fmt.Errorf("%w: version %d, head at version %d", ErrCorrupt, n, h.N)}
 		case ib.history.exists() && ib.history.b.Get(historyKey(incidentID(ib), n)) != nil:
-			return false, &RecordError{Path: ib.keyPath(k), Err: fmt.Errorf("%w: version %d is stored twice, here and in %s", ErrCorrupt, n, ib.history)}
+			return &RecordError{Path: ib.keyPath(k), Err: fmt.Errorf("%w: version %d is stored twice, here and in %s", ErrCorrupt, n, ib.history)}
+		case ib.prefix != nil && n != uint64(h.N):
+			// A flat incident was never schema 1: its superseded
+			// versions went to history from the start.
+			return &RecordError{Path: ib.keyPath(k), Err: fmt.Errorf("%w: version %d of a flat incident at version %d: superseded versions belong in %s", ErrCorrupt, n, h.N, ib.history)}
 		}
+		return nil
+	})
+	if err != nil {
+		return false, err
 	}
-	if h.N > 0 && ib.b.Get(seq(uint64(h.N))) == nil {
+	if h.N > 0 && ib.rawGet(seq(uint64(h.N))) == nil {
 		return false, &RecordError{Path: ib.keyPath(seq(uint64(h.N))), Err: fmt.Errorf("%w: the latest version is not in its incident's bucket", ErrCorrupt)}
 	}
 	versions, err := allVersions(ib)
@@ -315,7 +324,7 @@ func (c *checker) history(ctx context.Context, incidents bucket) error {
 		id, n, ok := splitHistoryKey(k)
 		var ib bucket
 		if ok {
-			ib = incidents.sub(id)
+			ib = incidents.incident(id)
 		}
 		switch {
 		case v == nil:
@@ -324,8 +333,14 @@ func (c *checker) history(ctx context.Context, incidents bucket) error {
 			c.add(&RecordError{Path: hist.keyPath(k), Err: fmt.Errorf("%w: a key of %d bytes, too short to name a version", ErrCorrupt, len(k))})
 		case !ib.exists():
 			c.add(&RecordError{Path: hist.keyPath(k), Err: fmt.Errorf("%w: a version of incident %q, which is not archived", ErrCorrupt, id)})
-		case n < 1 || n >= ib.b.Sequence():
-			c.add(&RecordError{Path: hist.keyPath(k), Err: fmt.Errorf("%w: version %d of an incident at version %d: only superseded versions belong here", ErrCorrupt, n, ib.b.Sequence())})
+		default:
+			last, err := latestN(ib)
+			switch {
+			case err != nil:
+				c.add(err) // incident reports it too
+			case n < 1 || n >= last:
+				c.add(&RecordError{Path: hist.keyPath(k), Err: fmt.Errorf("%w: version %d of an incident at version %d: only superseded versions belong here", ErrCorrupt, n, last)})
+			}
 		}
 	}
 	return nil
@@ -495,12 +510,12 @@ func (db *DB) Compact(ctx context.Context, dst string) (CompactResult, error) {
 		return res, fmt.Errorf("compact %s: %w", db.path, err)
 	}
 	var leftovers bool
-	if err := db.view(ctx, func(tx *bbolt.Tx) error { leftovers = hasLeftovers(tx); return nil }); err != nil {
+	if err := db.view(ctx, func(tx *bbolt.Tx) error { leftovers = needsMigration(tx); return nil }); err != nil {
 		return res, fmt.Errorf("compact %s: %w", db.path, err)
 	}
 	var migrate func(out *bbolt.DB) error
 	if leftovers {
-		migrate = func(out *bbolt.DB) error { return migrateHistory(ctx, out) }
+		migrate = func(out *bbolt.DB) error { return migrateIncidents(ctx, out) }
 	}
 	tmpPath, err := compactInto(ctx, dir, filepath.Base(dst), db.bolt, migrate)
 	if tmpPath != "" {

@@ -30,6 +30,7 @@ func toJSONForm(t *testing.T, db *DB) {
 // schema 1. With json, every head and version is written as JSON too.
 func toSchema1(t *testing.T, db *DB, json bool) {
 	t.Helper()
+	toBuckets(t, db)
 	err := db.update(func(tx *bbolt.Tx) error {
 		sources := root(tx, bucketSources)
 		err := sources.b.ForEachBucket(func(name []byte) error {
@@ -88,6 +89,78 @@ func toSchema1(t *testing.T, db *DB, json bool) {
 	}
 }
 
+// toBuckets rewrites the archive in the layout of schema 2: every flat
+// incident's records, as they are, in a bucket of its own whose sequence
+// is its latest version, and the format record at schema 2 when it named
+// a newer one.
+func toBuckets(t *testing.T, db *DB) {
+	t.Helper()
+	err := db.update(func(tx *bbolt.Tx) error {
+		sources := root(tx, bucketSources)
+		err := sources.b.ForEachBucket(func(name []byte) error {
+			incidents := incidentsOf(sources.sub(string(name)))
+			var flat []bucket
+			err := eachIncident(incidents, func(_ string, ib bucket, _ []byte) error {
+				if ib.prefix != nil {
+					flat = append(flat, ib)
+				}
+				return nil
+			}, nil)
+			if err != nil {
+				return err
+			}
+			for _, ib := range flat {
+				n, err := latestN(ib)
+				if err != nil {
+					return err
+				}
+				// Sealed again for the key they get in their own bucket.
+				mine := incidents.within(incidentID(ib))
+				recs := map[string][]byte{}
+				err = ownKeys(ib, func(k []byte) error {
+					enc, payload, err := ib.open(k, ib.rawGet(k))
+					recs[string(k)] = mine.seal(k, enc, payload)
+					return err
+				})
+				if err != nil {
+					return err
+				}
+				for k := range recs {
+					if err := ib.rawDelete([]byte(k)); err != nil {
+						return err
+					}
+				}
+				own, err := incidents.b.CreateBucket([]byte(incidentID(ib)))
+				if err != nil {
+					return err
+				}
+				for k, v := range recs {
+					if err := own.Put([]byte(k), v); err != nil {
+						return err
+					}
+				}
+				if err := own.SetSequence(n); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		meta := root(tx, bucketMeta)
+		var f formatRecord
+		if _, err := meta.get([]byte(keyFormat), &f); err != nil || f.Schema <= schemaHistory {
+			return err
+		}
+		f.Schema = schemaHistory
+		return meta.put([]byte(keyFormat), f)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
 // encodings counts the envelopes of every head and version by encoding.
 func encodings(t *testing.T, db *DB) map[byte]int {
 	t.Helper()
@@ -107,9 +180,9 @@ func encodings(t *testing.T, db *DB) map[byte]int {
 				return err
 			}
 		}
-		return incidents.b.ForEachBucket(func(id []byte) error {
-			return incidents.b.Bucket(id).ForEach(count)
-		})
+		return eachIncident(incidents, func(_ string, ib bucket, _ []byte) error {
+			return ownKeys(ib, func(k []byte) error { return count(k, ib.rawGet(k)) })
+		}, nil)
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -267,8 +340,8 @@ func testSchema1ReadAndTakeRuns(t *testing.T, json bool) {
 	if enc[encBinary] == 0 || enc[encBinaryDeflate] == 0 || enc['r'] == 0 || (json && enc[encDeflate] == 0) {
 		t.Errorf("records by encoding: %v; want binary (some relative to the next version), deflated binary and, converted to JSON, JSON side by side", enc)
 	}
-	if got := schemaOf(t, dbs[1]); got != Schema {
-		t.Errorf("after runs that superseded versions, schema %d, want %d", got, Schema)
+	if got := schemaOf(t, dbs[1]); got != schemaHistory {
+		t.Errorf("after runs that superseded versions, schema %d, want %d (no incident is new)", got, schemaHistory)
 	}
 	if inPlace := versionsInPlace(t, dbs[1]); inPlace != 0 {
 		t.Errorf("%d superseded versions left in their incident's bucket after every incident took a new version; want all moved to history", inPlace)
@@ -298,7 +371,7 @@ func TestSupersededVersionStorage(t *testing.T) {
 	stored := func(n uint64) []byte {
 		var v []byte
 		_ = db.view(ctx, func(tx *bbolt.Tx) error {
-			_, _, raw := rawVersion(incidentsOf(root(tx, bucketSources).sub(src)).sub("a"), int(n))
+			_, _, raw := rawVersion(incidentsOf(root(tx, bucketSources).sub(src)).incident("a"), int(n))
 			v = append(v, raw...)
 			return nil
 		})

@@ -150,7 +150,7 @@ func (w *writer) notify(run *Run, now time.Time) error {
 // notifyIncident asks the announcer about the latest version of incident
 // id and queues what it says, unless nothing a reader could see changed.
 func (w *writer) notifyIncident(out bucket, run *Run, id string, now time.Time) error {
-	ib := w.incidents.sub(id)
+	ib := w.incidents.incident(id)
 	var h head
 	if _, err := w.head(ib, &h); err != nil {
 		return err

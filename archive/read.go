@@ -117,12 +117,12 @@ func (db *DB) Incident(ctx context.Context, ref string) (Record, error) {
 		sources := root(tx, bucketSources)
 		type hit struct{ source, id string }
 		var hits []hit
-		if src, id, ok := strings.Cut(ref, "/"); ok && sources.sub(src).exists() && incidentsOf(sources.sub(src)).sub(id).exists() {
+		if src, id, ok := strings.Cut(ref, "/"); ok && sources.sub(src).exists() && incidentsOf(sources.sub(src)).incident(id).exists() {
 			hits = append(hits, hit{src, id})
 		} else {
 			c := sources.b.Cursor()
 			for k, v := c.First(); k != nil; k, v = c.Next() {
-				if v == nil && sources.sub(string(k)).sub(bucketIncidents).sub(ref).exists() {
+				if v == nil && sources.sub(string(k)).sub(bucketIncidents).incident(ref).exists() {
 					hits = append(hits, hit{string(k), ref})
 				}
 			}
@@ -138,7 +138,7 @@ func (db *DB) Incident(ctx context.Context, ref string) (Record, error) {
 			}
 			return fmt.Errorf("incident %q: %w: it is in sources %s; name one as source/id", ref, ErrAmbiguous, strings.Join(names, ", "))
 		}
-		ib := incidentsOf(sources.sub(hits[0].source)).sub(hits[0].id)
+		ib := incidentsOf(sources.sub(hits[0].source)).incident(hits[0].id)
 		rec = Record{Source: hits[0].source, ID: hits[0].id}
 		var h head
 		if _, err := ib.get([]byte(keyHead), &h); err != nil {
@@ -174,7 +174,11 @@ func (db *DB) Incident(ctx context.Context, ref string) (Record, error) {
 // bucket's sequence, wherever each is (rawVersion).
 func allVersions(ib bucket) ([]storedVersion, error) {
 	var out []storedVersion
-	for n := uint64(1); n <= ib.b.Sequence(); n++ {
+	last, err := latestN(ib)
+	if err != nil {
+		return nil, err
+	}
+	for n := uint64(1); n <= last; n++ {
 		b, key, val := rawVersion(ib, int(n))
 		if val == nil {
 			return nil, missingVersion(ib, int(n))
@@ -252,80 +256,96 @@ func (db *DB) sourceRows(ctx context.Context, incidents bucket, seen foldSeen, f
 	if !incidents.exists() {
 		return true, nil
 	}
-	ic := incidents.b.Cursor()
-	for id, v := ic.First(); id != nil; id, v = ic.Next() {
-		if v != nil {
-			continue
-		}
+	stopped := false
+	err := eachIncident(incidents, func(_ string, ib bucket, hv []byte) error {
 		if err := ctx.Err(); err != nil {
+			return err
+		}
+		more, err := db.incidentRow(ib, hv, seen, f, yield)
+		if err == nil && !more {
+			stopped = true
+			return errStop
+		}
+		return err
+	}, nil)
+	if stopped {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// incidentRow yields the row f selects of the incident in ib, if any; hv
+// is its head's envelope when the caller has it. It reports false when
+// the caller stopped.
+func (db *DB) incidentRow(ib bucket, hv []byte, seen foldSeen, f Filter, yield func(Row, error) bool) (bool, error) {
+	var h head
+	if hv != nil {
+		if err := ib.decode([]byte(keyHead), hv, &h); err != nil {
 			return false, err
 		}
-		ib := incidents.sub(string(id))
-		var h head
-		if ok, err := ib.get([]byte(keyHead), &h); err != nil {
+	} else if ok, err := ib.get([]byte(keyHead), &h); err != nil {
+		return false, err
+	} else if !ok {
+		return false, &RecordError{Path: ib.keyPath([]byte(keyHead)), Err: fmt.Errorf("%w: incident without a head record", ErrCorrupt)}
+	}
+	h.LastSeen = seen.lastSeen(h)
+	// Cheap rejections from the head, which describes the latest version.
+	if f.AsOf.IsZero() {
+		if (h.Deleted && !f.IncludeDeleted) || (f.Kind != "" && h.Kind != f.Kind) || !inWindow(h.FirstUpdate, f) {
+			return true, nil
+		}
+	}
+	vb, key, val := rawVersion(ib, h.N)
+	sel := h.N              // the selected version
+	var next *storedVersion // the version after the selected one
+	if !f.AsOf.IsZero() {
+		sel, val = 0, nil
+		var later seenOnly
+		for n := h.N; n >= 1; n-- {
+			b, k, v := rawVersion(ib, n)
+			if v == nil {
+				return false, missingVersion(ib, n)
+			}
+			var s seenOnly
+			if err := b.decode(k, v, &s); err != nil {
+				return false, err
+			}
+			if !s.FirstSeen.After(f.AsOf) {
+				vb, key, val, sel = b, k, v, n
+				if n < h.N {
+					next = &storedVersion{Version: Version{N: n + 1}, prevLastSeen: later.prevLastSeen}
+				}
+				break
+			}
+			later = s
+		}
+		if sel == 0 {
+			return true, nil // first seen after AsOf
+		}
+	}
+	if val == nil {
+		return false, &RecordError{Path: vb.keyPath(key), Err: fmt.Errorf("%w: the head names a version that is missing", ErrCorrupt)}
+	}
+	var ver Version
+	if sel == h.N {
+		if err := vb.decode(key, val, &ver); err != nil {
 			return false, err
-		} else if !ok {
-			return false, &RecordError{Path: ib.keyPath([]byte(keyHead)), Err: fmt.Errorf("%w: incident without a head record", ErrCorrupt)}
 		}
-		h.LastSeen = seen.lastSeen(h)
-		// Cheap rejections from the head, which describes the latest version.
-		if f.AsOf.IsZero() {
-			if (h.Deleted && !f.IncludeDeleted) || (f.Kind != "" && h.Kind != f.Kind) || !inWindow(h.FirstUpdate, f) {
-				continue
-			}
+	} else {
+		// A superseded version may take updates from the ones after it.
+		sv, err := readVersion(ib, sel)
+		if err != nil {
+			return false, err
 		}
-		vb, key, val := rawVersion(ib, h.N)
-		sel := h.N              // the selected version
-		var next *storedVersion // the version after the selected one
-		if !f.AsOf.IsZero() {
-			sel, val = 0, nil
-			var later seenOnly
-			for n := h.N; n >= 1; n-- {
-				b, k, v := rawVersion(ib, n)
-				if v == nil {
-					return false, missingVersion(ib, n)
-				}
-				var s seenOnly
-				if err := b.decode(k, v, &s); err != nil {
-					return false, err
-				}
-				if !s.FirstSeen.After(f.AsOf) {
-					vb, key, val, sel = b, k, v, n
-					if n < h.N {
-						next = &storedVersion{Version: Version{N: n + 1}, prevLastSeen: later.prevLastSeen}
-					}
-					break
-				}
-				later = s
-			}
-			if sel == 0 {
-				continue // first seen after AsOf
-			}
-		}
-		if val == nil {
-			return false, &RecordError{Path: vb.keyPath(key), Err: fmt.Errorf("%w: the head names a version that is missing", ErrCorrupt)}
-		}
-		var ver Version
-		if sel == h.N {
-			if err := vb.decode(key, val, &ver); err != nil {
-				return false, err
-			}
-		} else {
-			// A superseded version may take updates from the ones after it.
-			sv, err := readVersion(ib, sel)
-			if err != nil {
-				return false, err
-			}
-			ver = sv.Version
-		}
-		ver.LastSeen = lastSeen(ver, next, h)
-		if (ver.Deleted && !f.IncludeDeleted) || (f.Kind != "" && ver.Incident.Kind != f.Kind) || !inWindow(firstUpdate(ver.Incident), f) {
-			continue
-		}
-		row := Row{Incident: ver.Incident, Version: ver.N, FirstSeen: ver.FirstSeen, LastSeen: ver.LastSeen, Deleted: ver.Deleted}
-		if !yield(row, nil) {
-			return false, nil
-		}
+		ver = sv.Version
+	}
+	ver.LastSeen = lastSeen(ver, next, h)
+	if (ver.Deleted && !f.IncludeDeleted) || (f.Kind != "" && ver.Incident.Kind != f.Kind) || !inWindow(firstUpdate(ver.Incident), f) {
+		return true, nil
+	}
+	row := Row{Incident: ver.Incident, Version: ver.N, FirstSeen: ver.FirstSeen, LastSeen: ver.LastSeen, Deleted: ver.Deleted}
+	if !yield(row, nil) {
+		return false, nil
 	}
 	return true, nil
 }
@@ -395,7 +415,7 @@ func (db *DB) Changes(ctx context.Context, f ChangeFilter) ([]VersionChange, err
 				ids  []string
 			}{{ChangeNew, r.NewIDs}, {ChangeChanged, r.ChangedIDs}, {ChangeRestored, r.RestoredIDs}, {ChangeDeleted, r.DeletedIDs}} {
 				for _, id := range group.ids {
-					ch, err := runChange(incidents.sub(id), seen, r, id, group.kind)
+					ch, err := runChange(incidents.incident(id), seen, r, id, group.kind)
 					if err != nil {
 						return err
 					}

@@ -257,8 +257,8 @@ func TestFoldedRunsLeaveHeads(t *testing.T) {
 	headOf := func(id string) (raw []byte, h head) {
 		t.Helper()
 		err := db.view(ctx, func(tx *bbolt.Tx) error {
-			ib := root(tx, bucketSources).sub("acme").sub(bucketIncidents).sub(id)
-			raw = append([]byte(nil), ib.b.Get([]byte(keyHead))...)
+			ib := root(tx, bucketSources).sub("acme").sub(bucketIncidents).incident(id)
+			raw = append([]byte(nil), ib.rawGet([]byte(keyHead))...)
 			_, err := ib.get([]byte(keyHead), &h)
 			return err
 		})
