@@ -152,6 +152,8 @@ type reader struct {
 	s   string
 	i   int
 	err error
+	// noHash skips hashes (hash returns ""): for readers that give none.
+	noHash bool
 }
 
 func (r *reader) fail(what string) {
@@ -297,6 +299,10 @@ func (r *reader) hash() string {
 			r.fail("truncated hash")
 			return ""
 		}
+		if r.noHash {
+			r.i += 32
+			return ""
+		}
 		var h [64]byte // one allocation, the string's
 		hex.Encode(h[:], []byte(r.s[r.i:r.i+32]))
 		r.i += 32
@@ -334,8 +340,16 @@ func (h head) appendBinary(b []byte) []byte {
 	return appendVarint(b, int64(h.Updates))
 }
 
-func (h *head) decodeBinary(p []byte) error {
-	r := reader{s: string(p)}
+func (h *head) decodeBinary(p []byte) error { return decodeHead(p, h, false) }
+
+// rowHead is a head for Rows, which needs no hash: decoding leaves it
+// empty, saving its hex form.
+type rowHead struct{ head }
+
+func (h *rowHead) decodeBinary(p []byte) error { return decodeHead(p, &h.head, true) }
+
+func decodeHead(p []byte, h *head, noHash bool) error {
+	r := reader{s: string(p), noHash: noHash}
 	r.start()
 	f := r.flags(1)
 	*h = head{
@@ -419,8 +433,17 @@ func (v storedVersion) appendTo(b []byte, next []parser.Update) []byte {
 // without reading that one.
 var errRelative = errors.New("a version stored relative to the next one, read alone")
 
-func (v *Version) decodeBinary(p []byte) error {
-	_, refs, err := decodeVersion(p, v)
+func (v *Version) decodeBinary(p []byte) error { return decodeLatest(p, v, false) }
+
+// rowVersion is a version for Rows, which gives no hash: decoding leaves
+// it empty, saving its hex form.
+type rowVersion struct{ Version }
+
+func (v *rowVersion) decodeBinary(p []byte) error { return decodeLatest(p, &v.Version, true) }
+
+// decodeLatest decodes a version stored whole, as the latest always is.
+func decodeLatest(p []byte, v *Version, noHash bool) error {
+	_, refs, err := decodeVersion(p, v, noHash)
 	if err == nil && refs != nil {
 		err = errRelative
 	}
@@ -429,14 +452,14 @@ func (v *Version) decodeBinary(p []byte) error {
 
 func (v *storedVersion) decodeBinary(p []byte) error {
 	var err error
-	v.prevLastSeen, v.refs, err = decodeVersion(p, &v.Version)
+	v.prevLastSeen, v.refs, err = decodeVersion(p, &v.Version, false)
 	return err
 }
 
 // decodeVersion decodes a version's binary record into v, and returns its
 // previous_last_seen and, for one stored relative to the next, its refs.
-func decodeVersion(p []byte, v *Version) (prevLastSeen time.Time, refs []int, err error) {
-	r := reader{s: string(p)}
+func decodeVersion(p []byte, v *Version, noHash bool) (prevLastSeen time.Time, refs []int, err error) {
+	r := reader{s: string(p), noHash: noHash}
 	prevLastSeen, relative := readHeader(&r, v)
 	v.RunID = r.uvarint()
 	v.PageURL = r.string()

@@ -170,10 +170,10 @@ func (w *writer) materialize(entry *Run) error {
 	// Written after the walk: a flat incident's head is a key of the
 	// bucket it walks.
 	var stale []sightedHead
-	err := eachIncident(w.incidents, func(_ string, ib bucket, v []byte) error {
+	err := eachIncident(w.incidents, func(_ string, ib bucket, recs flatRecords) error {
 		var h head
-		if v != nil {
-			if err := ib.decode([]byte(keyHead), v, &h); err != nil {
+		if recs.head != nil {
+			if err := ib.decode([]byte(keyHead), recs.head, &h); err != nil {
 				return err
 			}
 		} else if found, err := ib.get([]byte(keyHead), &h); err != nil || !found {

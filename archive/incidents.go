@@ -2,6 +2,7 @@ package archive
 
 import (
 	"bytes"
+	"encoding/binary"
 	"hash/crc32"
 )
 
@@ -125,21 +126,39 @@ func latestN(ib bucket) (uint64, error) {
 	return uint64(h.N), nil
 }
 
+// flatRecords are a flat incident's records as a walk of its source's
+// incidents bucket finds them: its head's envelope and the envelope of
+// the version stored before it (its latest, when the incident is sound)
+// with that version's number. Both are nil for an incident with a bucket
+// of its own. They are valid until the bucket changes.
+type flatRecords struct {
+	head, version []byte
+	n             uint64
+}
+
+// latest returns the envelope of version n of the incident, when recs
+// hold it, else nil.
+func (recs flatRecords) latest(n int) []byte {
+	if recs.version == nil || recs.n != uint64(n) {
+		return nil
+	}
+	return recs.version
+}
+
 // eachIncident calls fn with every incident of the incidents bucket b in
-// id order: its id, its bucket and, for a flat incident, its head's
-// envelope (nil for an incident with a bucket of its own: fn reads it).
-// head is valid until fn changes b; fn must not add or remove incidents.
+// id order: its id, its bucket and, for a flat incident, its records as
+// the walk found them. fn must not add or remove incidents.
 // odd, when not nil, is called with every key of b that is no incident's:
 // a value that is no flat key, a flat key neither head nor version, the
 // versions of an id without a head. An error from fn stops the walk.
-func eachIncident(b bucket, fn func(id string, ib bucket, head []byte) error, odd func(k []byte, why string)) error {
+func eachIncident(b bucket, fn func(id string, ib bucket, recs flatRecords) error, odd func(k []byte, why string)) error {
 	if b.b == nil {
 		return nil
 	}
 	if odd == nil {
 		odd = func([]byte, string) {}
 	}
-	var orphan []byte // a flat version's key whose head is still to come
+	var orphan, version []byte // a flat version's key whose head is still to come, and its envelope
 	// settle reports the orphan unless prefix, the flat prefix of the
 	// key at hand, is its incident's.
 	settle := func(prefix []byte) {
@@ -154,7 +173,7 @@ func eachIncident(b bucket, fn func(id string, ib bucket, head []byte) error, od
 			settle(nil)
 			ib := b.within(string(k))
 			ib.b, ib.history = b.b.Bucket(k), b.history
-			if err := fn(string(k), ib, nil); err != nil {
+			if err := fn(string(k), ib, flatRecords{}); err != nil {
 				return err
 			}
 			continue
@@ -166,13 +185,17 @@ func eachIncident(b bucket, fn func(id string, ib bucket, head []byte) error, od
 			odd(k, "a value where an incident belongs")
 		case string(key) == keyHead:
 			prefix := k[:len(k)-len(key)]
+			recs := flatRecords{head: v}
+			if orphan != nil && bytes.HasPrefix(orphan, prefix) {
+				recs.version, recs.n = version, binary.BigEndian.Uint64(orphan[len(prefix):])
+			}
 			settle(prefix)
-			if err := fn(id, b.flat(id, append([]byte(nil), prefix...)), v); err != nil {
+			if err := fn(id, b.flat(id, append([]byte(nil), prefix...)), recs); err != nil {
 				return err
 			}
 		case len(key) == 8:
 			settle(k[:len(k)-len(key)])
-			orphan = append(orphan[:0], k...)
+			orphan, version = append(orphan[:0], k...), v
 		default:
 			settle(nil)
 			odd(k, "a key of an incident that is neither its head nor a version")

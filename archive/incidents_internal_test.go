@@ -25,7 +25,7 @@ func incidentBuckets(t *testing.T, db *DB) (own, flat int) {
 	err := db.view(context.Background(), func(tx *bbolt.Tx) error {
 		sources := root(tx, bucketSources)
 		return sources.b.ForEachBucket(func(name []byte) error {
-			return eachIncident(incidentsOf(sources.sub(string(name))), func(_ string, ib bucket, _ []byte) error {
+			return eachIncident(incidentsOf(sources.sub(string(name))), func(_ string, ib bucket, _ flatRecords) error {
 				if ib.prefix == nil {
 					own++
 				} else {

@@ -717,7 +717,7 @@ func (w *writer) tombstones(run *Run, seen map[string]bool, oldest, now time.Tim
 		return nil
 	}
 	var gone []string
-	err := eachIncident(w.incidents, func(id string, _ bucket, _ []byte) error {
+	err := eachIncident(w.incidents, func(id string, _ bucket, _ flatRecords) error {
 		if !seen[id] {
 			gone = append(gone, id)
 		}

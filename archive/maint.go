@@ -223,7 +223,7 @@ func (c *checker) sources(ctx context.Context, tx *bbolt.Tx) error {
 			continue
 		}
 		live, total, damaged := 0, 0, 0
-		err := eachIncident(incidents, func(_ string, ib bucket, _ []byte) error {
+		err := eachIncident(incidents, func(_ string, ib bucket, _ flatRecords) error {
 			if err := ctx.Err(); err != nil {
 				return err
 			}

@@ -100,7 +100,7 @@ func toBuckets(t *testing.T, db *DB) {
 		err := sources.b.ForEachBucket(func(name []byte) error {
 			incidents := incidentsOf(sources.sub(string(name)))
 			var flat []bucket
-			err := eachIncident(incidents, func(_ string, ib bucket, _ []byte) error {
+			err := eachIncident(incidents, func(_ string, ib bucket, _ flatRecords) error {
 				if ib.prefix != nil {
 					flat = append(flat, ib)
 				}
@@ -180,7 +180,7 @@ func encodings(t *testing.T, db *DB) map[byte]int {
 				return err
 			}
 		}
-		return eachIncident(incidents, func(_ string, ib bucket, _ []byte) error {
+		return eachIncident(incidents, func(_ string, ib bucket, _ flatRecords) error {
 			return ownKeys(ib, func(k []byte) error { return count(k, ib.rawGet(k)) })
 		}, nil)
 	})

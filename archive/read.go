@@ -257,11 +257,11 @@ func (db *DB) sourceRows(ctx context.Context, incidents bucket, seen foldSeen, f
 		return true, nil
 	}
 	stopped := false
-	err := eachIncident(incidents, func(_ string, ib bucket, hv []byte) error {
+	err := eachIncident(incidents, func(_ string, ib bucket, recs flatRecords) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		more, err := db.incidentRow(ib, hv, seen, f, yield)
+		more, err := db.incidentRow(ib, recs, seen, f, yield)
 		if err == nil && !more {
 			stopped = true
 			return errStop
@@ -274,20 +274,21 @@ func (db *DB) sourceRows(ctx context.Context, incidents bucket, seen foldSeen, f
 	return err == nil, err
 }
 
-// incidentRow yields the row f selects of the incident in ib, if any; hv
-// is its head's envelope when the caller has it. It reports false when
+// incidentRow yields the row f selects of the incident in ib, if any;
+// recs are its records when the caller has them. It reports false when
 // the caller stopped.
-func (db *DB) incidentRow(ib bucket, hv []byte, seen foldSeen, f Filter, yield func(Row, error) bool) (bool, error) {
-	var h head
-	if hv != nil {
-		if err := ib.decode([]byte(keyHead), hv, &h); err != nil {
+func (db *DB) incidentRow(ib bucket, recs flatRecords, seen foldSeen, f Filter, yield func(Row, error) bool) (bool, error) {
+	var rh rowHead
+	if recs.head != nil {
+		if err := ib.decode([]byte(keyHead), recs.head, &rh); err != nil {
 			return false, err
 		}
-	} else if ok, err := ib.get([]byte(keyHead), &h); err != nil {
+	} else if ok, err := ib.get([]byte(keyHead), &rh); err != nil {
 		return false, err
 	} else if !ok {
 		return false, &RecordError{Path: ib.keyPath([]byte(keyHead)), Err: fmt.Errorf("%w: incident without a head record", ErrCorrupt)}
 	}
+	h := rh.head
 	h.LastSeen = seen.lastSeen(h)
 	// Cheap rejections from the head, which describes the latest version.
 	if f.AsOf.IsZero() {
@@ -295,7 +296,10 @@ func (db *DB) incidentRow(ib bucket, hv []byte, seen foldSeen, f Filter, yield f
 			return true, nil
 		}
 	}
-	vb, key, val := rawVersion(ib, h.N)
+	vb, key, val := ib, seq(uint64(h.N)), recs.latest(h.N)
+	if val == nil {
+		vb, key, val = rawVersion(ib, h.N)
+	}
 	sel := h.N              // the selected version
 	var next *storedVersion // the version after the selected one
 	if !f.AsOf.IsZero() {
@@ -328,9 +332,11 @@ func (db *DB) incidentRow(ib bucket, hv []byte, seen foldSeen, f Filter, yield f
 	}
 	var ver Version
 	if sel == h.N {
-		if err := vb.decode(key, val, &ver); err != nil {
+		var rv rowVersion
+		if err := vb.decode(key, val, &rv); err != nil {
 			return false, err
 		}
+		ver = rv.Version
 	} else {
 		// A superseded version may take updates from the ones after it.
 		sv, err := readVersion(ib, sel)
