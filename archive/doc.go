@@ -48,15 +48,22 @@
 //	            #run       no payload
 //	        pages/         the URLs its runs kept validators for (Begin
 //	            <url>      reads only these); no payload
-//	        incidents/     one bucket per incident, by the parser's id
-//	            <id>/      bucket sequence = the latest version number
-//	                head   binary {n, hash, first_seen, last_seen,
+//	        incidents/     each incident's two records (schema 3), keyed
+//	                       by the parser's id (its NUL bytes as NUL 0xFF),
+//	                       NUL 0x01, then the record's own key, so that
+//	                       one cursor walks the incidents in id order;
+//	                       shown as <id>/head and <id>/#n. Schemas 1 and 2
+//	                       gave each incident a bucket named by its id,
+//	                       its sequence the latest version number, with
+//	                       the same keys inside: read as they are, made
+//	                       flat by Compact (see incidents.go)
+//	            <id>·head  binary {n, hash, first_seen, last_seen,
 //	                       last_run, deleted, kind, first_update,
 //	                       updates} (JSON in archives written before):
 //	                       where the history stands; an unchanged
 //	                       sighting rewrites only this, and a folded run
 //	                       that saw what its entry saw not even this
-//	                #n     binary Version {n, hash, first_seen, last_seen,
+//	            <id>·#n    binary Version {n, hash, first_seen, last_seen,
 //	                       previous_last_seen, run, page_url, origin,
 //	                       deleted, incident} (JSON before): the latest
 //	                       version, the parser.Incident as last seen, stored
@@ -108,10 +115,10 @@
 //	                       1000 are kept
 //
 // Run ids come from the runs bucket's sequence and version numbers from
-// each incident bucket's, so both only grow. Check verifies that versions
-// 1 to the head's are each stored once, the latest in the incident's
-// bucket, and that history holds only superseded versions of archived
-// incidents.
+// each head (an incident bucket's sequence in schemas 1 and 2), so both
+// only grow. Check verifies that versions 1 to the head's are each stored
+// once, the latest beside the head, and that history holds only
+// superseded versions of archived incidents.
 //
 // A run that finds its source unchanged (a good vendor run that made no
 // version or tombstone, had no failure, and fetched the same pages with
@@ -145,12 +152,10 @@
 // names the key. Check verifies every value in the file, and decodes every
 // version (resolving relative ones). JSON over 256 bytes is stored
 // deflated when that is smaller; binary over 768 bytes when that saves an
-// eighth. A typical incident's head and latest version then fit in about
-// 800 bytes, which bbolt stores inline in the parent's page rather than as
-// a 4 KiB page of its own (measured: 1 KiB of file per incident instead of
-// 4 KiB). Superseded versions move to the source's history bucket, many to
-// a page, so that an incident's bucket stays inline however many versions
-// it has.
+// eighth. A typical incident's head and latest version fit in about 800
+// bytes, many incidents to a page (about 1 KiB of file per incident).
+// Superseded versions move to the source's history bucket, many to a page,
+// so that an incident takes the same room however many versions it has.
 //
 // # Versions, deletions and the drift guard
 //
