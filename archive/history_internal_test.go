@@ -220,7 +220,6 @@ func TestSupersededVersionsMoveToHistory(t *testing.T) {
 // TestCheckFindsMisplacedVersions: Check names each way a version can be
 // in the wrong place or missing.
 func TestCheckFindsMisplacedVersions(t *testing.T) {
-	ctx := context.Background()
 	for _, tc := range []struct {
 		name   string
 		break_ func(incidents, history bucket) error
@@ -267,25 +266,48 @@ func TestCheckFindsMisplacedVersions(t *testing.T) {
 		}, "sources/acme/history/short: archive record corrupt: a key of 5 bytes"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			now := time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
-			db := openAt(t, &now)
-			threeVersions(t, db, &now)
-			if err := db.Check(ctx); err != nil {
-				t.Fatalf("Check before: %v", err)
-			}
-			err := db.update(func(tx *bbolt.Tx) error {
-				incidents := incidentsOf(root(tx, bucketSources).sub(src))
-				return tc.break_(incidents, *incidents.history)
-			})
-			if err != nil {
-				t.Fatal(err)
-			}
-			err = db.Check(ctx)
-			if !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), tc.want) {
-				t.Errorf("Check = %v\nwant ErrCorrupt with %q", err, tc.want)
-			}
+			checkFindsBroken(t, func(incidents bucket) error { return tc.break_(incidents, *incidents.history) }, tc.want)
 		})
 	}
+}
+
+// checkFindsBroken archives incident a in three versions, has break_
+// damage the source's incidents bucket behind the archive's back, and
+// expects Check to report ErrCorrupt saying want.
+func checkFindsBroken(t *testing.T, break_ func(incidents bucket) error, want string) {
+	t.Helper()
+	ctx := context.Background()
+	now := time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
+	db := openAt(t, &now)
+	threeVersions(t, db, &now)
+	if err := db.Check(ctx); err != nil {
+		t.Fatalf("Check before: %v", err)
+	}
+	err := db.update(func(tx *bbolt.Tx) error {
+		return break_(incidentsOf(root(tx, bucketSources).sub(src)))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Check(ctx); !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), want) {
+		t.Errorf("Check = %v\nwant ErrCorrupt with %q", err, want)
+	}
+}
+
+// compactCopy compacts db into a new file and opens the copy read-only;
+// it is closed when the test ends.
+func compactCopy(t *testing.T, db *DB) *DB {
+	t.Helper()
+	dst := filepath.Join(t.TempDir(), "compacted.db")
+	if _, err := db.Compact(context.Background(), dst); err != nil {
+		t.Fatalf("Compact: %v", err)
+	}
+	out, err := Open(dst, Options{ReadOnly: true, Logger: zerolog.Nop()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = out.Close() })
+	return out
 }
 
 // TestDamagedOldVersionStaysInPlace: a schema 1 version whose envelope

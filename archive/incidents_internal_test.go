@@ -6,13 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
-	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/rs/zerolog"
 	bbolt "go.etcd.io/bbolt"
 
 	"github.com/statusarchive/statusarchive/parser"
@@ -149,15 +147,7 @@ func TestLayoutsReadAlike(t *testing.T) {
 		t.Errorf("the mixed archive is schema %d, want %d once it holds a flat incident", got, Schema)
 	}
 	want := readLayout(t, flat, ids, instants)
-	dst := filepath.Join(t.TempDir(), "compacted.db")
-	if _, err := mixed.Compact(ctx, dst); err != nil {
-		t.Fatalf("Compact: %v", err)
-	}
-	out, err := Open(dst, Options{ReadOnly: true, Logger: zerolog.Nop()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer out.Close()
+	out := compactCopy(t, mixed)
 	if own, n := incidentBuckets(t, out); own != 0 || n != len(ids) {
 		t.Errorf("the compacted copy has %d incidents in buckets and %d flat, want 0 and %d", own, n, len(ids))
 	}
@@ -210,22 +200,12 @@ func TestNULIdsAreFlat(t *testing.T) {
 	}
 	check(db)
 	toBuckets(t, db)
-	dst := filepath.Join(t.TempDir(), "compacted.db")
-	if _, err := db.Compact(ctx, dst); err != nil {
-		t.Fatalf("Compact: %v", err)
-	}
-	out, err := Open(dst, Options{ReadOnly: true, Logger: zerolog.Nop()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer out.Close()
-	check(out)
+	check(compactCopy(t, db))
 }
 
 // TestCheckFindsFlatDamage: Check names each way a flat incident's keys
 // can be wrong.
 func TestCheckFindsFlatDamage(t *testing.T) {
-	ctx := context.Background()
 	for _, tc := range []struct {
 		name   string
 		break_ func(incidents bucket) error
@@ -259,24 +239,7 @@ func TestCheckFindsFlatDamage(t *testing.T) {
 			return incidents.incident("a").rawDelete(seq(3))
 		}, "sources/acme/incidents/a/#3: archive record corrupt: the latest version is not in its incident's bucket"},
 	} {
-		t.Run(tc.name, func(t *testing.T) {
-			now := time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
-			db := openAt(t, &now)
-			threeVersions(t, db, &now)
-			if err := db.Check(ctx); err != nil {
-				t.Fatalf("Check before: %v", err)
-			}
-			err := db.update(func(tx *bbolt.Tx) error {
-				return tc.break_(incidentsOf(root(tx, bucketSources).sub(src)))
-			})
-			if err != nil {
-				t.Fatal(err)
-			}
-			err = db.Check(ctx)
-			if !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), tc.want) {
-				t.Errorf("Check = %v\nwant ErrCorrupt with %q", err, tc.want)
-			}
-		})
+		t.Run(tc.name, func(t *testing.T) { checkFindsBroken(t, tc.break_, tc.want) })
 	}
 }
 
