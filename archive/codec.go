@@ -89,9 +89,9 @@ type bucket struct {
 	// inherit it.
 	history *bucket
 	// prefix is, for an incident kept flat in its source's incidents
-	// bucket (schema 3, incidents.go), its id and a NUL byte: b is then
-	// the incidents bucket and each of the incident's keys is stored
-	// there behind prefix. nil for a bucket of its own.
+	// bucket (schema 3, incidents.go), its flat prefix: b is then the
+	// incidents bucket and each of the incident's keys is stored there
+	// behind prefix, sum covering it. nil for a bucket of its own.
 	prefix []byte
 }
 
@@ -161,7 +161,9 @@ func (b bucket) checksum(key []byte, enc byte, payload []byte) uint32 {
 // pathCRC is the CRC-32C of b's path as checksum covers it: b.sum, or
 // computed for a bucket made without it (a literal).
 func (b bucket) pathCRC() uint32 {
-	if b.sum != 0 || len(b.path) == 0 {
+	// A flat incident's sum covers its prefix too, which its path does
+	// not name: it is never made without it.
+	if b.sum != 0 || len(b.path) == 0 || b.prefix != nil {
 		return b.sum
 	}
 	var sum uint32

@@ -14,21 +14,21 @@ import (
 
 // Superseded versions live apart from their incident.
 //
-// An incident's bucket holds its head and its latest version only. When a
-// new version supersedes the latest, the old one moves to the source's
-// history bucket, keyed by the incident's id and the version's number, many
-// incidents to a page. A head and one version fit in about 700 bytes, which
-// bbolt keeps inline in the incidents bucket's own page; with its
-// superseded versions beside them an incident's bucket outgrew that at its
+// An incident keeps its head and its latest version only (flat, or in
+// its bucket: incidents.go). When a new version supersedes the latest,
+// the old one moves to the source's history bucket, keyed by the
+// incident's id and the version's number, many incidents to a page. A head
+// and one version fit in about 700 bytes; with its superseded versions
+// beside them an incident's bucket outgrew bbolt's inline limit at its
 // second version and took a 4 KiB page of its own, written again at every
 // change (measured in docs/benchmarks.md: 3,089 bytes of file per changed
 // version when all of 10,000 incidents change, against 1,271 this way).
 //
 // Archives of schema 1 kept every version in the incident's bucket. Their
-// versions are read where they are: a version is looked up in the
-// incident's bucket first, then in history; the incident's next version
+// versions are read where they are: a version is looked up beside the
+// incident's head first, then in history; the incident's next version
 // moves them all to history (moveOlder), and Compact moves every one in
-// its copy (migrateHistory). The first superseded version
+// its copy (migrateIncidents). The first superseded version
 // this build moves into a history bucket marks the file schema 2, so that
 // an older build refuses it (ErrSchema) rather than miss the versions.
 
@@ -237,8 +237,7 @@ var errStop = errors.New("stop")
 // writes, migrateBatch incidents a transaction: superseded versions kept
 // in the incident's bucket move to their source's history bucket, and the
 // incident's head and latest version move out of its bucket into flat
-// keys, as they are (their checksums hold there), unless its id keeps it
-// in a bucket. It marks the file schema 2 when it moved versions to
+// keys (flatten). It marks the file schema 2 when it moved versions to
 // history, schemaFlat when it made an incident flat.
 func migrateIncidents(ctx context.Context, bdb *bbolt.DB) error {
 	var sources []string
@@ -366,7 +365,7 @@ func flatten(incidents bucket, id string) (flattened bool, err error) {
 	return true, nil
 }
 
-// migrateBatch is how many incidents one transaction of migrateHistory
+// migrateBatch is how many incidents one transaction of migrateIncidents
 // goes through: enough to keep commits few, few enough to keep a
 // transaction's dirty pages small.
 const migrateBatch = 2000

@@ -152,15 +152,7 @@ func TestSupersededVersionsMoveToHistory(t *testing.T) {
 			t.Fatal(err)
 		}
 		for h := range len(lives) + 1 {
-			f := Filter{IncludeDeleted: true, AsOf: time.Date(2026, 6, 1, 12+h, 1, 0, 0, time.UTC)}
-			var rows []Row
-			for row, err := range db.Rows(ctx, f) {
-				if err != nil {
-					t.Fatal(err)
-				}
-				rows = append(rows, row)
-			}
-			r.rows = append(r.rows, rows)
+			r.rows = append(r.rows, allRows(t, db, Filter{IncludeDeleted: true, AsOf: time.Date(2026, 6, 1, 12+h, 1, 0, 0, time.UTC)}))
 		}
 		if r.changes, err = db.Changes(ctx, ChangeFilter{}); err != nil {
 			t.Fatal(err)
@@ -387,12 +379,7 @@ func TestCompactMovesSchema1Versions(t *testing.T) {
 			}
 			recs = append(recs, rec)
 		}
-		for row, err := range db.Rows(ctx, Filter{IncludeDeleted: true, AsOf: now.Add(-30 * time.Minute)}) {
-			if err != nil {
-				t.Fatal(err)
-			}
-			rows = append(rows, row)
-		}
+		rows = allRows(t, db, Filter{IncludeDeleted: true, AsOf: now.Add(-30 * time.Minute)})
 		var err error
 		if changes, err = db.Changes(ctx, ChangeFilter{}); err != nil {
 			t.Fatal(err)

@@ -39,6 +39,19 @@ func incidentBuckets(t *testing.T, db *DB) (own, flat int) {
 	return own, flat
 }
 
+// allRows is every row of db that f selects.
+func allRows(t *testing.T, db *DB, f Filter) []Row {
+	t.Helper()
+	var rows []Row
+	for row, err := range db.Rows(context.Background(), f) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows = append(rows, row)
+	}
+	return rows
+}
+
 // layoutReads is what every reader of an archive gives: each incident's
 // record, the rows at several instants and the changes.
 type layoutReads struct {
@@ -66,14 +79,7 @@ func readLayout(t *testing.T, db *DB, ids []string, instants []time.Time) layout
 		filters = append(filters, Filter{IncludeDeleted: true, AsOf: at})
 	}
 	for _, f := range filters {
-		var rows []Row
-		for row, err := range db.Rows(ctx, f) {
-			if err != nil {
-				t.Fatal(err)
-			}
-			rows = append(rows, row)
-		}
-		r.rows = append(r.rows, rows)
+		r.rows = append(r.rows, allRows(t, db, f))
 	}
 	var err error
 	if r.changes, err = db.Changes(ctx, ChangeFilter{}); err != nil {
@@ -185,10 +191,7 @@ func TestNULIdsAreFlat(t *testing.T) {
 			}
 		}
 		var got []string
-		for row, err := range db.Rows(ctx, Filter{}) {
-			if err != nil {
-				t.Fatal(err)
-			}
+		for _, row := range allRows(t, db, Filter{}) {
 			got = append(got, row.Incident.ID)
 		}
 		if !reflect.DeepEqual(got, ids) {

@@ -286,12 +286,7 @@ func testSchema1ReadAndTakeRuns(t *testing.T, json bool) {
 			}
 			var rows [2][]Row
 			for i, db := range dbs {
-				for row, err := range db.Rows(ctx, f) {
-					if err != nil {
-						t.Fatal(err)
-					}
-					rows[i] = append(rows[i], row)
-				}
+				rows[i] = allRows(t, db, f)
 			}
 			if !reflect.DeepEqual(rows[1], rows[0]) {
 				t.Errorf("%s: rows as of %v in the JSON form =\n%+v\nwant\n%+v", stage, f.AsOf, rows[1], rows[0])
