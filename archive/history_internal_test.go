@@ -258,15 +258,16 @@ func TestCheckFindsMisplacedVersions(t *testing.T) {
 		}, "sources/acme/history/short: archive record corrupt: a key of 5 bytes"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			checkFindsBroken(t, func(incidents bucket) error { return tc.break_(incidents, *incidents.history) }, tc.want)
+			_ = checkFindsBroken(t, func(incidents bucket) error { return tc.break_(incidents, *incidents.history) }, tc.want)
 		})
 	}
 }
 
 // checkFindsBroken archives incident a in three versions, has break_
 // damage the source's incidents bucket behind the archive's back, and
-// expects Check to report ErrCorrupt saying want.
-func checkFindsBroken(t *testing.T, break_ func(incidents bucket) error, want string) {
+// expects Check to report ErrCorrupt saying want; it returns what Check
+// said.
+func checkFindsBroken(t *testing.T, break_ func(incidents bucket) error, want string) error {
 	t.Helper()
 	ctx := context.Background()
 	now := time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
@@ -281,9 +282,11 @@ func checkFindsBroken(t *testing.T, break_ func(incidents bucket) error, want st
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := db.Check(ctx); !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), want) {
+	err = db.Check(ctx)
+	if !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), want) {
 		t.Errorf("Check = %v\nwant ErrCorrupt with %q", err, want)
 	}
+	return err
 }
 
 // compactCopy compacts db into a new file and opens the copy read-only;

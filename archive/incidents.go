@@ -197,7 +197,7 @@ func eachIncident(b bucket, fn func(id string, ib bucket, recs flatRecords) erro
 			settle(k[:len(k)-len(key)])
 			orphan, version = append(orphan[:0], k...), v
 		default:
-			settle(nil)
+			settle(k[:len(k)-len(key)]) // its head may still come
 			odd(k, "a key of an incident that is neither its head nor a version")
 		}
 	}

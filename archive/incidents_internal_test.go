@@ -213,6 +213,7 @@ func TestCheckFindsFlatDamage(t *testing.T) {
 		name   string
 		break_ func(incidents bucket) error
 		want   string
+		not    string // nor should Check say this
 	}{
 		{"a version without a head", func(incidents bucket) error {
 			v, err := readVersion(incidents.incident("a"), 3)
@@ -220,13 +221,18 @@ func TestCheckFindsFlatDamage(t *testing.T) {
 				return err
 			}
 			return incidents.newIncident("ghost").put(seq(1), v)
-		}, "sources/acme/incidents/ghost/#1: archive record corrupt: a version of an incident without a head record"},
+		}, "sources/acme/incidents/ghost/#1: archive record corrupt: a version of an incident without a head record", ""},
 		{"a key neither head nor version", func(incidents bucket) error {
 			return incidents.incident("a").put([]byte("note"), head{})
-		}, "sources/acme/incidents/a/note: archive record corrupt: a key of an incident that is neither its head nor a version"},
+		}, "sources/acme/incidents/a/note: archive record corrupt: a key of an incident that is neither its head nor a version", ""},
+		{"a stray key between the latest version and the head", func(incidents bucket) error {
+			// "Z" sorts after the version's key and before "head": the
+			// version still has its head.
+			return incidents.incident("a").put([]byte("Zed"), head{})
+		}, "sources/acme/incidents/a/Zed: archive record corrupt: a key of an incident that is neither its head nor a version", "without a head record"},
 		{"a value that is no flat key", func(incidents bucket) error {
 			return incidents.put([]byte("loose"), head{})
-		}, "sources/acme/incidents/loose: archive record corrupt: a value where an incident belongs"},
+		}, "sources/acme/incidents/loose: archive record corrupt: a value where an incident belongs", ""},
 		{"a superseded version kept flat", func(incidents bucket) error {
 			ib := incidents.incident("a")
 			v, err := readVersion(ib, 2)
@@ -237,12 +243,16 @@ func TestCheckFindsFlatDamage(t *testing.T) {
 				return err
 			}
 			return incidents.history.b.Delete(historyKey("a", 2))
-		}, "sources/acme/incidents/a/#2: archive record corrupt: version 2 of a flat incident at version 3"},
+		}, "sources/acme/incidents/a/#2: archive record corrupt: version 2 of a flat incident at version 3", ""},
 		{"the latest missing", func(incidents bucket) error {
 			return incidents.incident("a").rawDelete(seq(3))
-		}, "sources/acme/incidents/a/#3: archive record corrupt: the latest version is not in its incident's bucket"},
+		}, "sources/acme/incidents/a/#3: archive record corrupt: the latest version is not in its incident's bucket", ""},
 	} {
-		t.Run(tc.name, func(t *testing.T) { checkFindsBroken(t, tc.break_, tc.want) })
+		t.Run(tc.name, func(t *testing.T) {
+			if err := checkFindsBroken(t, tc.break_, tc.want); tc.not != "" && err != nil && strings.Contains(err.Error(), tc.not) {
+				t.Errorf("Check = %v\nwhich should not say %q", err, tc.not)
+			}
+		})
 	}
 }
 
