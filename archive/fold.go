@@ -172,11 +172,7 @@ func (w *writer) materialize(entry *Run) error {
 	var stale []sightedHead
 	err := eachIncident(w.incidents, func(_ string, ib bucket, recs flatRecords) error {
 		var h head
-		if recs.head != nil {
-			if err := ib.decode([]byte(keyHead), recs.head, &h); err != nil {
-				return err
-			}
-		} else if found, err := ib.get([]byte(keyHead), &h); err != nil || !found {
+		if found, err := recs.readHead(ib, &h); err != nil || !found {
 			return err
 		}
 		if h.LastRun == entry.ID && at.After(h.LastSeen) {

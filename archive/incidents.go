@@ -145,6 +145,15 @@ func (recs flatRecords) latest(n int) []byte {
 	return recs.version
 }
 
+// readHead decodes the incident's head into h: from recs when the walk
+// found it, else from ib. found is false when it has none.
+func (recs flatRecords) readHead(ib bucket, h any) (found bool, err error) {
+	if recs.head != nil {
+		return true, ib.decode([]byte(keyHead), recs.head, h)
+	}
+	return ib.get([]byte(keyHead), h)
+}
+
 // eachIncident calls fn with every incident of the incidents bucket b in
 // id order: its id, its bucket and, for a flat incident, its records as
 // the walk found them. fn must not add or remove incidents.

@@ -279,11 +279,7 @@ func (db *DB) sourceRows(ctx context.Context, incidents bucket, seen foldSeen, f
 // the caller stopped.
 func (db *DB) incidentRow(ib bucket, recs flatRecords, seen foldSeen, f Filter, yield func(Row, error) bool) (bool, error) {
 	var rh rowHead
-	if recs.head != nil {
-		if err := ib.decode([]byte(keyHead), recs.head, &rh); err != nil {
-			return false, err
-		}
-	} else if ok, err := ib.get([]byte(keyHead), &rh); err != nil {
+	if ok, err := recs.readHead(ib, &rh); err != nil {
 		return false, err
 	} else if !ok {
 		return false, &RecordError{Path: ib.keyPath([]byte(keyHead)), Err: fmt.Errorf("%w: incident without a head record", ErrCorrupt)}
